@@ -1,0 +1,41 @@
+# The README's two commands: `make run` (demo dashboard) and `make test` (every test).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= data/store.duckdb
+PORT ?= 8501
+
+.PHONY: setup run demo test lint browser bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+$(DB): | setup
+	$(PY) -m warehouse.demo --db $(DB) --out data/demo
+
+demo: setup
+	rm -f $(DB) $(DB).wal
+	$(PY) -m warehouse.demo --db $(DB) --out data/demo
+
+run: setup $(DB)
+	KPI_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+browser:
+	bash scripts/ensure_browser.sh
+
+test: setup browser
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check kpi warehouse tests pages dashboard.py
+
+bench: setup
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) data/demo data/*.duckdb data/*.wal .pytest_cache tests/artifacts

@@ -1,0 +1,132 @@
+"""What a KPI is computed over: a period, the as-of date, a store and optional filters."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "Asia/Shanghai"
+FILTERS = ("consultant", "model", "channel", "advisor", "technician")
+
+
+def today_in(tz: str = DEFAULT_TZ) -> date:
+    """Return today's date in the store's timezone."""
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: date, months: int) -> date:
+    """Shift by calendar months, keeping the day number clamped to the month's last day."""
+    y, m = divmod(d.month - 1 + months, 12)
+    y += d.year
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def parse_month(text: str) -> date:
+    """Return the first day of a 'YYYY-MM' month."""
+    y, m = text.split("-")
+    return date(int(y), int(m), 1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An inclusive period [start, end], its as_of date, a store (None = all) and filters.
+
+    as_of is the earlier of the period's end and today (KPI-CATALOGUE.md, rules).
+    """
+
+    start: date
+    end: date
+    as_of: date
+    store: str | None = None
+    consultant: str | None = None
+    model: str | None = None
+    channel: str | None = None
+    advisor: str | None = None
+    technician: str | None = None
+
+    @classmethod
+    def for_range(cls, start: date, end: date, today: date | None = None, **kw) -> Scope:
+        """Build a scope for [start, end]; as_of = min(end, today)."""
+        if end < start:
+            raise ValueError(f"period end {end} is before its start {start}")
+        today = today or today_in()
+        return cls(start=start, end=end, as_of=min(end, today), **kw)
+
+    @classmethod
+    def for_month(cls, month: str | date, today: date | None = None, **kw) -> Scope:
+        """Build a scope for a calendar month ('YYYY-MM' or any date inside it)."""
+        first = parse_month(month) if isinstance(month, str) else month_start(month)
+        return cls.for_range(first, month_end(first), today, **kw)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def params(self) -> dict:
+        """Return the named query parameters every KPI query may bind."""
+        p = {"start": self.start, "end": self.end, "as_of": self.as_of, "store": self.store}
+        p.update({f: getattr(self, f) for f in FILTERS})
+        return p
+
+    def shifted(self, months: int) -> Scope:
+        """Return the same-shaped scope `months` calendar months away (prev month, last year).
+
+        A whole-month period maps onto whole months; as_of keeps its distance to the end.
+        """
+        whole = self.start.day == 1 and self.end == month_end(self.end)
+        start = add_months(self.start, months)
+        end = month_end(add_months(self.end, months)) if whole else add_months(self.end, months)
+        lag = self.end - self.as_of
+        return replace(self, start=start, end=end, as_of=max(start, end - lag))
+
+    def with_filters(self, **filters) -> Scope:
+        return replace(self, **filters)
+
+    def months(self) -> list[str]:
+        """Return every 'YYYY-MM' the period touches."""
+        out, d = [], month_start(self.start)
+        while d <= self.end:
+            out.append(f"{d:%Y-%m}")
+            d = add_months(d, 1)
+        return out
+
+    def month_days_in_period(self) -> dict[str, tuple[int, int]]:
+        """Return, per touched month, (its days inside the period, its days in total)."""
+        out = {}
+        for m in self.months():
+            first = parse_month(m)
+            last = month_end(first)
+            inside = (min(last, self.end) - max(first, self.start)).days + 1
+            out[m] = (inside, last.day)
+        return out
+
+
+def store_clause(alias: str = "") -> str:
+    """Return the SQL condition that restricts a table to $store (NULL = every store)."""
+    col = f"{alias}.store" if alias else "store"
+    return f"($store::VARCHAR IS NULL OR {col} = $store)"
+
+
+def filter_clause(column: str, param: str) -> str:
+    """Return an optional equality filter on a bound parameter (NULL = no filter)."""
+    return f"(${param}::VARCHAR IS NULL OR {column} = ${param})"
+
+
+def days_between(a: date, b: date) -> int:
+    return (b - a).days
+
+
+__all__ = ["Scope", "store_clause", "filter_clause", "add_months", "month_start", "month_end",
+           "parse_month", "today_in", "timedelta"]

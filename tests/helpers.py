@@ -1,0 +1,34 @@
+"""Small helpers for tests: a fresh in-memory store database and row insertion."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.db import ensure_schema
+from warehouse.spec import TABLES
+
+
+def memory_db() -> duckdb.DuckDBPyConnection:
+    """Return a new in-memory DuckDB connection with the full store schema."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    return con
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], store: str = "s1") -> None:
+    """Insert rows given as dicts; missing columns are NULL (or the contract's default).
+
+    A row may carry its own ``store``; otherwise ``store`` is used.
+    """
+    spec = TABLES[table]
+    cols = ["store"] + [c.name for c in spec.columns]
+    defaults = {c.name: c.default for c in spec.columns}
+    placeholders = ", ".join(f"${c}" for c in cols)
+    for row in rows:
+        unknown = set(row) - set(cols)
+        if unknown:
+            raise KeyError(f"{table} has no column {sorted(unknown)}")
+        values = {c: row.get(c, defaults.get(c)) for c in cols}
+        values["store"] = row.get("store", store)
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})", values)
+    con.execute("INSERT OR IGNORE INTO stores (store) SELECT DISTINCT store FROM " + table)

@@ -1,0 +1,221 @@
+"""The store database: one embedded DuckDB file, its schema, and short-lived connections.
+
+DuckDB lets one process write a file at a time, so every operation opens a connection, does
+its work and closes it; a connection that finds the file locked retries for a few seconds and
+then raises :class:`DatabaseBusy` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.spec import TABLES
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
+DB_ENV = "KPI_DB"
+BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
+MEMORY_LIMIT = os.environ.get("KPI_DB_MEMORY", "1GB")
+
+STORE_DEFAULTS = {
+    "timezone": "Asia/Shanghai",
+    "opening_hours": "09:00-18:00",
+    "floorplan_rate": 0.05,
+}
+
+# One process-wide lock: DuckDB refuses to open a file with a read-only and a read-write
+# connection at the same time inside one process, so threads take turns.
+_PROCESS_LOCK = threading.RLock()
+
+
+class DatabaseBusy(RuntimeError):
+    """The database file stayed locked by another process for longer than the timeout."""
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """Return the database path: the argument, else $KPI_DB, else data/store.duckdb."""
+    return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "different configuration" in text or "being used" in text
+
+
+@contextmanager
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    timeout_s: float | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store database for one operation, retrying while another process holds it.
+
+    A read-write connection creates the file and migrates its schema first. Raises
+    DatabaseBusy when the file stays locked past ``timeout_s`` seconds.
+    """
+    target = db_path(path)
+    deadline = time.monotonic() + (BUSY_TIMEOUT_S if timeout_s is None else timeout_s)
+    delay = 0.05
+    with _PROCESS_LOCK:
+        while True:
+            try:
+                if not read_only:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(
+                    str(target), read_only=read_only, config={"memory_limit": MEMORY_LIMIT}
+                )
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                    if _is_lock_error(exc):
+                        raise DatabaseBusy(
+                            f"The database {target} is in use by another program "
+                            "(an import or the dashboard is writing to it). Nothing was "
+                            "written; try again in a moment."
+                        ) from exc
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        try:
+            if not read_only:
+                ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+def _table_ddl(table_name: str) -> str:
+    table = TABLES[table_name]
+    cols = ["store VARCHAR NOT NULL"] + [f"{c.name} {c.sql_type}" for c in table.columns]
+    if table.live:
+        cols += ["provisional BOOLEAN NOT NULL DEFAULT false", "entered_by VARCHAR"]
+    cols.append("import_id BIGINT")
+    return f"CREATE TABLE IF NOT EXISTS {table_name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+META_DDL = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS stores (
+        store VARCHAR PRIMARY KEY, name VARCHAR, brand VARCHAR, region VARCHAR,
+        timezone VARCHAR NOT NULL DEFAULT 'Asia/Shanghai',
+        opening_hours VARCHAR NOT NULL DEFAULT '09:00-18:00',
+        floorplan_rate DOUBLE NOT NULL DEFAULT 0.05,
+        thresholds VARCHAR, cadence VARCHAR, public_view BOOLEAN NOT NULL DEFAULT true)""",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id BIGINT PRIMARY KEY, imported_at TIMESTAMP NOT NULL, username VARCHAR,
+        store VARCHAR, table_name VARCHAR NOT NULL, file_name VARCHAR, file_size BIGINT,
+        sha256 VARCHAR, inserted BIGINT, updated BIGINT, unchanged BIGINT, rejected BIGINT,
+        undone BOOLEAN NOT NULL DEFAULT false)""",
+    """CREATE TABLE IF NOT EXISTS import_replaced (
+        import_id BIGINT NOT NULL, table_name VARCHAR NOT NULL, row_json VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS column_mappings (
+        store VARCHAR NOT NULL, table_name VARCHAR NOT NULL, header VARCHAR NOT NULL,
+        column_name VARCHAR, date_order VARCHAR, PRIMARY KEY (store, table_name, header))""",
+    """CREATE TABLE IF NOT EXISTS users (
+        username VARCHAR PRIMARY KEY, display_name VARCHAR, role VARCHAR NOT NULL,
+        salt VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, email VARCHAR,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
+)
+
+
+def _views() -> tuple[str, ...]:
+    """Return views that apply the contract's derivation rules once for every KPI.
+
+    v_vehicles: sold_date filled from a delivered order carrying the VIN.
+    v_repair_orders: comeback derived where empty: a repair or warranty RO of the same VIN
+    opened within 30 days after an earlier repair or warranty RO of that VIN closed.
+    """
+    veh = [c.name for c in TABLES["vehicles"].columns if c.name != "sold_date"]
+    ro = [c.name for c in TABLES["repair_orders"].columns if c.name != "comeback"]
+    return (
+        f"""CREATE OR REPLACE VIEW v_vehicles AS
+        SELECT v.store, {", ".join("v." + c for c in veh)},
+               coalesce(v.sold_date, d.delivery_date) AS sold_date
+        FROM vehicles v
+        LEFT JOIN (
+            SELECT store, vin, min(delivery_date) AS delivery_date
+            FROM orders
+            WHERE status = 'delivered' AND vin IS NOT NULL AND delivery_date IS NOT NULL
+            GROUP BY store, vin
+        ) d ON d.store = v.store AND d.vin = v.vin""",
+        f"""CREATE OR REPLACE VIEW v_repair_orders AS
+        SELECT r.store, {", ".join("r." + c for c in ro)},
+               coalesce(r.comeback, r.ro_type IN ('repair', 'warranty') AND EXISTS (
+                   SELECT 1 FROM repair_orders e
+                   WHERE e.store = r.store AND e.vin = r.vin AND e.ro_id <> r.ro_id
+                     AND e.ro_type IN ('repair', 'warranty')
+                     AND e.close_date IS NOT NULL
+                     AND e.close_date <= r.open_date
+                     AND r.open_date <= e.close_date + 30
+                     AND (e.open_date < r.open_date
+                          OR (e.open_date = r.open_date AND e.ro_id < r.ro_id))
+               )) AS comeback
+        FROM repair_orders r""",
+    )
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table and view if missing and record the schema version (idempotent)."""
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    current = int(row[0]) if row else 0
+    if current == SCHEMA_VERSION:
+        return
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"The database was written by a newer version (schema {current}); "
+            f"this program knows schema {SCHEMA_VERSION}. Update the program."
+        )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ddl in META_DDL:
+            con.execute(ddl)
+        for name in TABLES:
+            con.execute(_table_ddl(name))
+        for ddl in _views():
+            con.execute(ddl)
+        # Future migrations go here: `if current < 2: ...`, each step idempotent.
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)}
+        )
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def ensure_store(con: duckdb.DuckDBPyConnection, store: str) -> None:
+    """Create a store's settings row with the contract's defaults if it does not exist."""
+    con.execute("INSERT OR IGNORE INTO stores (store) VALUES ($s)", {"s": store})
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Increment the data version that caches key on; call inside every write transaction."""
+    con.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+        "WHERE key = 'data_version'"
+    )
+    return data_version(con)
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the number of writes the database has seen (0 for a new one)."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def list_stores(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the stores that exist (created by their first import), in name order."""
+    return [r[0] for r in con.execute("SELECT store FROM stores ORDER BY store").fetchall()]

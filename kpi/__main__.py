@@ -5,7 +5,93 @@ This is the only module of kpi/ that touches files; the KPI functions receive a 
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from datetime import date
+
+from kpi.report import build_report, to_csv
+from kpi.scope import DEFAULT_TZ, Scope, today_in
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m kpi report", description=__doc__.splitlines()[0])
+    p.add_argument("--db", help="database file (default $KPI_DB or data/store.duckdb)")
+    p.add_argument("--period", help="calendar month YYYY-MM")
+    p.add_argument("--start", type=_date, help="first day of a custom period")
+    p.add_argument("--end", type=_date, help="last day of a custom period")
+    p.add_argument("--store", help="one store; all stores pooled when omitted")
+    p.add_argument("--as-of", dest="as_of", type=_date, help="today's date for this report")
+    p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    p.add_argument("--output", help="write to this file instead of standard output")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="xlsx labels")
+    return p
+
+
+def scope_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Scope:
+    """Return the scope the arguments describe, or exit with a usage error."""
+    today = args.as_of or today_in(DEFAULT_TZ)
+    if args.period and (args.start or args.end):
+        parser.error("give either --period or --start/--end, not both")
+    if args.period:
+        try:
+            return Scope.for_month(args.period, today=today, store=args.store)
+        except ValueError:
+            parser.error(f"--period must be YYYY-MM, got {args.period!r}")
+    if not (args.start and args.end):
+        parser.error("give --period YYYY-MM or both --start and --end")
+    if args.end < args.start:
+        parser.error("--end is before --start")
+    return Scope.for_range(args.start, args.end, today=today, store=args.store)
+
+
+def report_main(argv: list[str]) -> int:
+    """Run the report command; return the process exit code."""
+    from warehouse.db import DatabaseBusy, connect, db_path
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    scope = scope_from_args(args, parser)
+    path = db_path(args.db)
+    if not path.exists():
+        print(
+            f"error: no database at {path} (import data first: python -m kpi import)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with connect(path, read_only=True) as con:
+            if args.format == "xlsx":
+                from kpi.workbook import workbook_bytes
+
+                if not args.output:
+                    parser.error("--format xlsx needs --output FILE")
+                data = workbook_bytes(con, scope, lang=args.lang)
+                with open(args.output, "wb") as fh:
+                    fh.write(data)
+                return 0
+            report = build_report(con, scope)
+    except DatabaseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text = (
+        json.dumps(report, ensure_ascii=False, indent=2)
+        if args.format == "json"
+        else to_csv(report)
+    )
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +106,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return import_main(rest)
     if command == "report":
-        from kpi.report import main as report_main
-
         return report_main(rest)
     if command == "users":
         from warehouse.auth import main as users_main

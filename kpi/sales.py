@@ -1,0 +1,572 @@
+"""Sales and showroom KPIs (销售): traffic, test drives, orders, deliveries, gross and F&I.
+
+Every formula is the one of KPI-CATALOGUE.md, section "Sales and showroom". Numbers come from
+a few aggregate DuckDB queries: one over traffic, one over orders and one for the per-customer
+and per-consultant distinct counts. Filters: store, consultant, model (traffic.model_interest,
+orders.model) and channel apply to traffic and orders rows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpi.scope import Scope, add_months, filter_clause, month_start, store_clause
+
+# Scalar ids of summary(), in catalogue order.
+SUMMARY_IDS = (
+    "walk_in_batches",
+    "first_visit_batches",
+    "phone_batches",
+    "daily_walk_ins",
+    "test_drives",
+    "test_drive_rate",
+    "orders",
+    "deliveries",
+    "close_rate",
+    "cohort_close_rate",
+    "phone_to_visit_rate",
+    "cancellation_rate",
+    "fleet_share",
+    "corporate_share",
+    "event_traffic_share",
+    "front_gross_per_unit",
+    "total_gross_per_unit",
+    "finance_penetration",
+    "insurance_penetration",
+    "trade_in_rate",
+    "accessories_per_unit",
+    "accessories_margin",
+    "units_per_consultant",
+)
+
+# Counts that targets can be set on (targets.metric) and that counts_by() returns.
+COUNT_IDS = (
+    "walk_in_batches",
+    "first_visit_batches",
+    "phone_batches",
+    "test_drives",
+    "orders",
+    "deliveries",
+)
+
+# "Within N days after X" for the customer cohorts: X <= d <= X + N.
+COHORT_DAYS = 30
+
+EVENT_CHANNELS = ("outdoor_event", "showroom_event")
+
+TRAFFIC_FILTERS = " AND ".join(
+    (
+        store_clause("t"),
+        filter_clause("t.consultant", "consultant"),
+        filter_clause("t.model_interest", "model"),
+        filter_clause("t.channel", "channel"),
+    )
+)
+ORDER_FILTERS = " AND ".join(
+    (
+        store_clause("o"),
+        filter_clause("o.consultant", "consultant"),
+        filter_clause("o.model", "model"),
+        filter_clause("o.channel", "channel"),
+    )
+)
+
+IN_PERIOD_VISIT = "t.visit_date BETWEEN $start AND $end"
+IN_PERIOD_ORDER = "o.order_date BETWEEN $start AND $end"
+DELIVERED = "o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end"
+NOT_CANCELLED = "o.status <> 'cancelled'"
+# Event traffic: an event id is set, or the lead source is an event channel.
+EVENT_WALK_IN = (
+    "(nullif(t.event_id, '') IS NOT NULL "
+    f"OR t.channel IN ({', '.join(repr(c) for c in EVENT_CHANNELS)}))"
+)
+FRONT_GROSS = "coalesce(o.sale_price, 0) - coalesce(o.vehicle_cost, 0)"
+TOTAL_GROSS = (
+    f"{FRONT_GROSS} + coalesce(o.rebate, 0) + coalesce(o.fi_income, 0)"
+    " + coalesce(o.accessories_revenue, 0) - coalesce(o.accessories_cost, 0)"
+)
+ACCESSORIES_GROSS = "coalesce(o.accessories_revenue, 0) - coalesce(o.accessories_cost, 0)"
+
+
+# ----------------------------------------------------------------------------- plumbing
+
+
+def _params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Return the parameters the statement uses (DuckDB rejects unused named parameters)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Run a one-row query and return it as a dict."""
+    cur = con.execute(sql, _params(sql, params))
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    return dict(zip(names, row, strict=True))
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a query and return its rows as a DataFrame."""
+    return con.execute(sql, _params(sql, params)).df()
+
+
+def _num(value: Any) -> float | int | None:
+    """Return a plain Python number, with NULL and NaN as None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _ratio(num: float | int | None, den: float | int | None) -> float | None:
+    """Return num / den, None for a zero or missing denominator."""
+    if den is None or den == 0:
+        return None
+    return (num or 0) / den
+
+
+def _ratio_col(num: pd.Series, den: pd.Series) -> pd.Series:
+    """Return num / den element-wise as float, NaN where den is 0."""
+    den = den.astype("float64")
+    return (num.astype("float64") / den.where(den != 0)).astype("float64")
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def _traffic_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events)."""
+    sql = f"""
+        SELECT
+            count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
+            count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit) AS first_visit_batches,
+            count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
+            count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives,
+            count(*) FILTER (WHERE t.kind = 'walk_in' AND {EVENT_WALK_IN}) AS event_walk_ins
+        FROM traffic t
+        WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}
+    """
+    return _one(con, sql, scope.params)
+
+
+def _order_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return the period's order and delivery counts and sums."""
+    retail_delivered = f"{DELIVERED} AND o.sale_type = 'retail'"
+    sql = f"""
+        SELECT
+            count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}) AS orders,
+            count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}
+                             AND o.sale_type = 'retail') AS retail_orders,
+            count(*) FILTER (WHERE {IN_PERIOD_ORDER}) AS all_orders,
+            count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND o.status = 'cancelled') AS cancelled,
+            count(*) FILTER (WHERE {DELIVERED}) AS deliveries,
+            count(*) FILTER (WHERE {DELIVERED} AND o.sale_type = 'fleet') AS fleet,
+            count(*) FILTER (WHERE {DELIVERED} AND o.buyer_type = 'corporate') AS corporate,
+            count(*) FILTER (WHERE {retail_delivered}) AS retail_deliveries,
+            count(*) FILTER (WHERE {retail_delivered} AND o.finance) AS financed,
+            count(*) FILTER (WHERE {retail_delivered} AND o.insurance) AS insured,
+            count(*) FILTER (WHERE {retail_delivered} AND o.trade_in) AS traded_in,
+            sum({FRONT_GROSS}) FILTER (WHERE {DELIVERED}) AS front_gross,
+            sum({TOTAL_GROSS}) FILTER (WHERE {DELIVERED}) AS total_gross,
+            sum(coalesce(o.accessories_revenue, 0)) FILTER (WHERE {DELIVERED})
+                AS accessories_revenue,
+            sum({ACCESSORIES_GROSS}) FILTER (WHERE {DELIVERED}) AS accessories_gross
+        FROM orders o
+        WHERE ({IN_PERIOD_ORDER} OR {DELIVERED}) AND {ORDER_FILTERS}
+    """
+    return _one(con, sql, scope.params)
+
+
+def _distinct_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return the per-customer cohorts and the number of active consultants.
+
+    Customers and consultants are (store, id) pairs. Filters select the visits and calls that
+    define a cohort; the order or walk-in that converts it may carry any consultant, model or
+    channel (the customer converted, whoever served the deal).
+    """
+    sql = f"""
+        WITH first_visits AS (
+            SELECT t.store, t.customer_id, t.visit_date
+            FROM traffic t
+            WHERE t.kind = 'walk_in' AND t.first_visit AND {IN_PERIOD_VISIT}
+              AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
+        ),
+        visit_customers AS (
+            SELECT f.store, f.customer_id, count(o.order_id) > 0 AS closed
+            FROM first_visits f
+            LEFT JOIN orders o
+              ON o.store = f.store AND o.customer_id = f.customer_id
+             AND o.status <> 'cancelled'
+             AND o.order_date BETWEEN f.visit_date AND f.visit_date + {COHORT_DAYS}
+            GROUP BY f.store, f.customer_id
+        ),
+        first_calls AS (
+            SELECT t.store, t.customer_id, t.visit_date
+            FROM traffic t
+            WHERE t.kind = 'phone' AND t.first_visit AND {IN_PERIOD_VISIT}
+              AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
+        ),
+        call_customers AS (
+            SELECT c.store, c.customer_id, count(w.visit_id) > 0 AS visited
+            FROM first_calls c
+            LEFT JOIN traffic w
+              ON w.store = c.store AND w.customer_id = c.customer_id AND w.kind = 'walk_in'
+             AND w.visit_date BETWEEN c.visit_date AND c.visit_date + {COHORT_DAYS}
+            GROUP BY c.store, c.customer_id
+        ),
+        consultants AS (
+            SELECT t.store, t.consultant
+            FROM traffic t
+            WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
+              AND nullif(t.consultant, '') IS NOT NULL AND {TRAFFIC_FILTERS}
+            UNION
+            SELECT o.store, o.consultant
+            FROM orders o
+            WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
+        )
+        SELECT
+            (SELECT count(*) FROM visit_customers) AS visit_customers,
+            (SELECT count(*) FROM visit_customers WHERE closed) AS closed_customers,
+            (SELECT count(*) FROM call_customers) AS call_customers,
+            (SELECT count(*) FROM call_customers WHERE visited) AS visited_customers,
+            (SELECT count(*) FROM consultants) AS consultants
+    """
+    return _one(con, sql, scope.params)
+
+
+def _days_to_as_of(scope: Scope) -> int:
+    """Return the days from the period's start to as_of inclusive (0 if as_of is earlier)."""
+    return max(0, (scope.as_of - scope.start).days + 1)
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return every scalar KPI of "Sales and showroom", keyed by catalogue id.
+
+    Counts are ints (0 over nothing), ratios fractions and money CNY, unrounded; a zero
+    denominator gives None.
+    """
+    t = {k: _num(v) for k, v in _traffic_counts(con, scope).items()}
+    o = {k: _num(v) for k, v in _order_counts(con, scope).items()}
+    d = {k: _num(v) for k, v in _distinct_counts(con, scope).items()}
+    deliveries = o["deliveries"]
+    retail = o["retail_deliveries"]
+    out: dict[str, float | int | None] = {
+        "walk_in_batches": t["walk_in_batches"],
+        "first_visit_batches": t["first_visit_batches"],
+        "phone_batches": t["phone_batches"],
+        "daily_walk_ins": _ratio(t["walk_in_batches"], _days_to_as_of(scope)),
+        "test_drives": t["test_drives"],
+        "test_drive_rate": _ratio(t["test_drives"], t["walk_in_batches"]),
+        "orders": o["orders"],
+        "deliveries": deliveries,
+        "close_rate": _ratio(o["retail_orders"], t["first_visit_batches"]),
+        "cohort_close_rate": _ratio(d["closed_customers"], d["visit_customers"]),
+        "phone_to_visit_rate": _ratio(d["visited_customers"], d["call_customers"]),
+        "cancellation_rate": _ratio(o["cancelled"], o["all_orders"]),
+        "fleet_share": _ratio(o["fleet"], deliveries),
+        "corporate_share": _ratio(o["corporate"], deliveries),
+        "event_traffic_share": _ratio(t["event_walk_ins"], t["walk_in_batches"]),
+        "front_gross_per_unit": _ratio(o["front_gross"], deliveries),
+        "total_gross_per_unit": _ratio(o["total_gross"], deliveries),
+        "finance_penetration": _ratio(o["financed"], retail),
+        "insurance_penetration": _ratio(o["insured"], retail),
+        "trade_in_rate": _ratio(o["traded_in"], retail),
+        "accessories_per_unit": _ratio(o["accessories_revenue"], deliveries),
+        "accessories_margin": _ratio(o["accessories_gross"], o["accessories_revenue"]),
+        "units_per_consultant": _ratio(deliveries, d["consultants"]),
+    }
+    return out
+
+
+# ----------------------------------------------------------------------------- breakdowns
+
+
+def _grouped(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    keys: dict[str, tuple[str, str]],
+    where_traffic: str = "TRUE",
+    where_orders: str = "TRUE",
+) -> pd.DataFrame:
+    """Return the period's counts and delivered gross grouped by keys.
+
+    keys maps an output column to (traffic expression, orders expression); groups match on
+    equal keys (an empty key matches an empty key). Columns: the keys, walk_in_batches,
+    first_visit_batches, phone_batches, test_drives, event_walk_ins, orders, retail_orders,
+    deliveries, front_gross, total_gross.
+    """
+    names = list(keys)
+    t_sel = ", ".join(f"{te} AS {n}" for n, (te, _) in keys.items())
+    o_sel = ", ".join(f"{oe} AS {n}" for n, (_, oe) in keys.items())
+    group = ", ".join(str(i + 1) for i in range(len(names)))
+    join_on = " AND ".join(f"tc.{n} IS NOT DISTINCT FROM oc.{n}" for n in names)
+    out_keys = ", ".join(f"coalesce(tc.{n}, oc.{n}) AS {n}" for n in names)
+    sql = f"""
+        WITH tc AS (
+            SELECT {t_sel},
+                count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
+                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit)
+                    AS first_visit_batches,
+                count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
+                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives
+            FROM traffic t
+            WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS} AND {where_traffic}
+            GROUP BY {group}
+        ),
+        oc AS (
+            SELECT {o_sel},
+                count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}) AS orders,
+                count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}
+                                 AND o.sale_type = 'retail') AS retail_orders,
+                count(*) FILTER (WHERE {DELIVERED}) AS deliveries,
+                coalesce(sum({FRONT_GROSS}) FILTER (WHERE {DELIVERED}), 0) AS front_gross,
+                coalesce(sum({TOTAL_GROSS}) FILTER (WHERE {DELIVERED}), 0) AS total_gross
+            FROM orders o
+            WHERE ({IN_PERIOD_ORDER} OR {DELIVERED}) AND {ORDER_FILTERS} AND {where_orders}
+            GROUP BY {group}
+        )
+        SELECT {out_keys},
+            coalesce(tc.walk_in_batches, 0) AS walk_in_batches,
+            coalesce(tc.first_visit_batches, 0) AS first_visit_batches,
+            coalesce(tc.phone_batches, 0) AS phone_batches,
+            coalesce(tc.test_drives, 0) AS test_drives,
+            coalesce(oc.orders, 0) AS orders,
+            coalesce(oc.retail_orders, 0) AS retail_orders,
+            coalesce(oc.deliveries, 0) AS deliveries,
+            coalesce(oc.front_gross, 0) AS front_gross,
+            coalesce(oc.total_gross, 0) AS total_gross
+        FROM tc FULL OUTER JOIN oc ON {join_on}
+    """
+    df = _frame(con, sql, scope.params)
+    counts = ["walk_in_batches", "first_visit_batches", "phone_batches", "test_drives"]
+    counts += ["orders", "retail_orders", "deliveries"]
+    for c in counts:
+        df[c] = df[c].astype("int64")
+    for c in ("front_gross", "total_gross"):
+        df[c] = df[c].astype("float64")
+    # A cancelled order alone, outside the shown counts, makes no row.
+    active = df[["walk_in_batches", "phone_batches", "orders", "deliveries"]].sum(axis=1) > 0
+    return df[active].reset_index(drop=True)
+
+
+def counts_by(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+    """Return the period's counts (COUNT_IDS) per store, or per (store, consultant).
+
+    Columns: store, consultant (None when by='store'), then COUNT_IDS. Rows with no consultant
+    are left out of by='consultant'. Used by kpi.targets for actual vs target.
+    """
+    if by == "store":
+        df = _grouped(con, scope, {"store": ("t.store", "o.store")})
+        df.insert(1, "consultant", None)
+    elif by == "consultant":
+        df = _grouped(
+            con,
+            scope,
+            {"store": ("t.store", "o.store"), "consultant": ("t.consultant", "o.consultant")},
+            "nullif(t.consultant, '') IS NOT NULL",
+            "nullif(o.consultant, '') IS NOT NULL",
+        )
+    else:
+        raise ValueError(f"by must be 'store' or 'consultant', not {by!r}")
+    cols = ["store", "consultant", *COUNT_IDS]
+    return df[cols].sort_values(["store", "consultant"]).reset_index(drop=True)
+
+
+def by_consultant(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the consultant ranking: per (store, consultant) traffic, orders, deliveries, gross.
+
+    Sorted by deliveries, then total_gross, descending. close_rate is the consultant's
+    non-cancelled retail orders ÷ their first-visit batches; total_gross is Σ of the
+    total-gross formula over their deliveries. Rows without a consultant are left out.
+    """
+    df = _grouped(
+        con,
+        scope,
+        {"store": ("t.store", "o.store"), "consultant": ("t.consultant", "o.consultant")},
+        "nullif(t.consultant, '') IS NOT NULL",
+        "nullif(o.consultant, '') IS NOT NULL",
+    )
+    df["test_drive_rate"] = _ratio_col(df["test_drives"], df["walk_in_batches"])
+    df["close_rate"] = _ratio_col(df["retail_orders"], df["first_visit_batches"])
+    df["total_gross_per_unit"] = _ratio_col(df["total_gross"], df["deliveries"])
+    cols = [
+        "consultant",
+        "store",
+        "walk_in_batches",
+        "first_visit_batches",
+        "test_drives",
+        "test_drive_rate",
+        "orders",
+        "deliveries",
+        "close_rate",
+        "total_gross",
+        "total_gross_per_unit",
+    ]
+    df = df.sort_values(
+        ["deliveries", "total_gross", "store", "consultant"],
+        ascending=[False, False, True, True],
+    )
+    return df[cols].reset_index(drop=True)
+
+
+def by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return per model: walk-ins (by model_interest), orders and deliveries (by orders.model).
+
+    Also front and total gross per delivered unit. Models are pooled across stores; an
+    unknown model is one row with model None. Sorted by deliveries descending.
+    """
+    df = _grouped(con, scope, {"model": ("t.model_interest", "o.model")})
+    df["front_gross_per_unit"] = _ratio_col(df["front_gross"], df["deliveries"])
+    df["total_gross_per_unit"] = _ratio_col(df["total_gross"], df["deliveries"])
+    df = df[df[["walk_in_batches", "orders", "deliveries"]].sum(axis=1) > 0]
+    cols = [
+        "model",
+        "walk_in_batches",
+        "test_drives",
+        "orders",
+        "deliveries",
+        "front_gross_per_unit",
+        "total_gross_per_unit",
+    ]
+    df = df.sort_values(["deliveries", "orders", "model"], ascending=[False, False, True])
+    return df[cols].reset_index(drop=True)
+
+
+def by_channel(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return per lead channel: walk-ins and calls (traffic.channel), orders and deliveries.
+
+    Orders and deliveries are grouped by orders.channel. Sorted by walk-ins descending.
+    """
+    df = _grouped(con, scope, {"channel": ("t.channel", "o.channel")})
+    cols = ["channel", "walk_in_batches", "phone_batches", "orders", "deliveries"]
+    df = df.sort_values(["walk_in_batches", "orders", "channel"], ascending=[False, False, True])
+    return df[cols].reset_index(drop=True)
+
+
+def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return one row per day from the period's start to as_of, zero-filled.
+
+    Columns: date, walk_in_batches, first_visit_batches, phone_batches, test_drives, orders
+    (by order_date) and deliveries (by delivery_date). Empty when as_of is before the start.
+    """
+    sql = f"""
+        WITH days AS (
+            SELECT CAST(g.d AS DATE) AS date
+            FROM generate_series($start::DATE, $as_of::DATE, INTERVAL 1 DAY) AS g(d)
+        ),
+        tc AS (
+            SELECT t.visit_date AS date,
+                count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
+                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit)
+                    AS first_visit_batches,
+                count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
+                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives
+            FROM traffic t
+            WHERE t.visit_date BETWEEN $start AND $as_of AND {TRAFFIC_FILTERS}
+            GROUP BY 1
+        ),
+        oc AS (
+            SELECT o.order_date AS date, count(*) AS orders
+            FROM orders o
+            WHERE o.order_date BETWEEN $start AND $as_of AND {NOT_CANCELLED}
+              AND {ORDER_FILTERS}
+            GROUP BY 1
+        ),
+        dc AS (
+            SELECT o.delivery_date AS date, count(*) AS deliveries
+            FROM orders o
+            WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $as_of
+              AND {ORDER_FILTERS}
+            GROUP BY 1
+        )
+        SELECT days.date,
+            coalesce(tc.walk_in_batches, 0) AS walk_in_batches,
+            coalesce(tc.first_visit_batches, 0) AS first_visit_batches,
+            coalesce(tc.phone_batches, 0) AS phone_batches,
+            coalesce(tc.test_drives, 0) AS test_drives,
+            coalesce(oc.orders, 0) AS orders,
+            coalesce(dc.deliveries, 0) AS deliveries
+        FROM days
+        LEFT JOIN tc ON tc.date = days.date
+        LEFT JOIN oc ON oc.date = days.date
+        LEFT JOIN dc ON dc.date = days.date
+        ORDER BY days.date
+    """
+    df = _frame(con, sql, scope.params)
+    for c in df.columns[1:]:
+        df[c] = df[c].astype("int64")
+    df["date"] = [d.date() if hasattr(d, "date") else d for d in df["date"]]
+    return df
+
+
+def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+    """Return the summary for each of the trailing `months` calendar months.
+
+    The last month is the month of scope.end; each month is computed like summary() for that
+    calendar month, with as_of = the earlier of its last day and scope.as_of, and the scope's
+    store and filters. Columns: month ('YYYY-MM') and every summary id.
+    """
+    last = month_start(scope.end)
+    rows = []
+    for i in range(months - 1, -1, -1):
+        first = add_months(last, -i)
+        month_scope = Scope.for_month(first, today=scope.as_of)
+        month_scope = replace(
+            month_scope,
+            store=scope.store,
+            consultant=scope.consultant,
+            model=scope.model,
+            channel=scope.channel,
+        )
+        rows.append({"month": f"{first:%Y-%m}", **summary(con, month_scope)})
+    return pd.DataFrame(rows, columns=["month", *SUMMARY_IDS])
+
+
+def funnel(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the sales funnel: walk-ins, test drives, orders, deliveries (stage, value)."""
+    s = summary(con, scope)
+    stages = ["walk_in_batches", "test_drives", "orders", "deliveries"]
+    return pd.DataFrame({"stage": stages, "value": [int(s[k]) for k in stages]})
+
+
+def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
+    """Return the sales mix for the report: deliveries, orders and walk-ins per model.
+
+    An unknown model is keyed 'unknown'.
+    """
+    df = by_model(con, scope)
+    keys = ["unknown" if pd.isna(m) else str(m) for m in df["model"]]
+    out: dict[str, dict[str, Any]] = {}
+    for name, col in (
+        ("deliveries_by_model", "deliveries"),
+        ("orders_by_model", "orders"),
+        ("walk_ins_by_model", "walk_in_batches"),
+    ):
+        out[name] = {k: int(v) for k, v in zip(keys, df[col], strict=True) if v}
+    return out
+
+
+def monthly_deliveries(
+    con: duckdb.DuckDBPyConnection, year: int, store: str | None = None
+) -> dict[int, float]:
+    """Return deliveries per calendar month (1-12) of a year, for splitting annual targets."""
+    scope = Scope(start=date(year, 1, 1), end=date(year, 12, 31), as_of=date(year, 12, 31))
+    sql = f"""
+        SELECT extract(month FROM o.delivery_date) AS m, count(*) AS n
+        FROM orders o
+        WHERE {DELIVERED} AND {store_clause("o")}
+        GROUP BY 1
+    """
+    rows = con.execute(sql, _params(sql, {**scope.params, "store": store})).fetchall()
+    found = {int(m): float(n) for m, n in rows}
+    return {m: found.get(m, 0.0) for m in range(1, 13)}

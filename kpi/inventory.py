@@ -1,0 +1,369 @@
+"""Vehicle inventory KPIs (整车库存): stock, transit, supply, aging, capital and floorplan cost.
+
+Every number comes from one aggregate query (:func:`_aggregate`), either pooled over the scope
+or grouped by model. Vehicles are read through the view ``v_vehicles`` (sold_date filled from a
+delivered order carrying the VIN); sales are deliveries: ``orders`` with status delivered and
+delivery_date in a window, every sale type.
+
+Filters: the store and the model (``vehicles.model`` and ``orders.model``) apply; consultant
+and channel do not (stock belongs to no consultant or lead source).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+
+SUMMARY_IDS = (
+    "stock_units",
+    "in_transit_units",
+    "avg_monthly_sales_3m",
+    "inventory_months",
+    "inventory_coefficient",
+    "days_supply",
+    "avg_days_in_stock",
+    "aged_units_90",
+    "capital_tied_up",
+    "floorplan_cost",
+)
+BY_MODEL_COLUMNS = (
+    "model",
+    "stock_units",
+    "in_transit_units",
+    "avg_monthly_sales_3m",
+    "inventory_months",
+    "inventory_coefficient",
+    "days_supply",
+    "avg_days_in_stock",
+    "aged_units_90",
+    "capital_tied_up",
+)
+# (label, lowest age, highest age or None) in days; age = as_of - arrival_date.
+AGING_BUCKETS = (
+    ("0-30", 0, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-180", 91, 180),
+    (">180", 181, None),
+)
+DEFAULT_FLOORPLAN_RATE = 0.05
+TARGET_MONTHS = 1.2
+SALES_WINDOW_DAYS = 90
+
+_IN_STOCK = "(v.arrival_date <= $as_of AND (v.sold_date IS NULL OR v.sold_date > $as_of))"
+_IN_TRANSIT = (
+    "((v.ordered_date IS NULL OR v.ordered_date <= $as_of)"
+    " AND (v.arrival_date IS NULL OR v.arrival_date > $as_of)"
+    " AND (v.sold_date IS NULL OR v.sold_date > $as_of))"
+)
+_VEHICLE_FILTER = f"{store_clause('v')} AND {filter_clause('v.model', 'model')}"
+
+
+def complete_months_window(as_of: date, n: int = 3) -> tuple[date, date]:
+    """Return the first and last day of the n complete calendar months before as_of's month.
+
+    When as_of is its month's last day, that month counts as complete and is the last of them
+    (KPI-CATALOGUE.md, date arithmetic).
+    """
+    last = as_of if as_of == month_end(as_of) else month_start(as_of) - timedelta(days=1)
+    first = add_months(month_start(last), -(n - 1))
+    return first, last
+
+
+def _windows(scope: Scope) -> dict[str, Any]:
+    """Return the scope's parameters plus the date windows the inventory formulas use."""
+    as_of = scope.as_of
+    s3_start, s3_end = complete_months_window(as_of, 3)
+    return {
+        **scope.params,
+        "s3_start": s3_start,
+        "s3_end": s3_end,
+        "mtd_start": month_start(as_of),
+        "d90_start": as_of - timedelta(days=SALES_WINDOW_DAYS),
+        # Floorplan days run from the period's start to as_of inclusive: days after as_of
+        # (a period running past today) are in the future and unknown.
+        "fp_stop": as_of + timedelta(days=1),
+        "horizon": month_end(add_months(month_start(as_of), 1)),
+        "default_rate": DEFAULT_FLOORPLAN_RATE,
+    }
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a query binding only the parameters it names (DuckDB rejects unused ones)."""
+    names = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in names}).df()
+
+
+def _value(v: Any) -> float | int | None:
+    """Return a plain Python number, with NULL and NaN as None."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, scope: Scope, by_model: bool) -> pd.DataFrame:
+    """Return the inventory KPIs pooled over the scope (one row) or one row per model.
+
+    The model set is every model of the scope's vehicles or delivered orders, so a model with
+    nothing in stock, in transit or sold lately still appears (with zeros).
+    """
+    key = "coalesce(v.model, '') AS model," if by_model else ""
+    okey = "coalesce(o.model, '') AS model," if by_model else ""
+    group = "GROUP BY 1" if by_model else ""
+    join = "FULL JOIN sales USING (model)" if by_model else "CROSS JOIN sales"
+    sql = f"""
+    WITH veh AS (
+        SELECT {key}
+               count(*) FILTER (WHERE {_IN_STOCK}) AS stock_units,
+               count(*) FILTER (WHERE {_IN_TRANSIT}) AS in_transit_units,
+               count(*) FILTER (WHERE {_IN_TRANSIT} AND (v.eta IS NULL OR v.eta <= $horizon))
+                   AS in_transit_by_horizon,
+               sum($as_of - v.arrival_date) FILTER (WHERE {_IN_STOCK}) AS age_days_sum,
+               count(*) FILTER (WHERE {_IN_STOCK} AND $as_of - v.arrival_date > 90)
+                   AS aged_units_90,
+               coalesce(sum(v.cost) FILTER (WHERE {_IN_STOCK}), 0) AS capital_tied_up,
+               coalesce(sum(
+                   v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365
+                   * greatest(0, least(coalesce(v.sold_date, $fp_stop), $fp_stop)
+                                 - greatest(v.arrival_date, $start))
+               ) FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
+        FROM v_vehicles v
+        LEFT JOIN stores s ON s.store = v.store
+        WHERE {_VEHICLE_FILTER}
+        {group}
+    ),
+    sales AS (
+        SELECT {okey}
+               count(*) FILTER (WHERE o.delivery_date BETWEEN $s3_start AND $s3_end) AS sales_3m,
+               count(*) FILTER (WHERE o.delivery_date BETWEEN $mtd_start AND $as_of)
+                   AS sales_mtd,
+               count(*) FILTER (WHERE o.delivery_date > $d90_start AND o.delivery_date <= $as_of)
+                   AS sales_90d
+        FROM orders o
+        WHERE o.status = 'delivered' AND {store_clause("o")} AND {filter_clause("o.model", "model")}
+        {group}
+    ),
+    pooled AS (
+        SELECT {"model," if by_model else ""}
+               coalesce(stock_units, 0) AS stock_units,
+               coalesce(in_transit_units, 0) AS in_transit_units,
+               coalesce(in_transit_by_horizon, 0) AS in_transit_by_horizon,
+               age_days_sum,
+               coalesce(aged_units_90, 0) AS aged_units_90,
+               coalesce(capital_tied_up, 0) AS capital_tied_up,
+               coalesce(floorplan_cost, 0) AS floorplan_cost,
+               coalesce(sales_3m, 0) AS sales_3m,
+               coalesce(sales_mtd, 0) AS sales_mtd,
+               coalesce(sales_90d, 0) AS sales_90d
+        FROM veh {join}
+    )
+    SELECT {"model," if by_model else ""}
+           stock_units,
+           in_transit_units,
+           in_transit_by_horizon,
+           sales_3m / 3.0 AS avg_monthly_sales_3m,
+           CAST(stock_units AS DOUBLE) / nullif(sales_3m / 3.0, 0) AS inventory_months,
+           CAST(stock_units AS DOUBLE) / nullif(sales_mtd, 0) AS inventory_coefficient,
+           CAST(stock_units AS DOUBLE) / nullif(sales_90d / {float(SALES_WINDOW_DAYS)}, 0)
+               AS days_supply,
+           CAST(age_days_sum AS DOUBLE) / nullif(stock_units, 0) AS avg_days_in_stock,
+           aged_units_90,
+           capital_tied_up,
+           floorplan_cost
+    FROM pooled
+    {"ORDER BY model" if by_model else ""}
+    """
+    return _run(con, sql, _windows(scope))
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return every scalar inventory KPI for the scope, keyed by catalogue id.
+
+    Stock, transit and aging are as of scope.as_of; floorplan_cost counts the period's days
+    up to as_of. Ratios with a zero denominator are None.
+    """
+    row = _aggregate(con, scope, by_model=False).to_dict("records")[0]
+    return {k: _value(row[k]) for k in SUMMARY_IDS}
+
+
+def stock_units(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
+    """Return the units in stock on as_of (a thin reader of :func:`summary`)."""
+    return summary(con, scope)["stock_units"]
+
+
+def inventory_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:
+    """Return stock_units / avg_monthly_sales_3m (a thin reader of :func:`summary`)."""
+    return summary(con, scope)["inventory_months"]
+
+
+def by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the inventory KPIs per model (stores pooled unless the scope names one)."""
+    frame = _aggregate(con, scope, by_model=True)
+    return _nan_to_none(frame[list(BY_MODEL_COLUMNS)])
+
+
+def _nan_to_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with float columns holding None for no value (object dtype)."""
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]) and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def suggested_order(
+    forecast: float, stock: int, in_transit_by_horizon: int, target_months: float = TARGET_MONTHS
+) -> int:
+    """Return max(0, ceil(round(target_months x forecast, 6) - stock - in transit by horizon)).
+
+    Rounding to 6 decimals first keeps float noise (1.2 x 2.5 = 3.0000000000000004) from
+    ordering one unit too many.
+    """
+    return max(0, math.ceil(round(target_months * forecast, 6) - stock - in_transit_by_horizon))
+
+
+def order_gap(
+    con: duckdb.DuckDBPyConnection, scope: Scope, target_months: float = TARGET_MONTHS
+) -> pd.DataFrame:
+    """Return the suggested order quantity per model with the figures it derives from.
+
+    in_transit_by_horizon counts in-transit units whose eta is empty or on or before the last
+    day of the month after as_of's. projected_stock_next_month_end = stock + in transit by
+    horizon - forecast x (days of as_of's month after as_of / days in that month + 1), floored
+    at 0: the forecast (avg_monthly_sales_3m) is sold evenly over the rest of this month and
+    the whole next month.
+    """
+    frame = _aggregate(con, scope, by_model=True)
+    as_of = scope.as_of
+    rest = (month_end(as_of) - as_of).days / month_end(as_of).day + 1
+    rows = []
+    for r in frame.itertuples(index=False):
+        forecast = float(r.avg_monthly_sales_3m)
+        stock, transit, horizon = (
+            int(r.stock_units),
+            int(r.in_transit_units),
+            int(r.in_transit_by_horizon),
+        )
+        rows.append(
+            {
+                "model": r.model,
+                "avg_monthly_sales_3m": forecast,
+                "stock_units": stock,
+                "in_transit_units": transit,
+                "in_transit_by_horizon": horizon,
+                "projected_stock_next_month_end": max(0.0, stock + horizon - forecast * rest),
+                "inventory_months": _value(r.inventory_months),
+                "suggested_order": suggested_order(forecast, stock, horizon, target_months),
+            }
+        )
+    columns = [
+        "model",
+        "avg_monthly_sales_3m",
+        "stock_units",
+        "in_transit_units",
+        "in_transit_by_horizon",
+        "projected_stock_next_month_end",
+        "inventory_months",
+        "suggested_order",
+    ]
+    return _nan_to_none(pd.DataFrame(rows, columns=columns))
+
+
+def aging_buckets(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return units and cost in stock on as_of per age bucket (all five buckets, in order).
+
+    Age is as_of - arrival_date in days: 0-30, 31-60, 61-90, 91-180, >180.
+    """
+    values = ", ".join(
+        f"({i}, '{label}', {lo}, {'NULL' if hi is None else hi})"
+        for i, (label, lo, hi) in enumerate(AGING_BUCKETS)
+    )
+    sql = f"""
+    WITH b(ord, bucket, lo, hi) AS (VALUES {values}),
+    stock AS (
+        SELECT $as_of - v.arrival_date AS age_days, v.cost
+        FROM v_vehicles v
+        WHERE {_IN_STOCK} AND {_VEHICLE_FILTER}
+    )
+    SELECT b.bucket, count(stock.age_days) AS units, coalesce(sum(stock.cost), 0) AS value_cny
+    FROM b
+    LEFT JOIN stock ON stock.age_days >= b.lo AND (b.hi IS NULL OR stock.age_days <= b.hi)
+    GROUP BY b.ord, b.bucket
+    ORDER BY b.ord
+    """
+    frame = _run(con, sql, scope.params)
+    frame["value_cny"] = frame["value_cny"].astype(float)
+    return frame
+
+
+def aged_units(
+    con: duckdb.DuckDBPyConnection, scope: Scope, min_age_days: int = 91
+) -> pd.DataFrame:
+    """Return the units in stock on as_of aged min_age_days or more, oldest first."""
+    sql = f"""
+    SELECT v.vin, v.model, v.store, v.arrival_date, $as_of - v.arrival_date AS age_days, v.cost
+    FROM v_vehicles v
+    WHERE {_IN_STOCK} AND {_VEHICLE_FILTER} AND $as_of - v.arrival_date >= $min_age
+    ORDER BY age_days DESC, v.store, v.vin
+    """
+    return _run(con, sql, {**scope.params, "min_age": min_age_days})
+
+
+def in_transit(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the units in transit on as_of, earliest eta first (empty eta last)."""
+    sql = f"""
+    SELECT v.vin, v.model, v.store, v.ordered_date, v.eta
+    FROM v_vehicles v
+    WHERE {_IN_TRANSIT} AND {_VEHICLE_FILTER}
+    ORDER BY v.eta NULLS LAST, v.store, v.vin
+    """
+    return _run(con, sql, scope.params)
+
+
+def month_scope(scope: Scope, month_first: date) -> Scope:
+    """Return the scope narrowed to one calendar month, as_of capped at the scope's as_of."""
+    end = month_end(month_first)
+    return replace(scope, start=month_first, end=end, as_of=min(end, scope.as_of))
+
+
+def trailing_months(scope: Scope, months: int) -> list[date]:
+    """Return the first days of the `months` calendar months ending with as_of's month."""
+    last = month_start(scope.as_of)
+    return [add_months(last, -i) for i in range(months - 1, -1, -1)]
+
+
+def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+    """Return summary() for each of the trailing months ending with as_of's month.
+
+    Each month is evaluated as of its last day (as_of for the running month).
+    """
+    rows = []
+    for first in trailing_months(scope, months):
+        rows.append({"month": f"{first:%Y-%m}", **summary(con, month_scope(scope, first))})
+    return pd.DataFrame(rows, columns=["month", *SUMMARY_IDS])
+
+
+def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
+    """Return the table KPIs for the report: suggested orders per model, units per age bucket."""
+    gap = order_gap(con, scope)
+    buckets = aging_buckets(con, scope)
+    return {
+        "order_gap": dict(
+            zip(gap["model"].astype(str), gap["suggested_order"].astype(int).tolist(), strict=True)
+        ),
+        "aging_buckets": dict(
+            zip(buckets["bucket"].astype(str), buckets["units"].astype(int).tolist(), strict=True)
+        ),
+    }

@@ -1,0 +1,341 @@
+"""Customer KPIs (客户): open leads and follow-up discipline, return visits, CSI, NPS, complaints.
+
+Leads (KPI-CATALOGUE.md, "Customers"), per store and customer_id (rows without a customer_id
+are anonymous and are no lead):
+- the latest known level is the lead_level of the customer's latest row dated on or before
+  as_of among traffic rows (walk-in and phone) and followups (any kind) that carry a level;
+  rows are ordered by date, then a followup after a traffic row of the same day, then by id
+  (of two rows of one kind on one day, the one with the greater id is the later);
+- the lead is open when that level is O, H, A, B or C and the customer has no non-cancelled
+  order dated on or before as_of;
+- last contact is the date of the latest traffic row or followup of any kind on or before
+  as_of, and the lead's consultant is the consultant of that row (same ordering);
+- overdue when last contact < as_of − cadence[level] days (exactly N days ago is on time).
+Cadence: the catalogue's defaults, overridden per store by the JSON of ``stores.cadence``.
+
+Filters: the consultant filter applies to leads (the lead's consultant) and to return visits
+(see ``summary``); the advisor and technician filters apply to the repair orders of
+return_visit_rate. Surveys and complaints carry no person, so no filter applies to them; the
+model and channel filters are ignored in this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+
+DEFAULT_CADENCE = {"O": 7, "H": 2, "A": 7, "B": 14, "C": 30}
+OPEN_LEVELS = ("O", "H", "A", "B", "C")
+RETURN_VISIT_WINDOW_DAYS = 7
+
+
+def _bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Return only the parameters the query names (DuckDB rejects unused ones)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
+    """Execute a query with its bound parameters and return every row."""
+    return con.execute(sql, _bind(sql, params)).fetchall()
+
+
+def _none(value: Any) -> Any:
+    """Return None for SQL NULL or NaN, the value otherwise."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def parse_cadence(text: str | None) -> dict[str, int]:
+    """Return the cadence overrides of a store's settings JSON, e.g. '{"H": 3}' -> {"H": 3}.
+
+    Unknown levels, non-integer or negative values and unreadable JSON are ignored (the
+    defaults then apply).
+    """
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, int] = {}
+    for level, days in data.items():
+        lvl = str(level).strip().upper()
+        if lvl not in DEFAULT_CADENCE or isinstance(days, bool):
+            continue
+        if isinstance(days, int | float) and days >= 0 and float(days).is_integer():
+            out[lvl] = int(days)
+    return out
+
+
+def store_cadence(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Return each store's effective follow-up cadence (defaults with its overrides)."""
+    rows = con.execute("SELECT store, cadence FROM stores").fetchall()
+    return {store: DEFAULT_CADENCE | parse_cadence(text) for store, text in rows}
+
+
+def _cadence_params(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """Return the cadence as parallel lists bound into SQL (stores' rows, then the defaults)."""
+    stores, levels, days = [], [], []
+    for store, cadence in store_cadence(con).items():
+        for level, n in cadence.items():
+            stores.append(store)
+            levels.append(level)
+            days.append(n)
+    return {
+        "cad_store": stores or [""],
+        "cad_level": levels or [""],
+        "cad_days": days or [0],
+        "def_level": list(DEFAULT_CADENCE),
+        "def_days": list(DEFAULT_CADENCE.values()),
+    }
+
+
+# One row per open lead as of $as_of: store, customer_id, consultant, lead_level,
+# last_contact, cadence_days, overdue.
+_LEADS_CTE = f"""
+cadence AS (
+    SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
+),
+default_cadence AS (
+    SELECT unnest($def_level) AS level, unnest($def_days) AS days
+),
+contacts AS (
+    SELECT store, customer_id, visit_date AS contact_date, 0 AS source, visit_id AS row_id,
+           consultant, nullif(lead_level, '') AS lead_level
+    FROM traffic
+    WHERE customer_id IS NOT NULL AND visit_date <= $as_of AND {store_clause()}
+    UNION ALL
+    -- source 1: on the same day a followup counts after a visit
+    SELECT store, customer_id, followup_date, 1, followup_id,
+           consultant, nullif(lead_level, '')
+    FROM followups
+    WHERE customer_id IS NOT NULL AND followup_date <= $as_of AND {store_clause()}
+),
+ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY store, customer_id
+                              ORDER BY contact_date DESC, source DESC, row_id DESC) AS nth_any,
+           row_number() OVER (PARTITION BY store, customer_id, lead_level IS NULL
+                              ORDER BY contact_date DESC, source DESC, row_id DESC) AS nth_level
+    FROM contacts
+),
+latest AS (
+    SELECT store, customer_id,
+           max(contact_date) AS last_contact,
+           max(consultant) FILTER (WHERE nth_any = 1) AS consultant,
+           max(lead_level) FILTER (WHERE nth_level = 1 AND lead_level IS NOT NULL) AS lead_level
+    FROM ranked
+    GROUP BY store, customer_id
+),
+leads AS (
+    SELECT l.store, l.customer_id, l.consultant, l.lead_level, l.last_contact,
+           CAST(coalesce(k.days, d.days) AS INTEGER) AS cadence_days
+    FROM latest l
+    JOIN default_cadence d ON d.level = l.lead_level
+    LEFT JOIN cadence k ON k.store = l.store AND k.level = l.lead_level
+    WHERE l.lead_level IN ('O', 'H', 'A', 'B', 'C')
+      AND {filter_clause("l.consultant", "consultant")}
+      AND NOT EXISTS (
+          SELECT 1 FROM orders o
+          WHERE o.store = l.store AND o.customer_id = l.customer_id
+            AND o.status <> 'cancelled' AND o.order_date <= $as_of
+      )
+),
+open_leads AS (
+    SELECT *, last_contact < $as_of - cadence_days AS overdue FROM leads
+)"""
+
+
+def _leads_params(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    return dict(scope.params) | _cadence_params(con)
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return every scalar customer KPI keyed by its catalogue id.
+
+    return_visit_rate: deliveries in the period plus non-internal ROs closed in the period,
+    the share followed by a return_visit followup of the same customer (same store) within 7
+    days after the delivery or close date (even after the period ends). A delivery or RO
+    without a customer_id cannot be followed up: it counts in the denominator only. With a
+    consultant filter only that consultant's deliveries count (ROs have no consultant); with an
+    advisor or technician filter only the matching ROs count (deliveries have neither).
+    """
+    leads_sql = f"""
+    WITH {_LEADS_CTE}
+    SELECT count(*) AS open_leads, count(*) FILTER (WHERE overdue) AS overdue_followups
+    FROM open_leads
+    """
+    open_leads, overdue = _run(con, leads_sql, _leads_params(con, scope))[0]
+
+    visits_sql = f"""
+    WITH served AS (
+        SELECT store, customer_id, delivery_date AS served_date
+        FROM orders
+        WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end
+          AND {store_clause()} AND {filter_clause("consultant", "consultant")}
+          AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
+        UNION ALL
+        SELECT store, customer_id, close_date
+        FROM v_repair_orders
+        WHERE ro_type <> 'internal' AND close_date BETWEEN $start AND $end
+          AND {store_clause()} AND {filter_clause("advisor", "advisor")}
+          AND {filter_clause("technician", "technician")} AND $consultant::VARCHAR IS NULL
+    ),
+    flagged AS (
+        SELECT EXISTS (
+                   SELECT 1 FROM followups f
+                   WHERE f.store = s.store AND f.customer_id = s.customer_id
+                     AND f.kind = 'return_visit'
+                     AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
+               ) AS followed
+        FROM served s
+    )
+    SELECT CAST(count(*) FILTER (WHERE followed) AS DOUBLE) / nullif(count(*), 0)
+    FROM flagged
+    """
+    p = dict(scope.params, window=RETURN_VISIT_WINDOW_DAYS)
+    (return_rate,) = _run(con, visits_sql, p)[0]
+
+    surveys_sql = f"""
+    SELECT avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
+           avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
+           100.0 * (count(*) FILTER (WHERE recommend >= 9) - count(*) FILTER (WHERE recommend <= 6))
+               / nullif(count(recommend), 0) AS nps
+    FROM surveys
+    WHERE survey_date BETWEEN $start AND $end AND {store_clause()}
+    """
+    csi_sales, csi_service, nps = _run(con, surveys_sql, scope.params)[0]
+
+    complaints_sql = f"""
+    SELECT CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
+           avg(closed_date - opened_date)
+    FROM complaints
+    WHERE closed_date BETWEEN $start AND $end AND {store_clause()}
+    """
+    satisfaction, close_days = _run(con, complaints_sql, scope.params)[0]
+
+    compliance = None if open_leads == 0 else 1 - overdue / open_leads
+    return {
+        "open_leads": int(open_leads),
+        "overdue_followups": int(overdue),
+        "followup_compliance": compliance,
+        "return_visit_rate": _none(return_rate),
+        "csi_sales": _none(csi_sales),
+        "csi_service": _none(csi_service),
+        "nps": _none(nps),
+        "complaint_satisfaction": _none(satisfaction),
+        "complaint_close_days": _none(close_days),
+    }
+
+
+def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return open leads as of as_of per store, consultant and level.
+
+    Columns: store, consultant, level, open_leads (levels in the order O H A B C).
+    """
+    sql = f"""
+    WITH {_LEADS_CTE}
+    SELECT store, consultant, lead_level AS level, count(*) AS open_leads
+    FROM open_leads
+    GROUP BY store, consultant, lead_level
+    ORDER BY store, consultant NULLS LAST,
+             CASE lead_level WHEN 'O' THEN 0 WHEN 'H' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3
+                             ELSE 4 END
+    """
+    rows = _run(con, sql, _leads_params(con, scope))
+    return pd.DataFrame(rows, columns=["store", "consultant", "level", "open_leads"])
+
+
+def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the open leads overdue for a follow-up as of as_of, most overdue first.
+
+    Columns: store, customer_id, consultant, lead_level, last_contact, cadence_days,
+    days_overdue (= as_of − last_contact − cadence_days, at least 1).
+    """
+    sql = f"""
+    WITH {_LEADS_CTE}
+    SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
+           CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
+    FROM open_leads
+    WHERE overdue
+    ORDER BY days_overdue DESC, store, customer_id
+    """
+    cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
+            "days_overdue"]  # fmt: skip
+    return pd.DataFrame(_run(con, sql, _leads_params(con, scope)), columns=cols)
+
+
+def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+    """Return csi_sales, csi_service and nps per calendar month ending with as_of's month.
+
+    One row per month (a month without surveys has empty values).
+    """
+    last = month_start(scope.as_of)
+    month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
+    sql = f"""
+    WITH months AS (SELECT unnest($months) AS month),
+    s AS (
+        SELECT strftime(survey_date, '%Y-%m') AS month,
+               avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
+               avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
+               100.0 * (count(*) FILTER (WHERE recommend >= 9)
+                        - count(*) FILTER (WHERE recommend <= 6))
+                   / nullif(count(recommend), 0) AS nps
+        FROM surveys
+        WHERE survey_date BETWEEN $first AND $last AND {store_clause()}
+        GROUP BY 1
+    )
+    SELECT m.month, s.csi_sales, s.csi_service, s.nps
+    FROM months m LEFT JOIN s ON s.month = m.month
+    ORDER BY m.month
+    """
+    p = dict(scope.params, months=month_list, first=add_months(last, -(months - 1)),
+             last=month_end(last))  # fmt: skip
+    frame = pd.DataFrame(_run(con, sql, p), columns=["month", "csi_sales", "csi_service", "nps"])
+    for c in ("csi_sales", "csi_service", "nps"):
+        frame[c] = frame[c].astype("float64")
+    return frame
+
+
+def complaints_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return complaints open as of as_of or closed in the period, open ones first.
+
+    Columns: store, complaint_id, opened_date, closed_date, department, category, major,
+    satisfied, status ('open' when not closed on or before as_of, else 'closed'), days_open
+    (closed_date − opened_date when closed, as_of − opened_date when open).
+    """
+    sql = f"""
+    SELECT store, complaint_id, opened_date, closed_date, department, category, major, satisfied,
+           CASE WHEN closed_date IS NULL OR closed_date > $as_of THEN 'open' ELSE 'closed' END
+               AS status,
+           CAST(CASE WHEN closed_date IS NULL OR closed_date > $as_of THEN $as_of - opened_date
+                     ELSE closed_date - opened_date END AS INTEGER) AS days_open
+    FROM complaints
+    WHERE {store_clause()}
+      AND ((opened_date <= $as_of AND (closed_date IS NULL OR closed_date > $as_of))
+           OR closed_date BETWEEN $start AND $end)
+    ORDER BY status DESC, major DESC, days_open DESC, store, complaint_id
+    """
+    cols = ["store", "complaint_id", "opened_date", "closed_date", "department", "category",
+            "major", "satisfied", "status", "days_open"]  # fmt: skip
+    return pd.DataFrame(_run(con, sql, scope.params), columns=cols)
+
+
+def open_leads(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
+    """Return the number of open leads as of as_of."""
+    return summary(con, scope)["open_leads"]
+
+
+def followup_compliance(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:
+    """Return the share of open leads followed up within their level's cadence."""
+    return summary(con, scope)["followup_compliance"]

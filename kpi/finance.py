@@ -1,0 +1,244 @@
+"""Finance KPIs (财务): the store's gross by department, expenses, profit and break-even.
+
+Gross from vehicles is recognised on delivery (orders delivered in the period, any sale type),
+service gross on RO close (the After-sales definition: non-internal ROs closed in the period).
+Expenses are monthly amounts: a month counts in proportion to its days inside the period
+(KPI-CATALOGUE.md, rules), so a period running past today still carries its whole months.
+
+Filters: only the store applies. Expenses cannot be split by consultant, model, channel,
+advisor or technician, and profit or break-even over a filtered share of the gross against
+the whole store's expenses would be wrong, so every other filter is ignored here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpi.scope import FILTERS, Scope, add_months, month_end, month_start, store_clause
+
+WATERFALL_STEPS = (
+    "vehicle_gross", "fi_gross", "accessories_gross", "service_gross", "total_expenses",
+    "net_profit",
+)  # fmt: skip
+
+
+def _bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Return only the parameters the query names (DuckDB rejects unused ones)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
+    """Execute a query with its bound parameters and return every row."""
+    return con.execute(sql, _bind(sql, params)).fetchall()
+
+
+def _store_only(scope: Scope) -> Scope:
+    """Return the scope without its person/model/channel filters (finance is store-wide)."""
+    return replace(scope, **dict.fromkeys(FILTERS))
+
+
+def _params(scope: Scope) -> dict[str, Any]:
+    """Return the scope's parameters plus the period's months and their day weights."""
+    weights = scope.month_days_in_period()
+    p = dict(scope.params)
+    p["w_month"] = list(weights)
+    p["w_inside"] = [inside for inside, _ in weights.values()]
+    p["w_total"] = [total for _, total in weights.values()]
+    return p
+
+
+# The period's months with (days inside the period, days of the month): a month's expense
+# counts amount * inside / total.
+_WEIGHTS = """weights AS (
+    SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
+)"""
+
+_DELIVERIES_SQL = f"""
+SELECT count(*) AS deliveries,
+       coalesce(sum(sale_price - vehicle_cost + rebate), 0) AS vehicle_gross,
+       coalesce(sum(fi_income), 0) AS fi_gross,
+       coalesce(sum(accessories_revenue - accessories_cost), 0) AS accessories_gross
+FROM orders
+WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_clause()}
+"""
+
+# Same definition as the After-sales section's service_gross.
+_SERVICE_SQL = f"""
+SELECT coalesce(sum(labor_revenue + parts_revenue - coalesce(labor_cost, 0) - parts_cost), 0)
+FROM v_repair_orders
+WHERE ro_type <> 'internal' AND close_date BETWEEN $start AND $end AND {store_clause()}
+"""
+
+_EXPENSES_SQL = f"""
+WITH {_WEIGHTS}
+SELECT coalesce(sum(e.amount * w.inside / w.total), 0) AS total_expenses,
+       coalesce(sum(e.amount * w.inside / w.total) FILTER (WHERE e.fixed), 0) AS fixed_expenses
+FROM expenses e JOIN weights w ON w.month = e.month
+WHERE {store_clause("e")}
+"""
+
+
+def _figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int]:
+    """Return the period's deliveries, gross by department and (prorated) expenses."""
+    scope = _store_only(scope)
+    deliveries, vehicle, fi, accessories = _run(con, _DELIVERIES_SQL, scope.params)[0]
+    (service,) = _run(con, _SERVICE_SQL, scope.params)[0]
+    expenses, fixed = _run(con, _EXPENSES_SQL, _params(scope))[0]
+    return {
+        "deliveries": int(deliveries),
+        "vehicle_gross": float(vehicle),
+        "fi_gross": float(fi),
+        "accessories_gross": float(accessories),
+        "service_gross": float(service),
+        "total_expenses": float(expenses),
+        "fixed_expenses": float(fixed),
+    }
+
+
+def _kpis(f: dict[str, float | int]) -> dict[str, float | int | None]:
+    """Return the finance KPIs derived from the period's figures."""
+    sales_gross = f["vehicle_gross"] + f["fi_gross"] + f["accessories_gross"]
+    total_gross = sales_gross + f["service_gross"]
+    break_even = (
+        None
+        if sales_gross == 0
+        else (f["total_expenses"] - f["service_gross"]) / sales_gross * f["deliveries"]
+    )
+    return {
+        "vehicle_gross": f["vehicle_gross"],
+        "fi_gross": f["fi_gross"],
+        "accessories_gross": f["accessories_gross"],
+        "total_gross": total_gross,
+        "total_expenses": f["total_expenses"],
+        "net_profit": total_gross - f["total_expenses"],
+        "service_absorption": (
+            None if f["fixed_expenses"] == 0 else f["service_gross"] / f["fixed_expenses"]
+        ),
+        "break_even_units": break_even,
+    }
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return every scalar finance KPI keyed by its catalogue id, plus fixed_expenses.
+
+    service_absorption = service_gross ÷ the period's prorated fixed expenses of every
+    department (None without fixed expenses); break_even_units = (total_expenses −
+    service_gross) ÷ (vehicle_gross + fi_gross + accessories_gross) × deliveries (None when
+    that gross is 0; negative when after-sales covers every expense).
+    """
+    f = _figures(con, scope)
+    return _kpis(f) | {"fixed_expenses": f["fixed_expenses"]}
+
+
+def expenses_by(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the period's prorated expenses per department, category and fixed flag.
+
+    Columns: department, category, fixed, amount_cny (largest first).
+    """
+    scope = _store_only(scope)
+    sql = f"""
+    WITH {_WEIGHTS}
+    SELECT e.department, e.category, e.fixed, sum(e.amount * w.inside / w.total) AS amount_cny
+    FROM expenses e JOIN weights w ON w.month = e.month
+    WHERE {store_clause("e")}
+    GROUP BY e.department, e.category, e.fixed
+    ORDER BY amount_cny DESC, e.department, e.category
+    """
+    frame = pd.DataFrame(
+        _run(con, sql, _params(scope)), columns=["department", "category", "fixed", "amount_cny"]
+    )
+    frame["amount_cny"] = frame["amount_cny"].astype("float64")
+    return frame
+
+
+def gross_waterfall(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the steps from gross to operating profit for a waterfall chart.
+
+    Columns: step (vehicle_gross incl. rebates, fi_gross, accessories_gross, service_gross,
+    total_expenses as a negative amount, net_profit as the total), amount_cny.
+    """
+    f = _figures(con, scope)
+    k = _kpis(f)
+    amounts = [
+        f["vehicle_gross"], f["fi_gross"], f["accessories_gross"], f["service_gross"],
+        -f["total_expenses"], k["net_profit"],
+    ]  # fmt: skip
+    return pd.DataFrame(
+        {"step": list(WATERFALL_STEPS), "amount_cny": pd.Series(amounts, dtype="float64")}
+    )
+
+
+def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+    """Return the finance KPIs per calendar month, the months ending with as_of's month.
+
+    Each month is computed like summary for that whole month (no finance figure depends on
+    as_of, and a whole month's expenses count in full). Columns: month, deliveries,
+    vehicle_gross, fi_gross, accessories_gross, service_gross, total_gross, total_expenses,
+    fixed_expenses, net_profit, service_absorption, break_even_units.
+    """
+    scope = _store_only(scope)
+    last = month_start(scope.as_of)
+    month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
+    sql = f"""
+    WITH months AS (SELECT unnest($months) AS month),
+    sales AS (
+        SELECT strftime(delivery_date, '%Y-%m') AS month, count(*) AS deliveries,
+               sum(sale_price - vehicle_cost + rebate) AS vehicle_gross,
+               sum(fi_income) AS fi_gross,
+               sum(accessories_revenue - accessories_cost) AS accessories_gross
+        FROM orders
+        WHERE status = 'delivered' AND delivery_date BETWEEN $first AND $last
+          AND {store_clause()}
+        GROUP BY 1
+    ),
+    service AS (
+        SELECT strftime(close_date, '%Y-%m') AS month,
+               sum(labor_revenue + parts_revenue - coalesce(labor_cost, 0) - parts_cost)
+                   AS service_gross
+        FROM v_repair_orders
+        WHERE ro_type <> 'internal' AND close_date BETWEEN $first AND $last AND {store_clause()}
+        GROUP BY 1
+    ),
+    spent AS (
+        SELECT month, sum(amount) AS total_expenses,
+               sum(amount) FILTER (WHERE fixed) AS fixed_expenses
+        FROM expenses
+        WHERE month IN (SELECT month FROM months) AND {store_clause()}
+        GROUP BY 1
+    )
+    SELECT m.month, coalesce(s.deliveries, 0), coalesce(s.vehicle_gross, 0),
+           coalesce(s.fi_gross, 0), coalesce(s.accessories_gross, 0),
+           coalesce(r.service_gross, 0), coalesce(e.total_expenses, 0),
+           coalesce(e.fixed_expenses, 0)
+    FROM months m
+    LEFT JOIN sales s ON s.month = m.month
+    LEFT JOIN service r ON r.month = m.month
+    LEFT JOIN spent e ON e.month = m.month
+    ORDER BY m.month
+    """
+    p = dict(scope.params, months=month_list, first=add_months(last, -(months - 1)),
+             last=month_end(last))  # fmt: skip
+    names = ["deliveries", "vehicle_gross", "fi_gross", "accessories_gross", "service_gross",
+             "total_expenses", "fixed_expenses"]  # fmt: skip
+    rows = []
+    for month, *values in _run(con, sql, p):
+        f = {
+            n: (int(v) if n == "deliveries" else float(v))
+            for n, v in zip(names, values, strict=True)
+        }
+        rows.append({"month": month, "deliveries": f["deliveries"],
+                     "service_gross": f["service_gross"],
+                     "fixed_expenses": f["fixed_expenses"]} | _kpis(f))  # fmt: skip
+    cols = ["month", "deliveries", "vehicle_gross", "fi_gross", "accessories_gross",
+            "service_gross", "total_gross", "total_expenses", "fixed_expenses", "net_profit",
+            "service_absorption", "break_even_units"]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=cols)
+    for c in cols[2:]:
+        frame[c] = frame[c].astype("float64")
+    return frame

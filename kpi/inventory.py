@@ -352,7 +352,7 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     rows = []
     for first in trailing_months(scope, months):
         rows.append({"month": f"{first:%Y-%m}", **summary(con, month_scope(scope, first))})
-    return pd.DataFrame(rows, columns=["month", *SUMMARY_IDS])
+    return _nan_to_none(pd.DataFrame(rows, columns=["month", *SUMMARY_IDS]))
 
 
 def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,467 @@
+"""After-sales KPIs (售后): workshop throughput, revenue and gross, technicians, parts, churn.
+
+Repair orders are read through ``v_repair_orders`` (comeback derived where the export left it
+empty). Internal ROs (``ro_type = 'internal'``) count nowhere: not in revenue, counts, open
+ROs, technician labour hours, parts cost or churn. Revenue and gross are recognised on
+close_date; ro_count and first_time_fix_rate use open_date.
+
+Filters: store everywhere; advisor and technician on the repair-order KPIs (technician also on
+the roster KPIs). The parts KPIs (parts_turnover, parts_months_supply, obsolete_parts_value)
+and customer_churn_rate are store-level measures (parts stock and a customer's visits belong
+to no advisor or technician), so they ignore the advisor and technician filters.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpi.inventory import complete_months_window, month_scope, trailing_months
+from kpi.scope import Scope, add_months, filter_clause, month_end, store_clause
+
+SUMMARY_IDS = (
+    "ro_count",
+    "service_revenue",
+    "avg_ro_value",
+    "service_gross",
+    "service_gross_margin",
+    "parts_gross_margin",
+    "effective_labor_rate",
+    "warranty_gross",
+    "first_time_fix_rate",
+    "open_ros",
+    "revenue_per_technician",
+    "tech_productivity",
+    "tech_efficiency",
+    "tech_proficiency",
+    "training_compliance",
+    "parts_turnover",
+    "parts_months_supply",
+    "obsolete_parts_value",
+    "customer_churn_rate",
+)
+RO_COLUMNS = (
+    "ro_count",
+    "closed_ro_count",
+    "service_revenue",
+    "avg_ro_value",
+    "service_gross",
+    "service_gross_margin",
+    "parts_gross_margin",
+    "labor_revenue",
+    "labor_hours",
+    "effective_labor_rate",
+    "warranty_gross",
+    "first_time_fix_rate",
+    "open_ros",
+)
+TECHNICIAN_COLUMNS = (
+    "technician",
+    "store",
+    "available_hours",
+    "clocked_hours",
+    "labor_hours_sold",
+    "tech_productivity",
+    "tech_efficiency",
+    "tech_proficiency",
+    "labor_revenue",
+    "training_compliance",
+)
+OBSOLETE_DAYS = 180
+CHURN_MONTHS = 12
+CHURN_BASE_MONTHS = 24
+TURNOVER_MONTHS = 12
+
+# Every repair-order read: internal ROs out, then the scope's store/advisor/technician.
+RO_FILTER = " AND ".join(
+    (
+        "r.ro_type <> 'internal'",
+        store_clause("r"),
+        filter_clause("r.advisor", "advisor"),
+        filter_clause("r.technician", "technician"),
+    )
+)
+# Store-level reads (parts, churn) ignore the advisor and technician filters.
+RO_STORE_FILTER = f"r.ro_type <> 'internal' AND {store_clause('r')}"
+ROSTER_FILTER = (
+    f"{store_clause('t')} AND {filter_clause('t.technician', 'technician')}"
+    " AND t.month BETWEEN $m_first AND $m_last"
+)
+_GROSS = "r.labor_revenue + r.parts_revenue - coalesce(r.labor_cost, 0) - r.parts_cost"
+# A snapshot is dated its month's last day (parts_stock.month is 'YYYY-MM').
+_SNAPSHOT_END = (
+    "CAST(CAST(p.month || '-01' AS DATE) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
+)
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a query binding only the parameters it names (DuckDB rejects unused ones)."""
+    names = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in names}).df()
+
+
+def _value(v: Any) -> float | int | None:
+    """Return a plain Python number, with NULL and NaN as None."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _ratio(num: float | int | None, den: float | int | None) -> float | None:
+    """Return num / den, or None when either is missing or den is 0."""
+    if num is None or not den:
+        return None
+    return num / den
+
+
+def _nan_to_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with float columns holding None for no value (object dtype)."""
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]) and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def _month_text(d: date) -> str:
+    return f"{d:%Y-%m}"
+
+
+def _params(scope: Scope) -> dict[str, Any]:
+    """Return the scope's parameters plus the windows of the after-sales formulas."""
+    as_of = scope.as_of
+    months = scope.months()
+    s3_start, s3_end = complete_months_window(as_of, 3)
+    year_ago = add_months(as_of, -TURNOVER_MONTHS)
+    # Snapshot months whose last day d satisfies as_of - 12 months < d <= as_of.
+    pt_hi = as_of if as_of == month_end(as_of) else as_of.replace(day=1) - timedelta(days=1)
+    pt_lo = add_months(year_ago.replace(day=1), 1) if year_ago == month_end(year_ago) else year_ago
+    return {
+        **scope.params,
+        "m_first": months[0],
+        "m_last": months[-1],
+        "s3_start": s3_start,
+        "s3_end": s3_end,
+        "year_ago": year_ago,
+        "pt_lo": _month_text(pt_lo),
+        "pt_hi": _month_text(pt_hi),
+        "as_of_month": _month_text(as_of),
+        "churn_base": add_months(as_of, -CHURN_BASE_MONTHS),
+        "churn_cut": add_months(as_of, -CHURN_MONTHS),
+        "obsolete_days": OBSOLETE_DAYS,
+    }
+
+
+def _ro_figures(
+    con: duckdb.DuckDBPyConnection, scope: Scope, keys: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Return the repair-order KPIs (RO_COLUMNS), pooled (one row) or grouped by `keys`.
+
+    `keys` are repair_orders column names (e.g. ("ro_type",) or ("store", "advisor")).
+    Grouped, only groups with an RO opened or closed in the period or open on as_of appear.
+    """
+    key_select = "".join(f"r.{k}, " for k in keys)
+    key_names = "".join(f"{k}, " for k in keys)
+    group = f"GROUP BY {', '.join(f'r.{k}' for k in keys)}" if keys else ""
+    having = "HAVING ro_count + closed_ro_count + open_ros > 0" if keys else ""
+    order = f"ORDER BY service_revenue DESC, {', '.join(keys)}" if keys else ""
+    sql = f"""
+    WITH r AS (
+        SELECT r.*, r.close_date BETWEEN $start AND $end AS closed,
+               r.open_date BETWEEN $start AND $end AS opened
+        FROM v_repair_orders r
+        WHERE {RO_FILTER}
+    ),
+    agg AS (
+        SELECT {key_select}
+            count(*) FILTER (WHERE opened) AS ro_count,
+            count(*) FILTER (WHERE closed) AS closed_ro_count,
+            coalesce(sum(r.labor_revenue + r.parts_revenue) FILTER (WHERE closed), 0)
+                AS service_revenue,
+            coalesce(sum({_GROSS}) FILTER (WHERE closed), 0) AS service_gross,
+            coalesce(sum(r.parts_revenue - r.parts_cost) FILTER (WHERE closed), 0)
+                AS parts_gross,
+            coalesce(sum(r.parts_revenue) FILTER (WHERE closed), 0) AS parts_revenue,
+            coalesce(sum(r.labor_revenue) FILTER (WHERE closed), 0) AS labor_revenue,
+            coalesce(sum(r.labor_hours) FILTER (WHERE closed), 0) AS labor_hours,
+            coalesce(sum({_GROSS}) FILTER (WHERE closed AND r.ro_type = 'warranty'), 0)
+                AS warranty_gross,
+            count(*) FILTER (WHERE opened AND r.ro_type IN ('repair', 'warranty')) AS ftf_base,
+            count(*) FILTER (
+                WHERE opened AND r.ro_type IN ('repair', 'warranty') AND r.comeback
+            ) AS comebacks,
+            count(*) FILTER (
+                WHERE r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)
+            ) AS open_ros
+        FROM r
+        {group}
+        {having}
+    )
+    SELECT {key_names}
+        ro_count,
+        closed_ro_count,
+        service_revenue,
+        service_revenue / nullif(closed_ro_count, 0) AS avg_ro_value,
+        service_gross,
+        service_gross / nullif(service_revenue, 0) AS service_gross_margin,
+        parts_gross / nullif(parts_revenue, 0) AS parts_gross_margin,
+        labor_revenue,
+        labor_hours,
+        labor_revenue / nullif(labor_hours, 0) AS effective_labor_rate,
+        warranty_gross,
+        1 - CAST(comebacks AS DOUBLE) / nullif(ftf_base, 0) AS first_time_fix_rate,
+        open_ros
+    FROM agg
+    {order}
+    """
+    return _run(con, sql, _params(scope))
+
+
+def _roster(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return the roster sums over every calendar month the period touches."""
+    sql = f"""
+    SELECT coalesce(sum(t.available_hours), 0) AS available_hours,
+           coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
+           coalesce(sum(t.training_required), 0) AS training_required,
+           coalesce(sum(t.training_passed), 0) AS training_passed,
+           count(DISTINCT (t.store, t.technician)) AS technicians
+    FROM technicians t
+    WHERE {ROSTER_FILTER}
+    """
+    return _run(con, sql, _params(scope)).to_dict("records")[0]
+
+
+def _store_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return the parts KPIs and the churn rate (store level: advisor/technician ignored)."""
+    sql = f"""
+    WITH r AS (
+        SELECT r.store, r.vin, r.open_date, r.close_date, r.parts_cost
+        FROM v_repair_orders r
+        WHERE {RO_STORE_FILTER}
+    ),
+    costs AS (
+        SELECT coalesce(sum(parts_cost) FILTER (
+                   WHERE close_date > $year_ago AND close_date <= $as_of), 0) AS cost_12m,
+               coalesce(sum(parts_cost) FILTER (
+                   WHERE close_date BETWEEN $s3_start AND $s3_end), 0) AS cost_3m
+        FROM r
+    ),
+    visits AS (
+        SELECT store, vin, max(open_date) AS last_open
+        FROM r
+        WHERE open_date <= $as_of AND vin IS NOT NULL
+        GROUP BY store, vin
+    ),
+    churn AS (
+        SELECT count(*) FILTER (WHERE last_open > $churn_base) AS churn_base,
+               count(*) FILTER (WHERE last_open > $churn_base AND last_open < $churn_cut)
+                   AS churned
+        FROM visits
+    ),
+    month_stock AS (
+        SELECT p.month, sum(p.qty * p.unit_cost) AS stock_value
+        FROM parts_stock p
+        WHERE {store_clause("p")} AND p.month BETWEEN $pt_lo AND $pt_hi
+        GROUP BY p.month
+    ),
+    turn AS (SELECT avg(stock_value) AS avg_stock FROM month_stock),
+    latest AS (
+        SELECT p.store, max(p.month) AS month
+        FROM parts_stock p
+        WHERE {store_clause("p")} AND p.month <= $as_of_month
+        GROUP BY p.store
+    ),
+    snap AS (
+        SELECT count(*) AS snapshot_rows,
+               coalesce(sum(p.qty * p.unit_cost), 0) AS stock_value,
+               coalesce(sum(p.qty * p.unit_cost) FILTER (
+                   WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days), 0)
+                   AS obsolete_value
+        FROM parts_stock p
+        JOIN latest l ON l.store = p.store AND l.month = p.month
+    )
+    SELECT cost_12m / nullif(avg_stock, 0) AS parts_turnover,
+           CASE WHEN snapshot_rows > 0
+                THEN stock_value / nullif(cost_3m / 3.0, 0) END AS parts_months_supply,
+           CASE WHEN snapshot_rows > 0 THEN obsolete_value END AS obsolete_parts_value,
+           CAST(churned AS DOUBLE) / nullif(churn_base, 0) AS customer_churn_rate
+    FROM costs, churn, turn, snap
+    """
+    return _run(con, sql, _params(scope)).to_dict("records")[0]
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return every scalar after-sales KPI for the scope, keyed by catalogue id.
+
+    Zero denominators give None; sums and counts over nothing are 0.
+    """
+    ro = _ro_figures(con, scope).to_dict("records")[0]
+    roster = _roster(con, scope)
+    store_level = _store_level(con, scope)
+    out = {k: ro[k] for k in RO_COLUMNS if k in SUMMARY_IDS}
+    out.update(
+        revenue_per_technician=_ratio(ro["labor_revenue"], roster["technicians"]),
+        tech_productivity=_ratio(roster["clocked_hours"], roster["available_hours"]),
+        tech_efficiency=_ratio(ro["labor_hours"], roster["clocked_hours"]),
+        tech_proficiency=_ratio(ro["labor_hours"], roster["available_hours"]),
+        training_compliance=_ratio(roster["training_passed"], roster["training_required"]),
+        **store_level,
+    )
+    return {k: _value(out[k]) for k in SUMMARY_IDS}
+
+
+def first_time_fix_rate(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:
+    """Return 1 - comebacks / repair and warranty ROs opened (a thin reader of summary)."""
+    return summary(con, scope)["first_time_fix_rate"]
+
+
+def by_ro_type(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the repair-order KPIs per ro_type (stores pooled), highest revenue first."""
+    return _nan_to_none(_ro_figures(con, scope, ("ro_type",)))
+
+
+def by_advisor(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the repair-order KPIs per service advisor and store, highest revenue first."""
+    return _nan_to_none(_ro_figures(con, scope, ("advisor", "store")))
+
+
+def by_technician(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return roster hours, labour hours sold and the technician ratios per (technician, store).
+
+    The roster covers every month the period touches; labour is that of ROs closed in the
+    period with the technician as main technician.
+    """
+    sql = f"""
+    WITH roster AS (
+        SELECT t.store, t.technician,
+               sum(t.available_hours) AS available_hours,
+               sum(t.clocked_hours) AS clocked_hours,
+               sum(t.training_required) AS training_required,
+               sum(t.training_passed) AS training_passed
+        FROM technicians t
+        WHERE {ROSTER_FILTER}
+        GROUP BY t.store, t.technician
+    ),
+    work AS (
+        SELECT r.store, r.technician,
+               sum(r.labor_hours) AS labor_hours_sold,
+               sum(r.labor_revenue) AS labor_revenue
+        FROM v_repair_orders r
+        WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
+        GROUP BY r.store, r.technician
+    ),
+    joined AS (
+        SELECT technician, store,
+               coalesce(available_hours, 0) AS available_hours,
+               coalesce(clocked_hours, 0) AS clocked_hours,
+               coalesce(labor_hours_sold, 0) AS labor_hours_sold,
+               coalesce(labor_revenue, 0) AS labor_revenue,
+               coalesce(training_required, 0) AS training_required,
+               coalesce(training_passed, 0) AS training_passed
+        FROM roster FULL JOIN work USING (store, technician)
+    )
+    SELECT technician, store, available_hours, clocked_hours, labor_hours_sold,
+           clocked_hours / nullif(available_hours, 0) AS tech_productivity,
+           labor_hours_sold / nullif(clocked_hours, 0) AS tech_efficiency,
+           labor_hours_sold / nullif(available_hours, 0) AS tech_proficiency,
+           labor_revenue,
+           CAST(training_passed AS DOUBLE) / nullif(training_required, 0) AS training_compliance
+    FROM joined
+    ORDER BY labor_hours_sold DESC, store, technician
+    """
+    frame = _run(con, sql, _params(scope))
+    return _nan_to_none(frame[list(TECHNICIAN_COLUMNS)])
+
+
+def technician_monthly(
+    con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 12
+) -> pd.DataFrame:
+    """Return by_technician() for each trailing calendar month ending with as_of's month."""
+    frames = []
+    for first in trailing_months(scope, months):
+        frame = by_technician(con, month_scope(scope, first))
+        frame.insert(0, "month", _month_text(first))
+        frames.append(frame)
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["month", *TECHNICIAN_COLUMNS])
+    return _nan_to_none(pd.concat(frames, ignore_index=True))
+
+
+def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+    """Return ro_count, revenue, gross, margin and first-time fix per trailing calendar month.
+
+    Each month is computed like summary() for that month; the last is as_of's month.
+    """
+    ids = (
+        "ro_count",
+        "service_revenue",
+        "service_gross",
+        "service_gross_margin",
+        "first_time_fix_rate",
+    )
+    rows = []
+    for first in trailing_months(scope, months):
+        ro = _ro_figures(con, month_scope(scope, first)).to_dict("records")[0]
+        rows.append({"month": _month_text(first), **{k: _value(ro[k]) for k in ids}})
+    return _nan_to_none(pd.DataFrame(rows, columns=["month", *ids]))
+
+
+def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the ROs open on as_of (opened on or before it, not closed by it), oldest first."""
+    sql = f"""
+    SELECT r.ro_id, r.store, r.open_date, r.vin, r.customer_id, r.ro_type, r.advisor,
+           r.technician, $as_of - r.open_date AS age_days
+    FROM v_repair_orders r
+    WHERE {RO_FILTER}
+      AND r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)
+    ORDER BY r.open_date, r.store, r.ro_id
+    """
+    return _run(con, sql, _params(scope))
+
+
+def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the obsolete parts of each store's latest snapshot at or before as_of's month.
+
+    A part is obsolete when its last_movement_date is more than 180 days before its snapshot
+    month's last day; days_since_movement counts from that day. Highest value first.
+    """
+    sql = f"""
+    WITH latest AS (
+        SELECT p.store, max(p.month) AS month
+        FROM parts_stock p
+        WHERE {store_clause("p")} AND p.month <= $as_of_month
+        GROUP BY p.store
+    )
+    SELECT p.store, p.month AS snapshot_month, p.part_no, p.qty, p.unit_cost,
+           p.qty * p.unit_cost AS value_cny, p.last_movement_date,
+           {_SNAPSHOT_END} - p.last_movement_date AS days_since_movement
+    FROM parts_stock p
+    JOIN latest l ON l.store = p.store AND l.month = p.month
+    WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days
+    ORDER BY value_cny DESC, p.store, p.part_no
+    """
+    return _run(con, sql, _params(scope))
+
+
+def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
+    """Return the table KPIs for the report: ROs opened and revenue per ro_type."""
+    frame = by_ro_type(con, scope)
+    types = frame["ro_type"].astype(str).tolist()
+    return {
+        "ro_count_by_ro_type": dict(
+            zip(types, frame["ro_count"].astype(int).tolist(), strict=True)
+        ),
+        "service_revenue_by_ro_type": dict(
+            zip(types, frame["service_revenue"].astype(float).tolist(), strict=True)
+        ),
+    }

@@ -1,0 +1,1127 @@
+"""Define every KPI once: id, labels, unit, direction, formula, help and default thresholds.
+
+This module transcribes /work/shared/KPI-CATALOGUE.md. Pages, the CLI report, the Excel report
+and docs/KPIS.md all read a KPI's definition from here, so a label or a threshold changes in one
+place. The module is pure: no streamlit, no file or network I/O (scripts/write_kpi_docs.py
+writes the docs from `markdown_table`).
+
+Status colours (`status`, `traffic_light`) follow the catalogue's "Default thresholds": an ↑ KPI
+is amber when strictly below its warning value and red when strictly below its critical value;
+a ↓ KPI is amber strictly above warning and red strictly above critical. A value equal to the
+line (within float noise) is not past it. A KPI without a value is grey, never green.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = [
+    "CATALOGUE",
+    "DEFAULT_CADENCE",
+    "KPI",
+    "SECTIONS",
+    "UNITS",
+    "cadence_for",
+    "format_unit",
+    "format_value",
+    "get",
+    "markdown_table",
+    "section_ids",
+    "status",
+    "thresholds_for",
+    "traffic_light",
+]
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "sales": ("Sales and showroom", "销售"),
+    "targets": ("Targets and pacing", "目标"),
+    "inventory": ("Vehicle inventory", "整车库存"),
+    "service": ("After-sales", "售后"),
+    "marketing": ("Marketing", "市场"),
+    "customers": ("Customers", "客户"),
+    "finance": ("Finance", "财务"),
+}
+
+# The English word is the catalogue's unit column, so docs and pages say what the catalogue says.
+UNITS: dict[str, tuple[str, str]] = {
+    "count": ("count", "个"),
+    "batches": ("batches", "批次"),
+    "calls": ("calls", "通"),
+    "units": ("units", "台"),
+    "rate": ("%", "%"),
+    "cny": ("CNY", "元"),
+    "cny_per_unit": ("CNY/unit", "元/台"),
+    "cny_per_ro": ("CNY/RO", "元/单"),
+    "cny_per_hour": ("CNY/hour", "元/工时"),
+    "days": ("days", "天"),
+    "months": ("months", "个月"),
+    "ratio": ("ratio", "倍"),
+    "turns_per_year": ("turns/yr", "次/年"),
+    "index_100": ("0–100", "0–100 分"),
+    "nps": ("−100–100", "−100–100"),
+    "units_per_month": ("units/month", "台/月"),
+    "batches_per_day": ("batches/day", "批次/天"),
+    "customers": ("customers", "人"),
+    "leads": ("leads", "人"),
+    "ros": ("ROs", "台次"),
+    "status": ("green/amber/red", "绿/黄/红"),
+}
+
+DIRECTIONS = ("up", "down", None)
+KINDS = ("scalar", "table")
+
+# Follow-up cadence in days by lead level (catalogue, Customers); store settings may change it.
+DEFAULT_CADENCE: dict[str, int] = {"O": 7, "H": 2, "A": 7, "B": 14, "C": 30}
+
+# A KPI reported per department reads the family's threshold overrides first, its own after.
+_FAMILY = {"csi_sales": "csi", "csi_service": "csi"}
+
+# Float noise (1 - 1/20 != 0.95 exactly) must not flip a value sitting on a line.
+_REL_TOL = 1e-9
+_ABS_TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class KPI:
+    """Describe one KPI of the catalogue.
+
+    `unit` is a key of UNITS; `direction` is 'up' (higher is better), 'down' or None;
+    `kind` is 'scalar' (one number) or 'table' (per channel, per event, per model, ...).
+    """
+
+    id: str
+    section: str
+    label_en: str
+    label_zh: str
+    unit: str
+    direction: str | None
+    formula_en: str
+    formula_zh: str
+    help_en: str = ""
+    help_zh: str = ""
+    warning: float | None = None
+    critical: float | None = None
+    kind: str = "scalar"
+
+    def __post_init__(self) -> None:
+        if self.section not in SECTIONS:
+            raise ValueError(f"{self.id}: unknown section {self.section!r}")
+        if self.unit not in UNITS:
+            raise ValueError(f"{self.id}: unknown unit {self.unit!r}")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"{self.id}: direction must be 'up', 'down' or None")
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.id}: kind must be 'scalar' or 'table'")
+        if (self.warning is not None or self.critical is not None) and self.direction is None:
+            raise ValueError(f"{self.id}: thresholds need a direction")
+
+    def label(self, lang: str) -> str:
+        """Return the label in `lang` ('zh…' for Chinese, anything else English)."""
+        return self.label_zh if _is_zh(lang) else self.label_en
+
+    def formula(self, lang: str) -> str:
+        """Return the formula sentence in `lang`."""
+        return self.formula_zh if _is_zh(lang) else self.formula_en
+
+    def help(self, lang: str) -> str:
+        """Return the help note (alternatives, exclusions) in `lang`; may be empty."""
+        return self.help_zh if _is_zh(lang) else self.help_en
+
+
+def _is_zh(lang: str | None) -> bool:
+    return bool(lang) and str(lang).lower().startswith("zh")
+
+
+_RETAIL_EN = "Retail deliveries only: fleet and sub-dealer sales are left out of both counts."
+_RETAIL_ZH = "只计零售交车：大客户和二网销售不计入分子和分母。"
+_NO_INTERNAL_EN = "Internal repair orders are excluded."
+_NO_INTERNAL_ZH = "不含内部工单（internal）。"
+_CLOSED_EN = "Recognised on close_date (settlement), not open_date. " + _NO_INTERNAL_EN
+_CLOSED_ZH = "按结算日期 close_date 确认，而非开单日期。" + _NO_INTERNAL_ZH
+_DELIVERED_EN = (
+    "Over orders delivered in the period (status delivered, delivery_date in period); "
+    "cancelled orders never count."
+)
+_DELIVERED_ZH = "统计期内交车的订单（status 为 delivered 且 delivery_date 在期内）；退订订单不计。"
+
+# Positional fields: id, section, label_en, label_zh, unit, direction, formula_en, formula_zh,
+# then help_en, help_zh. Kept as a compact table rather than one argument per line.
+# fmt: off
+_KPIS: tuple[KPI, ...] = (
+    # ---- Sales and showroom -------------------------------------------------------------
+    KPI(
+        "walk_in_batches", "sales", "Showroom traffic", "来店批次", "batches", "up",
+        "count of walk-in rows with visit_date in period",
+        "visit_date 在统计期内的来店（walk_in）记录条数",
+        "One traffic row is one visiting party (批次), not one person; inbound calls are counted "
+        "separately (phone_batches).",
+        "一条登记记录是一批来访客人（批次），不是一个人；来电另计（phone_batches）。",
+    ),
+    KPI(
+        "first_visit_batches", "sales", "First visits", "首次来店批次", "batches", "up",
+        "walk-in rows with first_visit",
+        "first_visit 为是的来店记录条数",
+        "The denominator of the showroom closing rate (close_rate).",
+        "展厅成交率（close_rate）的分母。",
+    ),
+    KPI(
+        "phone_batches", "sales", "Inbound calls", "来电批次", "calls", "up",
+        "count of phone rows",
+        "来电（phone）记录条数",
+    ),
+    KPI(
+        "daily_walk_ins", "sales", "Daily showroom traffic", "日均来店", "batches_per_day", "up",
+        "walk_in_batches ÷ days from the period's start to as_of",
+        "walk_in_batches ÷ 从统计期首日到 as_of 的天数",
+        "Every calendar day counts, weekends and holidays included.",
+        "按自然日计算，周末和节假日都计入。",
+    ),
+    KPI(
+        "test_drives", "sales", "Test drives", "试驾批次", "batches", "up",
+        "walk-in rows with test_drive",
+        "test_drive 为是的来店记录条数",
+    ),
+    KPI(
+        "test_drive_rate", "sales", "Test-drive rate", "试驾率", "rate", "up",
+        "test_drives ÷ walk_in_batches",
+        "test_drives ÷ walk_in_batches",
+        "Over all showroom batches, first and return visits alike; some groups divide by first "
+        "visits only, which gives a higher rate.",
+        "分母为全部来店批次（首次和再次）；有的集团只以首次来店为分母，得到的比率更高。",
+        warning=0.35, critical=0.25,
+    ),
+    KPI(
+        "orders", "sales", "New orders", "新增订单", "units", "up",
+        "orders with order_date in period, status ≠ cancelled",
+        "order_date 在统计期内且 status ≠ cancelled 的订单数",
+        "All sale types count (retail, fleet, sub-dealer).",
+        "所有销售类型都计入（零售、大客户、二网）。",
+    ),
+    KPI(
+        "deliveries", "sales", "Deliveries (units sold)", "交车台次", "units", "up",
+        "orders delivered in period",
+        "统计期内交车的订单数",
+        "Units sold are deliveries (交车): status delivered with delivery_date in the period. "
+        "Targets and rankings use this volume, not orders.",
+        "销量以交车计：status 为 delivered 且 delivery_date 在统计期内。目标和排名都用交车台次，"
+        "而不是订单数。",
+    ),
+    KPI(
+        "close_rate", "sales", "Showroom closing rate", "展厅成交率", "rate", "up",
+        "non-cancelled retail orders with order_date in period ÷ first_visit_batches",
+        "order_date 在统计期内、未退订的零售（retail）订单数 ÷ first_visit_batches",
+        "Batch method, the industry's usual one: the period's orders over the period's first "
+        "visits, so an order may come from a visit of an earlier month. Fleet and sub-dealer "
+        "orders are left out. The customer-based alternative is cohort_close_rate.",
+        "批次口径（行业常用）：本期订单 ÷ 本期首次来店批次，因此订单可能来自上月的来店。"
+        "不含大客户和二网订单。按客户追踪的口径见 cohort_close_rate。",
+        warning=0.20, critical=0.12,
+    ),
+    KPI(
+        "cohort_close_rate", "sales", "Closing rate, by customer", "首访客户成交率", "rate", "up",
+        "distinct customers with a first-visit walk-in in period who have a non-cancelled order "
+        "(any sale type) dated within 30 days after any such visit, even after the period ends "
+        "÷ distinct such customers",
+        "统计期内有首次来店记录、且在任一次此类来店后 30 天内（即使已超出统计期）有未退订订单"
+        "（任何销售类型）的不同客户数 ÷ 此类不同客户数",
+        "Cohort method: follows each first-time visitor for 30 days, so the latest month keeps "
+        "rising while its orders come in. Anonymous walk-ins (no customer_id) are left out. The "
+        "batch method is close_rate.",
+        "客户追踪口径：每位首次来店客户跟踪 30 天，因此最近一个月的数值会随后续成交继续上升。"
+        "匿名来店（无 customer_id）不计。批次口径见 close_rate。",
+    ),
+    KPI(
+        "phone_to_visit_rate", "sales", "Call-to-visit rate", "来电转来店率", "rate", "up",
+        "distinct customers with a first-visit phone row in period who have a walk-in (first or "
+        "not) within 30 days after that call, even after the period ends ÷ distinct such "
+        "customers",
+        "统计期内有首次来电记录、且在该来电后 30 天内（即使已超出统计期）有来店记录（首次或再次）"
+        "的不同客户数 ÷ 此类不同客户数",
+        "Anonymous calls (no customer_id) cannot be followed and are left out.",
+        "匿名来电（无 customer_id）无法追踪，不计入。",
+    ),
+    KPI(
+        "cancellation_rate", "sales", "Order cancellation rate", "退订率", "rate", "down",
+        "orders with order_date in period and status cancelled ÷ all orders with order_date in "
+        "period",
+        "order_date 在统计期内且 status 为 cancelled 的订单数 ÷ order_date 在统计期内的全部订单数",
+        "The only KPI that counts cancelled orders.",
+        "唯一计入退订订单的指标。",
+        warning=0.05, critical=0.10,
+    ),
+    KPI(
+        "fleet_share", "sales", "Fleet / group purchase share", "大客户占比", "rate", None,
+        "deliveries with sale_type fleet ÷ deliveries",
+        "sale_type 为 fleet 的交车台次 ÷ 交车台次",
+        "Fleet is the sale type (大客户/集团采购); a company buying at retail is in "
+        "corporate_share instead.",
+        "按销售类型 fleet（大客户/集团采购）计算；公司按零售方式购车计入 corporate_share。",
+    ),
+    KPI(
+        "corporate_share", "sales", "Corporate purchase share", "公司购车占比", "rate", None,
+        "deliveries with buyer_type corporate ÷ deliveries",
+        "buyer_type 为 corporate 的交车台次 ÷ 交车台次",
+    ),
+    KPI(
+        "event_traffic_share", "sales", "Event traffic share", "外展/活动来店占比", "rate", None,
+        "walk-ins with event_id set or channel in (outdoor_event, showroom_event) ÷ "
+        "walk_in_batches",
+        "event_id 不为空或 channel 为 outdoor_event、showroom_event 的来店批次 ÷ walk_in_batches",
+    ),
+    KPI(
+        "front_gross_per_unit", "sales", "Front gross per unit", "单车裸车毛利", "cny_per_unit",
+        "up",
+        "Σ(sale_price − vehicle_cost) ÷ deliveries",
+        "Σ(sale_price − vehicle_cost) ÷ 交车台次",
+        "Price paid minus invoice cost, before rebates, F&I and accessories; often negative in "
+        "China, where the margin comes from the manufacturer's rebate. " + _DELIVERED_EN,
+        "成交价减车辆成本，不含返利、金融保险和精品；在国内常为负数，利润主要来自厂家返利。"
+        + _DELIVERED_ZH,
+    ),
+    KPI(
+        "total_gross_per_unit", "sales", "Total gross per unit", "单车综合毛利", "cny_per_unit",
+        "up",
+        "Σ(sale_price − vehicle_cost + rebate + fi_income + accessories_revenue − "
+        "accessories_cost) ÷ deliveries",
+        "Σ(sale_price − vehicle_cost + rebate + fi_income + accessories_revenue − "
+        "accessories_cost) ÷ 交车台次",
+        "Front gross plus manufacturer rebate, F&I income and accessories gross. "
+        + _DELIVERED_EN,
+        "裸车毛利加厂家返利、金融保险收入和精品毛利。" + _DELIVERED_ZH,
+    ),
+    KPI(
+        "finance_penetration", "sales", "Finance penetration", "金融渗透率", "rate", "up",
+        "retail deliveries with finance ÷ retail deliveries",
+        "finance 为是的零售交车台次 ÷ 零售交车台次",
+        _RETAIL_EN,
+        _RETAIL_ZH,
+        warning=0.40, critical=0.25,
+    ),
+    KPI(
+        "insurance_penetration", "sales", "Insurance penetration", "保险渗透率", "rate", "up",
+        "retail deliveries with insurance ÷ retail deliveries",
+        "insurance 为是的零售交车台次 ÷ 零售交车台次",
+        _RETAIL_EN,
+        _RETAIL_ZH,
+        warning=0.80, critical=0.60,
+    ),
+    KPI(
+        "trade_in_rate", "sales", "Trade-in rate", "置换率", "rate", "up",
+        "retail deliveries with trade_in ÷ retail deliveries",
+        "trade_in 为是的零售交车台次 ÷ 零售交车台次",
+        _RETAIL_EN,
+        _RETAIL_ZH,
+    ),
+    KPI(
+        "accessories_per_unit", "sales", "Accessories revenue per unit", "单车精品产值",
+        "cny_per_unit", "up",
+        "Σ accessories_revenue ÷ deliveries",
+        "Σ accessories_revenue ÷ 交车台次",
+        _DELIVERED_EN,
+        _DELIVERED_ZH,
+    ),
+    KPI(
+        "accessories_margin", "sales", "Accessories gross margin", "精品毛利率", "rate", "up",
+        "Σ(accessories_revenue − accessories_cost) ÷ Σ accessories_revenue, over deliveries",
+        "按交车订单计：Σ(accessories_revenue − accessories_cost) ÷ Σ accessories_revenue",
+    ),
+    KPI(
+        "units_per_consultant", "sales", "Units per consultant", "人均交车", "units", "up",
+        "deliveries ÷ distinct consultants with a delivery or a walk-in (phone rows do not "
+        "count) in period",
+        "交车台次 ÷ 统计期内有交车或来店记录（来电记录不计）的不同销售顾问数",
+        "Consultants are counted per store; one who only answered calls is not counted.",
+        "销售顾问按门店分别计数；只接来电的顾问不计入。",
+    ),
+    # ---- Targets and pacing -------------------------------------------------------------
+    KPI(
+        "time_progress", "targets", "Time elapsed", "时间进度", "rate", None,
+        "days of as_of's month up to as_of ÷ days in that month",
+        "as_of 所在月从月初到 as_of 的天数 ÷ 该月天数",
+        "Uses as_of's month even when the period spans several months.",
+        "统计期跨多个月时，也按 as_of 所在月计算。",
+    ),
+    KPI(
+        "target_achievement", "targets", "Target achievement", "目标达成率", "rate", "up",
+        "actual ÷ target, per metric and per consultant or store; the store's target for a "
+        "month is its row with an empty consultant, or else the sum of its consultants' rows. "
+        "In the report, `target_achievement` is deliveries ÷ the deliveries target of the "
+        "period, where a month only partly inside the period contributes its target × (its "
+        "days in the period ÷ its days); all stores: the sum of each store's target; no target: "
+        "no value",
+        "实际值 ÷ 目标值，按指标、按销售顾问或门店计算；门店某月的目标取 consultant 为空的那一行，"
+        "没有则取该店各顾问目标之和。报告中的 `target_achievement` 为交车台次 ÷ 统计期的交车目标，"
+        "只有部分日期落在统计期内的月份按 目标 × (该月在期内的天数 ÷ 该月天数) 计入；"
+        "全部门店：各店目标之和；无目标：无值",
+        "Compared with time_progress by the traffic light. Annual targets split into months by "
+        "last year's share of deliveries in the same month (equal shares without history).",
+        "通过状态灯与 time_progress 比较。年度目标按去年同月交车占比拆分到月（无历史时平均分配）。",
+    ),
+    KPI(
+        "pace", "targets", "Month-end projection", "月底预测", "units", "up",
+        "actual from the first day of as_of's month to as_of ÷ days of that month elapsed × "
+        "days in month (in the report: deliveries)",
+        "as_of 所在月从月初到 as_of 的实际值 ÷ 该月已过天数 × 该月天数（报告中为交车台次）",
+        "A straight-line projection: no weekday or month-end rush is assumed, so it usually "
+        "understates the month-end push.",
+        "按日均线性外推，不考虑工作日差异和月底冲量，通常低估月底冲刺。",
+    ),
+    KPI(
+        "traffic_light", "targets", "Status", "状态", "status", None,
+        "green if achievement ≥ time_progress; amber if ≥ 0.8 × time_progress; else red",
+        "达成率 ≥ time_progress 为绿；≥ 0.8 × time_progress 为黄；否则为红",
+        "Grey when the achievement or the time elapsed has no value (e.g. no target).",
+        "达成率或时间进度无值（如无目标）时为灰。",
+    ),
+    # ---- Vehicle inventory --------------------------------------------------------------
+    KPI(
+        "stock_units", "inventory", "Units in stock", "在库台数", "units", None,
+        "vehicles with arrival_date ≤ as_of and (sold_date empty or > as_of)",
+        "arrival_date ≤ as_of 且（sold_date 为空或 > as_of）的车辆数",
+        "Where the ledger's sold_date is empty, the delivery_date of a delivered order carrying "
+        "the VIN is the sold date.",
+        "库存台账的 sold_date 为空时，以带该 VIN 的已交车订单的 delivery_date 作为销售日期。",
+    ),
+    KPI(
+        "in_transit_units", "inventory", "Units in transit", "在途台数", "units", None,
+        "vehicles with ordered_date empty or ≤ as_of, arrival_date empty or > as_of, and "
+        "sold_date empty or > as_of",
+        "ordered_date 为空或 ≤ as_of、arrival_date 为空或 > as_of、且 sold_date 为空或 > as_of "
+        "的车辆数",
+    ),
+    KPI(
+        "avg_monthly_sales_3m", "inventory", "3-month average sales", "近三月月均销量",
+        "units_per_month", None,
+        "deliveries (all sale types) in the 3 complete calendar months before as_of's month ÷ 3 "
+        "(as_of on a month's last day counts that month as complete)",
+        "as_of 所在月之前 3 个完整自然月的交车台次（所有销售类型）÷ 3"
+        "（as_of 为某月最后一天时，该月算作完整月）",
+    ),
+    KPI(
+        "inventory_months", "inventory", "Months of supply", "库存深度(月)", "months", "down",
+        "stock_units ÷ avg_monthly_sales_3m; warning above 1.5, critical above 2.5 (store "
+        "settings)",
+        "stock_units ÷ avg_monthly_sales_3m；高于 1.5 预警，高于 2.5 告警（可在门店设置中修改）",
+        "Forward-looking depth on the trailing 3-month selling rate. The CADA inventory "
+        "coefficient (inventory_coefficient) divides by the current month's sales instead.",
+        "以近三个月的月均销量衡量库存深度。中国汽车流通协会的库存系数（inventory_coefficient）"
+        "则除以当月销量。",
+        warning=1.5, critical=2.5,
+    ),
+    KPI(
+        "inventory_coefficient", "inventory", "Inventory coefficient", "库存系数", "ratio",
+        "down",
+        "stock_units at as_of ÷ deliveries from the first day of as_of's month to as_of (CADA's "
+        "industry measure, month end ÷ month sales; warning line 1.5)",
+        "as_of 时的 stock_units ÷ as_of 所在月从月初到 as_of 的交车台次（中国汽车流通协会的行业"
+        "口径：月末库存 ÷ 当月销量；警戒线 1.5）",
+        "The China Automobile Dealers Association's monthly measure: 0.8–1.2 is considered "
+        "healthy, above 1.5 is its warning line. Early in a month it runs high because few "
+        "deliveries have happened yet; months of supply (inventory_months) is steadier.",
+        "中国汽车流通协会每月发布的口径：0.8–1.2 为合理区间，高于 1.5 为警戒线。月初交车少，"
+        "系数偏高；库存深度（inventory_months）更平稳。",
+        warning=1.5, critical=2.0,
+    ),
+    KPI(
+        "days_supply", "inventory", "Days' supply", "库存天数", "days", "down",
+        "stock_units ÷ (deliveries in the 90 days up to as_of ÷ 90)",
+        "stock_units ÷（截至 as_of 的 90 天内交车台次 ÷ 90）",
+        "Months of supply in days, on the last 90 days' daily selling rate.",
+        "以近 90 天日均销量衡量的库存深度（天）。",
+    ),
+    KPI(
+        "avg_days_in_stock", "inventory", "Average age of stock", "平均库龄", "days", "down",
+        "mean of (as_of − arrival_date) over units in stock",
+        "在库车辆 (as_of − arrival_date) 的平均值",
+        warning=60, critical=90,
+    ),
+    KPI(
+        "aged_units_90", "inventory", "Aged stock > 90 days", "超90天库存", "units", "down",
+        "units in stock with age > 90 days; buckets 0–30, 31–60, 61–90, 91–180, > 180",
+        "库龄 > 90 天的在库车辆数；库龄分段 0–30、31–60、61–90、91–180、> 180 天",
+        "Age is as_of − arrival_date. With the default warning of 1, one aged unit is still "
+        "green and two are amber (a status turns only when the value is past the line); set the "
+        "warning to 0 to flag any aged unit.",
+        "库龄 = as_of − arrival_date。默认预警值为 1：1 台超龄车仍为绿，2 台为黄"
+        "（超过阈值才变色）；如需有 1 台即预警，请把预警值设为 0。",
+        warning=1, critical=5,
+    ),
+    KPI(
+        "capital_tied_up", "inventory", "Capital tied up in stock", "库存资金占用", "cny", "down",
+        "Σ cost of units in stock",
+        "在库车辆 cost 之和",
+    ),
+    KPI(
+        "floorplan_cost", "inventory", "Floorplan interest", "库存资金成本", "cny", "down",
+        "Σ over vehicles cost × floorplan_rate ÷ 365 × the number of days of the period on "
+        "which the unit was in stock (from arrival_date inclusive to sold_date exclusive)",
+        "对所有车辆求和：cost × floorplan_rate ÷ 365 × 统计期内该车在库的天数"
+        "（自 arrival_date 当天起，至 sold_date 前一天止）",
+        "A vehicle without its own floorplan_rate uses the store setting (default 5% a year).",
+        "车辆未填 floorplan_rate 时使用门店设置（默认年利率 5%）。",
+    ),
+    KPI(
+        "order_gap", "inventory", "Suggested order quantity", "建议订货量", "units", None,
+        "per model: max(0, ceil(round(target_months × forecast, 6) − stock_units − in-transit "
+        "units whose eta is empty or on or before the last day of the month after as_of's)); "
+        "target_months default 1.2; forecast = the model's avg_monthly_sales_3m",
+        "按车型：max(0, ceil(round(target_months × forecast, 6) − stock_units − eta 为空或不晚于 "
+        "as_of 次月最后一天的在途台数))；target_months 默认 1.2；forecast = 该车型的 "
+        "avg_monthly_sales_3m",
+        "A table per model. The rounding to 6 decimals keeps float noise from adding a unit.",
+        "按车型列表。先保留 6 位小数再向上取整，避免浮点误差多算一台。",
+        kind="table",
+    ),
+    # ---- After-sales --------------------------------------------------------------------
+    KPI(
+        "ro_count", "service", "Vehicles in", "进厂台次", "ros", "up",
+        "ROs with open_date in period",
+        "open_date 在统计期内的工单数",
+        "Counted on open_date (vehicle in). " + _NO_INTERNAL_EN,
+        "按开单日期 open_date（进厂）计。" + _NO_INTERNAL_ZH,
+    ),
+    KPI(
+        "service_revenue", "service", "Service output value", "维修产值", "cny", "up",
+        "Σ(labor_revenue + parts_revenue) over ROs closed in period",
+        "统计期内结算工单的 Σ(labor_revenue + parts_revenue)",
+        _CLOSED_EN,
+        _CLOSED_ZH,
+    ),
+    KPI(
+        "avg_ro_value", "service", "Average repair-order value", "单车产值", "cny_per_ro", "up",
+        "service_revenue ÷ ROs closed in period",
+        "service_revenue ÷ 统计期内结算的工单数",
+        _CLOSED_EN,
+        _CLOSED_ZH,
+    ),
+    KPI(
+        "service_gross", "service", "Service gross profit", "售后毛利", "cny", "up",
+        "Σ(labor_revenue + parts_revenue − labor_cost − parts_cost), closed in period",
+        "统计期内结算工单的 Σ(labor_revenue + parts_revenue − labor_cost − parts_cost)",
+        "labor_cost is 0 where the DMS does not export it, which overstates the gross. "
+        + _CLOSED_EN,
+        "DMS 未导出 labor_cost 时按 0 计，毛利会偏高。" + _CLOSED_ZH,
+    ),
+    KPI(
+        "service_gross_margin", "service", "Service gross margin", "售后毛利率", "rate", "up",
+        "service_gross ÷ service_revenue",
+        "service_gross ÷ service_revenue",
+        _CLOSED_EN,
+        _CLOSED_ZH,
+        warning=0.35, critical=0.25,
+    ),
+    KPI(
+        "parts_gross_margin", "service", "Parts gross margin", "配件毛利率", "rate", "up",
+        "Σ(parts_revenue − parts_cost) ÷ Σ parts_revenue, closed in period",
+        "统计期内结算工单的 Σ(parts_revenue − parts_cost) ÷ Σ parts_revenue",
+        "Parts sold on repair orders only; counter and wholesale parts sales are not in the "
+        "data. " + _NO_INTERNAL_EN,
+        "只计维修工单上的配件；柜台零售和批发配件不在数据中。" + _NO_INTERNAL_ZH,
+    ),
+    KPI(
+        "effective_labor_rate", "service", "Effective labour rate", "有效工时单价",
+        "cny_per_hour", "up",
+        "Σ labor_revenue ÷ Σ labor_hours, closed in period",
+        "统计期内结算工单的 Σ labor_revenue ÷ Σ labor_hours",
+        "Labour revenue per flat-rate hour sold; below the posted door rate it shows discounting "
+        "and warranty pricing. " + _NO_INTERNAL_EN,
+        "每个已售工时的工时收入；低于挂牌工时单价说明有折扣或索赔工时价。" + _NO_INTERNAL_ZH,
+    ),
+    KPI(
+        "warranty_gross", "service", "Warranty claim gross profit", "索赔毛利", "cny", "up",
+        "service_gross restricted to ro_type warranty",
+        "仅计 ro_type 为 warranty 的工单的 service_gross",
+    ),
+    KPI(
+        "first_time_fix_rate", "service", "First-time fix rate", "一次修复率", "rate", "up",
+        "1 − (repair and warranty ROs opened in period flagged comeback) ÷ (repair and warranty "
+        "ROs opened in period)",
+        "1 −（统计期内开单且标记为 comeback 的 repair 和 warranty 工单数）÷"
+        "（统计期内开单的 repair 和 warranty 工单数）",
+        "Where the export leaves comeback empty, a repair or warranty RO of the same VIN opened "
+        "within 30 days after an earlier one closed is a comeback (返修).",
+        "导出数据未填 comeback 时，同一 VIN 在上一张 repair 或 warranty 工单结算后 30 天内"
+        "再开的 repair 或 warranty 工单视为返修。",
+        warning=0.95, critical=0.90,
+    ),
+    KPI(
+        "open_ros", "service", "Open repair orders (WIP)", "在修工单", "ros", "down",
+        "ROs with open_date ≤ as_of and (close_date empty or > as_of)",
+        "open_date ≤ as_of 且（close_date 为空或 > as_of）的工单数",
+        "Evaluated on as_of. " + _NO_INTERNAL_EN,
+        "按 as_of 当天计算。" + _NO_INTERNAL_ZH,
+        warning=30, critical=50,
+    ),
+    KPI(
+        "revenue_per_technician", "service", "Output per technician", "人均产值", "cny", "up",
+        "Σ labor_revenue closed in period ÷ distinct technicians on the roster in the period's "
+        "months",
+        "统计期内结算工单的 Σ labor_revenue ÷ 统计期所涉各月技师名册上的不同技师数",
+        "Labour revenue only (parts excluded), over the monthly roster.",
+        "只计工时收入（不含配件），分母取月度技师名册。",
+    ),
+    KPI(
+        "tech_productivity", "service", "Technician productivity", "技师出勤利用率", "rate", "up",
+        "Σ clocked_hours ÷ Σ available_hours, roster rows of the period's months",
+        "统计期所涉各月技师名册行的 Σ clocked_hours ÷ Σ available_hours",
+        "Productivity = clocked ÷ attended hours; efficiency = sold ÷ clocked; proficiency = sold "
+        "÷ attended (the industry's overall productivity).",
+        "出勤利用率 = 上工工时 ÷ 出勤工时；效率 = 已售工时 ÷ 上工工时；产能 = 已售工时 ÷ 出勤工时"
+        "（行业所称综合生产率）。",
+        warning=0.85, critical=0.75,
+    ),
+    KPI(
+        "tech_efficiency", "service", "Technician efficiency", "技师效率", "rate", "up",
+        "Σ labor_hours of ROs closed in period ÷ Σ clocked_hours",
+        "统计期内结算工单的 Σ labor_hours ÷ Σ clocked_hours",
+        "Above 100% when jobs are done faster than the flat-rate time.",
+        "实际用时少于标准工时时会超过 100%。",
+    ),
+    KPI(
+        "tech_proficiency", "service", "Technician proficiency", "技师产能", "rate", "up",
+        "Σ labor_hours sold ÷ Σ available_hours",
+        "Σ 已售工时 labor_hours ÷ Σ available_hours",
+    ),
+    KPI(
+        "training_compliance", "service", "Training compliance", "培训达标率", "rate", "up",
+        "Σ training_passed ÷ Σ training_required",
+        "Σ training_passed ÷ Σ training_required",
+        warning=0.90, critical=0.75,
+    ),
+    KPI(
+        "parts_turnover", "service", "Parts stock turnover", "配件周转率", "turns_per_year", "up",
+        "Σ parts_cost of ROs closed in the 12 months to as_of ÷ average stock value (Σ qty × "
+        "unit_cost) over the month-end snapshots in those 12 months (a snapshot is dated its "
+        "month's last day; the mean is over the snapshot months present, a missing month is "
+        "skipped; all stores: summed per month)",
+        "截至 as_of 的 12 个月内结算工单的 Σ parts_cost ÷ 这 12 个月内各月末快照的平均库存金额"
+        "（Σ qty × unit_cost）（快照日期为所在月最后一天；平均值只计有快照的月份，缺失月份跳过；"
+        "全部门店：按月相加）",
+        "Only parts issued on repair orders feed the numerator; counter and wholesale sales are "
+        "not in the data, so the turnover is understated where they matter.",
+        "分子只计维修工单领用的配件；柜台和批发销售不在数据中，这部分业务多时周转率偏低。",
+    ),
+    KPI(
+        "parts_months_supply", "service", "Parts months of supply", "配件库存月数", "months",
+        "down",
+        "stock value of each store's latest snapshot at or before as_of's month (summed over "
+        "stores) ÷ (parts_cost of ROs closed in the 3 complete months before as_of's month ÷ "
+        "3); no snapshot: no value",
+        "各门店在 as_of 所在月或之前最近一次快照的库存金额（各店相加）÷"
+        "（as_of 所在月之前 3 个完整月内结算工单的 parts_cost ÷ 3）；无快照：无值",
+        warning=3.0, critical=4.5,
+    ),
+    KPI(
+        "obsolete_parts_value", "service", "Obsolete parts", "呆滞配件金额", "cny", "down",
+        "in those latest snapshots, stock value of parts whose last_movement_date is more than "
+        "180 days before the snapshot month's last day (an empty date is not obsolete); no "
+        "snapshot: no value",
+        "上述最近快照中，last_movement_date 早于快照月最后一天 180 天以上的配件库存金额"
+        "（日期为空不算呆滞）；无快照：无值",
+    ),
+    KPI(
+        "customer_churn_rate", "service", "Lost-customer rate", "客户流失率", "rate", "down",
+        "among VINs with an RO opened in the 24 months to as_of, the share whose latest RO "
+        "opened up to as_of was opened more than 12 months before as_of",
+        "在截至 as_of 的 24 个月内有开单的 VIN 中，截至 as_of 的最近一张工单开单日期早于 "
+        "as_of 12 个月以上的比例",
+        "A vehicle last seen 12–24 months ago is lost; one not seen for more than 24 months is "
+        "outside the base. Some makers count by customer instead of VIN.",
+        "最近一次进厂在 12–24 个月前的车辆算流失；超过 24 个月未进厂的不在基数内。"
+        "部分厂家按客户而非 VIN 统计。",
+        warning=0.30, critical=0.40,
+    ),
+    # ---- Marketing (every KPI per channel or per event) ---------------------------------
+    KPI(
+        "channel_walk_ins", "marketing", "Walk-ins by channel", "各渠道来店", "batches", "up",
+        "walk-ins grouped by channel",
+        "按 channel 分组的来店批次",
+        kind="table",
+    ),
+    KPI(
+        "cost_per_walk_in", "marketing", "Cost per showroom visit", "单批次来店成本", "cny",
+        "down",
+        "Σ spend of the channel's campaigns in period ÷ its walk-ins",
+        "统计期内该渠道活动的 Σ spend ÷ 该渠道的来店批次",
+        "Per channel; spend reaches a channel through campaigns.channel. Lists the channels "
+        "with a campaign in the period.",
+        "按渠道计算；费用通过 campaigns.channel 归到渠道。只列出统计期内有活动的渠道。",
+        kind="table",
+    ),
+    KPI(
+        "cost_per_order", "marketing", "Cost per order", "单台订单成本", "cny", "down",
+        "Σ spend ÷ orders whose channel matches",
+        "Σ spend ÷ channel 相同的订单数",
+        "Per channel; orders are the new orders of the period (cancelled ones excluded).",
+        "按渠道计算；订单为统计期内的新增订单（不含退订）。",
+        kind="table",
+    ),
+    KPI(
+        "event_arrival_rate", "marketing", "Invited arrival rate", "邀约到店率", "rate", "up",
+        "walk-ins with the event's id ÷ invited (empty or 0 invited: no value)",
+        "带有该活动编号的来店批次 ÷ invited（invited 为空或 0：无值）",
+        "Per event (outdoor or showroom event touching the period); compare with "
+        "target_arrivals.",
+        "按活动计算（统计期涉及月份的外展或店内活动）；可与 target_arrivals 对比。",
+        kind="table",
+    ),
+    KPI(
+        "event_a_leads", "marketing", "A-level leads from an event", "活动A卡数", "leads", "up",
+        "distinct customers among the event's walk-in rows whose own lead_level is O, H or A; "
+        "compared with target_a_leads",
+        "该活动来店记录中本行 lead_level 为 O、H 或 A 的不同客户数；与 target_a_leads 对比",
+        kind="table",
+    ),
+    KPI(
+        "event_orders", "marketing", "Orders from an event", "活动成交", "units", "up",
+        "distinct non-cancelled orders (any sale type) by customers who walked in with the "
+        "event's id, dated within 30 days after one of those visits",
+        "带该活动编号来店的客户所下的、日期在其中某次来店后 30 天内的不同未退订订单数"
+        "（任何销售类型）",
+        kind="table",
+    ),
+    # ---- Customers ----------------------------------------------------------------------
+    KPI(
+        "open_leads", "customers", "Open leads", "在跟潜客", "customers", None,
+        "open leads as of as_of (the report: the total; pages: by level)",
+        "截至 as_of 的在跟潜客数（报告：总数；页面：按级别）",
+        "A lead is open when the customer's latest known level is O, H, A, B or C and there is "
+        "no non-cancelled order dated on or before as_of.",
+        "客户最新级别为 O、H、A、B 或 C，且 as_of 当天及之前没有未退订订单，即为在跟潜客。",
+    ),
+    KPI(
+        "overdue_followups", "customers", "Overdue follow-ups", "超期未跟进", "customers", "down",
+        "open leads whose last contact is more than their level's cadence in days before as_of "
+        "(a contact exactly N days ago is on time)",
+        "最近一次联系早于 as_of 超过其级别跟进周期天数的在跟潜客数（恰好 N 天前联系算及时）",
+        "Default cadence in days: O 7, H 2, A 7, B 14, C 30 (store settings may change it).",
+        "默认跟进周期（天）：O 7、H 2、A 7、B 14、C 30（可在门店设置中修改）。",
+    ),
+    KPI(
+        "followup_compliance", "customers", "Follow-up on time", "潜客跟进及时率", "rate", "up",
+        "1 − overdue_followups ÷ open_leads",
+        "1 − overdue_followups ÷ open_leads",
+        warning=0.90, critical=0.80,
+    ),
+    KPI(
+        "return_visit_rate", "customers", "Return-visit rate", "回访率", "rate", "up",
+        "deliveries and ROs closed in period followed by a return_visit followup of the same "
+        "customer within 7 days after the delivery or close date (even after the period ends) ÷ "
+        "deliveries and ROs closed in period",
+        "统计期内的交车和结算工单中，在交车或结算日期后 7 天内（即使已超出统计期）有同一客户 "
+        "return_visit 跟进记录的数量 ÷ 统计期内的交车和结算工单数",
+        "Internal repair orders are excluded.",
+        "不含内部工单。",
+    ),
+    KPI(
+        "csi", "customers", "Satisfaction index", "满意度", "index_100", "up",
+        "mean(score) × 10 of surveys dated in period, by department: the report gives "
+        "`csi_sales` and `csi_service`",
+        "统计期内问卷的 mean(score) × 10，按部门计算：报告给出 `csi_sales` 和 `csi_service`",
+        "Scores 0–10 are shown × 10 as an index. Manufacturers' own SSI/CSI surveys use their "
+        "own scales and are not this number.",
+        "0–10 分的评分乘以 10 显示为指数。厂家自己的 SSI/CSI 调查口径不同，与本指标不可直接比较。",
+        warning=85, critical=80, kind="table",
+    ),
+    KPI(
+        "csi_sales", "customers", "Sales satisfaction index", "销售满意度", "index_100", "up",
+        "mean(score) × 10 of surveys with department sales dated in period",
+        "统计期内 department 为 sales 的问卷的 mean(score) × 10",
+        "The sales department's part of csi (often called SSI).",
+        "csi 的销售部门部分（常称 SSI）。",
+        warning=85, critical=80,
+    ),
+    KPI(
+        "csi_service", "customers", "Service satisfaction index", "售后满意度", "index_100", "up",
+        "mean(score) × 10 of surveys with department service dated in period",
+        "统计期内 department 为 service 的问卷的 mean(score) × 10",
+        "The after-sales department's part of csi.",
+        "csi 的售后部门部分。",
+        warning=85, critical=80,
+    ),
+    KPI(
+        "nps", "customers", "Net promoter score", "推荐度 NPS", "nps", "up",
+        "100 × (answers with recommend ≥ 9 − answers with recommend ≤ 6) ÷ answers, over surveys "
+        "of both departments dated in period; an empty recommend is no answer",
+        "100 ×（recommend ≥ 9 的回答数 − recommend ≤ 6 的回答数）÷ 回答数，统计期内两个部门的"
+        "问卷；recommend 为空不算回答",
+        "Promoters answer 9–10, detractors 0–6; passives (7–8) count only in the denominator.",
+        "推荐者 9–10 分，贬损者 0–6 分；中立者（7–8 分）只计入分母。",
+    ),
+    KPI(
+        "complaint_satisfaction", "customers", "Complaint handling satisfaction",
+        "投诉处理满意率", "rate", "up",
+        "complaints closed in period with satisfied true ÷ those with satisfied true or false",
+        "统计期内结案且 satisfied 为是的投诉数 ÷ 其中 satisfied 为是或否的投诉数",
+        "Complaints whose satisfaction was not recorded are left out.",
+        "未记录满意与否的投诉不计入。",
+        warning=0.90, critical=0.80,
+    ),
+    KPI(
+        "complaint_close_days", "customers", "Days to close a complaint", "投诉平均处理天数",
+        "days", "down",
+        "mean(closed_date − opened_date) over complaints closed in period",
+        "统计期内结案投诉的 mean(closed_date − opened_date)",
+    ),
+    # ---- Finance ------------------------------------------------------------------------
+    KPI(
+        "vehicle_gross", "finance", "New-vehicle gross", "整车毛利", "cny", "up",
+        "Σ(sale_price − vehicle_cost + rebate) over deliveries",
+        "交车订单的 Σ(sale_price − vehicle_cost + rebate)",
+        "Includes the manufacturer rebate earned by each unit. " + _DELIVERED_EN,
+        "含每台车获得的厂家返利。" + _DELIVERED_ZH,
+    ),
+    KPI(
+        "fi_gross", "finance", "F&I income", "金融保险收入", "cny", "up",
+        "Σ fi_income over deliveries",
+        "交车订单的 Σ fi_income",
+        _DELIVERED_EN,
+        _DELIVERED_ZH,
+    ),
+    KPI(
+        "accessories_gross", "finance", "Accessories gross", "精品毛利", "cny", "up",
+        "Σ(accessories_revenue − accessories_cost) over deliveries",
+        "交车订单的 Σ(accessories_revenue − accessories_cost)",
+        _DELIVERED_EN,
+        _DELIVERED_ZH,
+    ),
+    KPI(
+        "total_gross", "finance", "Store gross profit", "总毛利", "cny", "up",
+        "vehicle_gross + fi_gross + accessories_gross + service_gross",
+        "vehicle_gross + fi_gross + accessories_gross + service_gross",
+    ),
+    KPI(
+        "total_expenses", "finance", "Expenses", "费用", "cny", "down",
+        "Σ amount in period",
+        "统计期内费用 amount 之和",
+        "Monthly expenses count in proportion to each month's days inside the period.",
+        "月度费用按各月落在统计期内的天数比例计入。",
+    ),
+    KPI(
+        "net_profit", "finance", "Operating profit", "经营利润", "cny", "up",
+        "total_gross − total_expenses",
+        "total_gross − total_expenses",
+    ),
+    KPI(
+        "service_absorption", "finance", "Service absorption", "售后覆盖率", "rate", "up",
+        "service_gross ÷ the period's fixed expenses of every department",
+        "service_gross ÷ 统计期内所有部门的固定费用",
+        "How much of the store's fixed overhead after-sales gross pays for; at 100% the store "
+        "breaks even before selling a car. Variable selling expenses are left out.",
+        "售后毛利能覆盖多少固定费用；达到 100% 时不卖车也能保本。不含变动销售费用。",
+        warning=0.60, critical=0.40,
+    ),
+    KPI(
+        "break_even_units", "finance", "Break-even units", "保本台次", "units", "down",
+        "(total_expenses − service_gross) ÷ (vehicle_gross + fi_gross + accessories_gross) × "
+        "deliveries, i.e. expenses not covered by after-sales ÷ gross per unit sold; not "
+        "clamped (negative when after-sales covers everything)",
+        "(total_expenses − service_gross) ÷ (vehicle_gross + fi_gross + accessories_gross) × "
+        "deliveries，即售后未覆盖的费用 ÷ 单车毛利；不截断（售后覆盖全部费用时为负）",
+    ),
+)
+# fmt: on
+
+CATALOGUE: dict[str, KPI] = {k.id: k for k in _KPIS}
+if len(CATALOGUE) != len(_KPIS):
+    raise RuntimeError("duplicate KPI id in the catalogue")
+
+
+def get(kpi_id: str) -> KPI:
+    """Return the KPI with this id; raise KeyError naming an unknown id."""
+    try:
+        return CATALOGUE[kpi_id]
+    except KeyError:
+        raise KeyError(f"unknown KPI id {kpi_id!r}") from None
+
+
+def section_ids(section: str) -> list[str]:
+    """Return the ids of a section's KPIs in catalogue order; raise KeyError for a bad section."""
+    if section not in SECTIONS:
+        raise KeyError(f"unknown section {section!r}; expected one of {list(SECTIONS)}")
+    return [k.id for k in _KPIS if k.section == section]
+
+
+# ---- thresholds and status ------------------------------------------------------------------
+
+_KEEP = object()
+
+
+def _threshold_value(raw: object) -> object:
+    """Read one override value: a number, None (no line), or _KEEP when it is unusable."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return _KEEP
+    if isinstance(raw, str):
+        try:
+            raw = float(raw.strip())
+        except ValueError:
+            return _KEEP
+    if isinstance(raw, int | float) and math.isfinite(raw):
+        return float(raw)
+    return _KEEP
+
+
+def thresholds_for(
+    kpi_id: str, overrides: Mapping | None = None
+) -> tuple[float | None, float | None]:
+    """Return (warning, critical) for a KPI, applying a store's threshold overrides.
+
+    `overrides` is the store settings' JSON, e.g. ``{"inventory_months": {"warning": 1.8,
+    "critical": 3}}``. A key that is present replaces the default (null removes the line); a
+    missing key keeps it; an unusable value (text that is not a number, true/false) is ignored.
+    csi_sales and csi_service read the family's ``"csi"`` entry first, then their own.
+    """
+    kpi = get(kpi_id)
+    warning, critical = kpi.warning, kpi.critical
+    if not overrides:
+        return warning, critical
+    keys = [_FAMILY[kpi_id], kpi_id] if kpi_id in _FAMILY else [kpi_id]
+    for key in keys:
+        entry = overrides.get(key)
+        if not isinstance(entry, Mapping):
+            continue
+        if "warning" in entry and (w := _threshold_value(entry["warning"])) is not _KEEP:
+            warning = w  # type: ignore[assignment]
+        if "critical" in entry and (c := _threshold_value(entry["critical"])) is not _KEEP:
+            critical = c  # type: ignore[assignment]
+    return warning, critical
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        # pandas.NA and other "missing" markers refuse float(); they carry no value.
+        return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=_REL_TOL, abs_tol=_ABS_TOL)
+
+
+def _past(value: float, line: float, direction: str) -> bool:
+    """Tell whether value is strictly past the line on the bad side (equal is not past)."""
+    if _same(value, line):
+        return False
+    return value < line if direction == "up" else value > line
+
+
+def status(kpi_id: str, value: float | None, overrides: Mapping | None = None) -> str:
+    """Return the status colour of a KPI value: 'green', 'amber', 'red', 'grey' or 'neutral'.
+
+    'grey' when the value is missing (None, NaN); 'neutral' when the KPI has no direction or no
+    threshold. An 'up' KPI is amber when strictly below warning and red when strictly below
+    critical; a 'down' KPI is amber strictly above warning and red strictly above critical. A
+    value on the line (within 1e-9 relative) is not past it.
+    """
+    kpi = get(kpi_id)
+    if _missing(value):
+        return "grey"
+    if kpi.direction is None:
+        return "neutral"
+    warning, critical = thresholds_for(kpi_id, overrides)
+    if warning is None and critical is None:
+        return "neutral"
+    x = float(value)  # type: ignore[arg-type]
+    if critical is not None and _past(x, critical, kpi.direction):
+        return "red"
+    if warning is not None and _past(x, warning, kpi.direction):
+        return "amber"
+    return "green"
+
+
+def traffic_light(achievement: float | None, time_progress: float | None) -> str:
+    """Return the target status: green, amber, red, or grey when either input is missing.
+
+    Green if achievement ≥ time_progress; amber if achievement ≥ 0.8 × time_progress; else
+    red (catalogue, Targets and pacing). Equality is tested within float noise, so 0.24 against
+    0.8 × 0.3 is amber.
+    """
+    if _missing(achievement) or _missing(time_progress):
+        return "grey"
+    a, t = float(achievement), float(time_progress)  # type: ignore[arg-type]
+    if a >= t or _same(a, t):
+        return "green"
+    floor = 0.8 * t
+    if a >= floor or _same(a, floor):
+        return "amber"
+    return "red"
+
+
+# ---- cadence --------------------------------------------------------------------------------
+
+
+def cadence_for(overrides: Mapping | None = None) -> dict[str, int]:
+    """Return the follow-up cadence in days by lead level, with a store's overrides applied.
+
+    `overrides` is the store settings' cadence JSON, e.g. ``{"H": 3, "c": 21}``: level letters
+    in either case, whole non-negative days. Unknown levels and unusable values are ignored, so
+    a bad setting falls back to the default rather than breaking a page.
+    """
+    cadence = dict(DEFAULT_CADENCE)
+    for level, days in (overrides or {}).items():
+        key = str(level).strip().upper()
+        if key not in cadence or isinstance(days, bool):
+            continue
+        if isinstance(days, float) and days.is_integer():
+            days = int(days)
+        if isinstance(days, int) and days >= 0:
+            cadence[key] = days
+    return cadence
+
+
+# ---- display --------------------------------------------------------------------------------
+
+_STATUS_WORDS = {
+    "green": ("green", "绿"),
+    "amber": ("amber", "黄"),
+    "red": ("red", "红"),
+}
+_COUNT_UNITS = {"count", "batches", "calls", "units", "customers", "leads", "ros"}
+_MONEY_UNITS = {"cny", "cny_per_unit", "cny_per_ro", "cny_per_hour"}
+_WORD_UNITS = {"days": 1, "months": 1, "turns_per_year": 1}
+_DECIMALS = {"ratio": 2, "index_100": 1, "nps": 1, "batches_per_day": 1, "units_per_month": 1}
+NO_VALUE = "—"
+
+
+def _fixed(x: Decimal, decimals: int) -> str:
+    """Round half up (as people do) and group thousands; never show '-0.0'."""
+    q = x.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if q == 0:
+        q = q.copy_abs()
+    return f"{q:,.{decimals}f}"
+
+
+def format_unit(unit: str, value: object, lang: str = "en") -> str:
+    """Return a value of `unit` as display text; see `format_value`."""
+    if unit not in UNITS:
+        raise KeyError(f"unknown unit {unit!r}")
+    if _missing(value):
+        return NO_VALUE
+    zh = _is_zh(lang)
+    if unit == "status":
+        words = _STATUS_WORDS.get(str(value))
+        if words is None:
+            return NO_VALUE if str(value) == "grey" else str(value)
+        return words[1] if zh else words[0]
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return NO_VALUE
+    if math.isinf(x):
+        return NO_VALUE
+    # repr() gives the shortest decimal that round-trips, so 0.1235 rounds like people expect.
+    d = Decimal(repr(x))
+    if unit == "rate":
+        return _fixed(d * 100, 1) + "%"
+    if unit in _MONEY_UNITS:
+        cents = d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        body = _fixed(abs(cents), 0 if abs(cents) >= 1000 else 2)
+        sign = "-" if cents < 0 else ""
+        return f"{sign}¥{body}"
+    if unit in _COUNT_UNITS:
+        whole = abs(x - round(x)) < 1e-9
+        return _fixed(Decimal(round(x)) if whole else d, 0 if whole else 1)
+    if unit in _WORD_UNITS:
+        word = UNITS[unit][1] if zh else " " + UNITS[unit][0]
+        return _fixed(d, _WORD_UNITS[unit]) + word
+    return _fixed(d, _DECIMALS.get(unit, 1))
+
+
+def format_value(kpi_id: str, value: object, lang: str = "en") -> str:
+    """Return a KPI value as display text; pages use it, computations never do.
+
+    Rates '12.3%'; money '¥12,345' (no decimals from ¥1,000 up, else 2: '¥999.50'; negative
+    '-¥1,200'); counts with thousands separators, as integers when whole ('1,234') and with one
+    decimal otherwise ('7.5' consultants' average); days, months and turns one decimal with the
+    unit word ('45.2 days' / '45.2天'); ratios two decimals; indices one decimal; the traffic
+    light's colour as a word. None, NaN and pandas' NA give '—'. Halves round up.
+    """
+    return format_unit(get(kpi_id).unit, value, lang)
+
+
+# ---- docs -----------------------------------------------------------------------------------
+
+_DOC_TEXT = {
+    "en": {
+        "title": "# KPI catalogue",
+        "generated": (
+            "<!-- Generated from kpi/catalogue.py by scripts/write_kpi_docs.py; do not edit. -->"
+        ),
+        "intro": (
+            "Every KPI the dashboard, the command-line report and the Excel report show, with "
+            "its stable id, unit, direction (↑ higher is better, ↓ lower is better), formula "
+            "and default thresholds. Rates are fractions in code and settings (0.35 = 35%). "
+            "A ↑ KPI is amber when strictly below its warning value and red when strictly "
+            "below its critical value; a ↓ KPI when strictly above them; a value exactly on a "
+            "line is not past it. A KPI with no value is grey. Store settings may override the "
+            'thresholds, e.g. `{"inventory_months": {"warning": 1.8, "critical": 3}}`.'
+        ),
+        "header": "| id | label | unit | dir | formula | warning | critical | shape | notes |",
+        "kind": {"scalar": "number", "table": "table"},
+        "cadence_title": "## Follow-up cadence",
+        "cadence_intro": "Days between contacts by lead level (store settings may change it).",
+        "cadence_header": "| level | days |",
+    },
+    "zh": {
+        "title": "# 指标目录",
+        "generated": (
+            "<!-- 由 scripts/write_kpi_docs.py 根据 kpi/catalogue.py 生成；请勿手工修改。 -->"
+        ),
+        "intro": (
+            "看板、命令行报告和 Excel 报告中的全部指标：固定编号、单位、方向（↑ 越高越好，"
+            "↓ 越低越好）、公式和默认阈值。比率在代码和设置中均为小数（0.35 = 35%）。"
+            "↑ 指标严格低于预警值为黄、严格低于告警值为红；↓ 指标严格高于预警值为黄、"
+            "严格高于告警值为红；恰好等于阈值不算超过。无值的指标为灰。门店设置可覆盖阈值，"
+            '例如 `{"inventory_months": {"warning": 1.8, "critical": 3}}`。'
+        ),
+        "header": "| 编号 | 名称 | 单位 | 方向 | 公式 | 预警 | 告警 | 形式 | 说明 |",
+        "kind": {"scalar": "单值", "table": "表"},
+        "cadence_title": "## 跟进周期",
+        "cadence_intro": "按潜客级别的跟进间隔天数（可在门店设置中修改）。",
+        "cadence_header": "| 级别 | 天数 |",
+    },
+}
+_ARROWS = {"up": "↑", "down": "↓", None: "—"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|") if text else ""
+
+
+def _number(x: float | None) -> str:
+    return "" if x is None else f"{x:g}"
+
+
+def markdown_table(lang: str = "en") -> str:
+    """Return the catalogue as a Markdown document in `lang` (the text of docs/KPIS*.md)."""
+    zh = _is_zh(lang)
+    text = _DOC_TEXT["zh" if zh else "en"]
+    lines = [text["title"], "", text["generated"], "", text["intro"]]
+    for section, (title_en, title_zh) in SECTIONS.items():
+        heading = f"{title_zh} ({title_en})" if zh else f"{title_en} ({title_zh})"
+        lines += ["", f"## {heading}", "", text["header"], "|---" * 9 + "|"]
+        for kpi in (CATALOGUE[i] for i in section_ids(section)):
+            cells = [
+                f"`{kpi.id}`",
+                kpi.label(lang),
+                UNITS[kpi.unit][1 if zh else 0],
+                _ARROWS[kpi.direction],
+                kpi.formula(lang),
+                _number(kpi.warning),
+                _number(kpi.critical),
+                text["kind"][kpi.kind],
+                kpi.help(lang),
+            ]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines += ["", text["cadence_title"], "", text["cadence_intro"], ""]
+    lines += [text["cadence_header"], "|---|---|"]
+    lines += [f"| {level} | {days} |" for level, days in DEFAULT_CADENCE.items()]
+    return "\n".join(lines) + "\n"

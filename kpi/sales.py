@@ -98,7 +98,7 @@ ACCESSORIES_GROSS = "coalesce(o.accessories_revenue, 0) - coalesce(o.accessories
 # ----------------------------------------------------------------------------- plumbing
 
 
-def _params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     """Return the parameters the statement uses (DuckDB rejects unused named parameters)."""
     used = set(re.findall(r"\$(\w+)", sql))
     return {k: v for k, v in params.items() if k in used}
@@ -106,7 +106,7 @@ def _params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict[str, Any]:
     """Run a one-row query and return it as a dict."""
-    cur = con.execute(sql, _params(sql, params))
+    cur = con.execute(sql, used_params(sql, params))
     names = [d[0] for d in cur.description]
     row = cur.fetchone()
     return dict(zip(names, row, strict=True))
@@ -114,7 +114,7 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> di
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """Run a query and return its rows as a DataFrame."""
-    return con.execute(sql, _params(sql, params)).df()
+    return con.execute(sql, used_params(sql, params)).df()
 
 
 def _num(value: Any) -> float | int | None:
@@ -385,6 +385,8 @@ def counts_by(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -
 def by_consultant(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Return the consultant ranking: per (store, consultant) traffic, orders, deliveries, gross.
 
+    Consultants with a walk-in, an order or a delivery in the period appear.
+
     Sorted by deliveries, then total_gross, descending. close_rate is the consultant's
     non-cancelled retail orders ÷ their first-visit batches; total_gross is Σ of the
     total-gross formula over their deliveries. Rows without a consultant are left out.
@@ -396,6 +398,8 @@ def by_consultant(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         "nullif(t.consultant, '') IS NOT NULL",
         "nullif(o.consultant, '') IS NOT NULL",
     )
+    # Phone calls alone do not put a consultant on the ranking.
+    df = df[df[["walk_in_batches", "orders", "deliveries"]].sum(axis=1) > 0]
     df["test_drive_rate"] = _ratio_col(df["test_drives"], df["walk_in_batches"])
     df["close_rate"] = _ratio_col(df["retail_orders"], df["first_visit_batches"])
     df["total_gross_per_unit"] = _ratio_col(df["total_gross"], df["deliveries"])
@@ -567,6 +571,6 @@ def monthly_deliveries(
         WHERE {DELIVERED} AND {store_clause("o")}
         GROUP BY 1
     """
-    rows = con.execute(sql, _params(sql, {**scope.params, "store": store})).fetchall()
+    rows = con.execute(sql, used_params(sql, {**scope.params, "store": store})).fetchall()
     found = {int(m): float(n) for m, n in rows}
     return {m: found.get(m, 0.0) for m in range(1, 13)}

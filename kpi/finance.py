@@ -1,7 +1,8 @@
 """Finance KPIs (财务): the store's gross by department, expenses, profit and break-even.
 
 Gross from vehicles is recognised on delivery (orders delivered in the period, any sale type),
-service gross on RO close (the After-sales definition: non-internal ROs closed in the period).
+service gross on RO close: it is read from kpi.service (the After-sales section's
+service_gross, non-internal ROs closed in the period), so the number has one source.
 Expenses are monthly amounts: a month counts in proportion to its days inside the period
 (KPI-CATALOGUE.md, rules), so a period running past today still carries its whole months.
 
@@ -19,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from kpi import service
 from kpi.scope import FILTERS, Scope, add_months, month_end, month_start, store_clause
 
 WATERFALL_STEPS = (
@@ -68,13 +70,6 @@ FROM orders
 WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_clause()}
 """
 
-# Same definition as the After-sales section's service_gross.
-_SERVICE_SQL = f"""
-SELECT coalesce(sum(labor_revenue + parts_revenue - coalesce(labor_cost, 0) - parts_cost), 0)
-FROM v_repair_orders
-WHERE ro_type <> 'internal' AND close_date BETWEEN $start AND $end AND {store_clause()}
-"""
-
 _EXPENSES_SQL = f"""
 WITH {_WEIGHTS}
 SELECT coalesce(sum(e.amount * w.inside / w.total), 0) AS total_expenses,
@@ -88,14 +83,14 @@ def _figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | 
     """Return the period's deliveries, gross by department and (prorated) expenses."""
     scope = _store_only(scope)
     deliveries, vehicle, fi, accessories = _run(con, _DELIVERIES_SQL, scope.params)[0]
-    (service,) = _run(con, _SERVICE_SQL, scope.params)[0]
+    service_gross = service.summary(con, scope)["service_gross"] or 0.0
     expenses, fixed = _run(con, _EXPENSES_SQL, _params(scope))[0]
     return {
         "deliveries": int(deliveries),
         "vehicle_gross": float(vehicle),
         "fi_gross": float(fi),
         "accessories_gross": float(accessories),
-        "service_gross": float(service),
+        "service_gross": float(service_gross),
         "total_expenses": float(expenses),
         "fixed_expenses": float(fixed),
     }
@@ -167,7 +162,7 @@ def gross_waterfall(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     k = _kpis(f)
     amounts = [
         f["vehicle_gross"], f["fi_gross"], f["accessories_gross"], f["service_gross"],
-        -f["total_expenses"], k["net_profit"],
+        0.0 - f["total_expenses"], k["net_profit"],
     ]  # fmt: skip
     return pd.DataFrame(
         {"step": list(WATERFALL_STEPS), "amount_cny": pd.Series(amounts, dtype="float64")}
@@ -197,14 +192,6 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
           AND {store_clause()}
         GROUP BY 1
     ),
-    service AS (
-        SELECT strftime(close_date, '%Y-%m') AS month,
-               sum(labor_revenue + parts_revenue - coalesce(labor_cost, 0) - parts_cost)
-                   AS service_gross
-        FROM v_repair_orders
-        WHERE ro_type <> 'internal' AND close_date BETWEEN $first AND $last AND {store_clause()}
-        GROUP BY 1
-    ),
     spent AS (
         SELECT month, sum(amount) AS total_expenses,
                sum(amount) FILTER (WHERE fixed) AS fixed_expenses
@@ -214,24 +201,25 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     )
     SELECT m.month, coalesce(s.deliveries, 0), coalesce(s.vehicle_gross, 0),
            coalesce(s.fi_gross, 0), coalesce(s.accessories_gross, 0),
-           coalesce(r.service_gross, 0), coalesce(e.total_expenses, 0),
+           coalesce(e.total_expenses, 0),
            coalesce(e.fixed_expenses, 0)
     FROM months m
     LEFT JOIN sales s ON s.month = m.month
-    LEFT JOIN service r ON r.month = m.month
     LEFT JOIN spent e ON e.month = m.month
     ORDER BY m.month
     """
     p = dict(scope.params, months=month_list, first=add_months(last, -(months - 1)),
              last=month_end(last))  # fmt: skip
-    names = ["deliveries", "vehicle_gross", "fi_gross", "accessories_gross", "service_gross",
-             "total_expenses", "fixed_expenses"]  # fmt: skip
+    names = ["deliveries", "vehicle_gross", "fi_gross", "accessories_gross", "total_expenses",
+             "fixed_expenses"]  # fmt: skip
+    # service_gross from kpi.service, its one source, month by month
+    service_frame = service.monthly(con, scope, months)
+    service_gross = dict(zip(service_frame["month"], service_frame["service_gross"], strict=True))
     rows = []
     for month, *values in _run(con, sql, p):
-        f = {
-            n: (int(v) if n == "deliveries" else float(v))
-            for n, v in zip(names, values, strict=True)
-        }
+        f = dict(zip(names, values, strict=True))
+        f = {n: (int(v) if n == "deliveries" else float(v)) for n, v in f.items()}
+        f["service_gross"] = float(service_gross.get(month) or 0.0)
         rows.append({"month": month, "deliveries": f["deliveries"],
                      "service_gross": f["service_gross"],
                      "fixed_expenses": f["fixed_expenses"]} | _kpis(f))  # fmt: skip

@@ -28,10 +28,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from kpi.catalogue import DEFAULT_CADENCE, cadence_for
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
-DEFAULT_CADENCE = {"O": 7, "H": 2, "A": 7, "B": 14, "C": 30}
-OPEN_LEVELS = ("O", "H", "A", "B", "C")
 RETURN_VISIT_WINDOW_DAYS = 7
 
 
@@ -54,33 +53,22 @@ def _none(value: Any) -> Any:
 
 
 def parse_cadence(text: str | None) -> dict[str, int]:
-    """Return the cadence overrides of a store's settings JSON, e.g. '{"H": 3}' -> {"H": 3}.
+    """Return a store's effective cadence from its settings JSON, e.g. '{"H": 3}'.
 
-    Unknown levels, non-integer or negative values and unreadable JSON are ignored (the
-    defaults then apply).
+    The catalogue's defaults with the overrides applied (kpi.catalogue.cadence_for: unknown
+    levels and unusable values are ignored); empty or unreadable JSON gives the defaults.
     """
-    if not text:
-        return {}
     try:
-        data = json.loads(text)
+        data = json.loads(text) if text else {}
     except (TypeError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    out: dict[str, int] = {}
-    for level, days in data.items():
-        lvl = str(level).strip().upper()
-        if lvl not in DEFAULT_CADENCE or isinstance(days, bool):
-            continue
-        if isinstance(days, int | float) and days >= 0 and float(days).is_integer():
-            out[lvl] = int(days)
-    return out
+        data = {}
+    return cadence_for(data if isinstance(data, dict) else {})
 
 
 def store_cadence(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
     """Return each store's effective follow-up cadence (defaults with its overrides)."""
     rows = con.execute("SELECT store, cadence FROM stores").fetchall()
-    return {store: DEFAULT_CADENCE | parse_cadence(text) for store, text in rows}
+    return {store: parse_cadence(text) for store, text in rows}
 
 
 def _cadence_params(con: duckdb.DuckDBPyConnection) -> dict[str, list]:

@@ -118,7 +118,8 @@ def test_cadence_override(con, ago, overdue):
     ],
 )
 def test_parse_cadence(text, expected):
-    assert customers.parse_cadence(text) == expected
+    defaults = {"O": 7, "H": 2, "A": 7, "B": 14, "C": 30}
+    assert customers.parse_cadence(text) == defaults | expected
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,335 @@
+"""Targets and pacing KPIs (目标): time elapsed, target achievement, month-end pace, status.
+
+Targets live in the `targets` table: one row per (month 'YYYY-MM', consultant, metric), an
+empty consultant meaning the whole store. A store's target for a month is its row with an
+empty consultant, or else the sum of its consultants' rows. A month only partly inside the
+period contributes its target × (its days in the period ÷ its days); all stores pooled is the
+sum of each store's target (KPI-CATALOGUE.md, "Targets and pacing").
+
+Actuals come from a registry, METRICS: metric id -> function(con, scope, by) returning a
+DataFrame with columns store, consultant, actual. kpi.sales registers its counts here; other
+modules (e.g. service_revenue) can call register_metric() to plug in.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from kpi import sales
+from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+
+SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
+# The metric the report's target_achievement, pace and traffic_light are about.
+REPORT_METRIC = "deliveries"
+# Amber from this share of the expected progress, red below it.
+AMBER_FACTOR = 0.8
+
+MetricFn = Callable[[duckdb.DuckDBPyConnection, Scope, str], pd.DataFrame]
+METRICS: dict[str, MetricFn] = {}
+
+
+def register_metric(metric: str, fn: MetricFn) -> None:
+    """Register how to compute a metric's actual per store or per (store, consultant).
+
+    fn(con, scope, by) must return columns store, consultant (None when by='store'), actual,
+    with the scope's period, store and consultant filter applied.
+    """
+    METRICS[metric] = fn
+
+
+def _sales_count(metric: str) -> MetricFn:
+    """Return the actual-reader of one of kpi.sales' counts."""
+
+    def actual(con: duckdb.DuckDBPyConnection, scope: Scope, by: str) -> pd.DataFrame:
+        df = sales.counts_by(con, scope, by)
+        return df[["store", "consultant", metric]].rename(columns={metric: "actual"})
+
+    return actual
+
+
+for _metric in sales.COUNT_IDS:
+    register_metric(_metric, _sales_count(_metric))
+
+
+# ----------------------------------------------------------------------------- pure helpers
+
+
+def time_progress(as_of: date) -> float:
+    """Return the share of as_of's month elapsed: as_of's day number ÷ days in that month."""
+    return as_of.day / calendar.monthrange(as_of.year, as_of.month)[1]
+
+
+def status_light(achievement: float | None, expected: float | None) -> str | None:
+    """Return 'green', 'amber' or 'red' for achievement against the expected progress.
+
+    green if achievement >= expected, amber if >= 0.8 × expected, else red; None (grey) when
+    either is unknown.
+    """
+    if achievement is None or expected is None or pd.isna(achievement) or pd.isna(expected):
+        return None
+    if achievement >= expected:
+        return "green"
+    if achievement >= AMBER_FACTOR * expected:
+        return "amber"
+    return "red"
+
+
+def month_weights(start: date, end: date) -> dict[str, float]:
+    """Return, per 'YYYY-MM' month touching [start, end], its days inside ÷ its days.
+
+    Empty when end is before start.
+    """
+    out: dict[str, float] = {}
+    if end < start:
+        return out
+    first = month_start(start)
+    while first <= end:
+        last = month_end(first)
+        inside = (min(last, end) - max(first, start)).days + 1
+        out[f"{first:%Y-%m}"] = inside / last.day
+        first = add_months(first, 1)
+    return out
+
+
+def split_annual(
+    annual_target: float, last_year_monthly: dict[int, float] | None = None
+) -> dict[int, float]:
+    """Split an annual target into months 1-12 by last year's same-month deliveries.
+
+    Each month's share is its share of last year's total; a month missing from the history
+    counts 0. Equal twelfths when there is no history (None, empty or a total of 0).
+    """
+    history = {m: max(0.0, float(v or 0)) for m, v in (last_year_monthly or {}).items()}
+    total = sum(history.get(m, 0.0) for m in range(1, 13))
+    if total <= 0:
+        return {m: annual_target / 12 for m in range(1, 13)}
+    return {m: annual_target * history.get(m, 0.0) / total for m in range(1, 13)}
+
+
+def split_to_quarters(monthly: dict[int, float]) -> dict[int, float]:
+    """Return quarters 1-4 as the sum of their months' targets."""
+    return {q: sum(monthly.get(m, 0.0) for m in range(3 * q - 2, 3 * q + 1)) for q in range(1, 5)}
+
+
+def split_month_to_weeks(month: str, target: float) -> dict[str, float]:
+    """Split a month's target over its ISO weeks ('YYYY-Www') in proportion to their days.
+
+    A week that straddles two months gets only the share of its days inside this month.
+    """
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    days = calendar.monthrange(first.year, first.month)[1]
+    counts: dict[str, int] = {}
+    for i in range(days):
+        iso = (first + timedelta(days=i)).isocalendar()
+        key = f"{iso.year}-W{iso.week:02d}"
+        counts[key] = counts.get(key, 0) + 1
+    return {k: target * n / days for k, n in counts.items()}
+
+
+# ----------------------------------------------------------------------------- targets
+
+
+def _monthly_targets(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, months: list[str], by: str
+) -> pd.DataFrame:
+    """Return the metric's target per (store, consultant, month) for the given months.
+
+    by='store' without a consultant filter applies the store rule (the empty-consultant row,
+    else the sum of the consultants' rows); by='consultant', or a consultant filter, reads the
+    consultants' own rows.
+    """
+    cols = ["store", "consultant", "month", "target"]
+    if not months:
+        return pd.DataFrame(columns=cols)
+    params = {"metric": metric, "first": months[0], "last": months[-1]}
+    params.update({"store": scope.store, "consultant": scope.consultant})
+    rows = f"""
+        SELECT store, month, nullif(consultant, '') AS consultant, target
+        FROM targets
+        WHERE metric = $metric AND month BETWEEN $first AND $last AND {store_clause()}
+    """
+    if by == "store" and scope.consultant is None:
+        sql = f"""
+            WITH r AS ({rows})
+            SELECT store, NULL::VARCHAR AS consultant, month,
+                CASE WHEN count(*) FILTER (WHERE consultant IS NULL) > 0
+                     THEN sum(target) FILTER (WHERE consultant IS NULL)
+                     ELSE sum(target) END AS target
+            FROM r
+            GROUP BY store, month
+        """
+    else:
+        per = "consultant" if by == "consultant" else "NULL::VARCHAR"
+        sql = f"""
+            WITH r AS ({rows})
+            SELECT store, {per} AS consultant, month, sum(target) AS target
+            FROM r
+            WHERE consultant IS NOT NULL AND {filter_clause("consultant", "consultant")}
+            GROUP BY 1, 2, 3
+        """
+    df = con.execute(sql, sales.used_params(sql, params)).df()
+    return df[cols]
+
+
+def targets_for(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    metric: str,
+    by: str = "store",
+    end: date | None = None,
+) -> pd.DataFrame:
+    """Return the metric's prorated target of [scope.start, end or scope.end] per row.
+
+    Columns: store, consultant, target. Each month contributes target × (its days in the
+    window ÷ its days). Rows only for stores (consultants) that have target rows.
+    """
+    window_end = scope.end if end is None else end
+    weights = month_weights(scope.start, window_end)
+    all_months = list(month_weights(scope.start, scope.end))
+    df = _monthly_targets(con, scope, metric, all_months, by)
+    if df.empty:
+        return pd.DataFrame(
+            {
+                "store": pd.Series(dtype=object),
+                "consultant": pd.Series(dtype=object),
+                "target": pd.Series(dtype="float64"),
+            }
+        )
+    df["target"] = df["target"].astype("float64") * df["month"].map(weights).fillna(0.0)
+    out = df.groupby(["store", "consultant"], dropna=False, as_index=False)["target"].sum()
+    out["consultant"] = out["consultant"].astype(object).where(out["consultant"].notna(), None)
+    return out
+
+
+def _is_calendar_month(scope: Scope) -> bool:
+    return scope.start.day == 1 and scope.end == month_end(scope.start)
+
+
+def _elapsed_end(scope: Scope) -> date:
+    """Return the last day counted as elapsed (as_of, at most the period's end)."""
+    return min(scope.as_of, scope.end)
+
+
+def _mtd_scope(scope: Scope) -> Scope:
+    """Return the scope from the first day of as_of's month to as_of (for pace)."""
+    return replace(scope, start=month_start(scope.as_of), end=scope.as_of)
+
+
+def _target_scope(scope: Scope) -> Scope:
+    """Return the scope without model and channel filters: targets are set per store/person."""
+    return replace(scope, model=None, channel=None)
+
+
+def _pace(mtd_actual: float, as_of: date) -> float:
+    days = calendar.monthrange(as_of.year, as_of.month)[1]
+    return mtd_actual / as_of.day * days
+
+
+def _expected(scope: Scope, target: float | None, target_to_as_of: float | None) -> float | None:
+    """Return the progress a target should show by as_of.
+
+    A calendar month: time_progress (the catalogue's rule). Any other period: the share of
+    the period's prorated target that falls on days up to as_of.
+    """
+    if _is_calendar_month(scope):
+        return time_progress(scope.as_of)
+    if not target:
+        return None
+    return (target_to_as_of or 0.0) / target
+
+
+def _total(df: pd.DataFrame, column: str) -> float:
+    return float(df[column].sum()) if not df.empty else 0.0
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | str | None]:
+    """Return time_progress, target_achievement, pace and traffic_light for deliveries.
+
+    target_achievement = deliveries in the period ÷ the period's prorated deliveries target
+    (pooled over stores; a consultant filter uses that consultant's rows); None without a
+    target or with a target of 0. Model and channel filters are ignored: targets are not set
+    per model or channel.
+    """
+    scope = _target_scope(scope)
+    actual = _total(METRICS[REPORT_METRIC](con, scope, "store"), "actual")
+    mtd = _total(METRICS[REPORT_METRIC](con, _mtd_scope(scope), "store"), "actual")
+    target = _total(targets_for(con, scope, REPORT_METRIC), "target")
+    elapsed = _total(targets_for(con, scope, REPORT_METRIC, end=_elapsed_end(scope)), "target")
+    achievement = actual / target if target else None
+    expected = _expected(scope, target, elapsed)
+    return {
+        "time_progress": time_progress(scope.as_of),
+        "target_achievement": achievement,
+        "pace": _pace(mtd, scope.as_of),
+        "traffic_light": status_light(achievement, expected),
+    }
+
+
+def achievement(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, by: str = "store"
+) -> pd.DataFrame:
+    """Return actual vs target per store or per (store, consultant) for a registered metric.
+
+    Columns: store, consultant, metric, actual, target, achievement, time_progress,
+    traffic_light, pace. Stores (consultants) with an actual or a target row appear; by='store'
+    also lists every store of the stores table in scope. target and achievement are NaN
+    without a target (or with a target of 0), traffic_light then None. Sorted by achievement,
+    then actual, descending.
+    """
+    if by not in ("store", "consultant"):
+        raise ValueError(f"by must be 'store' or 'consultant', not {by!r}")
+    if metric not in METRICS:
+        raise ValueError(f"no actual registered for metric {metric!r}; known: {sorted(METRICS)}")
+    scope = _target_scope(scope)
+    fn = METRICS[metric]
+    keys = ["store", "consultant"]
+    actual = fn(con, scope, by)[keys + ["actual"]]
+    mtd = fn(con, _mtd_scope(scope), by)[keys + ["actual"]].rename(columns={"actual": "mtd"})
+    target = targets_for(con, scope, metric, by)
+    elapsed = targets_for(con, scope, metric, by, end=_elapsed_end(scope))
+    elapsed = elapsed.rename(columns={"target": "elapsed"})
+
+    frames = [actual, mtd, target, elapsed]
+    if by == "store":
+        stores = con.execute(
+            f"SELECT store FROM stores WHERE {store_clause()}", {"store": scope.store}
+        ).df()
+        frames.append(stores.assign(consultant=None))
+    # Merge on text keys; "" stands in for a missing consultant so it matches itself.
+    for f in frames:
+        f["store"] = f["store"].astype(object)
+        f["consultant"] = f["consultant"].astype(object).where(f["consultant"].notna(), "")
+    df = frames[0]
+    for f in frames[1:]:
+        df = df.merge(f, on=keys, how="outer")
+    df = df.drop_duplicates(keys)
+    df["consultant"] = df["consultant"].where(df["consultant"] != "", None)
+    df["actual"] = df["actual"].astype("float64").fillna(0.0)
+    df["mtd"] = df["mtd"].astype("float64").fillna(0.0)
+    df["target"] = df["target"].astype("float64")
+    df["target"] = df["target"].where(df["target"] != 0)
+    df["elapsed"] = df["elapsed"].astype("float64").fillna(0.0)
+    df["achievement"] = df["actual"] / df["target"]
+    df["metric"] = metric
+    df["time_progress"] = time_progress(scope.as_of)
+    lights = [
+        status_light(a, _expected(scope, t, e))
+        for a, t, e in zip(df["achievement"], df["target"].fillna(0.0), df["elapsed"], strict=True)
+    ]
+    # object dtype keeps None (grey) as None rather than NaN
+    df["traffic_light"] = pd.Series(lights, index=df.index, dtype=object)
+    df["pace"] = [_pace(m, scope.as_of) for m in df["mtd"]]
+    cols = keys + ["metric", "actual", "target", "achievement", "time_progress"]
+    cols += ["traffic_light", "pace"]
+    df = df.sort_values(
+        ["achievement", "actual", "store", "consultant"],
+        ascending=[False, False, True, True],
+        na_position="last",
+    )
+    return df[cols].reset_index(drop=True)

@@ -21,14 +21,12 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from kpi import sales
+from kpi import catalogue, sales
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
 SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
 # The metric the report's target_achievement, pace and traffic_light are about.
 REPORT_METRIC = "deliveries"
-# Amber from this share of the expected progress, red below it.
-AMBER_FACTOR = 0.8
 
 MetricFn = Callable[[duckdb.DuckDBPyConnection, Scope, str], pd.DataFrame]
 METRICS: dict[str, MetricFn] = {}
@@ -68,16 +66,11 @@ def time_progress(as_of: date) -> float:
 def status_light(achievement: float | None, expected: float | None) -> str | None:
     """Return 'green', 'amber' or 'red' for achievement against the expected progress.
 
-    green if achievement >= expected, amber if >= 0.8 × expected, else red; None (grey) when
-    either is unknown.
+    green if achievement >= expected, amber if >= 0.8 × expected, else red, equality within
+    float noise (kpi.catalogue.traffic_light, the one rule); None (grey) when either is unknown.
     """
-    if achievement is None or expected is None or pd.isna(achievement) or pd.isna(expected):
-        return None
-    if achievement >= expected:
-        return "green"
-    if achievement >= AMBER_FACTOR * expected:
-        return "amber"
-    return "red"
+    light = catalogue.traffic_light(achievement, expected)
+    return None if light == "grey" else light
 
 
 def month_weights(start: date, end: date) -> dict[str, float]:

@@ -123,6 +123,7 @@ def test_time_progress(as_of, expected):
         (0.4, 0.5, "amber"),  # exactly 0.8 x 0.5
         (0.41, 0.5, "amber"),
         (0.39, 0.5, "red"),
+        (0.24, 0.3, "amber"),  # 0.8 x 0.3 = 0.24000000000000002: on the line within float noise
         (0.0, 0.0, "green"),
         (None, 0.5, None),  # no value is grey, never green
         (float("nan"), 0.5, None),

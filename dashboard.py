@@ -1,0 +1,60 @@
+"""The dealership KPI dashboard: page setup, navigation, the shared sidebar; nothing else.
+
+Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
+"""
+
+import streamlit as st
+
+from ui import data, first_run, sidebar
+from ui.i18n import t
+from ui.nav import NavItem, navigation
+from warehouse.db import DatabaseBusy
+
+# One line per page; a later page (upload, TV, targets, group view) is one more line.
+PAGES = [
+    NavItem(
+        "pages/overview.py",
+        "page.overview",
+        ":material/dashboard:",
+        "nav.management",
+        "overview",
+        default=True,
+    ),
+    NavItem("pages/sales.py", "page.sales", ":material/directions_car:", "nav.management", "sales"),
+    NavItem(
+        "pages/inventory.py",
+        "page.inventory",
+        ":material/warehouse:",
+        "nav.management",
+        "inventory",
+    ),
+    NavItem("pages/service.py", "page.service", ":material/build:", "nav.management", "service"),
+    NavItem(
+        "pages/workshop.py", "page.workshop", ":material/engineering:", "nav.management", "workshop"
+    ),
+    NavItem(
+        "pages/order_planning.py",
+        "page.order_planning",
+        ":material/local_shipping:",
+        "nav.management",
+        "order-planning",
+    ),
+    NavItem("pages/data_status.py", "page.data", ":material/database:", "nav.data", "data"),
+]
+
+sidebar.init_language()
+st.set_page_config(page_title=t("app.title"), page_icon=":material/speed:", layout="wide")
+page = navigation(PAGES)
+try:
+    source = data.probe()
+    st.session_state["_source"] = source
+    if source.state != "ok":
+        first_run.render(source)
+    else:
+        sidebar.render()
+        page.run()
+        missing = data.take_unavailable()
+        if missing:
+            st.caption(t("common.unavailable", names=", ".join(missing)))
+except DatabaseBusy:
+    st.warning(t("common.db_busy"), icon=":material/hourglass_top:")

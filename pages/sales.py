@@ -1,0 +1,137 @@
+"""Sales: funnel, daily traffic, consultants, models, channels, deal mix, gross, closing rates."""
+
+import streamlit as st
+
+from ui import cards, charts, data, sidebar, tables
+from ui.formatting import kpi_delta
+from ui.i18n import enum_label, kpi_label, t
+
+ctx = sidebar.context()
+scope = ctx.scope
+overrides = data.thresholds(ctx.store)
+kpis = data.summary("sales", scope)
+
+st.title(t("sales.title"))
+st.caption(f"{ctx.store_label} · {ctx.period_label}")
+cards.grid(
+    cards.section_cards(
+        "sales",
+        [
+            "walk_in_batches",
+            "phone_batches",
+            "test_drive_rate",
+            "orders",
+            "deliveries",
+            "close_rate",
+            "daily_walk_ins",
+            "units_per_consultant",
+        ],
+        scope,
+    ),
+    overrides,
+)
+
+left, right = st.columns([2, 3])
+with left:
+    stages = ["walk_ins", "test_drives", "orders", "deliveries"]
+    ids = ["walk_in_batches", "test_drives", "orders", "deliveries"]
+    charts.funnel(
+        [t(f"sales.funnel_stage.{s}") for s in stages],
+        [kpis.get(i) or 0 for i in ids],
+        t("sales.funnel"),
+        key="funnel",
+    )
+with right:
+    charts.lines(
+        data.frame("sales", "daily", scope),
+        "date",
+        {"walk_in_batches": t("sales.walk_ins"), "phone_batches": t("sales.calls")},
+        t("sales.daily"),
+        key="daily",
+    )
+
+tab_c, tab_m, tab_ch = st.tabs(
+    [t("sales.by_consultant"), t("sales.by_model"), t("sales.by_channel")]
+)
+with tab_c:
+    tables.show(
+        data.frame("sales", "by_consultant", scope),
+        [
+            ("consultant", "sales.consultant", "text"),
+            ("store", "sidebar.store", "text"),
+            ("walk_in_batches", None, None),
+            ("test_drives", None, None),
+            ("test_drive_rate", None, None),
+            ("orders", None, None),
+            ("deliveries", None, None),
+            ("close_rate", None, None),
+            ("total_gross_per_unit", None, None),
+        ],
+        status_cols=["test_drive_rate", "close_rate"],
+        overrides=overrides,
+    )
+with tab_m:
+    tables.show(
+        data.frame("sales", "by_model", scope),
+        [
+            ("model", "sales.model", "text"),
+            ("walk_in_batches", None, None),
+            ("test_drives", None, None),
+            ("orders", None, None),
+            ("deliveries", None, None),
+            ("front_gross_per_unit", None, None),
+            ("total_gross_per_unit", None, None),
+        ],
+    )
+with tab_ch:
+    channels = data.frame("sales", "by_channel", scope)
+    if not channels.empty:
+        channels["channel"] = channels["channel"].map(lambda c: enum_label("channel", c))
+        charts.bars(
+            channels,
+            "channel",
+            {c: kpi_label(c) for c in ["walk_in_batches", "phone_batches", "orders", "deliveries"]},
+            t("sales.by_channel"),
+            key="by_channel",
+        )
+    else:
+        st.caption(t("common.none_listed"))
+
+st.subheader(t("sales.mix"))
+cards.grid(
+    cards.section_cards(
+        "sales",
+        ["fleet_share", "corporate_share", "event_traffic_share", "cancellation_rate"],
+        scope,
+    ),
+    overrides,
+)
+st.subheader(t("sales.gross"))
+cards.grid(
+    cards.section_cards(
+        "sales",
+        [
+            "front_gross_per_unit",
+            "total_gross_per_unit",
+            "accessories_per_unit",
+            "accessories_margin",
+        ],
+        scope,
+    ),
+    overrides,
+)
+st.subheader(t("sales.penetration"))
+cards.grid(
+    cards.section_cards(
+        "sales", ["finance_penetration", "insurance_penetration", "trade_in_rate"], scope
+    ),
+    overrides,
+)
+
+st.subheader(t("sales.closing"))
+cards.grid(
+    cards.section_cards("sales", ["close_rate", "cohort_close_rate", "phone_to_visit_rate"], scope),
+    overrides,
+)
+diff = kpi_delta("close_rate", kpis.get("cohort_close_rate"), kpis.get("close_rate"))
+st.markdown(t("sales.closing_explained", diff=diff or "—"))

@@ -1,0 +1,80 @@
+"""Workshop and parts: technician productivity, efficiency, proficiency, training, parts."""
+
+import streamlit as st
+
+from ui import cards, charts, data, sidebar, tables
+from ui.formatting import month_label
+from ui.i18n import kpi_label, t
+
+ctx = sidebar.context()
+scope = ctx.scope
+overrides = data.thresholds(ctx.store)
+
+st.title(t("workshop.title"))
+st.caption(f"{ctx.store_label} · {ctx.period_label}")
+cards.grid(
+    cards.section_cards(
+        "service",
+        [
+            "tech_productivity",
+            "tech_efficiency",
+            "tech_proficiency",
+            "revenue_per_technician",
+            "training_compliance",
+            "parts_turnover",
+            "parts_months_supply",
+            "obsolete_parts_value",
+        ],
+        scope,
+    ),
+    overrides,
+)
+
+st.subheader(t("workshop.by_technician"))
+tables.show(
+    data.frame("service", "by_technician", scope),
+    [
+        ("technician", "workshop.technician", "text"),
+        ("store", "sidebar.store", "text"),
+        ("available_hours", "workshop.available_hours", "number"),
+        ("clocked_hours", "workshop.clocked_hours", "number"),
+        ("labor_hours_sold", "workshop.hours_sold", "number"),
+        ("tech_productivity", None, None),
+        ("tech_efficiency", None, None),
+        ("tech_proficiency", None, None),
+        ("labor_revenue", "workshop.labor_revenue", "money"),
+        ("training_compliance", None, None),
+    ],
+    status_cols=["tech_productivity", "training_compliance"],
+    overrides=overrides,
+)
+
+per_month = data.frame("service", "technician_monthly", scope, months=12)
+if not per_month.empty:
+    per_month["month"] = per_month["month"].map(month_label)
+    metric = st.segmented_control(
+        t("workshop.metric"),
+        ["tech_productivity", "tech_efficiency", "tech_proficiency"],
+        default="tech_productivity",
+        format_func=lambda k, lang=ctx.lang: kpi_label(k, lang),
+        key="workshop_metric",
+        required=True,
+    )
+    charts.lines_by(
+        per_month, "month", "technician", metric, t("workshop.monthly"), key="tech_monthly"
+    )
+
+st.subheader(t("workshop.obsolete"))
+tables.show(
+    data.frame("service", "obsolete_parts", scope),
+    [
+        ("part_no", "workshop.part_no", "text"),
+        ("store", "sidebar.store", "text"),
+        ("qty", "workshop.qty", "number"),
+        ("unit_cost", "workshop.unit_cost", "money"),
+        ("value_cny", "workshop.value", "money"),
+        ("last_movement_date", "workshop.last_movement", "date"),
+        ("days_since_movement", "workshop.days_idle", "int"),
+    ],
+    height=320,
+)

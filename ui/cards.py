@@ -1,0 +1,183 @@
+"""KPI cards: value, change against the previous period, last year and target, trend, status.
+
+The status colour is the catalogue's threshold status (grey when there is no value); the
+arrow's colour follows the KPI's direction, so a fall in aged stock shows green.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui.formatting import is_missing, kpi_delta, kpi_value, percent
+from ui.i18n import kpi_help, kpi_label, t
+from ui.theme import STATUS_BADGE
+
+SEVERITY = {"red": 0, "amber": 1}
+
+
+@dataclass(frozen=True)
+class CardData:
+    """One KPI's figures for a card: now, previous period, last year, target share, trend."""
+
+    kpi_id: str
+    value: object
+    previous: object = None
+    last_year: object = None
+    achievement: float | None = None  # actual ÷ target, when the KPI has a target
+    trend: tuple[float, ...] = ()
+
+
+def direction(kpi_id: str) -> str:
+    """Return 'up', 'down' or 'none': which way the KPI improves (catalogue direction)."""
+    kpi = _get(kpi_id)
+    raw = str(getattr(kpi, "direction", "") or "").strip().lower()
+    if raw in {"↑", "up", "higher", "+", "1", "high"}:
+        return "up"
+    if raw in {"↓", "down", "lower", "-", "-1", "low"}:
+        return "down"
+    return "none"
+
+
+def status(kpi_id: str, value: object, overrides: dict | None = None) -> str:
+    """Return the catalogue's status: 'green', 'amber', 'red', 'grey' (no value) or 'neutral'."""
+    if is_missing(value):
+        return "grey"
+    try:
+        from kpi import catalogue
+    except ImportError:
+        return "neutral"
+    fn = getattr(catalogue, "status", None)
+    if fn is None:
+        return "neutral"
+    return fn(kpi_id, value, overrides or {}) or "neutral"
+
+
+def _get(kpi_id: str):
+    try:
+        from kpi import catalogue
+    except ImportError:
+        return None
+    return getattr(catalogue, "CATALOGUE", {}).get(kpi_id)
+
+
+def _delta_colour(kpi_id: str) -> str:
+    return {"up": "normal", "down": "inverse"}.get(direction(kpi_id), "off")
+
+
+def badge(state: str) -> str:
+    """Return markdown for a status badge (empty for KPIs without thresholds)."""
+    if state == "neutral":
+        return ""
+    return f":{STATUS_BADGE[state]}-badge[{t(f'status.{state}')}]"
+
+
+def card(data: CardData, overrides: dict | None = None) -> str:
+    """Draw one KPI card and return its status."""
+    state = status(data.kpi_id, data.value, overrides)
+    trend = [float(v) for v in data.trend if not is_missing(v)]
+    with st.container(border=True):
+        st.metric(
+            kpi_label(data.kpi_id),
+            kpi_value(data.kpi_id, data.value),
+            delta=kpi_delta(data.kpi_id, data.value, data.previous),
+            delta_color=_delta_colour(data.kpi_id),
+            delta_description=t("common.vs_prev_short"),
+            help=kpi_help(data.kpi_id),
+            chart_data=trend if len(trend) > 1 else None,
+        )
+        ly = kpi_delta(data.kpi_id, data.value, data.last_year)
+        parts = [badge(state), t("card.ly", delta=ly) if ly else t("card.no_ly")]
+        if not is_missing(data.achievement):
+            parts.append(t("card.target", value=percent(data.achievement, 0)))
+        st.markdown(" · ".join(p for p in parts if p))
+    return state
+
+
+def grid(cards: Sequence[CardData], overrides: dict | None = None, per_row: int = 4) -> dict:
+    """Draw cards in rows of `per_row`; return {kpi_id: status}."""
+    states: dict[str, str] = {}
+    for i in range(0, len(cards), per_row):
+        cols = st.columns(per_row)
+        for col, data in zip(cols, cards[i : i + per_row], strict=False):
+            with col:
+                states[data.kpi_id] = card(data, overrides)
+    return states
+
+
+def attention(cards: Sequence[CardData], states: dict[str, str]) -> list[tuple[str, CardData]]:
+    """Return (status, card) for cards past a warning line, most severe first."""
+    flagged = [(states[c.kpi_id], c) for c in cards if states.get(c.kpi_id) in SEVERITY]
+    return sorted(flagged, key=lambda sc: SEVERITY[sc[0]])
+
+
+# ------------------------------------------------------------------ assembling a section's cards
+
+# Metrics with targets whose actual kpi.targets can compute, besides deliveries.
+TARGET_METRICS = ("orders", "walk_in_batches", "test_drives")
+
+
+def target_achievement(metric: str, scope) -> float | None:
+    """Return actual ÷ target of a metric for the scope (pooled over stores), None without one."""
+    from ui import data
+
+    if metric == "deliveries":
+        return data.summary("targets", scope).get("target_achievement")
+    if metric not in TARGET_METRICS:
+        return None
+    df = data.frame("targets", "achievement", scope, metric=metric, by="store")
+    if df.empty or "target" not in df or df["target"].notna().sum() == 0:
+        return None
+    target = float(df["target"].sum())
+    return float(df["actual"].sum()) / target if target else None
+
+
+def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) -> list[CardData]:
+    """Return cards for a section's KPIs: this period, the previous one, last year, trend."""
+    from ui import data
+
+    cur = data.summary(module, scope)
+    prev = data.summary(module, scope.shifted(-1))
+    ly = data.summary(module, scope.shifted(-12))
+    monthly = data.frame(module, "monthly", scope, months=13) if trend else None
+    out = []
+    for kpi_id in ids:
+        if kpi_id not in cur:
+            continue
+        series: tuple = ()
+        if monthly is not None and kpi_id in getattr(monthly, "columns", ()):
+            series = tuple(monthly[kpi_id].tolist())
+        out.append(
+            CardData(
+                kpi_id,
+                cur.get(kpi_id),
+                prev.get(kpi_id),
+                ly.get(kpi_id),
+                target_achievement(kpi_id, scope),
+                series,
+            )
+        )
+    return out
+
+
+def attention_items(values: dict[str, object], overrides: dict | None = None) -> list[tuple]:
+    """Return (status, kpi_id, value) for every catalogue KPI past a warning line, red first."""
+    known = getattr(_catalogue(), "CATALOGUE", {})
+    items = []
+    for kpi_id, value in values.items():
+        if kpi_id not in known:
+            continue
+        state = status(kpi_id, value, overrides)
+        if state in SEVERITY:
+            items.append((state, kpi_id, value))
+    return sorted(items, key=lambda it: SEVERITY[it[0]])
+
+
+def _catalogue():
+    try:
+        from kpi import catalogue
+    except ImportError:
+        return None
+    return catalogue

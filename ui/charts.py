@@ -1,0 +1,166 @@
+"""Chart builders for the pages: every figure gets the house template (ui.theme).
+
+Callers pass labels already translated; the builders only decide the chart's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.theme import PALETTE, STATUS_COLOURS, apply, show
+
+TICKFORMATS = {"percent": ".0%", "money": ",.0f", "int": ",d", "number": ",.1f"}
+
+
+def _axis_format(fig: go.Figure, kind: str, y_title: str = "") -> None:
+    fig.update_yaxes(title_text=y_title, tickformat=TICKFORMATS.get(kind, ""), rangemode="tozero")
+    if kind == "money":
+        fig.update_yaxes(tickprefix="¥")
+
+
+def funnel(labels: Sequence[str], values: Sequence[float], title: str, key: str) -> None:
+    """Draw a funnel of stages with each stage's share of the first."""
+    fig = go.Figure(
+        go.Funnel(
+            y=list(labels),
+            x=list(values),
+            textinfo="value+percent initial",
+            marker={"color": PALETTE[: len(labels)]},
+            connector={"line": {"color": "#D1D5DB"}},
+        )
+    )
+    fig.update_layout(title_text=title)
+    show(apply(fig, 320), key=key)
+
+
+def lines(
+    df: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    title: str,
+    kind: str = "int",
+    x_title: str = "",
+    y_title: str = "",
+    key: str | None = None,
+    bars: Sequence[str] = (),
+) -> None:
+    """Draw one line per series column (or bars for columns in `bars`) against x."""
+    fig = go.Figure()
+    for i, (col, label) in enumerate(series.items()):
+        if col not in df.columns:
+            continue
+        colour = PALETTE[i % len(PALETTE)]
+        y = pd.to_numeric(df[col], errors="coerce")
+        if col in bars:
+            fig.add_bar(x=df[x], y=y, name=label, marker_color=colour)
+        else:
+            fig.add_scatter(
+                x=df[x], y=y, name=label, mode="lines+markers", line={"color": colour, "width": 2}
+            )
+    fig.update_layout(title_text=title, hovermode="x unified", showlegend=len(series) > 1)
+    fig.update_xaxes(title_text=x_title)
+    _axis_format(fig, kind, y_title)
+    show(apply(fig), key=key)
+
+
+def bars(
+    df: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    title: str,
+    kind: str = "int",
+    stacked: bool = False,
+    horizontal: bool = False,
+    colours: Sequence[str] | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    key: str | None = None,
+    height: int = 320,
+) -> None:
+    """Draw grouped (or stacked) bars, one trace per series column."""
+    fig = go.Figure()
+    for i, (col, label) in enumerate(series.items()):
+        if col not in df.columns:
+            continue
+        values = pd.to_numeric(df[col], errors="coerce")
+        colour = colours[i] if colours and i < len(colours) else PALETTE[i % len(PALETTE)]
+        if horizontal:
+            fig.add_bar(y=df[x], x=values, name=label, orientation="h", marker_color=colour)
+        else:
+            fig.add_bar(x=df[x], y=values, name=label, marker_color=colour)
+    fig.update_layout(
+        title_text=title, barmode="stack" if stacked else "group", showlegend=len(series) > 1
+    )
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", title_text=x_title, type="category")
+        fig.update_xaxes(tickformat=TICKFORMATS.get(kind, ""), title_text=y_title)
+    else:
+        fig.update_xaxes(title_text=x_title, type="category")
+        _axis_format(fig, kind, y_title)
+    show(apply(fig, height), key=key)
+
+
+def status_bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    states: Sequence[str],
+    title: str,
+    kind: str = "number",
+    key: str | None = None,
+) -> None:
+    """Draw bars coloured by each value's threshold status."""
+    fig = go.Figure(
+        go.Bar(
+            x=list(labels),
+            y=[None if v is None else float(v) for v in values],
+            marker_color=[STATUS_COLOURS.get(s, STATUS_COLOURS["neutral"]) for s in states],
+        )
+    )
+    fig.update_layout(title_text=title, showlegend=False)
+    fig.update_xaxes(type="category")
+    _axis_format(fig, kind)
+    show(apply(fig), key=key)
+
+
+def donut(labels: Sequence[str], values: Sequence[float], title: str, key: str | None = None):
+    """Draw shares of a whole as a donut."""
+    fig = go.Figure(
+        go.Pie(
+            labels=list(labels),
+            values=list(values),
+            hole=0.55,
+            sort=False,
+            marker={"colors": PALETTE[: len(labels)]},
+            textinfo="percent",
+        )
+    )
+    fig.update_layout(title_text=title, legend={"orientation": "v", "x": 1, "y": 0.5})
+    show(apply(fig), key=key)
+
+
+def lines_by(
+    df: pd.DataFrame,
+    x: str,
+    group: str,
+    value: str,
+    title: str,
+    kind: str = "percent",
+    key: str | None = None,
+) -> None:
+    """Draw one line per value of `group` (long data: x, group, value)."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(df.groupby(group, sort=True)):
+        fig.add_scatter(
+            x=part[x],
+            y=pd.to_numeric(part[value], errors="coerce"),
+            name=str(name),
+            mode="lines+markers",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+        )
+    fig.update_layout(title_text=title, hovermode="x unified")
+    fig.update_xaxes(type="category")
+    _axis_format(fig, kind)
+    show(apply(fig), key=key)

@@ -1,0 +1,282 @@
+"""Read the store database for the pages: cached KPI calls and a few status queries.
+
+Pages never open connections. Every cached function keys on the database path and its data
+version (warehouse.db.data_version), so an import shows new numbers on the next rerun without
+a restart, and each computation opens one short read-only connection: DuckDB allows a single
+writing process and imports must not wait for the dashboard.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from kpi.scope import Scope, today_in
+from warehouse import db
+from warehouse.spec import TABLES
+
+TODAY_ENV = "KPI_TODAY"
+PROBE_TIMEOUT_S = 2.0
+
+# The date column that places a row of each contract table in a month.
+DATE_COLUMNS = {
+    "traffic": "visit_date",
+    "orders": "order_date",
+    "vehicles": "arrival_date",
+    "repair_orders": "open_date",
+    "technicians": "month",
+    "parts_stock": "month",
+    "campaigns": "month",
+    "targets": "month",
+    "expenses": "month",
+    "surveys": "survey_date",
+    "complaints": "opened_date",
+    "followups": "followup_date",
+}
+
+
+class KpiUnavailable(LookupError):
+    """The KPI library in this checkout has no such module or function."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The database this rerun reads: its path, state ('missing', 'empty', 'ok') and version."""
+
+    path: str
+    state: str
+    version: int = 0
+
+
+def today() -> date:
+    """Return today in Asia/Shanghai, or $KPI_TODAY (YYYY-MM-DD) when set (tests, demos)."""
+    forced = os.environ.get(TODAY_ENV)
+    if forced:
+        return date.fromisoformat(forced.strip())
+    return today_in()
+
+
+def probe(path: str | None = None) -> Source:
+    """Return the database's state and data version with one short read-only connection.
+
+    A busy database (an import holds it) keeps the session's last known version.
+    """
+    target = str(db.db_path(path))
+    if not os.path.exists(target):
+        return Source(target, "missing")
+    try:
+        with db.connect(target, read_only=True, timeout_s=PROBE_TIMEOUT_S) as con:
+            version = db.data_version(con)
+            try:
+                has_rows = con.execute("SELECT count(*) FROM stores").fetchone()[0] > 0
+            except Exception:  # a file without our schema
+                has_rows = False
+    except db.DatabaseBusy:
+        last = st.session_state.get("_last_source")
+        if isinstance(last, Source) and last.path == target:
+            return last
+        raise
+    src = Source(target, "ok" if has_rows else "empty", version)
+    st.session_state["_last_source"] = src
+    return src
+
+
+def current() -> Source:
+    """Return the Source probed for this rerun (probing now if the entry file did not)."""
+    src = st.session_state.get("_source")
+    return src if isinstance(src, Source) else probe()
+
+
+def _scope_key(scope: Scope) -> tuple:
+    return tuple(getattr(scope, f.name) for f in fields(scope))
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _kpi_cached(path: str, version: int, module: str, func: str, scope_key: tuple, kw: tuple):
+    fn = _resolve(module, func)
+    with db.connect(path, read_only=True) as con:
+        return fn(con, Scope(*scope_key), **dict(kw))
+
+
+def _resolve(module: str, func: str):
+    try:
+        mod = importlib.import_module(f"kpi.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("kpi."):
+            raise KpiUnavailable(f"kpi.{module}") from exc
+        raise
+    fn = getattr(mod, func, None)
+    if fn is None:
+        raise KpiUnavailable(f"kpi.{module}.{func}")
+    return fn
+
+
+def kpi(module: str, func: str, scope: Scope, default: Any = None, **kwargs: Any) -> Any:
+    """Return kpi.<module>.<func>(con, scope, **kwargs), cached by database version and scope.
+
+    A function the library does not have (yet) returns `default` and is listed under the page.
+    """
+    src = current()
+    try:
+        return _kpi_cached(
+            src.path, src.version, module, func, _scope_key(scope), tuple(sorted(kwargs.items()))
+        )
+    except KpiUnavailable as exc:
+        note_unavailable(str(exc))
+        return default
+
+
+def summary(module: str, scope: Scope) -> dict:
+    """Return a section's summary dict ({} when the module is not available)."""
+    return kpi(module, "summary", scope, default={}) or {}
+
+
+def frame(module: str, func: str, scope: Scope, **kwargs: Any) -> pd.DataFrame:
+    """Return a breakdown as a DataFrame (empty when not available)."""
+    out = kpi(module, func, scope, default=None, **kwargs)
+    if out is None:
+        return pd.DataFrame()
+    return out if isinstance(out, pd.DataFrame) else pd.DataFrame(out)
+
+
+def note_unavailable(name: str) -> None:
+    """Record a library function this rerun could not find, to say so under the page."""
+    names = st.session_state.setdefault("_unavailable", [])
+    if name not in names:
+        names.append(name)
+
+
+def take_unavailable() -> list[str]:
+    """Return and clear the names recorded by note_unavailable."""
+    return st.session_state.pop("_unavailable", [])
+
+
+# ---------------------------------------------------------------- status queries (cached)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _stores(path: str, version: int) -> list[str]:
+    with db.connect(path, read_only=True) as con:
+        return db.list_stores(con)
+
+
+def stores() -> list[str]:
+    """Return the stores in the database."""
+    src = current()
+    return _stores(src.path, src.version) if src.state == "ok" else []
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _thresholds(path: str, version: int, store: str | None) -> dict:
+    import json
+
+    if store is None:
+        return {}
+    with db.connect(path, read_only=True) as con:
+        row = con.execute("SELECT thresholds FROM stores WHERE store = $s", {"s": store}).fetchone()
+    if not row or not row[0]:
+        return {}
+    try:
+        value = json.loads(row[0])
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def thresholds(store: str | None) -> dict:
+    """Return a store's threshold overrides (none for all stores pooled)."""
+    src = current()
+    return _thresholds(src.path, src.version, store)
+
+
+def _month_sql(table: str) -> str:
+    col = DATE_COLUMNS[table]
+    kind = TABLES[table].column(col).kind
+    return col if kind == "month" else f"strftime({col}, '%Y-%m')"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage(path: str, version: int) -> pd.DataFrame:
+    parts = [
+        f"SELECT '{name}' AS table_name, store, {_month_sql(name)} AS month, count(*) AS n_rows "
+        f"FROM {name} WHERE {DATE_COLUMNS[name]} IS NOT NULL GROUP BY store, {_month_sql(name)}"
+        for name in DATE_COLUMNS
+    ]
+    with db.connect(path, read_only=True) as con:
+        return con.execute(" UNION ALL ".join(parts)).df()
+
+
+def coverage() -> pd.DataFrame:
+    """Return rows per (table_name, store, month) of every contract table."""
+    src = current()
+    return _coverage(src.path, src.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table_stats(path: str, version: int) -> pd.DataFrame:
+    parts = [
+        f"SELECT '{name}' AS table_name, store, count(*) AS n_rows, "
+        f"CAST(max({DATE_COLUMNS[name]}) AS VARCHAR) AS newest FROM {name} GROUP BY store"
+        for name in DATE_COLUMNS
+    ]
+    with db.connect(path, read_only=True) as con:
+        return con.execute(" UNION ALL ".join(parts)).df()
+
+
+def table_stats() -> pd.DataFrame:
+    """Return per table and store: row count and the newest record's date (or month)."""
+    src = current()
+    return _table_stats(src.path, src.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _recent_imports(path: str, version: int, limit: int) -> pd.DataFrame:
+    with db.connect(path, read_only=True) as con:
+        return con.execute(
+            "SELECT imported_at, store, table_name, file_name, username, inserted, updated, "
+            "rejected FROM imports WHERE NOT undone ORDER BY imported_at DESC LIMIT $n",
+            {"n": limit},
+        ).df()
+
+
+def recent_imports(limit: int = 10) -> pd.DataFrame:
+    """Return the latest imports (newest first)."""
+    src = current()
+    return _recent_imports(src.path, src.version, limit)
+
+
+def data_months() -> list[str]:
+    """Return every 'YYYY-MM' with rows in traffic, orders or repair orders, oldest first."""
+    cov = coverage()
+    if cov.empty:
+        return []
+    live = cov[cov["table_name"].isin(["traffic", "orders", "repair_orders"])]
+    return sorted(set((live if not live.empty else cov)["month"]))
+
+
+def coverage_grid(store: str | None, months: list[str]) -> pd.DataFrame:
+    """Return rows per table (index) and month (columns) for a store or all stores, 0 if none."""
+    cov = coverage()
+    if store is not None and not cov.empty:
+        cov = cov[cov["store"] == store]
+    grid = pd.DataFrame(0, index=list(DATE_COLUMNS), columns=months, dtype="int64")
+    if not cov.empty:
+        inside = cov[cov["month"].isin(months)]
+        summed = inside.groupby(["table_name", "month"])["n_rows"].sum()
+        for (table, month), n in summed.items():
+            grid.loc[table, month] = int(n)
+    return grid
+
+
+def trailing_months(end: date, n: int = 12) -> list[str]:
+    """Return the n 'YYYY-MM' months ending with end's month, oldest first."""
+    from kpi.scope import add_months, month_start
+
+    last = month_start(end)
+    return [f"{add_months(last, -i):%Y-%m}" for i in range(n - 1, -1, -1)]

@@ -1,0 +1,411 @@
+"""Translate every string the app shows: UI text, enum values, KPI labels (from the catalogue).
+
+Each UI string has a key and an (English, Chinese) pair. ``t(key)`` raises on an unknown key
+(a programming error a test finds at once); ``enum_label`` falls back to the raw value for a
+value nobody translated and records it, so the translation test can fail on it.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS = ("zh", "en")
+LANG_NAMES = {"en": "English", "zh": "中文"}
+DEFAULT_LANG = os.environ.get("KPI_LANG", "zh") if os.environ.get("KPI_LANG") in LANGS else "zh"
+
+# Everything shown that is not data, keyed by where it appears.
+STRINGS: dict[str, tuple[str, str]] = {
+    # app and navigation
+    "app.title": ("4S Store KPIs", "4S店经营看板"),
+    "nav.management": ("Management", "经营管理"),
+    "nav.data": ("Data", "数据"),
+    "page.overview": ("Overview", "经营总览"),
+    "page.sales": ("Sales", "销售"),
+    "page.inventory": ("Inventory", "整车库存"),
+    "page.service": ("After-sales", "售后"),
+    "page.workshop": ("Workshop & parts", "车间与配件"),
+    "page.order_planning": ("Order planning", "订货计划"),
+    "page.data": ("Data status", "数据状态"),
+    # sidebar
+    "sidebar.language": ("Language / 语言", "Language / 语言"),
+    "sidebar.store": ("Store", "门店"),
+    "sidebar.all_stores": ("All stores (pooled)", "全部门店(合计)"),
+    "sidebar.period": ("Period", "统计期间"),
+    "sidebar.period_month": ("Month", "按月"),
+    "sidebar.period_range": ("Custom range", "自定义"),
+    "sidebar.month": ("Month", "月份"),
+    "sidebar.range": ("From – to", "起止日期"),
+    "sidebar.range_incomplete": ("Pick an end date.", "请选择结束日期。"),
+    "sidebar.as_of": ("Figures as of {date}", "数据截至 {date}"),
+    "sidebar.data_version": ("Data version {version}", "数据版本 {version}"),
+    # common
+    "common.no_value": ("No value", "无数据"),
+    "common.none_listed": ("Nothing to list.", "暂无记录。"),
+    "common.download_csv": ("Download CSV", "下载 CSV"),
+    "common.vs_prev": ("vs previous period", "环比"),
+    "common.vs_prev_short": ("vs prev.", "环比"),
+    "common.vs_ly": ("vs last year", "同比"),
+    "common.target": ("Target", "目标"),
+    "common.achievement": ("Achievement", "达成"),
+    "common.month": ("Month", "月份"),
+    "common.date": ("Date", "日期"),
+    "common.value": ("Value", "数值"),
+    "common.units": ("Units", "台数"),
+    "common.share": ("Share", "占比"),
+    "common.formula": ("Formula", "计算公式"),
+    "common.unavailable": (
+        "Some figures are not available in this version: {names}.",
+        "本版本暂不提供以下数据:{names}。",
+    ),
+    "common.db_busy": (
+        "The database is busy (an import is running). The page will show the new numbers in a "
+        "moment: reload it.",
+        "数据库正忙(正在导入数据),请稍后刷新页面查看最新数据。",
+    ),
+    "common.no_data_period": ("No data for this period.", "本期间没有数据。"),
+    # status (catalogue thresholds and the target traffic light)
+    "status.green": ("On track", "正常"),
+    "status.amber": ("Watch", "关注"),
+    "status.red": ("Critical", "预警"),
+    "status.grey": ("No value", "无数据"),
+    "status.neutral": ("—", "—"),
+    # first run
+    "first_run.title": ("Welcome: no data yet", "欢迎使用:尚无数据"),
+    "first_run.missing": (
+        "The database file {path} does not exist yet.",
+        "数据库文件 {path} 尚不存在。",
+    ),
+    "first_run.empty": (
+        "The database {path} has no data yet.",
+        "数据库 {path} 中还没有数据。",
+    ),
+    "first_run.demo": (
+        "To look around with a demo store, run this in the project folder:",
+        "如需先用演示门店体验,请在项目目录中运行:",
+    ),
+    "first_run.import": (
+        "To load your own DMS exports (CSV or Excel, one file per table):",
+        "如需导入本店 DMS 导出文件(CSV 或 Excel,每张表一个文件):",
+    ),
+    "first_run.after": (
+        "Then reload this page. The Data status page shows what has been loaded.",
+        "导入后刷新本页面。“数据状态”页显示已导入的数据。",
+    ),
+    # overview
+    "overview.title": ("Overview", "经营总览"),
+    "overview.caption": (
+        "{store} · {period}. Arrow: change against the previous period. Colour: the "
+        "catalogue's thresholds.",
+        "{store} · {period}。箭头:与上期相比;颜色:按指标预警线。",
+    ),
+    "overview.attention": ("Needs attention", "需要关注"),
+    "overview.all_clear": ("Nothing past its warning line.", "没有超出预警线的指标。"),
+    "overview.attention_item": ("{label}: {value}", "{label}:{value}"),
+    "overview.target_item": (
+        "{label}: {achieved} of target with {elapsed} of the month gone",
+        "{label}:目标达成 {achieved},时间进度 {elapsed}",
+    ),
+    "card.ly": ("LY {delta}", "同比 {delta}"),
+    "card.target": ("Target {value}", "目标达成 {value}"),
+    "card.no_ly": ("LY —", "同比 —"),
+    "dept.sales": ("Sales", "销售"),
+    "dept.targets": ("Targets", "目标"),
+    "dept.inventory": ("Inventory", "整车库存"),
+    "dept.service": ("After-sales", "售后"),
+    "dept.workshop": ("Workshop & parts", "车间与配件"),
+    "dept.customers": ("Customers & finance", "客户与财务"),
+    # sales
+    "sales.title": ("Sales", "销售"),
+    "sales.funnel": ("Funnel", "销售漏斗"),
+    "sales.funnel_stage.walk_ins": ("Walk-ins", "来店"),
+    "sales.funnel_stage.test_drives": ("Test drives", "试驾"),
+    "sales.funnel_stage.orders": ("Orders", "订单"),
+    "sales.funnel_stage.deliveries": ("Deliveries", "交车"),
+    "sales.daily": ("Daily traffic", "每日客流"),
+    "sales.walk_ins": ("Walk-ins", "来店批次"),
+    "sales.calls": ("Calls", "来电批次"),
+    "sales.by_consultant": ("By consultant", "按销售顾问"),
+    "sales.by_model": ("By model", "按车型"),
+    "sales.by_channel": ("By channel", "按渠道"),
+    "sales.mix": ("Deal mix", "成交结构"),
+    "sales.gross": ("Gross per unit", "单车毛利"),
+    "sales.penetration": ("Finance, insurance and trade-in", "金融、保险与置换"),
+    "sales.closing": ("Closing rate: batch vs cohort", "成交率:批次口径与客户口径"),
+    "sales.closing_explained": (
+        "The showroom closing rate counts this period's retail orders against this period's "
+        "first-visit batches, so an order signed this month for a customer who first came last "
+        "month counts. The by-customer rate follows each first-time visitor of the period for "
+        "30 days and asks whether that person ordered, so it counts each person once and "
+        "includes late orders. Difference: {diff}.",
+        "展厅成交率 = 本期零售订单 ÷ 本期首次来店批次,上月来店、本月签单的客户也计入。"
+        "首访客户成交率跟踪本期每位首次来店客户 30 天内是否下单,每人只计一次,也包含期后签单。"
+        "两者相差:{diff}。",
+    ),
+    "sales.consultant": ("Consultant", "销售顾问"),
+    "sales.model": ("Model", "车型"),
+    "sales.channel": ("Channel", "渠道"),
+    "sales.trend": ("Deliveries and orders by month", "月度订单与交车"),
+    # inventory
+    "inventory.title": ("Vehicle inventory", "整车库存"),
+    "inventory.by_model": ("Stock by model", "分车型库存"),
+    "inventory.stock": ("In stock", "在库"),
+    "inventory.in_transit": ("In transit", "在途"),
+    "inventory.aging": ("Stock age", "库龄分布"),
+    "inventory.aged_units": ("Units older than 90 days", "库龄超过 90 天的车辆"),
+    "inventory.age_bucket": ("Age (days)", "库龄(天)"),
+    "inventory.vin": ("VIN", "车架号"),
+    "inventory.arrival": ("Arrived", "入库日期"),
+    "inventory.age_days": ("Age (days)", "库龄(天)"),
+    "inventory.cost": ("Cost", "成本"),
+    "inventory.trend": ("Stock by month", "月度库存"),
+    "inventory.eta": ("ETA", "预计到店"),
+    "inventory.ordered": ("Ordered", "订车日期"),
+    # service
+    "service.title": ("After-sales", "售后"),
+    "service.trend": ("Output and gross by month", "月度产值与毛利"),
+    "service.margin_trend": ("Gross margin by month", "月度毛利率"),
+    "service.vehicles_trend": ("Vehicles in by month", "月度进厂台次"),
+    "service.mix": ("Mix by RO type", "工单类型结构"),
+    "service.ro_type": ("RO type", "工单类型"),
+    "service.open_ros": ("Open repair orders", "在修工单"),
+    "service.by_advisor": ("By service advisor", "按服务顾问"),
+    "service.advisor": ("Advisor", "服务顾问"),
+    "service.ro_id": ("RO", "工单号"),
+    "service.opened": ("Opened", "进厂日期"),
+    "service.days_open": ("Days open", "在修天数"),
+    # workshop
+    "workshop.title": ("Workshop and parts", "车间与配件"),
+    "workshop.by_technician": ("By technician", "按技师"),
+    "workshop.technician": ("Technician", "技师"),
+    "workshop.monthly": ("Technician KPIs by month", "技师指标月度趋势"),
+    "workshop.obsolete": ("Obsolete parts", "呆滞配件"),
+    "workshop.part_no": ("Part no.", "配件编号"),
+    "workshop.qty": ("Qty", "数量"),
+    "workshop.last_movement": ("Last movement", "最后异动"),
+    "workshop.value": ("Value", "金额"),
+    "workshop.unit_cost": ("Unit cost", "单位成本"),
+    "workshop.days_idle": ("Days without movement", "未动天数"),
+    "workshop.available_hours": ("Available hours", "出勤工时"),
+    "workshop.clocked_hours": ("Clocked hours", "打卡工时"),
+    "workshop.hours_sold": ("Hours sold", "售出工时"),
+    "workshop.labor_revenue": ("Labour revenue", "工时收入"),
+    "workshop.metric": ("Measure", "指标"),
+    # order planning
+    "orders.title": ("Order planning", "订货计划"),
+    "orders.caption": (
+        "Per model: the average of the last 3 complete months' sales, stock and in-transit "
+        "units arriving by the end of next month, and the order that brings stock to the target "
+        "months of supply.",
+        "按车型:近三个完整月月均销量、在库及下月底前到店的在途车辆,以及使库存达到目标库存深度所需的建议订货量。",
+    ),
+    "orders.target_months": ("Target months of supply", "目标库存深度(月)"),
+    "orders.projected": ("Projected stock end of next month", "下月底预计库存"),
+    "orders.suggested": ("Suggested order", "建议订货量"),
+    "orders.total": ("Total suggested order: {units} units", "建议订货合计:{units} 台"),
+    "orders.download": ("Download order proposal (CSV)", "下载订货建议 (CSV)"),
+    "orders.in_transit_list": ("In transit, with ETA", "在途车辆及预计到店日期"),
+    "orders.in_transit_by_horizon": ("Arriving by end of next month", "下月底前到店"),
+    "orders.as_of": ("As of", "截至日期"),
+    # data status
+    "data.title": ("Data status", "数据状态"),
+    "data.caption": (
+        "Which table is loaded for which store and month. An empty cell is a month with no rows.",
+        "各门店、各月份已导入的数据表;空白表示该月没有记录。",
+    ),
+    "data.db": ("Database: {path}", "数据库:{path}"),
+    "data.coverage": ("Rows per month", "每月行数"),
+    "data.tables": ("Tables", "数据表"),
+    "data.table": ("Table", "数据表"),
+    "data.rows": ("Rows", "行数"),
+    "data.newest": ("Newest record", "最新记录日期"),
+    "data.store": ("Store", "门店"),
+    "data.imports": ("Recent imports", "最近导入"),
+    "data.imported_at": ("Imported at", "导入时间"),
+    "data.file": ("File", "文件"),
+    "data.user": ("User", "用户"),
+    "data.inserted": ("Inserted", "新增"),
+    "data.updated": ("Updated", "更新"),
+    "data.rejected": ("Rejected", "拒绝"),
+    "data.missing_months": (
+        "{table}: no rows in {months}",
+        "{table}:{months} 没有数据",
+    ),
+    "data.all_present": (
+        "Every table has rows in every month shown.",
+        "所列月份各数据表均有数据。",
+    ),
+}
+
+# Values that come from data but belong to a fixed vocabulary (DATA-CONTRACT.md).
+ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    "channel": {
+        "autohome": ("Autohome", "汽车之家"),
+        "dongchedi": ("Dongchedi", "懂车帝"),
+        "bitauto": ("Bitauto", "易车"),
+        "douyin": ("Douyin", "抖音"),
+        "kuaishou": ("Kuaishou", "快手"),
+        "xiaohongshu": ("Xiaohongshu", "小红书"),
+        "wechat": ("WeChat", "微信"),
+        "website": ("Website", "官网"),
+        "referral": ("Referral", "转介绍"),
+        "walk_by": ("Walk-by", "自然进店"),
+        "outdoor_event": ("Outdoor event", "外展活动"),
+        "showroom_event": ("Showroom event", "店头活动"),
+        "repeat_customer": ("Repeat customer", "老客户"),
+        "phone": ("Phone", "电话"),
+        "other": ("Other", "其他"),
+        "unknown": ("Unknown", "未知"),
+    },
+    "ro_type": {
+        "maintenance": ("Maintenance", "保养"),
+        "repair": ("Repair", "机修"),
+        "warranty": ("Warranty", "索赔"),
+        "accident": ("Body & paint", "事故钣喷"),
+        "internal": ("Internal", "内部"),
+    },
+    "lead_level": {
+        "O": ("O: deposit paid", "O 级:已交定金"),
+        "H": ("H: buys within 7 days", "H 级:7 天内购买"),
+        "A": ("A: within 15 days", "A 级:15 天内购买"),
+        "B": ("B: within 30 days", "B 级:30 天内购买"),
+        "C": ("C: later", "C 级:30 天以上"),
+        "F": ("F: lost", "F 级:战败"),
+    },
+    "department": {
+        "sales": ("Sales", "销售"),
+        "service": ("After-sales", "售后"),
+        "parts": ("Parts", "配件"),
+        "admin": ("Administration", "行政"),
+    },
+    "sale_type": {
+        "retail": ("Retail", "零售"),
+        "fleet": ("Fleet / group", "大客户"),
+        "sub_dealer": ("Sub-dealer", "二网"),
+    },
+    "buyer_type": {"private": ("Private", "个人"), "corporate": ("Corporate", "公司")},
+    "order_status": {
+        "open": ("Open", "未交车"),
+        "delivered": ("Delivered", "已交车"),
+        "cancelled": ("Cancelled", "已退订"),
+    },
+    "kind": {"walk_in": ("Walk-in", "来店"), "phone": ("Call", "来电")},
+    "age_bucket": {
+        "0-30": ("0–30", "0–30"),
+        "31-60": ("31–60", "31–60"),
+        "61-90": ("61–90", "61–90"),
+        "91-180": ("91–180", "91–180"),
+        ">180": ("> 180", "> 180"),
+    },
+    "table": {
+        "traffic": ("Showroom traffic", "来店/来电登记"),
+        "orders": ("Orders", "订单/交车"),
+        "vehicles": ("Vehicles", "整车库存/在途"),
+        "repair_orders": ("Repair orders", "维修工单"),
+        "technicians": ("Technicians", "技师"),
+        "parts_stock": ("Parts stock", "配件库存"),
+        "campaigns": ("Campaigns", "市场活动"),
+        "targets": ("Targets", "目标"),
+        "expenses": ("Expenses", "费用"),
+        "surveys": ("Surveys", "满意度回访"),
+        "complaints": ("Complaints", "投诉"),
+        "followups": ("Follow-ups", "跟进/回访记录"),
+    },
+}
+
+_missing: set[str] = set()
+
+
+class MissingTranslation(KeyError):
+    """A UI string key that has no entry in STRINGS."""
+
+
+def current_lang() -> str:
+    """Return the language of the running session ('zh' or 'en')."""
+    try:
+        import streamlit as st
+
+        value = st.session_state.get("lang")
+    except Exception:  # no script run context (plain imports, unit tests)
+        value = None
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "en" else pair[1]
+
+
+def t(key: str, lang: str | None = None, **values: object) -> str:
+    """Return the UI string `key` in the session's language, formatted with `values`."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        _missing.add(f"string:{key}")
+        raise MissingTranslation(key)
+    text = _pick(pair, lang or current_lang())
+    return text.format(**values) if values else text
+
+
+def enum_label(kind: str, value: object, lang: str | None = None) -> str:
+    """Return the display name of an enum value; an unknown value shows as is and is recorded."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    pair = ENUMS.get(kind, {}).get(str(value))
+    if pair is None:
+        _missing.add(f"{kind}:{value}")
+        return str(value)
+    return _pick(pair, lang or current_lang())
+
+
+def has_enum(kind: str, value: object) -> bool:
+    """Return True when `value` of `kind` has a translation."""
+    return str(value) in ENUMS.get(kind, {})
+
+
+def kpi_label(kpi_id: str, lang: str | None = None) -> str:
+    """Return a KPI's label from the catalogue (or a UI fallback for report-only ids)."""
+    lang = lang or current_lang()
+    kpi = _catalogue_get(kpi_id)
+    if kpi is not None:
+        return kpi.label(lang)
+    return t(f"kpi.{kpi_id}", lang)
+
+
+def kpi_help(kpi_id: str, lang: str | None = None) -> str | None:
+    """Return a KPI's help text for a tooltip: its formula, then any help the catalogue has."""
+    lang = lang or current_lang()
+    kpi = _catalogue_get(kpi_id)
+    if kpi is None:
+        return None
+    parts = []
+    formula = _call(kpi, "formula", lang)
+    if formula:
+        parts.append(f"**{t('common.formula', lang)}**: {formula}")
+    extra = _call(kpi, "help", lang)
+    if extra and extra != formula:
+        parts.append(extra)
+    return "\n\n".join(parts) or None
+
+
+def _call(obj: object, name: str, lang: str) -> str | None:
+    attr = getattr(obj, name, None)
+    if attr is None:
+        return None
+    return attr(lang) if callable(attr) else str(attr)
+
+
+def _catalogue_get(kpi_id: str):
+    try:
+        from kpi import catalogue
+    except ImportError:
+        return None
+    cat = getattr(catalogue, "CATALOGUE", {})
+    return cat.get(kpi_id)
+
+
+def missing() -> set[str]:
+    """Return every string key or enum value asked for that had no translation."""
+    return set(_missing)
+
+
+def reset_missing() -> None:
+    """Forget recorded missing translations (tests call it before a run)."""
+    _missing.clear()

@@ -1,0 +1,140 @@
+"""The shared sidebar: language, store and period; it yields the Context every page reads.
+
+The entry file renders it once per rerun before the page runs; widgets keep fixed keys so a
+choice survives moving between pages. Later pages (uploads, TV, group view) reuse `render`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from kpi.scope import Scope, add_months, month_end, month_start
+from ui import data
+from ui.formatting import day_label, month_label
+from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+
+MONTHS_BACK = 36
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the sidebar chose: language, store (None = all pooled), period and today."""
+
+    lang: str
+    store: str | None
+    scope: Scope
+    today: date
+    month: str | None  # 'YYYY-MM' when the period is one calendar month
+
+    @property
+    def store_label(self) -> str:
+        return self.store if self.store is not None else t("sidebar.all_stores", self.lang)
+
+    @property
+    def period_label(self) -> str:
+        if self.month:
+            return month_label(self.month, self.lang)
+        s = self.scope
+        return f"{day_label(s.start, self.lang)} – {day_label(s.end, self.lang)}"
+
+
+def init_language() -> str:
+    """Set the session's language from ?lang= on first load; return it."""
+    if st.session_state.get("lang") not in LANGS:
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in LANGS else DEFAULT_LANG
+    return st.session_state["lang"]
+
+
+def _month_options(today: date) -> list[str]:
+    newest = month_start(today)
+    known = data.data_months()
+    oldest = date.fromisoformat(known[0] + "-01") if known else add_months(newest, -MONTHS_BACK)
+    if known and known[-1] > f"{newest:%Y-%m}":
+        newest = date.fromisoformat(known[-1] + "-01")
+    oldest = max(oldest, add_months(newest, -MONTHS_BACK))
+    out, d = [], newest
+    while d >= oldest:
+        out.append(f"{d:%Y-%m}")
+        d = add_months(d, -1)
+    return out
+
+
+def _keep_valid(key: str, options: list) -> None:
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def render() -> Context:
+    """Draw the sidebar and return the chosen Context (also kept for the page)."""
+    lang = init_language()
+    today = data.today()
+    with st.sidebar:
+        st.radio(
+            t("sidebar.language"),
+            LANGS,
+            key="lang",
+            format_func=LANG_NAMES.get,
+            horizontal=True,
+        )
+        lang = st.session_state["lang"]
+        stores = data.stores()
+        options: list[str | None] = ([None] if len(stores) != 1 else []) + stores
+        _keep_valid("store", options)
+        store = st.selectbox(
+            t("sidebar.store"),
+            options,
+            key="store",
+            format_func=lambda s: t("sidebar.all_stores", lang) if s is None else s,
+        )
+        mode = st.radio(
+            t("sidebar.period"),
+            ["month", "range"],
+            key="period_mode",
+            format_func=lambda m: t(f"sidebar.period_{m}", lang),
+            horizontal=True,
+        )
+        month = None
+        scope = None
+        if mode == "range":
+            scope = _range_scope(today, store)
+        if scope is None:
+            months = _month_options(today)
+            _keep_valid("month", months)
+            default = f"{today:%Y-%m}"
+            month = st.selectbox(
+                t("sidebar.month"),
+                months,
+                index=months.index(default) if default in months else 0,
+                key="month",
+                format_func=lambda m: month_label(m, lang),
+            )
+            scope = Scope.for_month(month, today=today, store=store)
+        st.caption(t("sidebar.as_of", date=day_label(scope.as_of)))
+    ctx = Context(lang=lang, store=store, scope=scope, today=today, month=month)
+    st.session_state["_ctx"] = ctx
+    return ctx
+
+
+def _range_scope(today: date, store: str | None) -> Scope | None:
+    first = month_start(today)
+    picked = st.date_input(
+        t("sidebar.range"),
+        value=(first, today),
+        max_value=month_end(today),
+        key="range",
+        format="YYYY-MM-DD",
+    )
+    if not isinstance(picked, (tuple, list)) or len(picked) != 2:
+        st.caption(t("sidebar.range_incomplete"))
+        return None
+    return Scope.for_range(picked[0], picked[1], today=today, store=store)
+
+
+def context() -> Context:
+    """Return this rerun's Context (rendering the sidebar if the entry file did not)."""
+    ctx = st.session_state.get("_ctx")
+    return ctx if isinstance(ctx, Context) else render()

@@ -1,0 +1,94 @@
+"""Tables for the pages: translated headers and enum values, number formats, status colours."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from ui.cards import status
+from ui.formatting import unit_kind, unit_of
+from ui.i18n import enum_label, kpi_label, t
+
+# Light cell tints for threshold status (text stays dark and readable).
+STATUS_TINTS = {"green": "#E6F4EA", "amber": "#FEF3C7", "red": "#FDE2E1", "grey": "#F3F4F6"}
+
+FORMATS = {
+    "int": "%,d",
+    "number": "%,.1f",
+    "number2": "%,.2f",
+    "percent": "percent",
+    "money": "¥%,.0f",
+}
+
+# One column: (frame column, label key or None for a KPI id's catalogue label, kind or None
+# for the KPI's unit). Kinds: text, enum:<kind>, int, number, number2, percent, money, date.
+ColSpec = tuple[str, str | None, str | None]
+
+
+def _kind_for(col: str, kind: str | None) -> str:
+    if kind:
+        return kind
+    uk = unit_kind(unit_of(col))
+    return {"percent": "percent", "money": "money", "count": "int", "score": "number"}.get(
+        uk, "number2"
+    )
+
+
+def display_frame(df: pd.DataFrame, columns: Sequence[ColSpec]) -> pd.DataFrame:
+    """Return the columns to show, enum values translated and headers in the session language."""
+    out = pd.DataFrame(index=df.index)
+    for col, label, kind in columns:
+        if col not in df.columns:
+            continue
+        kind = _kind_for(col, kind)
+        header = t(label) if label else kpi_label(col)
+        values = df[col]
+        if kind.startswith("enum:"):
+            values = values.map(lambda v, k=kind[5:]: enum_label(k, v))
+        elif kind in ("int", "number", "number2", "percent", "money"):
+            values = pd.to_numeric(values, errors="coerce")
+        out[header] = values
+    return out.reset_index(drop=True)
+
+
+def show(
+    df: pd.DataFrame,
+    columns: Sequence[ColSpec],
+    status_cols: Sequence[str] = (),
+    overrides: dict | None = None,
+    height: int | str = "auto",
+    key: str | None = None,
+) -> pd.DataFrame:
+    """Draw a table; cells of `status_cols` (KPI ids) are tinted by threshold. Return the frame."""
+    if df is None or df.empty:
+        st.caption(t("common.none_listed"))
+        return pd.DataFrame()
+    shown = display_frame(df, columns)
+    config = {}
+    headers = {}
+    for col, label, kind in columns:
+        if col not in df.columns:
+            continue
+        kind = _kind_for(col, kind)
+        header = t(label) if label else kpi_label(col)
+        headers[col] = header
+        if kind in FORMATS:
+            config[header] = st.column_config.NumberColumn(header, format=FORMATS[kind])
+        elif kind == "date":
+            config[header] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
+    data: pd.DataFrame | pd.io.formats.style.Styler = shown
+    tinted = [c for c in status_cols if c in headers]
+    if tinted:
+        states = {headers[c]: [status(c, v, overrides) for v in df[c]] for c in tinted}
+
+        def _tint(column: pd.Series) -> list[str]:
+            return [
+                f"background-color: {STATUS_TINTS[s]}" if s in STATUS_TINTS else ""
+                for s in states.get(column.name, [""] * len(column))
+            ]
+
+        data = shown.style.apply(_tint, axis=0)
+    st.dataframe(data, hide_index=True, column_config=config, height=height, key=key)
+    return shown

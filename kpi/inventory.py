@@ -64,6 +64,7 @@ _IN_TRANSIT = (
     " AND (v.arrival_date IS NULL OR v.arrival_date > $as_of)"
     " AND (v.sold_date IS NULL OR v.sold_date > $as_of))"
 )
+_DELIVERED = "o.status = 'delivered'"
 _VEHICLE_FILTER = f"{store_clause('v')} AND {filter_clause('v.model', 'model')}"
 
 
@@ -116,8 +117,8 @@ def _value(v: Any) -> float | int | None:
 def _aggregate(con: duckdb.DuckDBPyConnection, scope: Scope, by_model: bool) -> pd.DataFrame:
     """Return the inventory KPIs pooled over the scope (one row) or one row per model.
 
-    The model set is every model of the scope's vehicles or delivered orders, so a model with
-    nothing in stock, in transit or sold lately still appears (with zeros).
+    The model set is every model of the scope's vehicles or non-cancelled orders (any date), so
+    a model with nothing in stock, in transit or sold lately still appears (with zeros).
     """
     key = "coalesce(v.model, '') AS model," if by_model else ""
     okey = "coalesce(o.model, '') AS model," if by_model else ""
@@ -146,13 +147,19 @@ def _aggregate(con: duckdb.DuckDBPyConnection, scope: Scope, by_model: bool) -> 
     ),
     sales AS (
         SELECT {okey}
-               count(*) FILTER (WHERE o.delivery_date BETWEEN $s3_start AND $s3_end) AS sales_3m,
-               count(*) FILTER (WHERE o.delivery_date BETWEEN $mtd_start AND $as_of)
-                   AS sales_mtd,
-               count(*) FILTER (WHERE o.delivery_date > $d90_start AND o.delivery_date <= $as_of)
-                   AS sales_90d
+               count(*) FILTER (
+                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN $s3_start AND $s3_end
+               ) AS sales_3m,
+               count(*) FILTER (
+                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN $mtd_start AND $as_of
+               ) AS sales_mtd,
+               count(*) FILTER (
+                   WHERE {_DELIVERED} AND o.delivery_date > $d90_start AND o.delivery_date <= $as_of
+               ) AS sales_90d
         FROM orders o
-        WHERE o.status = 'delivered' AND {store_clause("o")} AND {filter_clause("o.model", "model")}
+        -- Open orders only widen the by-model list (a model on order is worth planning).
+        WHERE o.status <> 'cancelled' AND {store_clause("o")}
+          AND {filter_clause("o.model", "model")}
         {group}
     ),
     pooled AS (

@@ -495,3 +495,17 @@ def test_tables_aging(aging_con):
 )
 def test_complete_months_window(as_of, window):
     assert inventory.complete_months_window(as_of) == window
+
+
+def test_order_gap_model_list(gap_con):
+    insert(
+        gap_con,
+        "orders",
+        [
+            order("OPEN-D", None, model="D", status="open"),  # on order: listed
+            order("CANC-E", None, model="E", status="cancelled"),  # cancelled: nowhere
+        ],
+    )
+    frame = inventory.order_gap(gap_con, month_scope(date(2026, 9, 15)))
+    assert frame["model"].tolist() == ["A", "B", "C", "D"]
+    assert frame["suggested_order"].tolist() == [1, 0, 0, 0]

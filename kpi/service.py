@@ -226,6 +226,19 @@ def _ro_figures(
     return _run(con, sql, _params(scope))
 
 
+def revenue_by_store(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store"
+) -> pd.DataFrame:
+    """Return service_revenue per store as targets' actuals (store, consultant=None, actual).
+
+    Repair orders carry no consultant, so a per-consultant request gets the store rows too.
+    """
+    df = _ro_figures(con, scope, ("store",))
+    out = df[["store", "service_revenue"]].rename(columns={"service_revenue": "actual"})
+    out.insert(1, "consultant", None)
+    return out.reset_index(drop=True)
+
+
 def _roster(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
     """Return the roster sums over every calendar month the period touches."""
     sql = f"""

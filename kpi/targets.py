@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from kpi import catalogue, sales
+from kpi import catalogue, sales, service
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
 SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
@@ -53,6 +53,7 @@ def _sales_count(metric: str) -> MetricFn:
 
 for _metric in sales.COUNT_IDS:
     register_metric(_metric, _sales_count(_metric))
+register_metric("service_revenue", service.revenue_by_store)
 
 
 # ----------------------------------------------------------------------------- pure helpers

@@ -1,0 +1,647 @@
+"""Import DMS export files into the store database, all or nothing.
+
+One call imports one table from one or more files. Every file is read and checked first
+(warehouse/parsing.py, no database access); if any row of any file is rejected nothing is
+written. Otherwise one transaction upserts every row by the table's key per store, keeps the
+rows it replaced in ``import_replaced`` (so an undo can restore them), replaces provisional
+live entries the files cover, logs one ``imports`` row per file and bumps the data version.
+
+Command line: ``python -m kpi import --db PATH --table TABLE [--store STORE] FILE...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.db import DatabaseBusy, bump_data_version, connect, db_path, ensure_store
+from warehouse.parsing import (
+    REJECTION_DETAIL_LIMIT,
+    ParsedFile,
+    Rejection,
+    normalize_date_order,
+    parse_source,
+    read_table_file,
+)
+from warehouse.readers import Source
+from warehouse.spec import TABLES
+
+__all__ = [
+    "FileResult",
+    "ImportReport",
+    "ParsedFile",
+    "Rejection",
+    "customer_key",
+    "import_files",
+    "main",
+    "read_table_file",
+]
+
+DEFAULT_STORE = "main"
+HASH_KEY = "customer_hash_key"
+LIVE_DATE = {"traffic": "visit_date", "orders": "order_date"}
+CLI_REJECTION_LIMIT = 50
+# An 11-digit Chinese mobile number, optionally with +86/86, spaces, dashes or brackets.
+MOBILE_SEPARATORS = r"[\s\-()（）]"
+MOBILE_RE = r"(?:\+?86)?1[3-9]\d{9}"
+
+
+@dataclass
+class FileResult:
+    """What happened to one file of an import."""
+
+    file: str
+    table: str
+    encoding: str
+    delimiter: str | None
+    header_line: int
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int  # data lines not imported because of a rejection
+    rejections: list[Rejection]
+    sha256: str
+    size: int
+    problems: int = 0  # every rejection, also those beyond the detail list
+    sheet: str | None = None
+    stores: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    provisional_replaced: int = 0
+    import_id: int | None = None
+    error: str | None = None
+
+    @property
+    def message(self) -> str:
+        """Return a one-line summary of the file."""
+        how = self.encoding + (f", sheet {self.sheet}" if self.sheet else "")
+        if self.delimiter is not None:
+            how += ", " + {",": "comma", "\t": "tab", ";": "semicolon"}[self.delimiter]
+        if self.error and not self.rows:
+            return f"{self.file}: not imported: {self.error}"
+        text = (
+            f"{self.file} ({how}, header on line {self.header_line}): {self.rows} rows, "
+            f"{self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.rejected} rejected"
+        )
+        if self.provisional_replaced:
+            text += f", {self.provisional_replaced} live entries replaced"
+        return text
+
+    def to_dict(self) -> dict:
+        """Return the result as plain JSON-ready data."""
+        out = {k: v for k, v in self.__dict__.items() if k != "rejections"}
+        out["rejections"] = [r.to_dict() for r in self.rejections]
+        out["message"] = self.message
+        return out
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import call."""
+
+    table: str
+    store: str | None
+    files: list[FileResult]
+    committed: bool
+    dry_run: bool
+    import_ids: list[int]
+    db: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return True when no file had any rejection."""
+        return all(f.problems == 0 and f.error is None for f in self.files)
+
+    @property
+    def inserted(self) -> int:
+        return sum(f.inserted for f in self.files)
+
+    @property
+    def updated(self) -> int:
+        return sum(f.updated for f in self.files)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(f.unchanged for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def problems(self) -> int:
+        return sum(f.problems for f in self.files)
+
+    @property
+    def rejections(self) -> list[Rejection]:
+        """Return every file's rejections (the detail lists), file by file."""
+        return [r for f in self.files for r in f.rejections]
+
+    def to_dict(self) -> dict:
+        """Return the report as plain JSON-ready data."""
+        return {
+            "table": self.table,
+            "store": self.store,
+            "db": self.db,
+            "committed": self.committed,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "import_ids": self.import_ids,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "problems": self.problems,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def to_text(self, limit: int = CLI_REJECTION_LIMIT) -> str:
+        """Return the CLI's text: a line per file, then the first rejections."""
+        lines = [f.message for f in self.files]
+        for f in self.files:
+            lines += [f"  {f.file}: {m}" for m in f.messages]
+        shown = self.rejections[:limit]
+        lines += [r.message for r in shown]
+        if self.problems > len(shown):
+            lines.append(f"and {self.problems - len(shown)} more")
+        if self.committed:
+            lines.append(
+                f"Imported {self.inserted} new, {self.updated} updated and {self.unchanged} "
+                f"unchanged {self.table} rows (import id {', '.join(map(str, self.import_ids))})."
+            )
+        elif self.dry_run and self.ok:
+            lines.append("Dry run: the files are fine; nothing was written.")
+        elif not self.ok:
+            lines.append(
+                f"Nothing was imported: {self.problems} problem(s) in {self.rejected} line(s). "
+                "Fix them and import all the files again (one import lands completely or not "
+                "at all)."
+            )
+        return "\n".join(lines)
+
+
+def _file_result(pf: ParsedFile) -> FileResult:
+    return FileResult(
+        file=pf.file,
+        table=pf.table,
+        encoding=pf.encoding,
+        delimiter=pf.delimiter,
+        header_line=pf.header_line,
+        rows=pf.row_count,
+        inserted=0,
+        updated=0,
+        unchanged=0,
+        rejected=pf.rejected_rows,
+        rejections=list(pf.rejections),
+        sha256=pf.sha256,
+        size=pf.size,
+        problems=pf.problems,
+        sheet=pf.sheet,
+        mapping=dict(pf.mapping),
+        unmapped=list(pf.unmapped),
+        messages=list(pf.messages),
+        error=pf.error,
+    )
+
+
+def _clean_store(store: str | None) -> str:
+    return (store or "").strip() or DEFAULT_STORE
+
+
+def hash_key(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the database's secret for customer keys, creating it on first use."""
+    rows = con.execute("SELECT value FROM meta WHERE key = $k", {"k": HASH_KEY}).fetchall()
+    if rows:
+        return rows[0][0]
+    value = secrets.token_hex(32)
+    con.execute("INSERT INTO meta VALUES ($k, $v)", {"k": HASH_KEY, "v": value})
+    return value
+
+
+def mobile_hash(secret: str, mobile: str) -> str:
+    """Return the stored key of an 11-digit mobile number: 'C' + 16 hex of HMAC-SHA256."""
+    return "C" + hmac.new(secret.encode(), mobile.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def customer_key(con: duckdb.DuckDBPyConnection, value: str | None) -> str | None:
+    """Return the customer_id to store for a typed-in value (live entries use this).
+
+    A Chinese mobile number becomes its keyed hash, the same one imports store; any other
+    id is kept as written; empty means an anonymous walk-in (None).
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    digits = con.execute(
+        "SELECT CASE WHEN regexp_full_match(d, $re) THEN right(d, 11) END "
+        "FROM (SELECT regexp_replace($v, $sep, '', 'g') AS d)",
+        {"v": text, "re": MOBILE_RE, "sep": MOBILE_SEPARATORS},
+    ).fetchall()[0][0]
+    return mobile_hash(hash_key(con), digits) if digits else text
+
+
+def saved_mapping(
+    db: str | os.PathLike | None, store: str, table: str
+) -> tuple[dict[str, str | None], str | None]:
+    """Return the store's saved header mapping and date order for a table (may be empty)."""
+    path = db_path(db)
+    if not path.exists():
+        return {}, None
+    with connect(path, read_only=True) as con:
+        try:
+            rows = con.execute(
+                "SELECT header, column_name, date_order FROM column_mappings "
+                "WHERE store = $s AND table_name = $t",
+                {"s": store, "t": table},
+            ).fetchall()
+        except duckdb.CatalogException:
+            return {}, None
+    orders = {r[2] for r in rows if r[2]}
+    return {r[0]: r[1] for r in rows}, (orders.pop() if len(orders) == 1 else None)
+
+
+def import_files(
+    db: str | Path | None,
+    table: str,
+    files: list[str | Path | tuple[str, bytes]],
+    store: str | None = None,
+    user: str | None = None,
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+) -> ImportReport:
+    """Import files of one table into the database at ``db``; all of them or nothing.
+
+    ``files`` are paths or (name, bytes) pairs. Rows without a store cell go to ``store``
+    (default 'main'). Without a ``mapping`` the store's saved mapping (if any) is used.
+    With ``allow_partial`` the valid rows are written even when others are rejected.
+    ``dry_run`` runs the whole import and rolls it back (counts show what would happen).
+    Raises DatabaseBusy when another program holds the database for too long.
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; tables: {', '.join(TABLES)}")
+    if not files:
+        raise ValueError("no files to import")
+    default_store = _clean_store(store)
+    order = normalize_date_order(date_order)
+    if mapping is None:
+        saved, saved_order = saved_mapping(db, default_store, table)
+        mapping = saved or None
+        order = order or saved_order
+    sources = [Source.of(f) for f in files]
+    parsed = [parse_source(s, table, mapping, order, default_store=default_store) for s in sources]
+    incoming = _combine(parsed, table, default_store)
+    results = [_file_result(pf) for pf in parsed]
+    report = ImportReport(
+        table=table,
+        store=store,
+        files=results,
+        committed=False,
+        dry_run=dry_run,
+        import_ids=[],
+        db=str(db_path(db)),
+    )
+    if not report.ok and not allow_partial:
+        return report
+    with connect(db) as con:
+        ids = _write(con, table, incoming, results, default_store, user, dry_run)
+    report.committed = not dry_run
+    report.import_ids = [] if dry_run else ids
+    return report
+
+
+def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Table:
+    """Return the rows to write from every file, after checking keys across files.
+
+    A key that appears in two files of one call rejects both rows. Rows carry ``_file``
+    (index into ``parsed``), their resolved store and ``_mobile`` (the 11-digit number when
+    customer_id is a mobile number, for hashing inside the write transaction).
+    """
+    spec = TABLES[table]
+    con = duckdb.connect()
+    try:
+        parts = []
+        for index, pf in enumerate(parsed):
+            if pf.rows is None or pf.error is not None:
+                continue
+            con.register(f"file_{index}", pf.rows)
+            parts.append(
+                f"SELECT {index} AS _file, _rec, _line, _ok, _key_ok, "
+                f"coalesce(store, $store) AS store, * EXCLUDE (_rec, _line, _ok, _key_ok, store) "
+                f"FROM file_{index}"
+            )
+        names = ", ".join(spec.names)
+        if not parts:
+            empty = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {c.name}" for c in spec.columns)
+            parts.append(
+                "SELECT 0 AS _file, 0::BIGINT AS _rec, 0::BIGINT AS _line, false AS _ok, "
+                f"false AS _key_ok, CAST(NULL AS VARCHAR) AS store, {empty} WHERE false"
+            )
+        con.execute(
+            "CREATE TEMP TABLE rows_all AS " + " UNION ALL BY NAME ".join(parts),
+            {"store": default_store},
+        )
+        if len(parts) > 1:
+            _cross_file_duplicates(con, parsed, spec.key)
+        mobile = "CAST(NULL AS VARCHAR)"
+        if "customer_id" in spec.names:
+            mobile = (
+                "CASE WHEN regexp_full_match(regexp_replace(customer_id, $sep, '', 'g'), $re) "
+                "THEN right(regexp_replace(customer_id, $sep, '', 'g'), 11) END"
+            )
+        return con.sql(
+            f"SELECT _file, store, {names}, {mobile} AS _mobile FROM rows_all WHERE _ok "
+            "ORDER BY _file, _rec",
+            params={"sep": MOBILE_SEPARATORS, "re": MOBILE_RE}
+            if "customer_id" in spec.names
+            else None,
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _cross_file_duplicates(
+    con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], key: tuple[str, ...]
+) -> None:
+    """Reject rows whose key (per store) also appears in another file of the call."""
+    same = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
+    text = " || ' / ' || ".join(f"coalesce(CAST(a.{k} AS VARCHAR), '(empty)')" for k in key)
+    con.execute(
+        f"""CREATE TEMP TABLE cross_dups AS
+            SELECT a._file, a._rec, a._line, a._ok, b._file AS o_file, b._line AS o_line,
+                   {text} AS key_text
+            FROM rows_all a JOIN rows_all b
+              ON a.store = b.store AND {same} AND a._file <> b._file
+            WHERE a._key_ok AND b._key_ok
+            QUALIFY row_number() OVER (PARTITION BY a._file, a._rec
+                                       ORDER BY b._file, b._rec) = 1"""
+    )
+    counts = con.execute(
+        "SELECT _file, count(*), count(*) FILTER (WHERE _ok) FROM cross_dups GROUP BY _file"
+    ).fetchall()
+    if not counts:
+        return
+    details = con.execute(
+        f"""SELECT _file, _line, key_text, o_file, o_line FROM cross_dups
+            QUALIFY row_number() OVER (PARTITION BY _file ORDER BY _line)
+                    <= {REJECTION_DETAIL_LIMIT}
+            ORDER BY _file, _line"""
+    ).fetchall()
+    column = "+".join(key)
+    for file, line, key_text, o_file, o_line in details:
+        pf = parsed[file]
+        if len(pf.rejections) < REJECTION_DETAIL_LIMIT:
+            pf.rejections.append(
+                Rejection(
+                    pf.file,
+                    line,
+                    column,
+                    key_text,
+                    f"the same key is also on line {o_line} of {parsed[o_file].file}: a key may "
+                    "appear only once per import",
+                )
+            )
+    for file, total, newly_bad in counts:
+        parsed[file].problems += total
+        parsed[file].rejected_rows += newly_bad
+        parsed[file].rejections.sort(key=lambda r: r.line or 0)
+    con.execute(
+        "UPDATE rows_all SET _ok = false FROM cross_dups c "
+        "WHERE rows_all._file = c._file AND rows_all._rec = c._rec"
+    )
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    incoming: pa.Table,
+    results: list[FileResult],
+    default_store: str,
+    user: str | None,
+    dry_run: bool,
+) -> list[int]:
+    """Upsert the rows in one transaction; return the import ids (one per file)."""
+    spec = TABLES[table]
+    names = list(spec.names)
+    cols = ", ".join(names)
+    key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in spec.key)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in names)
+    if spec.live:
+        same += " AND NOT t.provisional"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        first_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][
+            0
+        ]
+        con.register("incoming", incoming)
+        customer = "i.customer_id"
+        if "customer_id" in names:
+            mobiles = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT _mobile FROM incoming WHERE _mobile IS NOT NULL"
+                ).fetchall()
+            ]
+            secret = hash_key(con) if mobiles else ""
+            con.register(
+                "mobile_keys",
+                pa.table(
+                    {
+                        "mobile": pa.array(mobiles, pa.string()),
+                        "hashed": pa.array([mobile_hash(secret, m) for m in mobiles], pa.string()),
+                    }
+                ),
+            )
+            customer = "coalesce(k.hashed, i.customer_id)"
+            join = "LEFT JOIN mobile_keys k ON k.mobile = i._mobile"
+        else:
+            join = ""
+        select = ", ".join(
+            customer + " AS customer_id" if c == "customer_id" else "i." + c for c in names
+        )
+        con.execute(
+            f"""CREATE TEMP TABLE inc AS
+                SELECT row_number() OVER () AS _n, i._file, $first + i._file AS _import_id,
+                       i.store, {select}
+                FROM incoming i {join}""",
+            {"first": first_id},
+        )
+        con.execute(
+            f"""CREATE TEMP TABLE hits AS
+                SELECT i._n, t.rowid AS _rid, ({same}) AS _same
+                FROM inc i JOIN {table} t ON t.store = i.store AND {key_match}"""
+        )
+        con.execute(
+            """CREATE TEMP TABLE verdict AS
+               SELECT i._n, i._file, i._import_id,
+                      CASE WHEN h._n IS NULL THEN 'inserted'
+                           WHEN h.n = 1 AND h.all_same THEN 'unchanged'
+                           ELSE 'updated' END AS v
+               FROM inc i LEFT JOIN (
+                   SELECT _n, count(*) AS n, bool_and(_same) AS all_same FROM hits GROUP BY _n
+               ) h ON h._n = i._n"""
+        )
+        gone = [
+            """SELECT h._rid, v._import_id, v._file, 'update' AS why
+               FROM hits h JOIN verdict v ON v._n = h._n WHERE v.v = 'updated'"""
+        ]
+        if spec.live:
+            date = LIVE_DATE[table]
+            # The export is the record: live entries of the store within the dates the file
+            # covers are replaced, also those whose id the export does not carry.
+            gone.append(
+                f"""SELECT t.rowid, min(r._import_id), arg_min(r._file, r._import_id), 'live'
+                    FROM {table} t JOIN (
+                        SELECT _file, _import_id, store, min({date}) AS lo, max({date}) AS hi
+                        FROM inc GROUP BY _file, _import_id, store
+                    ) r ON t.store = r.store AND t.{date} BETWEEN r.lo AND r.hi
+                    WHERE t.provisional AND t.rowid NOT IN (SELECT _rid FROM hits)
+                    GROUP BY t.rowid"""
+            )
+        con.execute("CREATE TEMP TABLE gone AS " + " UNION ALL ".join(gone))
+        con.execute(
+            f"""INSERT INTO import_replaced (import_id, table_name, row_json)
+                SELECT g._import_id, $table, CAST(to_json(t) AS VARCHAR)
+                FROM {table} t JOIN gone g ON t.rowid = g._rid""",
+            {"table": table},
+        )
+        con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _rid FROM gone)")
+        live_cols = ", provisional, entered_by" if spec.live else ""
+        live_vals = ", false, NULL" if spec.live else ""
+        con.execute(
+            f"""INSERT INTO {table} (store, {cols}{live_cols}, import_id)
+                SELECT i.store, {", ".join("i." + c for c in names)}{live_vals}, i._import_id
+                FROM inc i JOIN verdict v ON v._n = i._n WHERE v.v <> 'unchanged'"""
+        )
+        counts = {
+            r[0]: r[1:]
+            for r in con.execute(
+                """SELECT _file, count(*) FILTER (WHERE v = 'inserted'),
+                          count(*) FILTER (WHERE v = 'updated'),
+                          count(*) FILTER (WHERE v = 'unchanged')
+                   FROM verdict GROUP BY _file"""
+            ).fetchall()
+        }
+        live = dict(
+            con.execute(
+                "SELECT _file, count(*) FROM gone WHERE why = 'live' GROUP BY _file"
+            ).fetchall()
+        )
+        stores = {}
+        for file, store in con.execute("SELECT DISTINCT _file, store FROM inc").fetchall():
+            stores.setdefault(file, []).append(store)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        ids = []
+        for index, result in enumerate(results):
+            import_id = first_id + index
+            ids.append(import_id)
+            result.inserted, result.updated, result.unchanged = counts.get(index, (0, 0, 0))
+            result.provisional_replaced = live.get(index, 0)
+            result.stores = sorted(stores.get(index, [default_store]))
+            result.import_id = None if dry_run else import_id
+            con.execute(
+                """INSERT INTO imports (import_id, imported_at, username, store, table_name,
+                       file_name, file_size, sha256, inserted, updated, unchanged, rejected)
+                   VALUES ($id, $at, $user, $store, $table, $file, $size, $sha, $ins, $upd,
+                           $unch, $rej)""",
+                {
+                    "id": import_id,
+                    "at": now,
+                    "user": user,
+                    "store": ",".join(result.stores),
+                    "table": table,
+                    "file": result.file,
+                    "size": result.size,
+                    "sha": result.sha256,
+                    "ins": result.inserted,
+                    "upd": result.updated,
+                    "unch": result.unchanged,
+                    "rej": result.rejected,
+                },
+            )
+        for store in sorted({s for r in results for s in r.stores}):
+            ensure_store(con, store)
+        bump_data_version(con)
+        for name in ("inc", "hits", "verdict", "gone"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for view in ("incoming", "mobile_keys"):
+            try:
+                con.unregister(view)
+            except duckdb.Error:
+                pass
+    return ids
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kpi import",
+        description="Import DMS export files (CSV/TSV/TXT or .xlsx) of one table. All files "
+        "land together or, when anything is rejected, nothing is written.",
+    )
+    parser.add_argument("--db", help="database file (default: $KPI_DB or data/store.duckdb)")
+    parser.add_argument("--table", required=True, choices=list(TABLES))
+    parser.add_argument("--store", help="store for rows without a store column (default main)")
+    parser.add_argument("--user", help="name recorded in the import log")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--date-order",
+        choices=("DMY", "MDY"),
+        type=str.upper,
+        help="order of day-first/month-first dates such as 05/09/2026",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="write the valid rows even when others are rejected",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Run ``python -m kpi import``; return 0 when all landed, 1 on rejections, 2 on errors."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        report = import_files(
+            args.db,
+            args.table,
+            args.files,
+            store=args.store,
+            user=args.user,
+            date_order=args.date_order,
+            dry_run=args.dry_run,
+            allow_partial=args.allow_partial,
+        )
+    except (DatabaseBusy, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(report.to_text())
+    # Partial imports (--allow-partial) still exit 1: something was left out.
+    return 0 if report.ok and (report.committed or report.dry_run) else 1

@@ -1,0 +1,921 @@
+"""Map an export's headers onto a contract table and parse every cell, in SQL.
+
+:func:`parse_source` finds the header row, maps headers to canonical columns (aliases from
+warehouse/spec.py, the canonical names, and a caller's mapping), stages the records in an
+in-memory DuckDB and parses them column by column with vectorised SQL (regular expressions,
+try_cast, word lists). Every bad cell, short or long row, duplicate key and wrong total row
+becomes a :class:`Rejection`; nothing here writes to the store database.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from warehouse.readers import (
+    EXTRA_COLUMNS,
+    HEAD_ROWS,
+    Candidate,
+    ReadError,
+    Source,
+    open_reader,
+    scan_bytes,
+)
+from warehouse.spec import (
+    BOOL,
+    DATE,
+    ENUM,
+    INT,
+    KEY_MAY_BE_EMPTY,
+    MONEY,
+    MONTH,
+    NUMBER,
+    RATE,
+    SCORE,
+    STORE,
+    TABLES,
+    TEXT,
+    Column,
+    Table,
+)
+
+REJECTION_DETAIL_LIMIT = 1000  # rejections kept per file; the count covers all of them
+NUMERIC_KINDS = (NUMBER, INT, MONEY, RATE, SCORE)
+SUMMABLE_KINDS = (NUMBER, INT, MONEY)
+WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+FULL_WIDTH = ("０１２３４５６７８９．，－＋％￥", "0123456789.,-+%¥")
+TRUE_WORDS = ["1", "true", "t", "yes", "y", "是", "√", "✓", "✔"]
+FALSE_WORDS = ["0", "false", "f", "no", "n", "否", "×", "✗", "✘"]
+# first_visit's header alias 首次/再次 implies cells that say 首次 or 再次.
+EXTRA_BOOL_WORDS = {"first_visit": (["首次", "首访", "新客"], ["再次", "复访", "老客"])}
+TOTAL_RE = r"^(合计|总计|小计|grand\s*total|sub\s*total|total)([^a-z].*)?$"
+_COUNT_IN_LABEL = re.compile(
+    r"^(?:合计|总计|小计|grand\s*total|sub\s*total|total)\s*[:：]?\s*(?:共\s*)?(\d+)\s*"
+    r"(?:条|行|笔|台|单|辆|个|项|rows?|records?|items?)?$",
+    re.IGNORECASE,
+)
+_COUNT_CELL = re.compile(
+    r"^(?:共\s*)?(\d+)\s*(?:条|行|笔|台|单|辆|个|项|rows?|records?|items?)?$", re.IGNORECASE
+)
+
+_TIME = r"(?:(?:[ t]+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
+DATE_ISO = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"
+DATE_ZH = (
+    r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?$"
+)
+DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
+DATE_DAY_MONTH = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + "$"
+MONTH_PATTERNS = (
+    r"^(\d{4})[-/.](\d{1,2})$",
+    r"^(\d{4})\s*年\s*(\d{1,2})\s*月?$",
+    r"^(\d{4})(\d{2})$",
+    r"^(\d{4})[-/.](\d{1,2})[-/.]0?1$",  # Excel turns 2026-09 into the date 2026-09-01
+)
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"
+NUMBER_RE = r"^([-+]?)(rmb|cny|¥)?([-+]?)(" + _NUM + r")(%?)(元)?$"
+
+REASONS = {
+    "empty": "is empty; every row needs a value here",
+    "bad_date": "is not a date; write 2026-09-05 (2026/9/5, 2026.09.05 and 2026年9月5日 also work)",
+    "ambiguous_date": (
+        "could be day/month or month/day; write it as 2026-09-05, or say which comes first "
+        "(date order DMY = day first, MDY = month first) in the column mapping or with "
+        "--date-order"
+    ),
+    "impossible_date": "is not a real calendar date (that day does not exist)",
+    "bad_month": "is not a month; write it as 2026-09 (2026/09 and 2026年9月 also work)",
+    "bad_money": "is not an amount in yuan; write e.g. 1234.50, 1,234.50 or ¥1,234.50",
+    "bad_number": "is not a number",
+    "bad_int": "is not a whole number",
+    "bad_score": "is not a score from 0 to 10",
+    "bad_rate": "is not a rate; write 3.5% or 0.035",
+    "negative": "is negative; this column cannot be below zero",
+    "not_whole": "must be a whole number",
+    "score_range": "is outside the 0-10 scale",
+    "rate_bare_over_1": "is a bare number above 1 in a rate column; write 5%, not 5 (or 0.05)",
+    "bad_bool": "is not yes/no; write 是/否, yes/no, y/n, true/false, 1/0 or √/×",
+}
+
+
+@dataclass
+class Rejection:
+    """One problem that keeps a row (or a whole file) out of the database."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """Return 'file:line column=value reason', the form the CLI prints."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = ""
+        if self.column is not None:
+            what = f" {self.column}" + (f"={self.value!r}" if self.value is not None else "")
+        elif self.value is not None:
+            what = f" {self.value!r}"
+        return f"{where}{what} {self.reason}"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict:
+        """Return the rejection as plain JSON-ready data."""
+        return asdict(self)
+
+
+def normalize_header(text: str) -> str:
+    """Return a header reduced for matching: NFKC, case-folded, letters and digits only.
+
+    Both sides (file headers and the spec's names and aliases) go through this, so
+    'Visit ID', 'visit_id' and 'VISIT-ID' all become 'visitid', and full-width
+    punctuation and spaces never matter.
+    """
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+_UNIT_SUFFIX = re.compile(r"[(\[【（][^()\[\]【】（）]*[)\]】）]\s*$|[*＊]+\s*$")
+
+
+def _strip_unit(text: str) -> str:
+    """Return a header without a trailing unit or note: '成交价(元)' -> '成交价'."""
+    return _UNIT_SUFFIX.sub("", unicodedata.normalize("NFKC", str(text)).strip())
+
+
+def table_lookup(spec: Table) -> dict[str, tuple[str, int]]:
+    """Return normalized name or alias -> (column, priority); lower priority = stronger."""
+    lookup: dict[str, tuple[str, int]] = {}
+    for column in (STORE, *spec.columns):
+        names = (column.name, *column.aliases)
+        for rank, name in enumerate(names, start=1):
+            lookup.setdefault(normalize_header(name), (column.name, rank))
+    return lookup
+
+
+@dataclass
+class HeaderMatch:
+    """How one header row maps onto a table."""
+
+    columns: dict[int, str]  # cell index -> canonical column (may include 'store')
+    headers: list[str]
+    unmapped: list[str]
+    notes: list[str]
+
+    @property
+    def score(self) -> int:
+        """Return the number of contract columns (not counting store) the row names."""
+        return sum(1 for c in self.columns.values() if c != "store")
+
+
+def match_headers(
+    cells: list[str], spec: Table, mapping: dict[str, str | None] | None = None
+) -> HeaderMatch:
+    """Map header cells to canonical columns; a caller's mapping wins over aliases.
+
+    ``mapping`` is {header as in the file: column}; a column of None or '' ignores that
+    header. When two headers name the same column the stronger match wins (mapping, then
+    canonical name, then the earlier alias), else the leftmost; the other is listed as
+    unmapped with a note.
+    """
+    lookup = table_lookup(spec)
+    user = {normalize_header(h): (c or None) for h, c in (mapping or {}).items()}
+    valid = {"store", *spec.names}
+    for column in user.values():
+        if column is not None and column not in valid:
+            raise ValueError(f"the mapping names {column!r}, which is not a column of {spec.name}")
+    best: dict[str, tuple[int, int]] = {}  # column -> (priority, index)
+    headers = [str(c).strip() for c in cells]
+    for index, header in enumerate(headers):
+        key = normalize_header(header)
+        if not key:
+            continue
+        if key in user:
+            if user[key] is None:
+                continue
+            column, priority = user[key], 0
+        elif key in lookup:
+            column, priority = lookup[key]
+        elif normalize_header(_strip_unit(header)) in lookup:
+            column, priority = lookup[normalize_header(_strip_unit(header))]
+            priority += 50
+        else:
+            continue
+        if column not in best or (priority, index) < best[column]:
+            best[column] = (priority, index)
+    columns = {index: column for column, (_, index) in best.items()}
+    unmapped, notes = [], []
+    for index, header in enumerate(headers):
+        if header and index not in columns:
+            unmapped.append(header)
+    for column, (_, index) in best.items():
+        for other, header in enumerate(headers):
+            if other != index and header and other not in columns:
+                key = normalize_header(header)
+                hit = user.get(key) if key in user else lookup.get(key, (None,))[0]
+                if hit == column:
+                    notes.append(f"header {header!r} also names {column}; used {headers[index]!r}")
+    return HeaderMatch(columns, headers, unmapped, notes)
+
+
+def required_columns(spec: Table) -> list[str]:
+    """Return the columns a file must have (every non-optional one)."""
+    return [c.name for c in spec.columns if not c.optional]
+
+
+def header_threshold(spec: Table) -> int:
+    """Return how many columns a row must name to count as the header row."""
+    return max(2, math.ceil(len(required_columns(spec)) / 2))
+
+
+def _column_label(column: Column) -> str:
+    zh = next((a for a in column.aliases if not a.isascii()), None)
+    return f"{column.name} ({zh})" if zh else column.name
+
+
+@dataclass
+class HeaderChoice:
+    candidate: Candidate
+    line: int
+    match: HeaderMatch
+
+
+def choose_header(
+    candidates: list[Candidate], spec: Table, mapping: dict | None, file: str
+) -> HeaderChoice:
+    """Return the header row: the first row naming enough of the table's columns.
+
+    Among delimiters (or sheets) the one whose header names most columns wins. Raises
+    ReadError when no row qualifies, or when the file matches another table better.
+    """
+    need = header_threshold(spec)
+    best: HeaderChoice | None = None
+    weak: HeaderChoice | None = None
+    for candidate in candidates:
+        for line, cells in candidate.rows:
+            match = match_headers(cells, spec, mapping)
+            if match.score >= need:
+                if best is None or match.score > best.match.score:
+                    best = HeaderChoice(candidate, line, match)
+                break
+            if match.score >= 2 and (weak is None or match.score > weak.match.score):
+                weak = HeaderChoice(candidate, line, match)
+    if best is None:
+        other = _other_table(candidates, spec)
+        if other is not None:
+            raise ReadError(other)
+        if weak is None:
+            expected = ", ".join(_column_label(spec.column(c)) for c in required_columns(spec))
+            raise ReadError(
+                f"no header row for {spec.name} ({spec.title_zh}) found in the first "
+                f"{HEAD_ROWS} rows; expected columns such as {expected}"
+            )
+        best = weak
+    score = best.match.score
+    missing = [c for c in required_columns(spec) if c not in best.match.columns.values()]
+    for name, other_spec in TABLES.items():
+        if name == spec.name:
+            continue
+        other_score = match_headers(best.match.headers, other_spec).score
+        if other_score > score and (missing or other_score >= 2 * score):
+            raise ReadError(_looks_like(other_spec, spec, best.line, best.match.headers))
+    return best
+
+
+def _other_table(candidates: list[Candidate], spec: Table) -> str | None:
+    """Return a refusal message when some row is clearly another table's header."""
+    found = None
+    for candidate in candidates:
+        for line, cells in candidate.rows:
+            for name, other in TABLES.items():
+                if name == spec.name:
+                    continue
+                score = match_headers(cells, other).score
+                if score >= header_threshold(other) and (found is None or score > found[0]):
+                    found = (score, other, line, cells)
+    if found is None:
+        return None
+    _, other, line, cells = found
+    return _looks_like(other, spec, line, [str(c).strip() for c in cells])
+
+
+def _looks_like(other: Table, spec: Table, line: int, headers: list[str]) -> str:
+    shown = ", ".join(h for h in headers if h)[:300]
+    return (
+        f"this looks like a {other.name} file ({other.title_zh}), not {spec.name} "
+        f"({spec.title_zh}): its header row (line {line}) reads: {shown}. Import it as "
+        f"{other.name}, or pick the right file."
+    )
+
+
+def normalize_date_order(order: str | None) -> str | None:
+    """Return 'DMY', 'MDY' or None from forms like 'D/M/Y', 'dmy', 'day first'."""
+    if order is None or not str(order).strip():
+        return None
+    letters = "".join(ch for ch in str(order).upper() if ch.isalpha())
+    if letters in ("DMY", "DAYFIRST", "DM"):
+        return "DMY"
+    if letters in ("MDY", "MONTHFIRST", "MD"):
+        return "MDY"
+    raise ValueError(f"date order {order!r}: use DMY (day first) or MDY (month first)")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Sql:
+    """Collect SQL fragments and the named parameters they use."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, object] = {}
+
+    def param(self, name: str, value: object) -> str:
+        self.params[name] = value
+        return "$" + name
+
+
+def must_have_value(table: str, column: Column, key: tuple[str, ...]) -> bool:
+    """Return True when an empty cell in this (present) column is a rejection."""
+    if column.needs_value:
+        return True
+    return (
+        column.kind == TEXT and column.name in key and (table, column.name) not in KEY_MAY_BE_EMPTY
+    )
+
+
+def _column_sql(
+    spec: Table, column: Column, sql: _Sql, date_order: str | None
+) -> tuple[list[str], list[str], str, str]:
+    """Return (prep expressions, calc expressions, value expression, error expression).
+
+    Stages: prep and calc add helper columns so no regular expression runs twice; the
+    value is NULL whenever the error code is set.
+    """
+    name = column.name
+    r = _q(name + "__raw")
+    p = lambda suffix: _q(name + suffix)  # noqa: E731
+    must = must_have_value(spec.name, column, spec.key)
+    empty = "'empty'" if must else "NULL"
+    prep: list[str] = []
+    calc: list[str] = []
+    kind = column.kind
+    if kind == TEXT:
+        value = (
+            f"CASE WHEN {r} LIKE '=\"%\"' THEN nullif(trim(substr({r}, 3, length({r}) - 3), "
+            f"{sql.param('ws', WHITESPACE)}), '') ELSE {r} END"
+        )
+        error = f"CASE WHEN {r} IS NULL THEN {empty} END"
+        return prep, calc, value, error
+    if kind == DATE:
+        lower = f"lower({r})"
+        whens = [
+            f"WHEN regexp_full_match({lower}, {sql.param('re_date_iso', DATE_ISO)}) "
+            f"THEN regexp_replace({lower}, $re_date_iso, '\\1-\\2-\\3')",
+            f"WHEN regexp_full_match({lower}, {sql.param('re_date_zh', DATE_ZH)}) "
+            f"THEN regexp_replace({lower}, $re_date_zh, '\\1-\\2-\\3')",
+            f"WHEN regexp_full_match({lower}, {sql.param('re_date_compact', DATE_COMPACT)}) "
+            f"THEN regexp_replace({lower}, $re_date_compact, '\\1-\\2-\\3')",
+        ]
+        amb = sql.param("re_date_dm", DATE_DAY_MONTH)
+        if date_order == "DMY":
+            whens.append(
+                f"WHEN regexp_full_match({lower}, {amb}) "
+                f"THEN regexp_replace({lower}, {amb}, '\\3-\\2-\\1')"
+            )
+        elif date_order == "MDY":
+            whens.append(
+                f"WHEN regexp_full_match({lower}, {amb}) "
+                f"THEN regexp_replace({lower}, {amb}, '\\3-\\1-\\2')"
+            )
+        prep.append(f"CASE {' '.join(whens)} END AS {p('__ymd')}")
+        prep.append(f"regexp_full_match({lower}, {amb}) AS {p('__amb')}")
+        calc.append(f"try_cast({p('__ymd')} AS DATE) AS {p('__x')}")
+        value = p("__x")
+        error = (
+            f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__ymd')} IS NULL THEN "
+            f"(CASE WHEN {p('__amb')} THEN 'ambiguous_date' ELSE 'bad_date' END) "
+            f"WHEN {p('__x')} IS NULL THEN 'impossible_date' END"
+        )
+        return prep, calc, value, error
+    if kind == MONTH:
+        lower = f"lower({r})"
+        whens = []
+        for i, pattern in enumerate(MONTH_PATTERNS):
+            ref = sql.param(f"re_month_{i}", pattern)
+            whens.append(
+                f"WHEN regexp_full_match({lower}, {ref}) "
+                f"THEN regexp_replace({lower}, {ref}, '\\1-\\2')"
+            )
+        prep.append(f"CASE {' '.join(whens)} END AS {p('__ym')}")
+        year = f"try_cast(split_part({p('__ym')}, '-', 1) AS INTEGER)"
+        month = f"try_cast(split_part({p('__ym')}, '-', 2) AS INTEGER)"
+        calc.append(
+            f"CASE WHEN {month} BETWEEN 1 AND 12 THEN printf('%04d-%02d', {year}, {month}) "
+            f"END AS {p('__x')}"
+        )
+        value = p("__x")
+        error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_month' END"
+        return prep, calc, value, error
+    if kind == BOOL:
+        true_words, false_words = list(TRUE_WORDS), list(FALSE_WORDS)
+        extra_true, extra_false = EXTRA_BOOL_WORDS.get(name, ([], []))
+        t = sql.param(f"bool_true_{name}", true_words + extra_true)
+        f = sql.param(f"bool_false_{name}", false_words + extra_false)
+        prep.append(
+            f"CASE WHEN list_contains({t}, lower({r})) THEN true "
+            f"WHEN list_contains({f}, lower({r})) THEN false END AS {p('__x')}"
+        )
+        value = p("__x")
+        error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_bool' END"
+        return prep, calc, value, error
+    if kind == ENUM:
+        words = column.choices or {}
+        k = sql.param(f"enum_k_{name}", list(words))
+        v = sql.param(f"enum_v_{name}", list(words.values()))
+        prep.append(f"MAP({k}, {v})[lower({r})] AS {p('__x')}")
+        value = p("__x")
+        error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_enum' END"
+        return prep, calc, value, error
+    if kind in NUMERIC_KINDS:
+        clean = (
+            f"lower(replace(translate({r}, {sql.param('fw_from', FULL_WIDTH[0])}, "
+            f"{sql.param('fw_to', FULL_WIDTH[1])}), ' ', ''))"
+        )
+        groups = "['s1', 'cur', 's2', 'num', 'pct', 'yuan']"
+        prep.append(
+            f"regexp_extract({clean}, {sql.param('re_number', NUMBER_RE)}, {groups}) AS {p('__m')}"
+        )
+        m = p("__m")
+        syntax = [f"{m}.num <> ''", f"NOT ({m}.s1 <> '' AND {m}.s2 <> '')"]
+        if kind != MONEY:
+            syntax.append(f"{m}.cur = '' AND {m}.yuan = ''")
+        if kind != RATE:
+            syntax.append(f"{m}.pct = ''")
+        sign = f"(CASE WHEN {m}.s1 = '-' OR {m}.s2 = '-' THEN -1 ELSE 1 END)"
+        scale = f"(CASE WHEN {m}.pct = '%' THEN 100.0 ELSE 1.0 END)"
+        calc.append(
+            f"CASE WHEN {' AND '.join(syntax)} THEN "
+            f"try_cast(replace({m}.num, ',', '') AS DOUBLE) * {sign} / {scale} END AS {p('__x')}"
+        )
+        x = p("__x")
+        checks = [f"WHEN {r} IS NULL THEN {empty}", f"WHEN {x} IS NULL THEN 'bad_{kind}'"]
+        if not column.signed:
+            checks.append(f"WHEN {x} < 0 THEN 'negative'")
+        if kind == INT:
+            checks.append(f"WHEN {x} <> floor({x}) THEN 'not_whole'")
+        if kind == SCORE:
+            checks.append(f"WHEN {x} > 10 THEN 'score_range'")
+        if kind == RATE:
+            checks.append(f"WHEN {m}.pct = '' AND {x} > 1 THEN 'rate_bare_over_1'")
+        error = f"CASE {' '.join(checks)} END"
+        value = f"CAST({x} AS BIGINT)" if kind == INT else x
+        return prep, calc, value, error
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+@dataclass
+class ParsedFile:
+    """One file read and checked against a table; nothing written anywhere.
+
+    ``rows`` holds every data row with a well-formed field count, as an arrow table of
+    ``_rec`` (record number), ``_line`` (line in the file), ``_ok`` (no rejection),
+    ``_key_ok`` (key parsed), ``store`` (the file's store cell, NULL when absent) and the
+    table's canonical columns, typed (a cell that failed to parse is NULL).
+    """
+
+    file: str
+    table: str
+    size: int = 0
+    sha256: str = ""
+    encoding: str = ""
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_line: int = 0
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    rows: pa.Table | None = None
+    row_count: int = 0
+    rejected_rows: int = 0
+    problems: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return True when nothing in the file was rejected."""
+        return self.problems == 0 and self.error is None
+
+    def frame(self, limit: int | None = None) -> pd.DataFrame:
+        """Return the parsed rows (canonical columns plus store and line) as a DataFrame."""
+        if self.rows is None:
+            return pd.DataFrame(columns=["line", "store", *TABLES[self.table].names])
+        table = self.rows if limit is None else self.rows.slice(0, limit)
+        frame = table.to_pandas()
+        frame = frame.rename(columns={"_line": "line"})
+        return frame[["line", "store", *TABLES[self.table].names]]
+
+    def add(self, rejection: Rejection) -> None:
+        """Record a rejection (details kept up to the limit, every one counted)."""
+        self.problems += 1
+        if len(self.rejections) < REJECTION_DETAIL_LIMIT:
+            self.rejections.append(rejection)
+
+
+def read_table_file(
+    name: str,
+    data: bytes,
+    table: str,
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+) -> ParsedFile:
+    """Decode, split, map and parse one uploaded file for ``table``; write nothing.
+
+    The upload page uses it for previews; the importer uses :func:`parse_source`.
+    """
+    return parse_source(Source(name=name, data=bytes(data)), table, mapping, date_order)
+
+
+def parse_source(
+    source: Source,
+    table: str,
+    mapping: dict[str, str | None] | None = None,
+    date_order: str | None = None,
+    *,
+    default_store: str = "main",
+) -> ParsedFile:
+    """Read and check one file for ``table``.
+
+    ``default_store`` only matters for duplicate keys: a row without a store cell belongs
+    to it. File-level problems (unreadable, no header, another table's file, a missing
+    column) leave ``error`` set and one rejection each.
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; tables: {', '.join(TABLES)}")
+    spec = TABLES[table]
+    order = normalize_date_order(date_order)
+    result = ParsedFile(file=source.name, table=table, size=source.size)
+    reader = None
+    con = duckdb.connect()
+    try:
+        reader = open_reader(source)
+        result.encoding = reader.encoding
+        choice = choose_header(reader.candidates(), spec, mapping, source.name)
+        _apply_choice(result, choice)
+        match = choice.match
+        width = max((i for i, h in enumerate(match.headers) if h), default=0) + 1
+        reader.stage(con, choice.candidate, choice.line, width + EXTRA_COLUMNS)
+        result.encoding = reader.encoding
+        missing = [c for c in required_columns(spec) if c not in match.columns.values()]
+        if missing:
+            _reject_missing(result, spec, missing, choice)
+            result.row_count = _count_data_rows(con, width + EXTRA_COLUMNS)
+            result.rejected_rows = result.row_count
+        else:
+            _parse(con, result, spec, match, width, order, default_store)
+        scan = getattr(reader, "scan", None) or scan_bytes(source)
+    except ReadError as exc:
+        result.error = str(exc)
+        result.add(Rejection(source.name, result.header_line or None, None, None, str(exc)))
+        scan = scan_bytes(source)
+    finally:
+        con.close()
+        if reader is not None:
+            reader.close()
+    result.sha256, result.size = scan.sha256, scan.size
+    return result
+
+
+def _apply_choice(result: ParsedFile, choice: HeaderChoice) -> None:
+    match = choice.match
+    result.delimiter = choice.candidate.delimiter
+    result.sheet = choice.candidate.sheet
+    result.header_line = choice.line
+    result.headers = match.headers
+    result.mapping = {match.headers[i]: c for i, c in sorted(match.columns.items())}
+    result.unmapped = match.unmapped
+    result.messages.extend(match.notes)
+    if match.unmapped:
+        result.messages.append("ignored columns: " + ", ".join(match.unmapped))
+
+
+def _reject_missing(
+    result: ParsedFile, spec: Table, missing: list[str], choice: HeaderChoice
+) -> None:
+    found = ", ".join(h for h in choice.match.headers if h)
+    for name in missing:
+        reason = (
+            f"the column {_column_label(spec.column(name))} is missing: the header row "
+            f"(line {choice.line}) has {found}. Add the column, or map the file's header "
+            "to it."
+        )
+        result.add(Rejection(result.file, choice.line, name, None, reason))
+    result.error = f"missing column(s): {', '.join(missing)}"
+
+
+def _nonblank_sql(width: int, ws: str) -> str:
+    return "coalesce(" + ", ".join(f"nullif(trim(c{i}, {ws}), '')" for i in range(width)) + ")"
+
+
+def _count_data_rows(con: duckdb.DuckDBPyConnection, width: int) -> int:
+    first = _nonblank_sql(width, "$ws")
+    row = con.execute(
+        f"SELECT count(*) FROM (SELECT {first} AS f FROM raw) "
+        "WHERE f IS NOT NULL AND NOT regexp_full_match(lower(f), $total)",
+        {"ws": WHITESPACE, "total": TOTAL_RE},
+    ).fetchall()[0]
+    return int(row[0])
+
+
+def _parse(
+    con: duckdb.DuckDBPyConnection,
+    result: ParsedFile,
+    spec: Table,
+    match: HeaderMatch,
+    width: int,
+    order: str | None,
+    default_store: str,
+) -> None:
+    """Parse the staged ``raw`` table into ``parsed``, then collect rejections and rows."""
+    sql = _Sql()
+    ws = sql.param("ws", WHITESPACE)
+    full = width + EXTRA_COLUMNS
+    index_of = {column: index for index, column in match.columns.items()}
+    present = [c for c in spec.columns if c.name in index_of]
+    nf = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
+    extra = (
+        "coalesce(" + ", ".join(f"nullif(trim(c{i}, {ws}), '')" for i in range(width, full)) + ")"
+    )
+    base = [
+        "rec",
+        "line",
+        f"{nf} AS nf",
+        f"{extra} AS extra",
+        f"{_nonblank_sql(full, ws)} AS first_cell",
+    ]
+    store_index = index_of.get("store")
+    base.append(
+        f"nullif(trim(c{store_index}, {ws}), '') AS store"
+        if store_index is not None
+        else "CAST(NULL AS VARCHAR) AS store"
+    )
+    for column in present:
+        base.append(
+            f"nullif(trim(c{index_of[column.name]}, {ws}), '') AS {_q(column.name + '__raw')}"
+        )
+    prep, calc, values, errors = [], [], [], []
+    for column in spec.columns:
+        if column.name in index_of:
+            p, c, value, error = _column_sql(spec, column, sql, order)
+            prep += p
+            calc += c
+            default = column.default
+            if default is not None:
+                value = (
+                    f"CASE WHEN {_q(column.name + '__raw')} IS NULL THEN "
+                    f"CAST({sql.param('default_' + column.name, default)} AS {column.sql_type}) "
+                    f"ELSE {value} END"
+                )
+            values.append(
+                f"CASE WHEN {_q(column.name + '__err')} IS NULL THEN {value} END "
+                f"AS {_q(column.name)}"
+            )
+            errors.append(f"{error} AS {_q(column.name + '__err')}")
+        else:
+            default = sql.param("default_" + column.name, column.default)
+            values.append(f"CAST({default} AS {column.sql_type}) AS {_q(column.name)}")
+    total = sql.param("total", TOTAL_RE)
+    shape = f"CASE WHEN nf < {width} THEN 'short' WHEN extra IS NOT NULL THEN 'long' END AS _shape"
+    query = f"""
+        CREATE TEMP TABLE parsed AS
+        WITH base AS (SELECT {", ".join(base)} FROM raw),
+        prep AS (
+            SELECT *, regexp_full_match(lower(first_cell), {total}) AS is_total
+                {"".join(", " + e for e in prep)}
+            FROM base WHERE first_cell IS NOT NULL
+        ),
+        calc AS (SELECT * {"".join(", " + e for e in calc)} FROM prep),
+        checked AS (SELECT *, {", ".join(errors) + ", " if errors else ""}{shape} FROM calc)
+        SELECT rec, line, nf, extra, first_cell, is_total, _shape, store,
+            {", ".join(_q(c.name + "__raw") for c in present) + "," if present else ""}
+            {", ".join(_q(c.name + "__err") for c in present) + "," if present else ""}
+            {", ".join(values)}
+        FROM checked
+    """
+    con.execute(query, sql.params)
+    _collect_rejections(con, result, spec, match, present, width, default_store)
+
+
+def _collect_rejections(
+    con: duckdb.DuckDBPyConnection,
+    result: ParsedFile,
+    spec: Table,
+    match: HeaderMatch,
+    present: list[Column],
+    width: int,
+    default_store: str,
+) -> None:
+    parts = []
+    for column in present:
+        raw, err = _q(column.name + "__raw"), _q(column.name + "__err")
+        parts.append(
+            f"SELECT rec, line, '{column.name}' AS col, {raw} AS value, {err} AS code, "
+            f"CAST(NULL AS BIGINT) AS other_line FROM parsed "
+            f"WHERE NOT is_total AND _shape IS NULL AND {err} IS NOT NULL"
+        )
+    parts.append(
+        "SELECT rec, line, NULL, coalesce(extra, first_cell), _shape, nf FROM parsed "
+        "WHERE NOT is_total AND _shape IS NOT NULL"
+    )
+    key_ok = " AND ".join(f"{_q(k + '__err')} IS NULL" for k in spec.key)
+    keys = ", ".join(_q(k) for k in spec.key)
+    key_text = " || ' / ' || ".join(
+        f"coalesce(CAST({_q(k)} AS VARCHAR), '(empty)')" for k in spec.key
+    )
+    parts.append(
+        f"""SELECT rec, line, '{"+".join(spec.key)}', key_text, 'duplicate',
+                CASE WHEN rec = r1 THEN l2 ELSE l1 END
+            FROM (
+                SELECT rec, line, {key_text} AS key_text,
+                    count(*) OVER w AS n, first_value(rec) OVER w AS r1,
+                    first_value(line) OVER w AS l1, nth_value(line, 2) OVER w AS l2
+                FROM parsed WHERE NOT is_total AND _shape IS NULL AND {key_ok}
+                WINDOW w AS (PARTITION BY coalesce(store, $store), {keys} ORDER BY rec
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            ) WHERE n > 1"""
+    )
+    con.execute(
+        "CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(parts), {"store": default_store}
+    )
+    totals = _check_total_row(con, result, match, present, width)
+    count, rejected_rows = con.execute(
+        "SELECT count(*), count(DISTINCT rec) FROM rejects"
+    ).fetchall()[0]
+    data_rows = con.execute("SELECT count(*) FROM parsed WHERE NOT is_total").fetchall()[0][0]
+    result.row_count = int(data_rows)
+    result.rejected_rows = int(rejected_rows) + (1 if totals else 0)
+    result.problems += int(count) + len(totals)
+    detail = con.execute(
+        "SELECT line, col, value, code, other_line FROM rejects ORDER BY line, rec, col "
+        f"LIMIT {REJECTION_DETAIL_LIMIT}"
+    ).fetchall()
+    found = [
+        Rejection(
+            result.file,
+            line,
+            col,
+            value,
+            _reason(spec, match, col, code, other, width, result.file),
+        )
+        for line, col, value, code, other in detail
+    ]
+    found.extend(totals)
+    found.sort(key=lambda r: r.line or 0)
+    result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
+    key_ok = " AND ".join(f"p.{_q(k + '__err')} IS NULL" for k in spec.key)
+    result.rows = con.sql(
+        f"""SELECT p.rec AS _rec, p.line AS _line, b.rec IS NULL AS _ok, ({key_ok}) AS _key_ok,
+                p.store, {", ".join("p." + _q(c) for c in spec.names)}
+            FROM parsed p LEFT JOIN (SELECT DISTINCT rec FROM rejects) b ON b.rec = p.rec
+            WHERE NOT p.is_total AND p._shape IS NULL ORDER BY p.rec"""
+    ).to_arrow_table()
+
+
+def _reason(
+    spec: Table,
+    match: HeaderMatch,
+    col: str | None,
+    code: str,
+    other: int | None,
+    width: int,
+    file: str,
+) -> str:
+    """Return the sentence a GM reads for a rejection code."""
+    if code == "short":
+        return (
+            f"has {other} fields but the header has {width}: the line is cut short or "
+            "values are missing (every row needs all columns, empty ones too)"
+        )
+    if code == "long":
+        return (
+            f"has {other} fields but the header has {width}: there are extra values "
+            "(shifted columns, or a comma inside a value that is not in quotes)"
+        )
+    if code == "duplicate":
+        return (
+            f"the same key is also on line {other} of {file}: a key may appear only once per import"
+        )
+    column = spec.column(col)
+    header = next(
+        (
+            h
+            for i, h in enumerate(match.headers)
+            if match.columns.get(i) == col and normalize_header(h) != normalize_header(col)
+        ),
+        None,
+    )
+    prefix = f"(column {header}) " if header else ""
+    if code == "bad_enum":
+        accepted: dict[str, list[str]] = {}
+        for word, canonical in (column.choices or {}).items():
+            accepted.setdefault(canonical, []).append(word)
+        listed = "; ".join(
+            f"{canonical} ({', '.join(w for w in words if w != canonical.lower())})"
+            if len(words) > 1
+            else canonical
+            for canonical, words in accepted.items()
+        )
+        return f"{prefix}is not one of the accepted values: {listed}"
+    return prefix + REASONS.get(code, code)
+
+
+def _check_total_row(
+    con: duckdb.DuckDBPyConnection,
+    result: ParsedFile,
+    match: HeaderMatch,
+    present: list[Column],
+    width: int,
+) -> list[Rejection]:
+    """Skip total rows; check a trailing one's row count and column sums against the data.
+
+    Returns the rejections of the total row's line (a count or a sum that does not match).
+    """
+    last = con.execute(
+        "SELECT rec, line, is_total, first_cell FROM parsed ORDER BY rec DESC LIMIT 1"
+    ).fetchall()
+    last = last[0] if last else None
+    totals = con.execute("SELECT count(*) FROM parsed WHERE is_total").fetchall()[0][0]
+    if not last or not last[2]:
+        if totals:
+            result.messages.append(f"skipped {totals} subtotal row(s)")
+        return []
+    rec, line, _, label = last
+    result.messages.append(f"line {line}: total row skipped")
+    data_rows = con.execute("SELECT count(*) FROM parsed WHERE NOT is_total").fetchall()[0][0]
+    index_of = {column: index for index, column in match.columns.items()}
+    cells = con.execute(
+        "SELECT " + ", ".join(f"c{i}" for i in range(width)) + " FROM raw WHERE rec = $rec",
+        {"rec": rec},
+    ).fetchall()[0]
+    out: list[Rejection] = []
+    claims: list[tuple[str | None, str, int]] = []
+    found = _COUNT_IN_LABEL.match(label.strip())
+    if found:
+        claims.append((None, label, int(found.group(1))))
+    for column in present:
+        text = (cells[index_of[column.name]] or "").strip()
+        if column.kind not in NUMERIC_KINDS and text and text != label:
+            found = _COUNT_CELL.match(text)
+            if found:
+                claims.append((column.name, text, int(found.group(1))))
+    if claims:
+        col, text, claimed = claims[0]
+        if claimed != data_rows:
+            out.append(
+                Rejection(
+                    result.file,
+                    line,
+                    col,
+                    text,
+                    f"the total row says {claimed} rows but the file has {data_rows} data rows: "
+                    "the file may be cut off or rows were deleted; export it again",
+                )
+            )
+    if con.execute("SELECT count(*) FROM rejects").fetchall()[0][0]:
+        return out  # sums cannot match while rows are rejected; those rejections say why
+    for column in present:
+        if column.kind not in SUMMABLE_KINDS:
+            continue
+        text = (cells[index_of[column.name]] or "").strip()
+        stated, err, actual = con.execute(
+            f"SELECT (SELECT {_q(column.name)} FROM parsed WHERE rec = $rec), "
+            f"(SELECT {_q(column.name + '__err')} FROM parsed WHERE rec = $rec), "
+            f"(SELECT coalesce(sum({_q(column.name)}), 0) FROM parsed WHERE NOT is_total)",
+            {"rec": rec},
+        ).fetchall()[0]
+        if not text or err is not None or stated is None:
+            continue
+        decimals = len(text.rsplit(".", 1)[1]) if "." in text else 0
+        tolerance = 0.5 * 10 ** (-decimals) + 1e-9 * abs(actual)
+        if abs(stated - actual) > tolerance:
+            out.append(
+                Rejection(
+                    result.file,
+                    line,
+                    column.name,
+                    text,
+                    f"the total row says {column.name} adds up to {text} but the rows add up to "
+                    f"{actual:,.2f}: the file may be cut off or edited; export it again",
+                )
+            )
+    return out

@@ -1,0 +1,69 @@
+"""Showroom TV: live sales panels that rotate and refresh themselves (docs/TV.md).
+
+`/kanban?tv=1&store=sh-pudong` hides every piece of Streamlit chrome; without tv=1 the page
+shows the same board inside the app, with the TV link for the store chosen in the sidebar.
+"""
+
+from datetime import datetime
+
+import streamlit as st
+
+from ui import data, tv
+from ui.i18n import t
+from warehouse import live
+
+opts = tv.options_from(st.query_params)
+if opts.tv:
+    st.html(tv.CHROME_OFF_CSS)
+st.html(tv.BOARD_CSS)
+
+store = opts.store
+if not opts.tv:
+    from ui import sidebar
+
+    store = store or sidebar.context().store
+    st.title(t("tv.page_title"))
+if store is None:
+    known = data.stores()
+    store = known[0] if known else None
+if not opts.tv and store is not None:
+    st.caption(t("tv.link_hint"))
+    st.code(f"/kanban?tv=1&store={store}", language=None)
+
+
+@st.fragment(run_every=opts.tick_s)
+def board(opts: tv.TvOptions, store: str | None) -> None:
+    """Read the numbers (or keep the last ones while the database is away) and draw a panel."""
+    memo = f"tv_last:{store}"
+    note = ""
+    try:
+        src = data.probe()
+        if src.state != "ok" or store is None:
+            st.info(t("tv.no_data"))
+            return
+        info = tv.settings(src.path, src.version, store)
+        if not info["exists"]:
+            st.error(t("tv.unknown_store", store=store))
+            return
+        snap = tv.snapshot(src.path, src.version, store)
+        st.session_state[memo] = (snap, datetime.now(tv.zone(info["timezone"])))
+    except tv.READ_ERRORS:
+        if memo not in st.session_state:
+            st.info(t("tv.connecting"))
+            return
+        note = t("tv.reconnecting")
+    snap, updated = st.session_state[memo]
+    tz = snap.settings["timezone"]
+    now = tv.store_now(tz)
+    shown = tv.panel_at(opts.panels, opts.rotate_s, tv.now_seconds())
+    with st.container(key="tv-board"):
+        tv.header(snap.settings["name"], t(f"tv.panel.{shown}"), now)
+        if live.is_stale(snap.newest, now, opts.stale_min, snap.settings["opening_hours"], tz):
+            with st.container(key="tv-stale"):
+                st.warning(t("tv.stale", minutes=opts.stale_min))
+        with st.container(key=f"tv-panel-{shown}"):
+            tv.RENDER[shown](snap)
+        tv.footer(opts.panels, shown, updated, note)
+
+
+board(opts, store)

@@ -37,9 +37,9 @@ PAGES = [
         "page.order_planning",
         ":material/local_shipping:",
         "nav.management",
-        "order-planning",
+        "order_planning",
     ),
-    NavItem("pages/data_status.py", "page.data", ":material/database:", "nav.data", "data"),
+    NavItem("pages/data_status.py", "page.data", ":material/database:", "nav.data", "data_status"),
 ]
 
 sidebar.init_language()

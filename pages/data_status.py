@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ui import data, sidebar, tables
-from ui.formatting import month_label
+from ui.formatting import month_ranges, month_ticks
 from ui.i18n import enum_label, t
-from ui.theme import STATUS_COLOURS
+from ui.tables import STATUS_TINTS
 
 ctx = sidebar.context()
 src = data.current()
@@ -16,25 +16,25 @@ st.markdown(t("data.caption"))
 
 months = data.trailing_months(ctx.scope.end, 12)
 grid = data.coverage_grid(ctx.store, months)
-gaps = [
-    t(
-        "data.missing_months",
-        table=enum_label("table", table),
-        months=", ".join(month_label(m) for m in grid.columns[row == 0]),
-    )
-    for table, row in grid.iterrows()
-    if (row == 0).any()
-]
+gaps = data.coverage_gaps(grid)
 
 st.subheader(f"{t('data.coverage')} · {ctx.store_label}")
-shown = grid.rename(index=lambda n: enum_label("table", n), columns=month_label)
+shown = grid.rename(index=lambda n: enum_label("table", n))
+shown.columns = month_ticks(months)
+shown = shown.where(shown > 0)  # an empty cell is a month without rows
 shown.index.name = t("data.table")
 st.dataframe(
-    shown.style.map(lambda v: f"background-color: {STATUS_COLOURS['red']}22" if v == 0 else ""),
+    shown.style.map(lambda v: f"background-color: {STATUS_TINTS['red']}" if v != v else ""),
     column_config={c: st.column_config.NumberColumn(c, format="%d") for c in shown.columns},
+    height=35 * (len(shown) + 1) + 3,
+    placeholder="",
 )
-if gaps:
-    st.markdown("\n".join(f"- :orange[{g}]" for g in gaps))
+lines = [
+    t("data.missing_months", table=enum_label("table", table), months=month_ranges(missing))
+    for table, missing in gaps.items()
+]
+if lines:
+    st.markdown("\n".join(f"- :orange[{line}]" for line in lines))
 else:
     st.success(t("data.all_present"))
 

@@ -36,7 +36,7 @@ if not models.empty:
         models,
         "model",
         {"stock_units": t("inventory.stock"), "in_transit_units": t("inventory.in_transit")},
-        t("inventory.by_model"),
+        "",
         stacked=True,
         key="stock_by_model",
     )
@@ -82,5 +82,4 @@ with right:
             ("age_days", "inventory.age_days", "int"),
             ("cost", "inventory.cost", "money"),
         ],
-        height=300,
     )

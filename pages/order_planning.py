@@ -62,5 +62,4 @@ tables.show(
         ("ordered_date", "inventory.ordered", "date"),
         ("eta", "inventory.eta", "date"),
     ],
-    height=320,
 )

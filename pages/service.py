@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
-from ui.formatting import month_label
+from ui.formatting import month_ticks
 from ui.i18n import enum_label, kpi_label, t
 
 ctx = sidebar.context()
@@ -35,7 +35,7 @@ cards.grid(
 
 monthly = data.frame("service", "monthly", scope, months=13)
 if not monthly.empty:
-    monthly["month"] = monthly["month"].map(month_label)
+    monthly["month"] = month_ticks(monthly["month"].tolist())
     left, right = st.columns(2)
     with left:
         charts.bars(
@@ -104,7 +104,6 @@ with tab_open:
             ("technician", "workshop.technician", "text"),
             ("age_days", "service.days_open", "int"),
         ],
-        height=320,
     )
 with tab_adv:
     tables.show(

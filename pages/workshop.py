@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
-from ui.formatting import month_label
+from ui.formatting import month_axis
 from ui.i18n import kpi_label, t
 
 ctx = sidebar.context()
@@ -51,7 +51,7 @@ tables.show(
 
 per_month = data.frame("service", "technician_monthly", scope, months=12)
 if not per_month.empty:
-    per_month["month"] = per_month["month"].map(month_label)
+    per_month["month"] = month_axis(per_month["month"])
     metric = st.segmented_control(
         t("workshop.metric"),
         ["tech_productivity", "tech_efficiency", "tech_proficiency"],
@@ -61,7 +61,12 @@ if not per_month.empty:
         required=True,
     )
     charts.lines_by(
-        per_month, "month", "technician", metric, t("workshop.monthly"), key="tech_monthly"
+        per_month,
+        "month",
+        ["technician", "store"],
+        metric,
+        t("workshop.monthly"),
+        key="tech_monthly",
     )
 
 st.subheader(t("workshop.obsolete"))
@@ -76,5 +81,4 @@ tables.show(
         ("last_movement_date", "workshop.last_movement", "date"),
         ("days_since_movement", "workshop.days_idle", "int"),
     ],
-    height=320,
 )

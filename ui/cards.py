@@ -78,7 +78,7 @@ def card(data: CardData, overrides: dict | None = None) -> str:
     """Draw one KPI card and return its status."""
     state = status(data.kpi_id, data.value, overrides)
     trend = [float(v) for v in data.trend if not is_missing(v)]
-    with st.container(border=True):
+    with st.container(border=True, height="stretch"):
         st.metric(
             kpi_label(data.kpi_id),
             kpi_value(data.kpi_id, data.value),
@@ -181,3 +181,21 @@ def _catalogue():
     except ImportError:
         return None
     return catalogue
+
+
+def attention_lines(values: dict, pacing: dict, overrides: dict | None = None) -> list[str]:
+    """Return markdown lines (badge + text) for the target pace and KPIs past a warning line."""
+    lines = []
+    light = pacing.get("traffic_light")
+    if light in SEVERITY:
+        text = t(
+            "overview.target_item",
+            label=kpi_label("deliveries"),
+            achieved=percent(pacing.get("target_achievement"), 0),
+            elapsed=percent(pacing.get("time_progress"), 0),
+        )
+        lines.append(f"{badge(light)} {text}")
+    for state, kpi_id, value in attention_items(values, overrides):
+        text = t("overview.attention_item", label=kpi_label(kpi_id), value=kpi_value(kpi_id, value))
+        lines.append(f"{badge(state)} {text}")
+    return lines

@@ -10,9 +10,17 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from ui.i18n import current_lang
 from ui.theme import PALETTE, STATUS_COLOURS, apply, show
 
 TICKFORMATS = {"percent": ".0%", "money": ",.0f", "int": ",d", "number": ",.1f"}
+
+
+def _date_axis(fig: go.Figure, values: pd.Series) -> None:
+    """Format a date x axis without English month names in the Chinese UI."""
+    if len(values) and hasattr(values.iloc[0], "month"):
+        tick = "%-m月%-d日" if current_lang() == "zh" else "%b %-d"
+        fig.update_xaxes(tickformat=tick, hoverformat="%Y-%m-%d")
 
 
 def _axis_format(fig: go.Figure, kind: str, y_title: str = "") -> None:
@@ -62,6 +70,7 @@ def lines(
             )
     fig.update_layout(title_text=title, hovermode="x unified", showlegend=len(series) > 1)
     fig.update_xaxes(title_text=x_title)
+    _date_axis(fig, df[x])
     _axis_format(fig, kind, y_title)
     show(apply(fig), key=key)
 
@@ -92,7 +101,10 @@ def bars(
         else:
             fig.add_bar(x=df[x], y=values, name=label, marker_color=colour)
     fig.update_layout(
-        title_text=title, barmode="stack" if stacked else "group", showlegend=len(series) > 1
+        title_text=title,
+        barmode="stack" if stacked else "group",
+        showlegend=len(series) > 1,
+        legend={"traceorder": "normal"},
     )
     if horizontal:
         fig.update_yaxes(autorange="reversed", title_text=x_title, type="category")
@@ -137,30 +149,35 @@ def donut(labels: Sequence[str], values: Sequence[float], title: str, key: str |
             textinfo="percent",
         )
     )
-    fig.update_layout(title_text=title, legend={"orientation": "v", "x": 1, "y": 0.5})
+    fig.update_layout(
+        title_text=title,
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.05, "yanchor": "top"},
+    )
     show(apply(fig), key=key)
 
 
 def lines_by(
     df: pd.DataFrame,
     x: str,
-    group: str,
+    group: list[str],
     value: str,
     title: str,
     kind: str = "percent",
     key: str | None = None,
 ) -> None:
-    """Draw one line per value of `group` (long data: x, group, value)."""
+    """Draw one line per combination of the `group` columns (long data: x, groups, value)."""
     fig = go.Figure()
-    for i, (name, part) in enumerate(df.groupby(group, sort=True)):
+    for i, (name, part) in enumerate(df.groupby(group, sort=True, dropna=False)):
         fig.add_scatter(
             x=part[x],
             y=pd.to_numeric(part[value], errors="coerce"),
-            name=str(name),
+            name=" · ".join(str(n) for n in name),
             mode="lines+markers",
             line={"color": PALETTE[i % len(PALETTE)], "width": 2},
         )
     fig.update_layout(title_text=title, hovermode="x unified")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(
+        type="category", categoryorder="array", categoryarray=list(dict.fromkeys(df[x]))
+    )
     _axis_format(fig, kind)
     show(apply(fig), key=key)

@@ -90,7 +90,12 @@ def probe(path: str | None = None) -> Source:
 def current() -> Source:
     """Return the Source probed for this rerun (probing now if the entry file did not)."""
     src = st.session_state.get("_source")
-    return src if isinstance(src, Source) else probe()
+    if isinstance(src, Source):
+        return src
+    from ui.nav import run_through_entry_point
+
+    run_through_entry_point()
+    return probe()
 
 
 def _scope_key(scope: Scope) -> tuple:
@@ -280,3 +285,31 @@ def trailing_months(end: date, n: int = 12) -> list[str]:
 
     last = month_start(end)
     return [f"{add_months(last, -i):%Y-%m}" for i in range(n - 1, -1, -1)]
+
+
+# Exports a store sends every month: a month without rows there is a gap worth showing.
+MONTHLY_TABLES = (
+    "traffic",
+    "orders",
+    "repair_orders",
+    "technicians",
+    "parts_stock",
+    "targets",
+    "expenses",
+)
+
+
+def coverage_gaps(grid: pd.DataFrame) -> dict[str, list[str]]:
+    """Return, per monthly table, the months shown without rows after its first loaded month.
+
+    A table with no rows in any month shown lists every month.
+    """
+    gaps: dict[str, list[str]] = {}
+    for table in MONTHLY_TABLES:
+        row = grid.loc[table]
+        loaded = [m for m in grid.columns if row[m] > 0]
+        start = loaded[0] if loaded else grid.columns[0]
+        missing = [m for m in grid.columns if m >= start and row[m] == 0]
+        if missing:
+            gaps[table] = missing
+    return gaps

@@ -138,7 +138,7 @@ def kpi_delta(
     kind = unit_kind(unit_of(kpi_id))
     if kind == "percent":
         pts = (cur - prev) * 100
-        return f"{pts:+.1f} pt" if lang == "en" else f"{pts:+.1f} 个百分点"
+        return f"{pts:+.1f} pt" if lang == "en" else f"{pts:+.1f}个百分点"
     if kind == "score":
         return f"{cur - prev:+.1f}"
     if prev == 0:
@@ -161,3 +161,44 @@ def day_label(d: date, lang: str | None = None) -> str:
     if lang == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.day} {d:%b %Y}"
+
+
+def month_ticks(months: list[str], lang: str | None = None) -> list[str]:
+    """Label 'YYYY-MM' months for an axis: the year only on the first month and on January."""
+    lang = lang or current_lang()
+    out = []
+    for i, m in enumerate(months):
+        y, mo = (int(x) for x in m.split("-"))
+        with_year = i == 0 or mo == 1
+        if lang == "zh":
+            out.append(f"{y}年{mo}月" if with_year else f"{mo}月")
+        else:
+            out.append(date(y, mo, 1).strftime("%b %Y" if with_year else "%b"))
+    return out
+
+
+def month_axis(values, lang: str | None = None) -> list[str]:
+    """Return month_ticks for a column of 'YYYY-MM' values that may repeat (long data)."""
+    values = list(values)
+    unique = sorted(set(values))
+    labels = dict(zip(unique, month_ticks(unique, lang), strict=True))
+    return [labels[v] for v in values]
+
+
+def month_ranges(months: list[str], lang: str | None = None) -> str:
+    """Join sorted 'YYYY-MM' months as ranges: '2026年1月–2026年3月, 2026年5月'."""
+    from kpi.scope import add_months, parse_month
+
+    runs: list[list[str]] = []
+    for m in months:
+        if runs and f"{add_months(parse_month(runs[-1][-1]), 1):%Y-%m}" == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    sep = "、" if (lang or current_lang()) == "zh" else ", "
+    return sep.join(
+        month_label(r[0], lang)
+        if len(r) == 1
+        else f"{month_label(r[0], lang)}–{month_label(r[-1], lang)}"
+        for r in runs
+    )

@@ -29,7 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # sidebar
     "sidebar.language": ("Language / 语言", "Language / 语言"),
     "sidebar.store": ("Store", "门店"),
-    "sidebar.all_stores": ("All stores (pooled)", "全部门店(合计)"),
+    "sidebar.all_stores": ("All stores (pooled)", "全部门店（合计）"),
     "sidebar.period": ("Period", "统计期间"),
     "sidebar.period_month": ("Month", "按月"),
     "sidebar.period_range": ("Custom range", "自定义"),
@@ -55,12 +55,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.formula": ("Formula", "计算公式"),
     "common.unavailable": (
         "Some figures are not available in this version: {names}.",
-        "本版本暂不提供以下数据:{names}。",
+        "本版本暂不提供以下数据：{names}。",
     ),
     "common.db_busy": (
         "The database is busy (an import is running). The page will show the new numbers in a "
         "moment: reload it.",
-        "数据库正忙(正在导入数据),请稍后刷新页面查看最新数据。",
+        "数据库正忙（正在导入数据），请稍后刷新页面查看最新数据。",
     ),
     "common.no_data_period": ("No data for this period.", "本期间没有数据。"),
     # status (catalogue thresholds and the target traffic light)
@@ -70,7 +70,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.grey": ("No value", "无数据"),
     "status.neutral": ("—", "—"),
     # first run
-    "first_run.title": ("Welcome: no data yet", "欢迎使用:尚无数据"),
+    "first_run.title": ("Welcome: no data yet", "欢迎使用：尚无数据"),
     "first_run.missing": (
         "The database file {path} does not exist yet.",
         "数据库文件 {path} 尚不存在。",
@@ -81,11 +81,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "first_run.demo": (
         "To look around with a demo store, run this in the project folder:",
-        "如需先用演示门店体验,请在项目目录中运行:",
+        "如需先用演示门店体验，请在项目目录中运行：",
     ),
     "first_run.import": (
         "To load your own DMS exports (CSV or Excel, one file per table):",
-        "如需导入本店 DMS 导出文件(CSV 或 Excel,每张表一个文件):",
+        "如需导入本店 DMS 导出文件（CSV 或 Excel，每张表一个文件）：",
     ),
     "first_run.after": (
         "Then reload this page. The Data status page shows what has been loaded.",
@@ -96,14 +96,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.caption": (
         "{store} · {period}. Arrow: change against the previous period. Colour: the "
         "catalogue's thresholds.",
-        "{store} · {period}。箭头:与上期相比;颜色:按指标预警线。",
+        "{store} · {period}。箭头：与上期相比；颜色：按指标预警线。",
     ),
     "overview.attention": ("Needs attention", "需要关注"),
     "overview.all_clear": ("Nothing past its warning line.", "没有超出预警线的指标。"),
-    "overview.attention_item": ("{label}: {value}", "{label}:{value}"),
+    "overview.attention_item": ("{label}: {value}", "{label}：{value}"),
     "overview.target_item": (
         "{label}: {achieved} of target with {elapsed} of the month gone",
-        "{label}:目标达成 {achieved},时间进度 {elapsed}",
+        "{label}：目标达成 {achieved}，时间进度 {elapsed}",
     ),
     "card.ly": ("LY {delta}", "同比 {delta}"),
     "card.target": ("Target {value}", "目标达成 {value}"),
@@ -130,16 +130,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sales.mix": ("Deal mix", "成交结构"),
     "sales.gross": ("Gross per unit", "单车毛利"),
     "sales.penetration": ("Finance, insurance and trade-in", "金融、保险与置换"),
-    "sales.closing": ("Closing rate: batch vs cohort", "成交率:批次口径与客户口径"),
+    "sales.closing": ("Closing rate: batch vs cohort", "成交率：批次口径与客户口径"),
     "sales.closing_explained": (
         "The showroom closing rate counts this period's retail orders against this period's "
         "first-visit batches, so an order signed this month for a customer who first came last "
         "month counts. The by-customer rate follows each first-time visitor of the period for "
         "30 days and asks whether that person ordered, so it counts each person once and "
         "includes late orders. Difference: {diff}.",
-        "展厅成交率 = 本期零售订单 ÷ 本期首次来店批次,上月来店、本月签单的客户也计入。"
-        "首访客户成交率跟踪本期每位首次来店客户 30 天内是否下单,每人只计一次,也包含期后签单。"
-        "两者相差:{diff}。",
+        "展厅成交率 = 本期零售订单 ÷ 本期首次来店批次，上月来店、本月签单的客户也计入。"
+        "首访客户成交率跟踪本期每位首次来店客户 30 天内是否下单，每人只计一次，也包含期后签单。"
+        "两者相差：{diff}。",
     ),
     "sales.consultant": ("Consultant", "销售顾问"),
     "sales.model": ("Model", "车型"),
@@ -152,10 +152,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "inventory.in_transit": ("In transit", "在途"),
     "inventory.aging": ("Stock age", "库龄分布"),
     "inventory.aged_units": ("Units older than 90 days", "库龄超过 90 天的车辆"),
-    "inventory.age_bucket": ("Age (days)", "库龄(天)"),
+    "inventory.age_bucket": ("Age (days)", "库龄（天）"),
     "inventory.vin": ("VIN", "车架号"),
     "inventory.arrival": ("Arrived", "入库日期"),
-    "inventory.age_days": ("Age (days)", "库龄(天)"),
+    "inventory.age_days": ("Age (days)", "库龄（天）"),
     "inventory.cost": ("Cost", "成本"),
     "inventory.trend": ("Stock by month", "月度库存"),
     "inventory.eta": ("ETA", "预计到店"),
@@ -196,13 +196,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Per model: the average of the last 3 complete months' sales, stock and in-transit "
         "units arriving by the end of next month, and the order that brings stock to the target "
         "months of supply.",
-        "按车型:近三个完整月月均销量、在库及下月底前到店的在途车辆,以及使库存达到目标库存深度所需的建议订货量。",
+        "按车型：近三个完整月月均销量、在库及下月底前到店的在途车辆，以及使库存达到目标库存深度所需的建议订货量。",
     ),
-    "orders.target_months": ("Target months of supply", "目标库存深度(月)"),
+    "orders.target_months": ("Target months of supply", "目标库存深度（月）"),
     "orders.projected": ("Projected stock end of next month", "下月底预计库存"),
     "orders.suggested": ("Suggested order", "建议订货量"),
-    "orders.total": ("Total suggested order: {units} units", "建议订货合计:{units} 台"),
-    "orders.download": ("Download order proposal (CSV)", "下载订货建议 (CSV)"),
+    "orders.total": ("Total suggested order: {units} units", "建议订货合计：{units} 台"),
+    "orders.download": ("Download order proposal (CSV)", "下载订货建议 （CSV）"),
     "orders.in_transit_list": ("In transit, with ETA", "在途车辆及预计到店日期"),
     "orders.in_transit_by_horizon": ("Arriving by end of next month", "下月底前到店"),
     "orders.as_of": ("As of", "截至日期"),
@@ -210,9 +210,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.title": ("Data status", "数据状态"),
     "data.caption": (
         "Which table is loaded for which store and month. An empty cell is a month with no rows.",
-        "各门店、各月份已导入的数据表;空白表示该月没有记录。",
+        "各门店、各月份已导入的数据表；空白表示该月没有记录。",
     ),
-    "data.db": ("Database: {path}", "数据库:{path}"),
+    "data.db": ("Database: {path}", "数据库：{path}"),
     "data.coverage": ("Rows per month", "每月行数"),
     "data.tables": ("Tables", "数据表"),
     "data.table": ("Table", "数据表"),
@@ -228,7 +228,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.rejected": ("Rejected", "拒绝"),
     "data.missing_months": (
         "{table}: no rows in {months}",
-        "{table}:{months} 没有数据",
+        "{table}：{months} 没有数据",
     ),
     "data.all_present": (
         "Every table has rows in every month shown.",
@@ -264,12 +264,12 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "internal": ("Internal", "内部"),
     },
     "lead_level": {
-        "O": ("O: deposit paid", "O 级:已交定金"),
-        "H": ("H: buys within 7 days", "H 级:7 天内购买"),
-        "A": ("A: within 15 days", "A 级:15 天内购买"),
-        "B": ("B: within 30 days", "B 级:30 天内购买"),
-        "C": ("C: later", "C 级:30 天以上"),
-        "F": ("F: lost", "F 级:战败"),
+        "O": ("O: deposit paid", "O 级：已交定金"),
+        "H": ("H: buys within 7 days", "H 级：7 天内购买"),
+        "A": ("A: within 15 days", "A 级：15 天内购买"),
+        "B": ("B: within 30 days", "B 级：30 天内购买"),
+        "C": ("C: later", "C 级：30 天以上"),
+        "F": ("F: lost", "F 级：战败"),
     },
     "department": {
         "sales": ("Sales", "销售"),
@@ -409,3 +409,98 @@ def missing() -> set[str]:
 def reset_missing() -> None:
     """Forget recorded missing translations (tests call it before a run)."""
     _missing.clear()
+
+
+# Showroom TV (pages/kanban.py, ui/tv.py; docs/TV.md).
+STRINGS.update(
+    {
+        "page.kanban": ("Showroom TV", "展厅看板"),
+        "nav.showroom": ("Showroom", "展厅"),
+        "tv.page_title": ("Showroom TV", "展厅看板"),
+        "tv.link_hint": (
+            "Open this address on the showroom TV (full screen, no menus). Add &panel=today to "
+            "show one panel, &rotate=20 and &refresh=30 for the intervals in seconds.",
+            "在展厅电视上打开以下地址(全屏、无菜单)。加 &panel=today 只显示一个面板,"
+            "&rotate=20 与 &refresh=30 设置轮播与刷新间隔(秒)。",
+        ),
+        "tv.panel.leaderboard": ("Consultant ranking · this month", "销售顾问排行 · 本月"),
+        "tv.panel.today": ("Today on the floor", "今日展厅"),
+        "tv.panel.month": ("Month progress", "本月目标进度"),
+        "tv.panel.models": ("Models · this month", "车型 · 本月"),
+        "tv.rank": ("#", "名次"),
+        "tv.consultant": ("Consultant", "销售顾问"),
+        "tv.deliveries": ("Delivered", "交车"),
+        "tv.orders": ("Orders", "订单"),
+        "tv.target": ("Target", "目标"),
+        "tv.achievement": ("Achieved", "达成率"),
+        "tv.status": ("Status", "状态"),
+        "tv.team": ("Team total", "全店合计"),
+        "tv.model": ("Model", "车型"),
+        "tv.stock": ("In stock", "在库"),
+        "tv.more": ("{n} more not shown", "另有 {n} 人未显示"),
+        "tv.avg_8w": ("8-week same-day average {value}", "近8周同日均值 {value}"),
+        "tv.achieved": ("Target achieved {value}", "目标达成 {value}"),
+        "tv.time_progress": ("Month elapsed {value}", "时间进度 {value}"),
+        "tv.pace": ("Month-end projection {value}", "月底预测 {value}"),
+        "tv.updated": ("Updated {time}", "更新于 {time}"),
+        "tv.reconnecting": (
+            "Reconnecting to the database… showing the last numbers read.",
+            "正在重新连接数据库…… 当前显示的是最近一次读取的数据。",
+        ),
+        "tv.connecting": ("Connecting to the database…", "正在连接数据库……"),
+        "tv.stale": (
+            "No new data for more than {minutes} minutes: check that walk-ins are being logged "
+            "and exports imported.",
+            "已超过 {minutes} 分钟没有新数据:请确认来店登记和数据导入是否正常。",
+        ),
+        "tv.no_data": ("No store data yet.", "尚无门店数据。"),
+        "tv.unknown_store": (
+            "Unknown store “{store}”: check the store= part of the address.",
+            "未找到门店“{store}”:请检查地址中的 store= 参数。",
+        ),
+    }
+)
+
+# Sign-in and roles (ui/auth.py).
+STRINGS.update(
+    {
+        "auth.sign_in": ("Sign in", "登录"),
+        "auth.sign_out": ("Sign out", "退出登录"),
+        "auth.username": ("User name", "用户名"),
+        "auth.password": ("Password", "密码"),
+        "auth.wrong": ("Wrong user name or password.", "用户名或密码错误。"),
+        "auth.locked": (
+            "Too many wrong passwords for this name. Wait a minute and try again.",
+            "该用户名密码错误次数过多,请一分钟后再试。",
+        ),
+        "auth.sso": ("Sign in with company account", "使用企业账号登录"),
+        "auth.sso_named": ("Sign in with {name}", "使用 {name} 登录"),
+        "auth.sso_broken": (
+            "Single sign-on is not set up correctly on the server ({reason}). Tell the "
+            "administrator (see docs/AUTH.md).",
+            "服务器的单点登录配置有误({reason}),请联系管理员(见 docs/AUTH.md)。",
+        ),
+        "auth.sso_unknown": (
+            "You are signed in as {email}, but no account of this dashboard has that e-mail. "
+            "Ask a manager to add it on the Accounts page.",
+            "您已以 {email} 登录,但本看板没有使用该邮箱的账号。请让经理在“账号管理”页添加。",
+        ),
+        "auth.signed_in_as": ("Signed in: {name} ({role})", "已登录:{name}({role})"),
+        "auth.role.viewer": ("viewer", "查看"),
+        "auth.role.staff": ("staff", "员工"),
+        "auth.role.manager": ("manager", "经理"),
+        "auth.needs_title": ("Sign-in needed", "需要登录"),
+        "auth.needs_sign_in": (
+            "This page needs a {role} account. Sign in to continue.",
+            "此页面需要“{role}”权限的账号,请先登录。",
+        ),
+        "auth.needs_role": (
+            "This page needs the {role} role; your account has {have}. Ask a manager.",
+            "此页面需要“{role}”权限,您的账号为“{have}”。请联系经理。",
+        ),
+        "auth.private_store": (
+            "This store's figures are not public. Sign in to see them.",
+            "本门店数据不公开,请登录后查看。",
+        ),
+    }
+)

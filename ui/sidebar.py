@@ -15,6 +15,7 @@ from kpi.scope import Scope, add_months, month_end, month_start
 from ui import data
 from ui.formatting import day_label, month_label
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+from ui.nav import run_through_entry_point
 
 MONTHS_BACK = 36
 
@@ -137,4 +138,7 @@ def _range_scope(today: date, store: str | None) -> Scope | None:
 def context() -> Context:
     """Return this rerun's Context (rendering the sidebar if the entry file did not)."""
     ctx = st.session_state.get("_ctx")
-    return ctx if isinstance(ctx, Context) else render()
+    if isinstance(ctx, Context):
+        return ctx
+    run_through_entry_point()
+    return render()

@@ -18,9 +18,11 @@ FORMATS = {
     "int": "%,d",
     "number": "%,.1f",
     "number2": "%,.2f",
-    "percent": "percent",
+    "percent": "%.1f%%",
     "money": "¥%,.0f",
 }
+
+MAX_AUTO_ROWS = 12
 
 # One column: (frame column, label key or None for a KPI id's catalogue label, kind or None
 # for the KPI's unit). Kinds: text, enum:<kind>, int, number, number2, percent, money, date.
@@ -47,8 +49,10 @@ def display_frame(df: pd.DataFrame, columns: Sequence[ColSpec]) -> pd.DataFrame:
         values = df[col]
         if kind.startswith("enum:"):
             values = values.map(lambda v, k=kind[5:]: enum_label(k, v))
-        elif kind in ("int", "number", "number2", "percent", "money"):
+        elif kind in ("int", "number", "number2", "money"):
             values = pd.to_numeric(values, errors="coerce")
+        elif kind == "percent":  # fractions in the library, percentages on screen
+            values = pd.to_numeric(values, errors="coerce") * 100
         out[header] = values
     return out.reset_index(drop=True)
 
@@ -90,5 +94,9 @@ def show(
             ]
 
         data = shown.style.apply(_tint, axis=0)
-    st.dataframe(data, hide_index=True, column_config=config, height=height, key=key)
+    if height == "auto" and len(shown) > MAX_AUTO_ROWS:
+        height = 420
+    st.dataframe(
+        data, hide_index=True, column_config=config, height=height, key=key, placeholder="—"
+    )
     return shown

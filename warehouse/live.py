@@ -6,20 +6,22 @@ export stays the record: importing traffic or orders of a store deletes that sto
 rows dated within the dates the file covers (warehouse.importer), so a live walk-in is replaced,
 never doubled, once the export arrives.
 
-Values are validated with the contract's rules (warehouse.spec: enums with their Chinese words,
-dates in the accepted forms, booleans, non-negative money). Money, and the finance, insurance and
-trade-in flags of an order, may stay empty (NULL) until the export brings them. Every write is
-one short transaction that bumps the data version, so the TV and the pages show it on their
-next refresh.
+Values are validated by the importer's own parser (warehouse.parsing: enums with their Chinese
+words, the accepted date forms, booleans, money), and a typed-in mobile number becomes the same
+keyed customer hash an import stores (warehouse.importer.customer_key). Money, and the finance,
+insurance and trade-in flags of an order, may stay empty (NULL) until the export brings them.
+Every write is one short transaction that bumps the data version, so the TV and the pages show
+it on their next refresh.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +30,10 @@ import pandas as pd
 
 from warehouse.auth import User
 from warehouse.db import bump_data_version, ensure_store
-from warehouse.spec import BOOL, DATE, ENUM, INT, MONEY, NUMBER, RATE, SCORE, TABLES, TEXT
+from warehouse.importer import customer_key
+from warehouse.parsing import REASONS, parse_source
+from warehouse.readers import Source
+from warehouse.spec import TABLES
 
 LIVE_PREFIX = "LIVE-"
 # The live tables, their key and the date that places a row in a day.
@@ -69,16 +74,6 @@ STANDARD_CHANNELS = (
 STAFF, MANAGER = "staff", "manager"
 _META_LAST = "live_entry_at:"
 
-_TRUE = {"1", "true", "yes", "y", "是", "√", "t"}
-_FALSE = {"0", "false", "no", "n", "否", "×", "f"}
-_DATE_FORMS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
-)
-_MONEY_STRIP = re.compile(r"^(?:RMB|CNY|¥|￥)\s*", re.IGNORECASE)
-
 
 class LiveEntryError(ValueError):
     """A live entry was refused; ``errors`` lists one message per offending field."""
@@ -91,92 +86,58 @@ class LiveEntryError(ValueError):
 # ----------------------------------------------------------------------------- validation
 
 
-def _parse_date(value: Any) -> date:
+def _cell(value: Any) -> str:
+    """Return a value as an export cell: ISO dates, true/false, plain numbers, '' for empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.date()
+        return value.date().isoformat()
     if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for form in _DATE_FORMS:
-        m = form.match(text)
-        if m:
-            y, mo, d = (int(g) for g in m.groups())
-            try:
-                return date(y, mo, d)
-            except ValueError:
-                raise ValueError("not a date that exists") from None
-    raise ValueError("not a date (YYYY-MM-DD)")
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
-def _parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError("not yes/no")
+def _parse_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse one row with the importer's own rules (warehouse.parsing), as a one-row export.
 
-
-def _parse_number(value: Any, signed: bool) -> float:
-    if isinstance(value, bool):
-        raise ValueError("not a number")
-    if isinstance(value, (int, float, Decimal)):
-        number = float(value)
-    else:
-        text = _MONEY_STRIP.sub("", str(value).strip()).replace(",", "")
-        try:
-            number = float(Decimal(text))
-        except InvalidOperation:
-            raise ValueError("not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError("not a number")
-    if number < 0 and not signed:
-        raise ValueError("may not be negative")
-    return number
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def parse_value(table: str, column: str, value: Any) -> Any:
-    """Return a live cell's stored value, or raise ValueError saying what is wrong with it.
-
-    Empty input gives None; the caller decides whether the column may be empty.
+    Return the typed values; raise LiveEntryError listing every rejected cell. An empty cell
+    in a column a live entry may leave empty is not a rejection.
     """
-    col = TABLES[table].column(column)
-    if _is_empty(value):
-        return None
-    if col.kind == TEXT:
-        return str(value).strip()
-    if col.kind == ENUM:
-        canonical = (col.choices or {}).get(str(value).strip().lower())
-        if canonical is None:
-            allowed = ", ".join(sorted(set((col.choices or {}).values())))
-            raise ValueError(f"not one of {allowed}")
-        return canonical
-    if col.kind == DATE:
-        return _parse_date(value)
-    if col.kind == BOOL:
-        return _parse_bool(value)
-    if col.kind in (MONEY, NUMBER, RATE, SCORE):
-        return _parse_number(value, col.signed or col.kind == NUMBER)
-    if col.kind == INT:
-        number = _parse_number(value, col.signed)
-        if number != int(number):
-            raise ValueError("not a whole number")
-        return int(number)
-    raise ValueError(f"unsupported kind {col.kind}")
+    names = TABLES[table].names
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerow([_cell(row.get(n)) for n in names])
+    parsed = parse_source(Source(name="live entry", data=buf.getvalue().encode("utf-8")), table)
+    may_be_empty = LIVE_MAY_BE_EMPTY.get(table, set())
+    errors = []
+    for r in parsed.rejections:
+        if r.column in may_be_empty and r.reason == REASONS["empty"]:
+            continue
+        shown = "" if r.value is None else f"{r.value!r} "
+        errors.append(f"{r.column or 'row'}: {shown}{r.reason}")
+    if errors:
+        raise LiveEntryError(errors)
+    return {n: parsed.rows.to_pylist()[0][n] for n in names}
 
 
-def validate(table: str, values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def validate(
+    table: str,
+    values: Mapping[str, Any],
+    *,
+    current: Mapping[str, Any] | None = None,
+    entry_id: str = LIVE_PREFIX + "0",
+) -> dict[str, Any]:
     """Return a live row's stored values, or raise LiveEntryError listing every bad field.
 
-    With partial=True only the given columns are checked (a correction); otherwise every
-    contract column gets a value: the given one, the live default, the contract default or
-    NULL. Key columns are not accepted: the id is made here.
+    The row is checked exactly as an import checks it (enums with their Chinese words, the
+    accepted date forms, booleans, money). A new row (current None) takes the live defaults
+    for what is not given; a correction is `current` with `values` applied. Key columns are
+    not accepted: the id is the app's.
     """
     if table not in LIVE_TABLES:
         raise LiveEntryError([f"{table} takes no live entries"])
@@ -188,33 +149,21 @@ def validate(table: str, values: Mapping[str, Any], *, partial: bool = False) ->
         errors.append(f"unknown column(s) {', '.join(unknown)}")
     if key in values:
         errors.append(f"{key} is set by the app")
-    defaults = {} if partial else LIVE_DEFAULTS.get(table, {})
-    out: dict[str, Any] = {}
-    may_be_empty = LIVE_MAY_BE_EMPTY.get(table, set())
-    for col in spec.columns:
-        if col.name == key or (partial and col.name not in values):
-            continue
-        raw = values.get(col.name, defaults.get(col.name, col.default))
-        try:
-            parsed = parse_value(table, col.name, raw)
-        except ValueError as exc:
-            errors.append(f"{col.name}: {raw!r} is {exc}")
-            continue
-        if parsed is None and col.needs_value and col.name not in may_be_empty:
-            errors.append(f"{col.name}: a value is required")
-            continue
-        out[col.name] = parsed
-    if table == "orders" and not errors:
-        _check_order_dates(out, partial)
     if errors:
         raise LiveEntryError(errors)
+    base = dict(current) if current is not None else dict(LIVE_DEFAULTS.get(table, {}))
+    row = {**base, **values, key: entry_id}
+    out = _parse_row(table, row)
+    if table == "orders":
+        _check_order_dates(out)
+    del out[key]
     return out
 
 
-def _check_order_dates(row: dict[str, Any], partial: bool) -> None:
+def _check_order_dates(row: dict[str, Any]) -> None:
     """Refuse a delivered order without a delivery date, or one delivered before ordering."""
     errors = []
-    if not partial and row.get("status") == "delivered" and row.get("delivery_date") is None:
+    if row.get("status") == "delivered" and row.get("delivery_date") is None:
         errors.append("delivery_date: a delivered order needs its delivery date")
     ordered, delivered = row.get("order_date"), row.get("delivery_date")
     if ordered and delivered and delivered < ordered:
@@ -266,6 +215,7 @@ def add_entry(
     row = validate(table, values)
     key, date_col = LIVE_TABLES[table]
     row[key] = new_id(row[date_col])
+    row["customer_id"] = customer_key(con, row.get("customer_id"))
     cols = ["store", *row, "provisional", "entered_by"]
     params = {**row, "store": store, "provisional": True, "entered_by": user.username}
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})"
@@ -322,12 +272,15 @@ def update_entry(
     LiveEntryError when a value breaks the contract.
     """
     _require(user, MANAGER)
-    changed = validate(table, changes, partial=True)
+    if table not in LIVE_TABLES:
+        raise LiveEntryError([f"{table} takes no live entries"])
+    current = _live_row(con, table, store, entry_id)
+    row = validate(table, changes, current=current, entry_id=entry_id)
+    if "customer_id" in changes:
+        row["customer_id"] = customer_key(con, row.get("customer_id"))
+    changed = {c: row[c] for c in changes}
     if not changed:
         return
-    current = _live_row(con, table, store, entry_id)
-    if table == "orders":
-        _check_order_dates({**current, **changed}, partial=False)
     key = LIVE_TABLES[table][0]
     sets = ", ".join(f"{c} = ${c}" for c in changed)
     sql = f"UPDATE {table} SET {sets} WHERE store = $store AND {key} = $entry_id AND provisional"
@@ -360,17 +313,17 @@ def entries(con: duckdb.DuckDBPyConnection, store: str, day: date) -> pd.DataFra
     sql = """
         SELECT 'traffic' AS table_name, visit_id AS entry_id, visit_date AS entry_date, kind,
                consultant, channel, model_interest AS model, customer_id, first_visit,
-               test_drive, lead_level, NULL AS status, entered_by
+               test_drive, lead_level, NULL AS status, entered_by, rowid AS _seq
         FROM traffic
         WHERE store = $s AND provisional AND visit_date = $d AND starts_with(visit_id, 'LIVE-')
         UNION ALL
         SELECT 'orders', order_id, order_date, 'order', consultant, channel, model, customer_id,
-               NULL, NULL, NULL, status, entered_by
+               NULL, NULL, NULL, status, entered_by, rowid
         FROM orders
         WHERE store = $s AND provisional AND order_date = $d AND starts_with(order_id, 'LIVE-')
-        ORDER BY table_name DESC, entry_id
+        ORDER BY table_name DESC, _seq
     """
-    return con.execute(sql, {"s": store, "d": day}).df()
+    return con.execute(sql, {"s": store, "d": day}).df().drop(columns="_seq")
 
 
 def options(con: duckdb.DuckDBPyConnection, store: str) -> dict[str, list[str]]:
@@ -425,8 +378,11 @@ def newest_record_at(
     """
     zone = _zone(tz)
     candidates: list[datetime] = []
+    # imports.store lists every store a file carried, comma-separated.
     imp = con.execute(
-        "SELECT max(imported_at) FROM imports WHERE store = $s AND NOT undone", {"s": store}
+        "SELECT max(imported_at) FROM imports "
+        "WHERE NOT undone AND ',' || store || ',' LIKE '%,' || $s || ',%'",
+        {"s": store},
     ).fetchone()[0]
     if imp is not None:
         # imports.imported_at is a naive timestamp written in UTC by the importer.

@@ -117,23 +117,39 @@ def test_an_order_with_money_written_as_in_exports(con):
 @pytest.mark.parametrize(
     ("table", "values", "message"),
     [
-        ("traffic", walk_in(kind="visit"), "kind: 'visit' is not one of phone, walk_in"),
-        ("traffic", walk_in(lead_level="Z"), "lead_level: 'Z' is not one of A, B, C, F, H, O"),
-        ("traffic", walk_in(visit_date="2026-02-30"), "visit_date: '2026-02-30' is not a date"),
-        ("traffic", walk_in(visit_date="16/09/2026"), "not a date (YYYY-MM-DD)"),
-        ("traffic", walk_in(first_visit=None), "first_visit: a value is required"),
+        (
+            "traffic",
+            walk_in(kind="visit"),
+            "kind: 'visit' is not one of the accepted values: walk_in",
+        ),
+        ("traffic", walk_in(lead_level="Z"), "lead_level: 'Z' is not one of the accepted values"),
+        (
+            "traffic",
+            walk_in(visit_date="2026-02-30"),
+            "visit_date: '2026-02-30' is not a real calendar date",
+        ),
+        ("traffic", walk_in(visit_date="16/09/2026"), "could be day/month or month/day"),
+        ("traffic", walk_in(first_visit=None), "first_visit: is empty"),
         ("traffic", walk_in(test_drive="maybe"), "test_drive: 'maybe' is not yes/no"),
         ("traffic", walk_in(visit_id="X-1"), "visit_id is set by the app"),
         ("traffic", walk_in(colour="red"), "unknown column(s) colour"),
-        ("orders", {"order_date": DAY, "model": "X5", "sale_price": -5}, "may not be negative"),
-        ("orders", {"order_date": DAY, "sale_type": "lease"}, "sale_type: 'lease' is not one of"),
+        (
+            "orders",
+            {"order_date": DAY, "model": "X5", "sale_price": -5},
+            "sale_price: '-5' is negative",
+        ),
+        (
+            "orders",
+            {"order_date": DAY, "sale_type": "lease"},
+            "sale_type: 'lease' is not one of the accepted values",
+        ),
         ("orders", {"order_date": DAY, "status": "delivered"}, "needs its delivery date"),
         (
             "orders",
             {"order_date": DAY, "status": "delivered", "delivery_date": date(2026, 9, 1)},
             "delivery_date: before the order date",
         ),
-        ("orders", {"model": "X5"}, "order_date: a value is required"),
+        ("orders", {"model": "X5"}, "order_date: is empty"),
         ("repair_orders", {}, "repair_orders takes no live entries"),
     ],
 )
@@ -296,3 +312,61 @@ def test_store_settings_name_falls_back_to_the_id(con):
     con.execute("UPDATE stores SET name = '上海浦东店', opening_hours = '08:30-20:00'")
     got = live.store_settings(con, "sh-pudong")
     assert (got["name"], got["opening_hours"]) == ("上海浦东店", "08:30-20:00")
+
+
+def test_a_typed_mobile_number_is_stored_as_the_import_key(con):
+    from warehouse.importer import customer_key
+
+    entry_id = live.log_visit(con, "s1", STAFF, **walk_in(customer_id="138 0013 8000"))
+    stored = con.execute(
+        "SELECT customer_id FROM traffic WHERE visit_id = $id", {"id": entry_id}
+    ).fetchone()[0]
+    assert stored.startswith("C") and len(stored) == 17  # 'C' + 16 hex, never the number
+    assert stored == customer_key(con, "13800138000")
+
+
+# ----------------------------------------------------------------------------- import hand-off
+
+EXPORT = (
+    "来访编号,来店日期,来访类型,是否首次,信息来源,销售顾问,客户编号,意向级别,意向车型,是否试驾\n"
+    "DMS-101,2026-09-15,来店,是,autohome,Li,c101,A,X5,否\n"
+    "DMS-102,2026-09-16,来店,是,autohome,Li,c102,A,X5,是\n"
+)
+
+
+def test_importing_the_export_for_that_day_replaces_the_live_row(tmp_path):
+    from warehouse.db import connect
+    from warehouse.importer import import_files
+
+    path = tmp_path / "store.duckdb"
+    with connect(path) as con:
+        covered = live.log_visit(con, "s1", STAFF, **walk_in())  # 9-16: in the file's dates
+        later = live.log_visit(con, "s1", STAFF, **walk_in(visit_date=date(2026, 9, 17)))
+        other = live.log_visit(con, "s2", STAFF, **walk_in())  # another store's entry
+        assert con.execute("SELECT count(*) FROM traffic").fetchone()[0] == 3
+    report = import_files(path, "traffic", [("来店登记.csv", EXPORT.encode())], store="s1")
+    assert report.committed
+    with connect(path, read_only=True) as con:
+        rows = con.execute(
+            "SELECT store, visit_id, provisional FROM traffic ORDER BY store, visit_id"
+        ).fetchall()
+    # The export covers 9-15..9-16 for s1: its two rows stand, the live 9-16 walk-in is gone
+    # (not doubled); the 9-17 entry and s2's entry stay provisional.
+    assert rows == [
+        ("s1", "DMS-101", False),
+        ("s1", "DMS-102", False),
+        ("s1", later, True),
+        ("s2", other, True),
+    ]
+    assert covered not in {r[1] for r in rows}
+    assert report.files[0].provisional_replaced == 1
+
+
+def test_newest_record_sees_an_import_that_carried_several_stores(con):
+    con.execute(
+        "INSERT INTO imports (import_id, imported_at, store, table_name) "
+        "VALUES (1, TIMESTAMP '2026-09-15 02:30:00', 's1,s12', 'traffic')"
+    )
+    assert live.newest_record_at(con, "s12") == datetime(2026, 9, 15, 2, 30, tzinfo=UTC)
+    assert live.newest_record_at(con, "s1") == datetime(2026, 9, 15, 2, 30, tzinfo=UTC)
+    assert live.newest_record_at(con, "s") is None

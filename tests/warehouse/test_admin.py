@@ -1,0 +1,146 @@
+"""Accounts and store settings written by managers only (warehouse/admin.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from warehouse import admin
+from warehouse.auth import User, create_user, list_users, verify
+
+BOSS = User("boss", "Boss", "manager")
+CLERK = User("clerk", "Clerk", "staff")
+READER = User("reader", "Reader", "viewer")
+
+
+@pytest.fixture
+def users(con):
+    create_user(con, "boss", "boss-secret", "manager")
+    create_user(con, "clerk", "clerk-secret", "staff", email="clerk@store.cn")
+    return con
+
+
+@pytest.mark.parametrize("actor", [None, READER, CLERK])
+def test_every_write_refuses_without_manager(users, actor):
+    with pytest.raises(PermissionError, match="manager"):
+        admin.add_account(users, actor, "x1", "password1", "viewer")
+    with pytest.raises(PermissionError, match="manager"):
+        admin.change_account(users, actor, "clerk", role="manager")
+    with pytest.raises(PermissionError, match="manager"):
+        admin.remove_account(users, actor, "clerk")
+    with pytest.raises(PermissionError, match="manager"):
+        admin.save_store_settings(users, actor, "s1", {"name": "x"})
+    assert [u.username for u in list_users(users)] == ["boss", "clerk"]
+    assert users.execute("SELECT count(*) FROM stores").fetchone()[0] == 0
+
+
+def test_manager_adds_changes_and_removes_accounts(users):
+    admin.add_account(users, BOSS, "gm2", "another-secret", "viewer", "GM two", "GM2@Store.cn")
+    admin.change_account(users, BOSS, "gm2", role="staff", password="new-password")
+    assert verify(users, "gm2", "new-password") == User("gm2", "GM two", "staff", "gm2@store.cn")
+    assert admin.remove_account(users, BOSS, "gm2") is True
+    assert [u.username for u in list_users(users)] == ["boss", "clerk"]
+
+
+def test_e_mail_maps_to_one_account_only(users):
+    with pytest.raises(ValueError, match="already uses the e-mail clerk@store.cn"):
+        admin.add_account(users, BOSS, "other", "password1", "viewer", email="Clerk@store.cn")
+    with pytest.raises(ValueError, match="already uses"):
+        admin.change_account(users, BOSS, "boss", email="clerk@store.cn")
+
+
+def test_the_last_manager_stays(users):
+    with pytest.raises(ValueError, match="only manager"):
+        admin.change_account(users, BOSS, "boss", role="staff")
+    with pytest.raises(ValueError, match="own account"):
+        admin.remove_account(users, BOSS, "boss")
+    other = User("boss2", "Boss 2", "manager")
+    with pytest.raises(ValueError, match="only manager"):
+        admin.remove_account(users, other, "boss")
+    assert verify(users, "boss", "boss-secret").role == "manager"
+
+
+def test_settings_saved_normalised_and_bump_the_data_version(con):
+    before = int(con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+    saved = admin.save_store_settings(
+        con,
+        BOSS,
+        "sh-pudong",
+        {
+            "name": " 浦东店 ",
+            "brand": "Nissan",
+            "region": "",
+            "timezone": "Asia/Urumqi",
+            "opening_hours": "08:30-20:00",
+            "floorplan_rate": "4.5%",
+            "thresholds": '{"close_rate": {"warning": 0.2, "critical": null}}',
+            "cadence": {"h": 3, "C": 21.0},
+            "public_view": "否",
+        },
+    )
+    assert saved == {
+        "store": "sh-pudong",
+        "name": "浦东店",
+        "brand": "Nissan",
+        "region": None,
+        "timezone": "Asia/Urumqi",
+        "opening_hours": "08:30-20:00",
+        "floorplan_rate": 0.045,  # 4.5% = 0.045
+        "thresholds": '{"close_rate": {"critical": null, "warning": 0.2}}',
+        "cadence": '{"C": 21, "H": 3}',
+        "public_view": False,
+    }
+    after = int(con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+    assert after == before + 1
+
+
+def test_bad_settings_are_all_listed_and_nothing_is_saved(con):
+    with pytest.raises(admin.SettingsError) as err:
+        admin.save_store_settings(
+            con,
+            BOSS,
+            "s1",
+            {
+                "name": "ok",
+                "timezone": "Mars/Olympus",
+                "opening_hours": "18:00-09:00",
+                "floorplan_rate": "5",
+                "thresholds": '{"no_such_kpi": {"warning": 1}}',
+                "cadence": "{not json",
+                "public_view": "maybe",
+            },
+        )
+    assert sorted(err.value.errors) == [
+        "cadence",
+        "floorplan_rate",
+        "opening_hours",
+        "public_view",
+        "thresholds",
+        "timezone",
+    ]
+    assert "write a fraction (0.05) or a percent (5%)" in err.value.errors["floorplan_rate"]
+    assert "no_such_kpi" in err.value.errors["thresholds"]
+    assert con.execute("SELECT count(*) FROM stores").fetchone()[0] == 0
+
+
+def test_settings_of_a_new_store_are_the_defaults(con):
+    assert admin.store_settings(con, "new") == {
+        "store": "new",
+        "name": None,
+        "brand": None,
+        "region": None,
+        "thresholds": None,
+        "cadence": None,
+        "timezone": "Asia/Shanghai",
+        "opening_hours": "09:00-18:00",
+        "floorplan_rate": 0.05,
+        "public_view": True,
+    }
+
+
+def test_thresholds_json_round_trips_through_the_catalogue_reader(con):
+    saved = admin.save_store_settings(
+        con, BOSS, "s1", {"thresholds": {"aged_units_90": {"warning": 0}}}
+    )
+    assert json.loads(saved["thresholds"]) == {"aged_units_90": {"warning": 0}}

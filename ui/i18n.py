@@ -504,3 +504,201 @@ STRINGS.update(
         ),
     }
 )
+
+# Management pages: marketing, customers, finance, targets; the monthly report download.
+STRINGS.update(
+    {
+        "page.marketing": ("Marketing", "市场"),
+        "page.customers": ("Customers", "客户"),
+        "page.finance": ("Finance", "财务"),
+        "page.targets": ("Targets", "目标"),
+        "common.yes": ("yes", "是"),
+        "common.no": ("no", "否"),
+        "report.download": ("Monthly report (Excel)", "月度经营报告（Excel）"),
+        "report.help": (
+            "Every department's KPIs for {period} with previous month, same month last year, "
+            "targets and key tables, in the language chosen in the sidebar.",
+            "{period}各部门全部指标，含上月、去年同月、目标和重点明细表，语言与侧边栏一致。",
+        ),
+        # marketing
+        "mkt.title": ("Marketing", "市场"),
+        "mkt.caption": ("{store} · {period}", "{store} · {period}"),
+        "mkt.summary": ("Market and advertising this period", "本期市场与广告概况"),
+        "mkt.spend": ("Marketing spend", "市场费用"),
+        "mkt.spend_help": (
+            "Spend of every campaign (advertising, online and events) of the period's months; a "
+            "month only partly inside the period counts in proportion to its days.",
+            "统计期所含月份全部市场活动（广告、线上和活动）的费用；部分落在期内的月份按天数比例计入。",
+        ),
+        "mkt.events_count": ("Events", "活动场次"),
+        "mkt.channels": ("Walk-ins, calls and orders by channel", "各渠道来店、来电与订单"),
+        "mkt.cost_note": (
+            "Cost per visit and per order: the channel's campaign spend of the period ÷ its "
+            "walk-ins or orders; empty when the channel had no campaign.",
+            "单批次来店成本、单台订单成本 = 该渠道本期投放费用 ÷ 来店批次或订单数；"
+            "没有投放的渠道为空。",
+        ),
+        "mkt.mix": ("Channel mix of walk-ins by month", "各月来店渠道结构"),
+        "mkt.events": ("Events", "活动效果"),
+        "mkt.event": ("Event", "活动"),
+        "mkt.kind": ("Kind", "类型"),
+        "mkt.invited": ("Invited", "邀约"),
+        "mkt.arrived": ("Arrived", "到店"),
+        "mkt.target_arrivals": ("Arrival standard", "到店标准"),
+        "mkt.a_leads": ("A-level leads", "A卡数"),
+        "mkt.target_a_leads": ("A-lead standard", "A卡标准"),
+        "mkt.orders_30d": ("Orders within 30 days", "30天内成交"),
+        "mkt.events_note": (
+            "Arrivals are walk-ins carrying the event's id, whatever their date; A-level leads "
+            "count customers at level O, H or A; orders are signed within 30 days after a visit.",
+            "到店为带有该活动编号的来店记录（不限日期）；A卡数为级别 O、H、A 的客户数；"
+            "成交为到店后 30 天内签订的订单。",
+        ),
+        # customers
+        "cust.title": ("Customers", "客户"),
+        "cust.caption": ("{store} · {period}", "{store} · {period}"),
+        "cust.leads": ("Open leads by consultant and level", "在跟潜客（按销售顾问和级别）"),
+        "cust.overdue": ("Overdue follow-ups", "超期未跟进客户"),
+        "cust.mine": ("Consultant", "销售顾问"),
+        "cust.everyone": ("Everyone", "全部"),
+        "cust.overdue_note": (
+            "{n} customers, most overdue first. Cadence by level: O 7, H 2, A 7, B 14, C 30 days.",
+            "共 {n} 位客户，超期最久的在前。跟进周期：O 7天，H 2天，A 7天，B 14天，C 30天。",
+        ),
+        "cust.customer": ("Customer", "客户"),
+        "cust.level": ("Level", "级别"),
+        "cust.last_contact": ("Last contact", "最近联系"),
+        "cust.cadence": ("Cadence (days)", "跟进周期（天）"),
+        "cust.days_overdue": ("Days overdue", "超期天数"),
+        "cust.download": ("Download list (CSV)", "下载名单（CSV）"),
+        "cust.trends": ("Trends", "趋势"),
+        "cust.csi_trend": ("Satisfaction by department", "各部门满意度"),
+        "cust.nps_trend": ("Net promoter score", "推荐度 NPS"),
+        "cust.discipline_trend": (
+            "Follow-up, return visits and complaint handling",
+            "潜客跟进、回访与投诉处理",
+        ),
+        "cust.complaints": ("Complaints", "投诉"),
+        "cust.complaint": ("Complaint", "投诉编号"),
+        "cust.department": ("Department", "部门"),
+        "cust.category": ("Category", "类别"),
+        "cust.major": ("Major", "重大投诉"),
+        "cust.status": ("Status", "状态"),
+        "cust.opened": ("Opened", "受理日期"),
+        "cust.closed": ("Closed", "结案日期"),
+        "cust.days_open": ("Days", "处理天数"),
+        "cust.satisfied": ("Satisfied", "客户满意"),
+        "cust.complaint_open": ("open", "处理中"),
+        "cust.complaint_closed": ("closed", "已结案"),
+        "cust.major_note": (
+            "Complaints still open on the as-of date and those closed in the period; major "
+            "complaints are shaded red.",
+            "列出截至统计日仍未结案和本期结案的投诉；重大投诉以红色底纹标出。",
+        ),
+        # finance
+        "fin.title": ("Finance", "财务"),
+        "fin.caption": ("{store} · {period}", "{store} · {period}"),
+        "fin.waterfall": ("From gross profit to operating profit", "从毛利到经营利润"),
+        "fin.break_even": ("Break-even units against deliveries", "保本台次与实际交车"),
+        "fin.break_even_note": (
+            "Bars: units delivered; line: units needed to cover the expenses that after-sales "
+            "gross does not (below zero, after-sales covers every expense).",
+            "柱：实际交车台次；线：覆盖售后毛利以外费用所需的台次（低于零表示售后已覆盖全部费用）。",
+        ),
+        "fin.capital": ("Capital tied up in stock", "库存资金占用"),
+        "fin.absorption_trend": ("Service absorption by month", "各月售后覆盖率"),
+        "fin.expenses": ("Expenses by department and category", "费用（按部门和类别）"),
+        "fin.department": ("Department", "部门"),
+        "fin.category": ("Category", "类别"),
+        "fin.nature": ("Type", "性质"),
+        "fin.fixed_true": ("fixed", "固定"),
+        "fin.fixed_false": ("variable", "变动"),
+        "fin.amount": ("Amount", "金额"),
+        "fin.trend": ("Gross, expenses and profit by month", "各月毛利、费用与利润"),
+        # targets
+        "tgt.title": ("Targets", "目标"),
+        "tgt.caption": ("{store} · {period}", "{store} · {period}"),
+        "tgt.metric": ("Metric", "指标"),
+        "tgt.levels": ("Achievement to date", "目标达成进度"),
+        "tgt.levels_note": (
+            "Actual from the first day of the year, quarter or month to the as-of date against "
+            "the whole target. Expected: the share of the target that falls on the days gone "
+            "(for the month, the share of the month gone). Green when achievement is at least "
+            "the expected share, amber from 80% of it, red below.",
+            "实际为从年、季、月第一天到统计日的累计，目标为全期目标。应达进度：已过天数对应的目标"
+            "占比（月度为时间进度）。达成率不低于应达进度为绿，不低于其 80% 为黄，否则为红。",
+        ),
+        "tgt.level": ("Level", "层级"),
+        "tgt.level_year": ("Year", "年度"),
+        "tgt.level_quarter": ("Quarter", "季度"),
+        "tgt.level_month": ("Month", "月度"),
+        "tgt.period": ("Period", "期间"),
+        "tgt.actual": ("Actual", "实际"),
+        "tgt.target": ("Target", "目标"),
+        "tgt.achievement": ("Achievement", "达成率"),
+        "tgt.expected": ("Expected by now", "应达进度"),
+        "tgt.status": ("Status", "状态"),
+        "tgt.consultants": ("Consultants in {month}", "{month} 销售顾问"),
+        "tgt.plan": ("Annual plan", "年度目标分解"),
+        "tgt.year": ("Year", "年份"),
+        "tgt.annual": ("Annual target", "年度目标"),
+        "tgt.split": ("Split by last year's seasonality", "按去年季节性分解"),
+        "tgt.split_help": (
+            "Each month gets its share of last year's deliveries in the same month (equal "
+            "twelfths without history), in whole units; each month is shared evenly between the "
+            "consultants who worked the floor in the last 90 days. Adjust any cell, then save.",
+            "每月按去年同月交车台次的占比分配（无历史数据时平均分配），取整；"
+            "每月目标再平均分给近 90 天有接待的销售顾问。可修改任意单元格后保存。",
+        ),
+        "tgt.store_col": ("Store target", "门店目标"),
+        "tgt.unsaved": ("Proposal: not saved yet.", "分解方案：尚未保存。"),
+        "tgt.no_targets": ("No targets saved for {year}.", "{year} 年尚未设定目标。"),
+        "tgt.mismatch": (
+            "The consultants' targets do not add up to the store target in {months}. The store "
+            "target counts for the store; the consultants' targets for each person.",
+            "{months} 销售顾问目标之和与门店目标不一致。"
+            "门店达成按门店目标计算，个人达成按个人目标计算。",
+        ),
+        "tgt.quarters": ("Quarters", "季度目标"),
+        "tgt.quarter": ("Quarter", "季度"),
+        "tgt.weeks": ("Weeks of {month}", "{month} 各周目标"),
+        "tgt.week": ("Week", "周"),
+        "tgt.days": ("Days in the month", "当月天数"),
+        "tgt.pick_store": (
+            "Choose one store in the sidebar to plan its targets.",
+            "请在侧边栏选择一个门店来制定目标。",
+        ),
+        "tgt.read_only": (
+            "Targets are shown read-only. Sign in as a manager to change them.",
+            "目标为只读。以经理身份登录后可修改。",
+        ),
+        "tgt.save": ("Save targets", "保存目标"),
+        "tgt.saved": (
+            "Saved: {inserted} added, {updated} changed, {deleted} removed.",
+            "已保存：新增 {inserted} 条，修改 {updated} 条，删除 {deleted} 条。",
+        ),
+        "tgt.not_saved": ("Not saved: {reason}", "未保存：{reason}"),
+    }
+)
+ENUMS.setdefault("campaign_kind", {}).update(
+    {
+        "advertising": ("Advertising", "广告投放"),
+        "outdoor_event": ("Outdoor event", "外展活动"),
+        "showroom_event": ("Showroom event", "店头活动"),
+        "online": ("Online", "线上推广"),
+    }
+)
+ENUMS.setdefault("expense_category", {}).update(
+    {
+        "salaries": ("Salaries", "工资"),
+        "rent": ("Rent", "租金"),
+        "advertising": ("Advertising", "广告"),
+        "interest": ("Interest", "利息"),
+        "utilities": ("Utilities", "水电"),
+        "depreciation": ("Depreciation", "折旧"),
+        "commissions": ("Commissions", "提成"),
+        "office": ("Office", "办公"),
+        "training": ("Training", "培训"),
+        "other": ("Other", "其他"),
+    }
+)

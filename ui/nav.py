@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import auth
 from ui.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,12 +23,15 @@ class NavItem:
     section: str
     url_path: str
     default: bool = False
+    role: str | None = None  # None: anyone; 'staff'/'manager': listed only for that role
 
 
 def navigation(items: list[NavItem]):
     """Return st.navigation over the items, grouped by section, titles in the session language."""
     sections: dict[str, list] = {}
     for item in items:
+        if not auth.allowed(item.role):
+            continue
         page = st.Page(
             str(ROOT / item.file),
             title=t(item.title),

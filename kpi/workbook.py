@@ -121,7 +121,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_events": ("Events", "市场活动"),
     "t_leads": ("Open leads by consultant and level", "在跟潜客(按顾问和级别)"),
     "t_overdue": ("Overdue follow-ups", "超期未跟进客户"),
-    "t_csi": ("Satisfaction by month", "月度满意度"),
     "t_complaints": ("Complaints", "投诉"),
     "t_waterfall": ("Gross to operating profit", "毛利到经营利润"),
     "t_expenses": ("Expenses", "费用明细"),
@@ -341,6 +340,42 @@ def target_levels(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> 
     frame = pd.DataFrame(rows)
     for col in ("actual", "target", "achievement", "expected"):
         frame[col] = frame[col].astype("float64")
+    return frame
+
+
+CUSTOMER_TREND_IDS = (
+    "followup_compliance",
+    "return_visit_rate",
+    "csi_sales",
+    "csi_service",
+    "nps",
+    "complaint_satisfaction",
+)
+
+
+def customers_monthly(
+    con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13
+) -> pd.DataFrame:
+    """Return the customer KPIs per calendar month, the months ending with as_of's month.
+
+    Each month is kpi.customers.summary for that whole month, as of its last day (as_of for
+    the running month). Columns: month, followup_compliance, return_visit_rate, csi_sales,
+    csi_service, nps, complaint_satisfaction (NaN for no value).
+    """
+    from kpi import customers
+
+    rows = []
+    last = month_start(scope.as_of)
+    for k in range(months - 1, -1, -1):
+        first = add_months(last, -k)
+        end = month_end(first)
+        values = customers.summary(
+            con, replace(scope, start=first, end=end, as_of=min(end, scope.as_of))
+        )
+        rows.append({"month": f"{first:%Y-%m}"} | {i: values.get(i) for i in CUSTOMER_TREND_IDS})
+    frame = pd.DataFrame(rows, columns=["month", *CUSTOMER_TREND_IDS])
+    for col in CUSTOMER_TREND_IDS:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 
 
@@ -586,7 +621,7 @@ def _tables(con: duckdb.DuckDBPyConnection, scope: Scope, section: str, lang: st
         return [
             (w("t_leads", lang), _frame(customers.open_leads_by_level, con, scope), None),
             (w("t_overdue", lang), _frame(customers.overdue_list, con, scope), None),
-            (w("t_csi", lang), _frame(customers.csi_monthly, con, scope), None),
+            (w("t_monthly", lang), customers_monthly(con, scope), None),
             (w("t_complaints", lang), _frame(customers.complaints_list, con, scope), None),
         ]
     if section == "finance":

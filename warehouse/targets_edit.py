@@ -208,6 +208,41 @@ def save_targets(
 # ----------------------------------------------------------------------------- the editor
 
 
+@dataclass(frozen=True)
+class EditorData:
+    """What the Targets page needs to edit a store's year of one metric."""
+
+    saved: pd.DataFrame  # saved_frame, plus an empty column for each team member without one
+    team: list[str]
+    history: dict[int, float]  # last year's deliveries per month 1-12
+
+
+def load_editor(
+    db: str | os.PathLike | duckdb.DuckDBPyConnection | None,
+    store: str,
+    year: int,
+    metric: str,
+    as_of: date,
+) -> EditorData:
+    """Read a store's saved targets, its current team and last year's deliveries.
+
+    `db` is a database path (opened read-only for this read) or an open connection.
+    """
+
+    def read(con: duckdb.DuckDBPyConnection) -> EditorData:
+        saved = saved_frame(con, store, year, metric)
+        people = team(con, store, as_of)
+        for name in people:
+            if name not in saved.columns:
+                saved[name] = math.nan
+        return EditorData(saved, people, last_year_deliveries(con, store, year))
+
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        return read(db)
+    with connect(db, read_only=True) as con:
+        return read(con)
+
+
 def year_months(year: int) -> list[str]:
     """Return the twelve 'YYYY-MM' months of a year."""
     return [f"{year}-{m:02d}" for m in range(1, 13)]

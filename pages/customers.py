@@ -1,0 +1,118 @@
+"""Customers: open leads, the overdue follow-up list, satisfaction and NPS trends, complaints."""
+
+import streamlit as st
+
+from ui import auth, cards, charts, data, sidebar, tables
+from ui.download import csv_button
+from ui.highlight import flagged_table
+from ui.i18n import enum_label, kpi_label, t
+from ui.report_button import report_button
+
+LEVELS = ["O", "H", "A", "B", "C"]
+
+ctx = sidebar.context()
+scope = ctx.scope
+overrides = data.thresholds(ctx.store)
+
+st.title(t("cust.title"))
+st.caption(t("cust.caption", store=ctx.store_label, period=ctx.period_label))
+report_button(ctx, key="report_customers")
+cards.grid(
+    cards.section_cards(
+        "customers",
+        [
+            "open_leads",
+            "overdue_followups",
+            "followup_compliance",
+            "return_visit_rate",
+            "csi_sales",
+            "csi_service",
+            "nps",
+            "complaint_satisfaction",
+        ],
+        scope,
+        trend=False,
+    ),
+    overrides,
+)
+
+st.subheader(t("cust.leads"))
+leads = data.frame("customers", "open_leads_by_level", scope)
+if not leads.empty:
+    if ctx.store is None:
+        leads["consultant"] = leads["consultant"].fillna("—") + " · " + leads["store"]
+    wide = leads.pivot_table(
+        index="consultant", columns="level", values="open_leads", aggfunc="sum", fill_value=0
+    ).reindex(columns=LEVELS, fill_value=0)
+    wide = wide.reset_index()
+    charts.bars(
+        wide,
+        "consultant",
+        {lvl: enum_label("lead_level", lvl) for lvl in LEVELS},
+        t("cust.leads"),
+        stacked=True,
+        horizontal=True,
+        key="leads",
+        height=max(240, 36 * len(wide) + 80),
+    )
+else:
+    st.caption(t("common.none_listed"))
+
+st.subheader(t("cust.overdue"))
+overdue = data.frame("customers", "overdue_list", scope)
+names = sorted(overdue["consultant"].dropna().unique()) if not overdue.empty else []
+me = auth.current_user()
+mine = names.index(me.display_name) + 1 if me and me.display_name in names else 0
+who = st.selectbox(t("cust.mine"), [None, *names], index=mine, key="cust_consultant",
+                   format_func=lambda n: t("cust.everyone") if n is None else n)  # fmt: skip
+if who is not None:
+    overdue = overdue[overdue["consultant"] == who]
+st.caption(t("cust.overdue_note", n=len(overdue)))
+columns = [("customer_id", "cust.customer", "text"), ("consultant", "sales.consultant", "text"),
+           ("lead_level", "cust.level", "text"), ("last_contact", "cust.last_contact", "date"),
+           ("cadence_days", "cust.cadence", "int"),
+           ("days_overdue", "cust.days_overdue", "int")]  # fmt: skip
+if ctx.store is None:
+    columns.insert(2, ("store", "sidebar.store", "text"))
+shown = tables.show(overdue, columns, height=360, key="overdue")
+if not shown.empty:
+    csv_button(shown, t("cust.download"), f"overdue_{who or 'all'}_{scope.as_of}.csv", key="dl")
+
+st.subheader(t("cust.trends"))
+trend = data.frame("workbook", "customers_monthly", scope, months=13)
+left, right = st.columns(2)
+with left:
+    charts.lines(trend, "month", {k: kpi_label(k) for k in ("csi_sales", "csi_service")},
+                 t("cust.csi_trend"), kind="number", key="csi")  # fmt: skip
+    charts.lines(trend, "month", {"nps": kpi_label("nps")}, t("cust.nps_trend"),
+                 kind="number", key="nps")  # fmt: skip
+with right:
+    charts.lines(trend, "month",
+                 {k: kpi_label(k) for k in ("followup_compliance", "return_visit_rate",
+                                            "complaint_satisfaction")},
+                 t("cust.discipline_trend"), kind="percent", key="discipline")  # fmt: skip
+
+st.subheader(t("cust.complaints"))
+cards.grid(cards.section_cards("customers", ["complaint_close_days"], scope, trend=False),
+           overrides)  # fmt: skip
+complaints = data.frame("customers", "complaints_list", scope)
+if complaints.empty:
+    st.caption(t("common.none_listed"))
+else:
+    complaints["department"] = complaints["department"].map(lambda d: enum_label("department", d))
+    complaints["status"] = complaints["status"].map(lambda s: t(f"cust.complaint_{s}"))
+    for col in ("major", "satisfied"):
+        complaints[col] = complaints[col].map(
+            lambda v: "—" if v is None or v != v else t(f"common.{'yes' if v else 'no'}")
+        )
+    flagged_table(
+        complaints,
+        [("complaint_id", "cust.complaint", "text"), ("store", "sidebar.store", "text"),
+         ("department", "cust.department", "text"), ("category", "cust.category", "text"),
+         ("major", "cust.major", "text"), ("status", "cust.status", "text"),
+         ("opened_date", "cust.opened", "date"), ("closed_date", "cust.closed", "date"),
+         ("days_open", "cust.days_open", "int"), ("satisfied", "cust.satisfied", "text")],
+        flags=complaints["major"].eq(t("common.yes")).tolist(),
+        key="complaints",
+    )  # fmt: skip
+    st.caption(t("cust.major_note"))

@@ -1,0 +1,68 @@
+"""Tables that colour what needs a look: a traffic-light column, or whole flagged rows.
+
+ui.tables tints cells by a KPI's thresholds; these two cover the cases it does not: the
+targets' traffic light (green/amber/red against time elapsed) and rows flagged by the page
+(major complaints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from ui.i18n import kpi_label, t
+from ui.tables import STATUS_TINTS, ColSpec, display_frame
+
+LIGHT = "traffic_light"
+# Display formats of frame columns (Python format strings), by column kind.
+FORMATS = {"percent": "{:.0%}", "int": "{:,.0f}", "money": "¥{:,.0f}", "number": "{:,.1f}"}
+
+
+def _header(spec: ColSpec) -> str:
+    col, label, _ = spec
+    return t(label) if label else kpi_label(col)
+
+
+def _formats(columns: Sequence[ColSpec]) -> dict[str, str]:
+    return {_header(c): FORMATS[c[2]] for c in columns if c[2] in FORMATS}
+
+
+def light_table(df: pd.DataFrame, columns: Sequence[ColSpec], key: str | None = None) -> None:
+    """Draw a table whose traffic_light column shows the status word on its colour."""
+    if df is None or df.empty:
+        st.caption(t("common.none_listed"))
+        return
+    lights = [x if isinstance(x, str) else "grey" for x in df[LIGHT]]
+    shown = display_frame(df.assign(**{LIGHT: [t(f"status.{x}") for x in lights]}), columns)
+    header = next((_header(c) for c in columns if c[0] == LIGHT), None)
+
+    def tint(col: pd.Series) -> list[str]:
+        if col.name != header:
+            return [""] * len(col)
+        return [f"background-color: {STATUS_TINTS.get(x, '')}" for x in lights]
+
+    styled = shown.style.apply(tint, axis=0).format(_formats(columns), na_rep="—")
+    st.dataframe(styled, hide_index=True, key=key)
+
+
+def flagged_table(
+    df: pd.DataFrame,
+    columns: Sequence[ColSpec],
+    flags: Sequence[bool],
+    state: str = "red",
+    key: str | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> None:
+    """Draw a table with the rows whose flag is true shaded in a status colour."""
+    if df is None or df.empty:
+        st.caption(t("common.none_listed"))
+        return
+    shown = display_frame(df, columns)
+    colour = STATUS_TINTS[state]
+    marks = list(flags)
+    styled = shown.style.apply(
+        lambda row: [f"background-color: {colour}" if marks[row.name] else ""] * len(row), axis=1
+    ).format(dict(_formats(columns), **(formats or {})), na_rep="—")
+    st.dataframe(styled, hide_index=True, key=key)

@@ -39,8 +39,8 @@ def header_for(table: str, column: str, mode: str, position: int, rotate: int) -
     # A column headed 手机号 (mobile number) would be odd over CRM ids, so keep 客户编号.
     zh = [a for a in col.aliases if _has_cjk(a) and a != "手机号"]
     en = [a for a in col.aliases if not _has_cjk(a)]
-    if mode == "mix":
-        mode = "zh" if position % 2 == 0 else "en"
+    if mode in ("mix", "mix_en"):
+        mode = "zh" if (position % 2 == 0) == (mode == "mix") else "en"
     if mode == "zh" and zh:
         return zh[rotate % len(zh)]
     if mode == "en" and en:

@@ -252,6 +252,13 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
     def consultant_of(d: np.ndarray) -> np.ndarray:
         return pick_rows(rng, weights[month_of[d - day0]])
 
+    def on_staff(d: np.ndarray, cons: np.ndarray) -> np.ndarray:
+        """Hand a departed consultant's customers to the one who replaced them."""
+        if not p.turnover:
+            return cons
+        gone, new = names.index(p.turnover[0]), names.index(p.turnover[1])
+        return np.where((cons == gone) & (cal.month_index(d) >= p.turnover[2]), new, cons)
+
     # ---- first visits: everyday traffic, outdoor-event leads, showroom-event newcomers
     n_first = rng.poisson(0.64 * lam)
     if n_first[cal.end - day0] < 3:
@@ -511,7 +518,9 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
         channel=_obj(len(extra["pid"]), "referral"),
     )
     orders = {k: _cat(retail[k], company[k]) for k in retail}
-    orders["consultant"] = np.array(names, dtype=object)[orders["consultant"]]
+    orders["consultant"] = np.array(names, dtype=object)[
+        on_staff(orders["order_day"], orders["consultant"])
+    ]
 
     # ---- delivery lags, vehicles, then cut everything at the end date
     no = len(orders["pid"])
@@ -527,7 +536,7 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
     orders["model"] = MODEL_NAMES[orders["model"]]
 
     tr = traffic.frame()
-    tr["consultant"] = np.array(names, dtype=object)[tr["consultant"]]
+    tr["consultant"] = np.array(names, dtype=object)[on_staff(tr["day"], tr["consultant"])]
     tr["model"] = MODEL_NAMES[tr["model"]]
     keep = (tr["day"] >= cal.start) & (tr["day"] <= cal.end)
     tr = take(tr, keep)
@@ -539,8 +548,8 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
     orders["customer_id"] = ids[orders["pid"]]
 
     # ---- follow-ups of leads and return visits after deliveries
-    P["consultant_name"] = np.array(names, dtype=object)[P["consultant"]]
     fu = _lead_followups(cal, rng, P, ids, orders)
+    fu["consultant"] = np.array(names, dtype=object)[on_staff(fu["day"], fu["consultant"])]
     campaigns = _campaign_frame(events, _ads(p, cal, rng), cal)
     tr = _visit_ids(p, tr)
     return Sales(
@@ -825,7 +834,7 @@ def _lead_followups(cal, rng, P, ids, orders) -> Frame:
     fu = rows.frame()
     fu = take(fu, (fu["day"] >= cal.start) & (fu["day"] <= cal.end))
     fu["customer_id"] = ids[fu["pid"]]
-    fu["consultant"] = P["consultant_name"][fu["pid"]]
+    fu["consultant"] = P["consultant"][fu["pid"]]
     fu["level"] = np.where(fu["level"] == "", None, fu["level"])
     return fu
 

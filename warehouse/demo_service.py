@@ -98,7 +98,7 @@ def simulate_service(
     ok = (when >= cal.start) & (when <= cal.end) & (when < leave[:, None])
     car = np.repeat(np.arange(nv), ok.sum(axis=1))
     open_day = when[ok]
-    open_day = _workshop_days(open_day, rng)
+    open_day = _workshop_days(open_day, rng, cal.end)
     n = len(car)
     t = pick(rng, n, np.array([0.63, 0.18, 0.07, 0.12]))
     t = np.where((t == 2) & ~warranty_ok[car], 1, t)
@@ -165,7 +165,7 @@ def new_day_or(new_day: np.ndarray, n_parc: int) -> np.ndarray:
     return np.r_[np.zeros(n_parc, np.int64), new_day]
 
 
-def _workshop_days(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _workshop_days(day: np.ndarray, rng: np.random.Generator, end: int) -> np.ndarray:
     """Move visits off the Spring Festival holiday and some Sundays to the next Monday."""
     years = day_parts(day)[0]
     out = day.copy()
@@ -177,7 +177,7 @@ def _workshop_days(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         hol = (out >= c0 - 1) & (out <= c0 + 5)
         out = np.where(hol, c0 + 6 + rng.integers(0, 7, len(out)), out)
     sunday = ((out + 3) % 7 == 6) & (rng.random(len(out)) < 0.4)
-    return out + sunday
+    return np.minimum(out + sunday, end)  # nothing opens after the last day of data
 
 
 def _close_lag(rng: np.random.Generator, ro_type: np.ndarray) -> np.ndarray:
@@ -339,7 +339,7 @@ def _parts(p, cal, ro, rng) -> Frame:
         qty = np.where(obsolete, base_qty, np.round(base_qty * rng.uniform(0.6, 1.4, n)))
         scale = target * rng.uniform(0.9, 1.1) / max(float((qty * unit_cost).sum()), 1.0)
         qty = np.where(obsolete, qty, np.maximum(0, np.round(qty * scale)))
-        moved = np.where(obsolete, stale_since, hi - rng.integers(0, 75, n))
+        moved = np.where(obsolete, stale_since, min(hi, cal.end) - rng.integers(0, 75, n))
         moved = np.where(rng.random(n) < 0.02, NO_DATE, moved)
         keep = qty > 0
         rows["month"].append(np.full(int(keep.sum()), first.strftime("%Y-%m"), dtype=object))

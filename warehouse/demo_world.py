@@ -107,7 +107,7 @@ class Style:
 
     encoding: str = "utf-8"
     newline: str = "\n"
-    headers: str = "mix"  # canonical | zh | en | mix
+    headers: str = "mix"  # canonical | zh | en | mix (zh, en, zh, ...) | mix_en (en, zh, ...)
     dates: str = "iso"  # iso | slash | slash_short | dot | zh
     money: str = "plain"  # plain | comma | yen | fullyen | rmb
     bools: str = "10"  # 10 | truefalse | yn | zh | tick
@@ -236,7 +236,7 @@ PROFILES = (
             enums="canonical",
             overrides={
                 "traffic": {"headers": "zh", "enums": "zh", "bools": "zh"},
-                "repair_orders": {"headers": "zh", "enums": "zh", "money": "yen"},
+                "repair_orders": {"headers": "mix_en", "enums": "zh", "money": "yen"},
                 "followups": {"dates": "zh", "enums": "zh"},
                 "complaints": {"dates": "zh", "enums": "zh"},
                 "orders": {"headers": "zh", "money": "yen", "dates": "iso"},

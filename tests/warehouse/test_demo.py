@@ -71,7 +71,11 @@ def test_stores_differ_clearly_in_size(db):
 
 def test_stores_have_display_names(db):
     names = dict(db.execute("SELECT store, name FROM stores").fetchall())
-    assert names == {"sh-pudong": "上海浦东旗舰店", "hz-xihu": "杭州西湖店", "nb-yinzhou": "宁波鄞州店"}
+    assert names == {
+        "sh-pudong": "上海浦东旗舰店",
+        "hz-xihu": "杭州西湖店",
+        "nb-yinzhou": "宁波鄞州店",
+    }
 
 
 # ---- showroom traffic: Spring Festival, weekends, seasons
@@ -197,10 +201,14 @@ def test_deliveries_lag_orders_by_0_to_30_days(db):
     ).fetchone()
     assert (lo, hi) == (0, 30)
     # Delivered orders have a delivery date, others none.
-    assert one(
-        db,
-        "SELECT count(*) FROM orders WHERE (status = 'delivered') <> (delivery_date IS NOT NULL)",
-    ) == 0
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM orders "
+            "WHERE (status = 'delivered') <> (delivery_date IS NOT NULL)",
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("store", STORES)
@@ -216,12 +224,16 @@ def test_delivered_vins_are_vehicles_some_sold_only_through_the_order(db, store)
     assert missing == 0
     assert 0.1 * delivered <= derived <= 0.5 * delivered
     # The view fills those sold dates from the order's delivery date.
-    assert one(
-        db,
-        """SELECT count(*) FROM orders o JOIN v_vehicles v ON v.store = o.store AND v.vin = o.vin
+    assert (
+        one(
+            db,
+            """SELECT count(*) FROM orders o
+        JOIN v_vehicles v ON v.store = o.store AND v.vin = o.vin
         WHERE o.store = $s AND o.status = 'delivered' AND v.sold_date <> o.delivery_date""",
-        s=store,
-    ) == 0
+            s=store,
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("store", STORES)
@@ -273,9 +285,12 @@ def test_in_transit_vehicles_have_order_date_and_eta(db, store):
 
 @pytest.mark.parametrize("store", STORES)
 def test_repair_orders_cover_every_type_and_some_are_open(db, store):
-    types = {r[0] for r in db.execute(
-        "SELECT DISTINCT ro_type FROM repair_orders WHERE store = $s", {"s": store}
-    ).fetchall()}
+    types = {
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT ro_type FROM repair_orders WHERE store = $s", {"s": store}
+        ).fetchall()
+    }
     assert types == {"maintenance", "repair", "warranty", "accident", "internal"}
     open_ros = one(
         db, "SELECT count(*) FROM repair_orders WHERE store = $s AND close_date IS NULL", s=store
@@ -437,10 +452,13 @@ def test_complaints_open_closed_and_major(db, store):
 
 @pytest.mark.parametrize("store", STORES)
 def test_lead_followups_carry_levels_and_some_leads_are_overdue(db, store):
-    levels = {r[0] for r in db.execute(
-        "SELECT DISTINCT lead_level FROM followups WHERE store = $s AND kind = 'lead_followup'",
-        {"s": store},
-    ).fetchall()}
+    levels = {
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT lead_level FROM followups WHERE store = $s AND kind = 'lead_followup'",
+            {"s": store},
+        ).fetchall()
+    }
     assert {"H", "A", "B", "C", "F"} <= levels
     # Open leads on the end date (latest level O/H/A/B/C, no order yet) whose last contact is
     # older than the level's cadence (O 7, H 2, A 7, B 14, C 30 days).
@@ -501,15 +519,21 @@ def test_ids_are_consistent_across_tables(db, store):
         return one(db, sql, s=store)
 
     # Every order's and every prospect follow-up's customer walked in or called.
-    assert count(
-        """SELECT count(*) FROM orders o WHERE o.store = $s AND NOT EXISTS (
+    assert (
+        count(
+            """SELECT count(*) FROM orders o WHERE o.store = $s AND NOT EXISTS (
             SELECT 1 FROM traffic t WHERE t.store = o.store AND t.customer_id = o.customer_id)"""
-    ) == 0
-    assert count(
-        """SELECT count(*) FROM followups f WHERE f.store = $s AND f.kind = 'lead_followup'
+        )
+        == 0
+    )
+    assert (
+        count(
+            """SELECT count(*) FROM followups f WHERE f.store = $s AND f.kind = 'lead_followup'
         AND NOT EXISTS (SELECT 1 FROM traffic t WHERE t.store = f.store
                         AND t.customer_id = f.customer_id)"""
-    ) == 0
+        )
+        == 0
+    )
     # Cars come back to the workshop: most VINs have more than one repair order.
     repeat_share = one(
         db,
@@ -519,11 +543,14 @@ def test_ids_are_consistent_across_tables(db, store):
     )
     assert repeat_share >= 0.5
     # Buyers from the window bring their new car (its VIN) in for service.
-    assert count(
-        """SELECT count(*) FROM repair_orders r JOIN orders o
+    assert (
+        count(
+            """SELECT count(*) FROM repair_orders r JOIN orders o
         ON o.store = r.store AND o.vin = r.vin AND o.customer_id = r.customer_id
         WHERE r.store = $s AND r.ro_type <> 'internal'"""
-    ) >= 50
+        )
+        >= 50
+    )
 
 
 # ---- the export files

@@ -12,6 +12,7 @@ from ui import data, tv
 from ui.i18n import t
 from warehouse import live
 
+data.current()  # a fresh server may run this file alone: go through dashboard.py first
 opts = tv.options_from(st.query_params)
 if opts.tv:
     st.html(tv.CHROME_OFF_CSS)
@@ -56,7 +57,8 @@ def board(opts: tv.TvOptions, store: str | None) -> None:
     tz = snap.settings["timezone"]
     now = tv.store_now(tz)
     shown = tv.panel_at(opts.panels, opts.rotate_s, tv.now_seconds())
-    with st.container(key="tv-board"):
+    frame = st.container() if opts.tv else st.container(key="tv-preview")  # smaller in the app
+    with frame, st.container(key="tv-board"):
         tv.header(snap.settings["name"], t(f"tv.panel.{shown}"), now)
         if live.is_stale(snap.newest, now, opts.stale_min, snap.settings["opening_hours"], tz):
             with st.container(key="tv-stale"):

@@ -420,8 +420,8 @@ STRINGS.update(
         "tv.link_hint": (
             "Open this address on the showroom TV (full screen, no menus). Add &panel=today to "
             "show one panel, &rotate=20 and &refresh=30 for the intervals in seconds.",
-            "在展厅电视上打开以下地址(全屏、无菜单)。加 &panel=today 只显示一个面板,"
-            "&rotate=20 与 &refresh=30 设置轮播与刷新间隔(秒)。",
+            "在展厅电视上打开以下地址（全屏、无菜单）。加 &panel=today 只显示一个面板，"
+            "&rotate=20 与 &refresh=30 设置轮播与刷新间隔（秒）。",
         ),
         "tv.panel.leaderboard": ("Consultant ranking · this month", "销售顾问排行 · 本月"),
         "tv.panel.today": ("Today on the floor", "今日展厅"),
@@ -451,12 +451,12 @@ STRINGS.update(
         "tv.stale": (
             "No new data for more than {minutes} minutes: check that walk-ins are being logged "
             "and exports imported.",
-            "已超过 {minutes} 分钟没有新数据:请确认来店登记和数据导入是否正常。",
+            "已超过 {minutes} 分钟没有新数据：请确认来店登记和数据导入是否正常。",
         ),
         "tv.no_data": ("No store data yet.", "尚无门店数据。"),
         "tv.unknown_store": (
             "Unknown store “{store}”: check the store= part of the address.",
-            "未找到门店“{store}”:请检查地址中的 store= 参数。",
+            "未找到门店“{store}”：请检查地址中的 store= 参数。",
         ),
     }
 )
@@ -700,5 +700,339 @@ ENUMS.setdefault("expense_category", {}).update(
         "office": ("Office", "办公"),
         "training": ("Training", "培训"),
         "other": ("Other", "其他"),
+    }
+)
+
+# Reception entry (pages/reception.py; warehouse/live.py).
+STRINGS.update(
+    {
+        "page.reception": ("Reception", "前台登记"),
+        "reception.title": ("Reception: log a visit or an order", "前台登记：来店、来电与订单"),
+        "reception.caption": (
+            "{store} · {day}. Entries are provisional until the DMS export replaces them.",
+            "{store} · {day}。登记为临时数据，DMS 导出数据导入后将自动替换。",
+        ),
+        "reception.tab_visit": ("Walk-in / call", "来店 / 来电"),
+        "reception.tab_order": ("New order", "新订单"),
+        "reception.tab_today": ("Today's entries", "今日登记"),
+        "reception.kind": ("Type", "类型"),
+        "reception.consultant": ("Consultant", "销售顾问"),
+        "reception.channel": ("Lead source", "信息来源"),
+        "reception.first_visit": ("First or return visit", "首次 / 再次"),
+        "reception.first_true": ("First visit", "首次"),
+        "reception.first_false": ("Return visit", "再次"),
+        "reception.test_drive": ("Test drive", "试驾"),
+        "reception.lead_level": ("Lead level", "意向级别"),
+        "reception.model_interest": ("Model of interest", "意向车型"),
+        "reception.model": ("Model", "车型"),
+        "reception.customer": (
+            "Customer mobile or id (optional)",
+            "客户手机号或编号（可不填）",
+        ),
+        "reception.sale_type": ("Sale type", "销售类型"),
+        "reception.buyer_type": ("Buyer", "购买类型"),
+        "reception.status": ("Status", "订单状态"),
+        "reception.money_later": (
+            "Price, cost and F&I come with the DMS export.",
+            "成交价、成本及金融保险信息以 DMS 导出数据为准。",
+        ),
+        "reception.log_visit": ("Log it", "登记"),
+        "reception.log_order": ("Log the order", "登记订单"),
+        "reception.order": ("Order", "订单"),
+        "reception.logged": (
+            "{what} logged. The TV shows it on its next refresh.",
+            "已登记{what}，展厅看板下次刷新时显示。",
+        ),
+        "reception.refused": ("Not logged: {errors}", "未登记：{errors}"),
+        "reception.none_today": ("Nothing logged today yet.", "今天还没有登记。"),
+        "reception.edit": ("Correct", "更正"),
+        "reception.save": ("Save", "保存"),
+        "reception.saved": ("Entry corrected.", "已更正。"),
+        "reception.delete": ("Delete", "删除"),
+        "reception.deleted": ("Entry deleted.", "已删除。"),
+    }
+)
+
+# Upload page, import history and undo (pages/upload.py, ui/upload_view.py).
+STRINGS.update(
+    {
+        "page.upload": ("Upload data", "数据导入"),
+        "nav.admin": ("Administration", "管理"),
+        "upload.title": ("Upload DMS exports", "导入 DMS 导出文件"),
+        "upload.caption": (
+            "Drop one or more CSV or Excel files (up to {mb} MB each). Each file is checked and "
+            "shown before anything is written; you import them together at the end.",
+            "可一次拖入多个 CSV 或 Excel 文件(每个不超过 {mb} MB)。每个文件先检查并预览,"
+            "确认后才一起写入数据库。",
+        ),
+        "upload.files": ("Export files", "导出文件"),
+        "upload.files_help": (
+            "CSV, TSV, TXT or .xlsx; GBK, UTF-8 and UTF-16 are all fine.",
+            "支持 CSV、TSV、TXT 和 .xlsx;GBK、UTF-8、UTF-16 编码均可。",
+        ),
+        "upload.store": ("Store the files belong to", "文件所属门店"),
+        "upload.store_help": (
+            "Rows without a store column go to this store; a store column in the file wins.",
+            "文件中没有“门店”列的行归入此门店;文件自带门店列时以文件为准。",
+        ),
+        "upload.new_store": ("New store…", "新门店…"),
+        "upload.new_store_id": ("New store id", "新门店编号"),
+        "upload.bad_store_id": (
+            "A store id is 1-64 letters, digits, Chinese characters or . _ -",
+            "门店编号为 1-64 个字母、数字、汉字或 . _ -",
+        ),
+        "upload.too_big": (
+            "This file is {size:.1f} MB; files up to {limit} MB can be uploaded. Export a shorter "
+            "period (e.g. one month) or split the file.",
+            "该文件 {size:.1f} MB,超过 {limit} MB 的上限。请导出较短的期间(如一个月)或拆分文件。",
+        ),
+        "upload.unreadable": ("This file cannot be read: {reason}", "无法读取该文件:{reason}"),
+        "upload.table": ("Table", "数据表"),
+        "upload.table_help": (
+            "Recognised from the file's column headers; change it if it is wrong.",
+            "根据表头自动识别;如识别有误可在此更改。",
+        ),
+        "upload.detected": ("Recognised from the column headers.", "已根据表头自动识别。"),
+        "upload.not_detected": (
+            "The headers match no table well. Choose the table, then map the columns below.",
+            "表头与任何数据表都不太匹配。请选择数据表,再在下方对应各列。",
+        ),
+        "upload.delim.comma": ("comma-separated", "逗号分隔"),
+        "upload.delim.tab": ("tab-separated", "制表符分隔"),
+        "upload.delim.semicolon": ("semicolon-separated", "分号分隔"),
+        "upload.sheet": ("sheet {sheet}", "工作表 {sheet}"),
+        "upload.read_as": (
+            "Read as {how}; header on line {line}; {rows} data rows.",
+            "读取方式:{how};表头在第 {line} 行;数据 {rows} 行。",
+        ),
+        "upload.missing": (
+            "Columns not found: {columns}. Choose which column of the file holds each of them "
+            "in “Column mapping”.",
+            "未找到以下列:{columns}。请在“列对应”中指定文件里对应的列。",
+        ),
+        "upload.ambiguous": (
+            "Some dates could be day/month or month/day. Choose the date order under “Column "
+            "mapping”.",
+            "部分日期无法判断是“日/月”还是“月/日”。请在“列对应”中选择日期顺序。",
+        ),
+        "upload.mapping": (
+            "Column mapping ({n} columns, {unknown} not recognised)",
+            "列对应({n} 列,{unknown} 列未识别)",
+        ),
+        "upload.mapping_help": (
+            "For each column of the file, choose the field it holds, or “not imported”. Your "
+            "choices are remembered for this store and table next time.",
+            "为文件的每一列选择对应的字段,或选“不导入”。设置会按门店和数据表保存,下次自动沿用。",
+        ),
+        "upload.unknown_header": ("{header} (not recognised)", "{header}(未识别)"),
+        "upload.ignore": ("— not imported —", "— 不导入 —"),
+        "upload.date_order": ("Date order for dates like 05/09/2026", "日期顺序(如 05/09/2026)"),
+        "upload.order.auto": ("Automatic (year first)", "自动(年份在前)"),
+        "upload.order.DMY": ("Day first (D/M/Y)", "日在前(日/月/年)"),
+        "upload.order.MDY": ("Month first (M/D/Y)", "月在前(月/日/年)"),
+        "upload.preview": ("Preview: first {n} rows as read", "预览:读取后的前 {n} 行"),
+        "upload.file_ok": ("All {rows} rows are fine.", "全部 {rows} 行检查通过。"),
+        "upload.file_refused": (
+            "This file cannot be imported: {reason}",
+            "该文件无法导入:{reason}",
+        ),
+        "upload.file_problems": (
+            "{n} problem(s) in {rows} row(s). By default the file is not imported.",
+            "{rows} 行共有 {n} 个问题。默认不导入该文件。",
+        ),
+        "upload.download_report": ("Download the problem list", "下载问题清单"),
+        "upload.partial": (
+            "Import the {good} valid rows only (leave out the {bad} rejected rows)",
+            "仅导入 {good} 行有效数据(舍弃 {bad} 行有问题的数据)",
+        ),
+        "upload.refused_files": (
+            "Not imported unless fixed: {names}",
+            "以下文件未通过检查,将不会导入:{names}",
+        ),
+        "upload.check": ("Check what will change", "检查将发生的变化"),
+        "upload.checking": (
+            "Applying the files to a copy and recomputing the KPIs…",
+            "正在副本上试导入并重新计算指标…",
+        ),
+        "upload.check_first": (
+            "Nothing is written yet. Click “Check what will change” to see the effect.",
+            "尚未写入任何数据。请点击“检查将发生的变化”查看影响。",
+        ),
+        "upload.dry_title": ("What the import will do (nothing written yet)", "导入预演(尚未写入)"),
+        "upload.status.imported": ("Ready to import", "可导入"),
+        "upload.status.duplicate": ("Already imported", "已导入过"),
+        "upload.status.refused": ("Not imported: fix the problems", "不导入:请先修正问题"),
+        "upload.status.failed": ("Failed", "失败"),
+        "upload.already": (
+            "Already imported on {when}: nothing changes",
+            "已于 {when} 导入过:不会有任何变化",
+        ),
+        "upload.col.file": ("File", "文件"),
+        "upload.col.table": ("Table", "数据表"),
+        "upload.col.store": ("Store", "门店"),
+        "upload.col.status": ("Status", "状态"),
+        "upload.col.new": ("New", "新增"),
+        "upload.col.updated": ("Updated", "更新"),
+        "upload.col.unchanged": ("Unchanged", "未变"),
+        "upload.col.rejected": ("Rejected", "拒绝"),
+        "upload.col.live": ("Live entries replaced", "替换的现场登记"),
+        "upload.col.month": ("Month", "月份"),
+        "upload.col.kpi": ("KPI", "指标"),
+        "upload.col.before": ("Now", "当前"),
+        "upload.col.after": ("After import", "导入后"),
+        "upload.col.change": ("Change", "变化"),
+        "upload.col.when": ("Imported at (UTC)", "导入时间(UTC)"),
+        "upload.col.user": ("By", "操作人"),
+        "upload.col.size": ("Size (KB)", "大小(KB)"),
+        "upload.col.sha": ("Content hash", "内容指纹"),
+        "upload.col.undone": ("Undone", "已撤销"),
+        "upload.col.vin": ("VIN", "车架号"),
+        "upload.col.model": ("Model", "车型"),
+        "upload.col.arrival_date": ("Arrived", "入库日期"),
+        "upload.col.cost": ("Cost", "采购价"),
+        "upload.vanished": (
+            "{n} vehicle(s) stored as unsold are not in this stock snapshot. Sold, moved or "
+            "missing? They stay in stock until an export says otherwise.",
+            "有 {n} 台库存车未出现在本次库存快照中。是否已售、调拨或缺失?"
+            "在导出数据更新之前仍计入库存。",
+        ),
+        "upload.kpi_title": ("KPIs that will change ({months})", "将发生变化的指标({months})"),
+        "upload.kpi_none": ("No KPI changes in {months}.", "{months} 的指标没有变化。"),
+        "upload.kpi_skipped": (
+            "Older months also touched, not compared here: {months}.",
+            "还涉及更早的月份,此处未比较:{months}。",
+        ),
+        "upload.download_kpis": ("Download the KPI changes", "下载指标变化"),
+        "upload.nothing_to_import": ("Nothing to import.", "没有需要导入的数据。"),
+        "upload.commit": ("Import {n} file(s) now", "立即导入 {n} 个文件"),
+        "upload.busy": (
+            "The database is busy with another import. Nothing was written; try again in a "
+            "moment.",
+            "数据库正忙(另一项导入正在进行),本次未写入任何数据,请稍后重试。",
+        ),
+        "upload.done_line": (
+            "{file}: imported — {new} new, {upd} updated, {same} unchanged.",
+            "{file}:已导入 — 新增 {new},更新 {upd},未变 {same}。",
+        ),
+        "upload.already_line": (
+            "{file}: already imported on {when}; nothing changed.",
+            "{file}:已于 {when} 导入过,本次未做任何更改。",
+        ),
+        "upload.history": ("Import history", "导入记录"),
+        "upload.no_history": ("No imports yet.", "暂无导入记录。"),
+        "upload.download_history": ("Download the import history", "下载导入记录"),
+        "upload.undo": ("Undo an import", "撤销导入"),
+        "upload.undo_which": (
+            "Import to undo (the newest of each table)",
+            "要撤销的导入(每张表仅限最近一次)",
+        ),
+        "upload.undo_option": (
+            "{table} · {file} · {when} · {user}",
+            "{table} · {file} · {when} · {user}",
+        ),
+        "upload.undo_confirm": (
+            "Yes: remove the rows this import wrote and put back what it replaced",
+            "确认:删除该次导入写入的数据,并恢复被其替换的数据",
+        ),
+        "upload.undo_button": ("Undo this import", "撤销该次导入"),
+        "upload.undone": (
+            "{file}: undone — {deleted} rows removed, {restored} earlier rows restored.",
+            "{file}:已撤销 — 删除 {deleted} 行,恢复 {restored} 行原数据。",
+        ),
+    }
+)
+
+# Accounts and store settings (pages/users.py, pages/settings.py).
+STRINGS.update(
+    {
+        "page.users": ("Accounts", "账号管理"),
+        "page.settings": ("Store settings", "门店设置"),
+        "users.title": ("Accounts", "账号管理"),
+        "users.roles": (
+            "**Viewer** reads the KPI pages · **Staff** also logs walk-ins, calls and orders · "
+            "**Manager** also uploads data, undoes imports and edits targets, settings and "
+            "accounts.",
+            "**查看**:浏览指标页面 · **员工**:另可登记来店、来电和订单 · "
+            "**经理**:另可导入数据、撤销导入、修改目标、门店设置和账号。",
+        ),
+        "users.cli": (
+            "Accounts can also be created on the server: python -m kpi users add NAME --role "
+            "manager",
+            "也可在服务器上创建账号:python -m kpi users add 用户名 --role manager",
+        ),
+        "users.sso_on": (
+            "Single sign-on is on: people sign in with their company account and get the role "
+            "of the account with their e-mail. Passwords are not used.",
+            "已启用单点登录:员工使用企业账号登录,按邮箱匹配下表中的账号及其权限,不使用密码。",
+        ),
+        "users.col.username": ("User name", "用户名"),
+        "users.col.name": ("Name shown", "显示名称"),
+        "users.col.role": ("Role", "权限"),
+        "users.col.email": ("E-mail", "邮箱"),
+        "users.email_help": (
+            "Needed for single sign-on: the company e-mail the person signs in with.",
+            "单点登录时必填:该员工登录所用的企业邮箱。",
+        ),
+        "users.password": ("Password", "密码"),
+        "users.password_help": ("At least 8 characters.", "至少 8 个字符。"),
+        "users.new_password": (
+            "New password (leave empty to keep it)",
+            "新密码(留空则不修改)",
+        ),
+        "users.add": ("Add an account", "新增账号"),
+        "users.add_button": ("Add", "新增"),
+        "users.added": ("Account {name} added.", "已新增账号 {name}。"),
+        "users.change": ("Change or delete an account", "修改或删除账号"),
+        "users.which": ("Account", "账号"),
+        "users.save": ("Save changes", "保存修改"),
+        "users.changed": ("Account {name} changed.", "已修改账号 {name}。"),
+        "users.delete_confirm": ("Yes, delete {name}", "确认删除 {name}"),
+        "users.delete": ("Delete account", "删除账号"),
+        "users.deleted": ("Account {name} deleted.", "已删除账号 {name}。"),
+        "settings.title": ("Store settings", "门店设置"),
+        "settings.no_store": (
+            "There is no store yet: it is created by its first upload.",
+            "尚无门店:首次导入数据时自动创建。",
+        ),
+        "settings.store": ("Store", "门店"),
+        "settings.name": ("Display name", "显示名称"),
+        "settings.brand": ("Brand", "品牌"),
+        "settings.region": ("Region", "区域"),
+        "settings.timezone": ("Time zone", "时区"),
+        "settings.opening_hours": ("Opening hours", "营业时间"),
+        "settings.hours_help": (
+            "HH:MM-HH:MM, e.g. 09:00-18:00. The showroom TV warns of stale data only inside "
+            "them.",
+            "格式 HH:MM-HH:MM,如 09:00-18:00。展厅大屏仅在营业时间内提示数据过期。",
+        ),
+        "settings.floorplan_rate": (
+            "Floorplan financing rate (% a year)",
+            "库存融资年利率(%)",
+        ),
+        "settings.public_view": (
+            "Anyone may read this store's KPI pages without signing in",
+            "无需登录即可查看本门店指标",
+        ),
+        "settings.public_help": (
+            "Off: the KPI pages ask for a viewer account first.",
+            "关闭后,查看指标页面需先使用“查看”及以上权限的账号登录。",
+        ),
+        "settings.thresholds": ("KPI warning lines (JSON)", "指标预警线(JSON)"),
+        "settings.thresholds_help": (
+            'Overrides of the catalogue, e.g. {"close_rate": {"warning": 0.2, "critical": '
+            '0.15}}. null removes a line; empty keeps every default.',
+            '覆盖默认预警线,如 {"close_rate": {"warning": 0.2, "critical": 0.15}};'
+            "null 表示取消该线;留空则全部使用默认值。",
+        ),
+        "settings.cadence": ("Follow-up cadence in days (JSON)", "跟进周期(天,JSON)"),
+        "settings.cadence_help": (
+            'Days between follow-ups per lead level, e.g. {"H": 3, "C": 21}. Empty keeps the '
+            "defaults (O 7, H 2, A 7, B 14, C 30).",
+            '各意向级别的跟进间隔天数,如 {"H": 3, "C": 21};留空则使用默认值'
+            "(O 7、H 2、A 7、B 14、C 30)。",
+        ),
+        "settings.save": ("Save settings", "保存设置"),
+        "settings.saved": ("Settings of {store} saved.", "已保存门店 {store} 的设置。"),
+        "settings.bad": ("{field}: {reason}", "{field}:{reason}"),
     }
 )

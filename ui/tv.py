@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from kpi import kanban
 from kpi.scope import today_in
@@ -57,6 +58,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 # The board itself: dark, very large type, sized to the screen. Used in and out of TV mode.
 BOARD_CSS = """
 <style>
+.st-key-tv-preview { zoom: 0.6; }
 .st-key-tv-board { background: #0B1220; color: #F3F4F6; padding: 1vh 1.2vw; border-radius: 8px;
   min-height: 96vh;
   font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", sans-serif; }
@@ -173,6 +175,21 @@ def options_from(params: Mapping[str, str]) -> TvOptions:
 def is_tv(params: Mapping[str, str]) -> bool:
     """Return True when the URL asks for TV mode (?tv=1): no menu, sidebar or Streamlit chrome."""
     return options_from(params).tv
+
+
+def navigation(items: list) -> StreamlitPage:
+    """Return st.navigation over the app's pages with the menu hidden (the TV's entry point).
+
+    The same pages and URL paths as ui.nav.navigation, so /kanban?tv=1 opens the board, but
+    position="hidden": no page list anywhere on the screen.
+    """
+    from ui.nav import ROOT
+
+    pages = [
+        st.Page(str(ROOT / i.file), title=i.url_path, url_path=i.url_path, default=i.default)
+        for i in items
+    ]
+    return st.navigation(pages, position="hidden")
 
 
 def panel_at(panels: tuple[str, ...], rotate_s: int, now_s: float) -> str:

@@ -28,7 +28,7 @@ from warehouse.demo_csv import write_table
 from warehouse.demo_office import complaints, expenses, followups, surveys, targets
 from warehouse.demo_sales import Frame, Sales, simulate_sales
 from warehouse.demo_service import Service, simulate_service
-from warehouse.demo_world import NO_DATE, PROFILES, Calendar, StoreProfile
+from warehouse.demo_world import PROFILES, Calendar, StoreProfile
 from warehouse.spec import ORDER_OF_IMPORT
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -338,6 +338,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-__all__ = ["build_demo", "main", "store_tables", "NO_DATE"]

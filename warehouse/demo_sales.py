@@ -23,7 +23,6 @@ from warehouse.demo_world import (
     NO_DATE,
     Calendar,
     StoreProfile,
-    add_months,
     day_no,
     day_parts,
     mobiles,
@@ -246,7 +245,7 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
     _, _, _, weekday = day_parts(days)
     lam_phone = base * f / DOW[weekday] * PHONE_DOW[weekday]
     names, weights, active = _staff(p, cal, n_months, rng)
-    month_of = cal.month_index(days) - 0  # index into weights by day position
+    month_of = cal.month_index(days)  # by position in days
     day0 = days[0]
 
     def consultant_of(d: np.ndarray) -> np.ndarray:
@@ -869,11 +868,3 @@ def _visit_ids(p: StoreProfile, tr: Frame) -> Frame:
     ymd = np.char.replace(dt.astype(str), "-", "").astype(object)
     tr["visit_id"] = p.code + "-" + ymd + "-" + np.char.zfill(seq.astype(str), 4).astype(object)
     return tr
-
-
-def month_first(d: int) -> int:
-    """Return the day number of the first day of d's month."""
-    return day_no(to_date(d).replace(day=1))
-
-
-__all__ = ["Sales", "simulate_sales", "take", "add_months"]

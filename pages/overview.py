@@ -27,7 +27,6 @@ SECTIONS = {
         ("finance", ["net_profit"]),
     ],
 }  # fmt: skip
-NO_MONTHLY = {"customers"}  # modules without a monthly() trend
 
 ctx = sidebar.context()
 scope = ctx.scope
@@ -38,11 +37,7 @@ st.caption(t("overview.caption", store=ctx.store_label, period=ctx.period_label)
 attention_box = st.container(border=True)
 
 for dept, parts in SECTIONS.items():
-    section = [
-        card
-        for module, ids in parts
-        for card in cards.section_cards(module, ids, scope, trend=module not in NO_MONTHLY)
-    ]
+    section = [card for module, ids in parts for card in cards.section_cards(module, ids, scope)]
     if section:
         st.subheader(t(f"dept.{dept}"))
         cards.grid(section, overrides)

@@ -141,13 +141,16 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
     cur = data.summary(module, scope)
     prev = data.summary(module, scope.shifted(-1))
     ly = data.summary(module, scope.shifted(-12))
-    monthly = data.frame(module, "monthly", scope, months=13) if trend else None
+    # monthly() computes the 13 months in one pass; a module without one has no sparkline.
+    monthly = (
+        data.frame(module, "monthly", scope, months=13) if data.has(module, "monthly") else None
+    )
     out = []
     for kpi_id in ids:
         if kpi_id not in cur:
             continue
         series: tuple = ()
-        if monthly is not None and kpi_id in getattr(monthly, "columns", ()):
+        if trend and monthly is not None and kpi_id in monthly.columns:
             series = tuple(monthly[kpi_id].tolist())
         out.append(
             CardData(

@@ -89,13 +89,11 @@ def probe(path: str | None = None) -> Source:
 
 def current() -> Source:
     """Return the Source probed for this rerun (probing now if the entry file did not)."""
-    src = st.session_state.get("_source")
-    if isinstance(src, Source):
-        return src
     from ui.nav import run_through_entry_point
 
     run_through_entry_point()
-    return probe()
+    src = st.session_state.get("_source")
+    return src if isinstance(src, Source) else probe()
 
 
 def _scope_key(scope: Scope) -> tuple:
@@ -137,6 +135,15 @@ def kpi(module: str, func: str, scope: Scope, default: Any = None, **kwargs: Any
         return default
 
 
+def has(module: str, func: str) -> bool:
+    """Return True when the KPI library has kpi.<module>.<func>."""
+    try:
+        _resolve(module, func)
+    except KpiUnavailable:
+        return False
+    return True
+
+
 def summary(module: str, scope: Scope) -> dict:
     """Return a section's summary dict ({} when the module is not available)."""
     return kpi(module, "summary", scope, default={}) or {}
@@ -169,6 +176,22 @@ def take_unavailable() -> list[str]:
 def _stores(path: str, version: int) -> list[str]:
     with db.connect(path, read_only=True) as con:
         return db.list_stores(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _store_names(path: str, version: int) -> dict[str, str]:
+    with db.connect(path, read_only=True) as con:
+        rows = con.execute("SELECT store, coalesce(nullif(name, ''), store) FROM stores").fetchall()
+    return dict(rows)
+
+
+def store_name(store: str | None) -> str | None:
+    """Return a store's display name (its id when it has none); None for all stores."""
+    if store is None:
+        return None
+    src = current()
+    names = _store_names(src.path, src.version) if src.state == "ok" else {}
+    return names.get(store, store)
 
 
 def stores() -> list[str]:

@@ -32,7 +32,9 @@ class Context:
 
     @property
     def store_label(self) -> str:
-        return self.store if self.store is not None else t("sidebar.all_stores", self.lang)
+        if self.store is None:
+            return t("sidebar.all_stores", self.lang)
+        return data.store_name(self.store) or self.store
 
     @property
     def period_label(self) -> str:
@@ -84,12 +86,13 @@ def render() -> Context:
         lang = st.session_state["lang"]
         stores = data.stores()
         options: list[str | None] = ([None] if len(stores) != 1 else []) + stores
+        names = {s: data.store_name(s) for s in stores}
         _keep_valid("store", options)
         store = st.selectbox(
             t("sidebar.store"),
             options,
             key="store",
-            format_func=lambda s: t("sidebar.all_stores", lang) if s is None else s,
+            format_func=lambda s: t("sidebar.all_stores", lang) if s is None else names[s],
         )
         mode = st.radio(
             t("sidebar.period"),
@@ -137,8 +140,6 @@ def _range_scope(today: date, store: str | None) -> Scope | None:
 
 def context() -> Context:
     """Return this rerun's Context (rendering the sidebar if the entry file did not)."""
-    ctx = st.session_state.get("_ctx")
-    if isinstance(ctx, Context):
-        return ctx
     run_through_entry_point()
-    return render()
+    ctx = st.session_state.get("_ctx")
+    return ctx if isinstance(ctx, Context) else render()

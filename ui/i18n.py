@@ -1036,3 +1036,14 @@ STRINGS.update(
         "settings.bad": ("{field}: {reason}", "{field}:{reason}"),
     }
 )
+
+# Expense categories of the demo store and common DMS exports (pages/finance.py).
+ENUMS.setdefault("expense_category", {}).update(
+    {
+        "commission": ("Commissions", "提成"),
+        "delivery": ("Delivery", "交车费用"),
+        "warehouse": ("Warehouse", "仓储"),
+        "consumables": ("Consumables", "耗材"),
+        "tools": ("Tools", "工具"),
+    }
+)

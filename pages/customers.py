@@ -1,5 +1,6 @@
 """Customers: open leads, the overdue follow-up list, satisfaction and NPS trends, complaints."""
 
+import pandas as pd
 import streamlit as st
 
 from ui import auth, cards, charts, data, sidebar, tables
@@ -44,12 +45,12 @@ if not leads.empty:
     wide = leads.pivot_table(
         index="consultant", columns="level", values="open_leads", aggfunc="sum", fill_value=0
     ).reindex(columns=LEVELS, fill_value=0)
-    wide = wide.reset_index()
+    wide = wide.loc[wide.sum(axis=1).sort_values(ascending=False).index].reset_index()
     charts.bars(
         wide,
         "consultant",
         {lvl: enum_label("lead_level", lvl) for lvl in LEVELS},
-        t("cust.leads"),
+        "",
         stacked=True,
         horizontal=True,
         key="leads",
@@ -82,15 +83,15 @@ st.subheader(t("cust.trends"))
 trend = data.frame("workbook", "customers_monthly", scope, months=13)
 left, right = st.columns(2)
 with left:
-    charts.lines(trend, "month", {k: kpi_label(k) for k in ("csi_sales", "csi_service")},
-                 t("cust.csi_trend"), kind="number", key="csi")  # fmt: skip
-    charts.lines(trend, "month", {"nps": kpi_label("nps")}, t("cust.nps_trend"),
-                 kind="number", key="nps")  # fmt: skip
+    st.markdown(f"**{t('cust.csi_trend')}**")
+    charts.lines(trend, "month", {k: kpi_label(k) for k in ("csi_sales", "csi_service", "nps")},
+                 "", kind="number", key="csi")  # fmt: skip
 with right:
+    st.markdown(f"**{t('cust.discipline_trend')}**")
     charts.lines(trend, "month",
                  {k: kpi_label(k) for k in ("followup_compliance", "return_visit_rate",
                                             "complaint_satisfaction")},
-                 t("cust.discipline_trend"), kind="percent", key="discipline")  # fmt: skip
+                 "", kind="percent", key="discipline")  # fmt: skip
 
 st.subheader(t("cust.complaints"))
 cards.grid(cards.section_cards("customers", ["complaint_close_days"], scope, trend=False),
@@ -101,6 +102,7 @@ if complaints.empty:
 else:
     complaints["department"] = complaints["department"].map(lambda d: enum_label("department", d))
     complaints["status"] = complaints["status"].map(lambda s: t(f"cust.complaint_{s}"))
+    complaints["closed_date"] = complaints["closed_date"].map(lambda d: "—" if pd.isna(d) else d)
     for col in ("major", "satisfied"):
         complaints[col] = complaints[col].map(
             lambda v: "—" if v is None or v != v else t(f"common.{'yes' if v else 'no'}")
@@ -110,7 +112,7 @@ else:
         [("complaint_id", "cust.complaint", "text"), ("store", "sidebar.store", "text"),
          ("department", "cust.department", "text"), ("category", "cust.category", "text"),
          ("major", "cust.major", "text"), ("status", "cust.status", "text"),
-         ("opened_date", "cust.opened", "date"), ("closed_date", "cust.closed", "date"),
+         ("opened_date", "cust.opened", "date"), ("closed_date", "cust.closed", "text"),
          ("days_open", "cust.days_open", "int"), ("satisfied", "cust.satisfied", "text")],
         flags=complaints["major"].eq(t("common.yes")).tolist(),
         key="complaints",

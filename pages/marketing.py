@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
 from ui.formatting import money, number
+from ui.highlight import flagged_table
 from ui.i18n import enum_label, kpi_label, t
 from ui.report_button import report_button
 
@@ -37,7 +38,7 @@ if not channels.empty:
         channels,
         "channel",
         {"walk_ins": t("sales.walk_ins"), "calls": t("sales.calls"), "orders": kpi_label("orders")},
-        t("mkt.channels"),
+        "",
         key="channels",
     )
 tables.show(
@@ -54,6 +55,7 @@ tables.show(
 )
 st.caption(t("mkt.cost_note"))
 
+st.subheader(t("mkt.mix"))
 mix = data.frame("marketing", "channel_monthly", scope, months=13)
 if not mix.empty:
     mix["channel"] = mix["channel"].map(lambda c: enum_label("channel", c))
@@ -63,7 +65,7 @@ if not mix.empty:
         shares,
         "month",
         {c: c for c in shares.columns if c != "month"},
-        t("mkt.mix"),
+        "",
         kind="percent",
         stacked=True,
         key="mix",
@@ -73,21 +75,14 @@ st.subheader(t("mkt.events"))
 events = data.frame("marketing", "events", scope)
 if not events.empty:
     events["kind"] = events["kind"].map(lambda k: enum_label("campaign_kind", k))
-tables.show(
-    events,
-    [
-        ("name", "mkt.event", "text"),
-        ("store", "sidebar.store", "text"),
-        ("kind", "mkt.kind", "text"),
-        ("invited", "mkt.invited", "int"),
-        ("arrived", "mkt.arrived", "int"),
-        ("event_arrival_rate", None, "percent"),
-        ("target_arrivals", "mkt.target_arrivals", "int"),
-        ("a_leads", "mkt.a_leads", "int"),
-        ("target_a_leads", "mkt.target_a_leads", "int"),
-        ("orders_30d", "mkt.orders_30d", "int"),
-        ("spend_cny", "mkt.spend", "money"),
-        ("cost_per_order", None, "money"),
-    ],
-)
+columns = [("name", "mkt.event", "text"), ("kind", "mkt.kind", "text"),
+           ("invited", "mkt.invited", "int"), ("arrived", "mkt.arrived", "int"),
+           ("event_arrival_rate", None, "percent"), ("a_leads", "mkt.a_leads", "int"),
+           ("target_a_leads", "mkt.target_a_leads", "int"),
+           ("orders_30d", "mkt.orders_30d", "int"), ("cost_per_order", None, "money")]  # fmt: skip
+if ctx.store is None:
+    columns.insert(1, ("store", "sidebar.store", "text"))
+# An event below its standard of A-level leads is shaded amber.
+short = (events["a_leads"] < events["target_a_leads"]).fillna(False) if not events.empty else []
+flagged_table(events, columns, flags=list(short), state="amber", key="events")
 st.caption(t("mkt.events_note"))

@@ -7,17 +7,15 @@ targets' traffic light (green/amber/red against time elapsed) and rows flagged b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
 
 from ui.i18n import kpi_label, t
-from ui.tables import STATUS_TINTS, ColSpec, display_frame
+from ui.tables import FORMATS, STATUS_TINTS, ColSpec, display_frame
 
 LIGHT = "traffic_light"
-# Display formats of frame columns (Python format strings), by column kind.
-FORMATS = {"percent": "{:.0%}", "int": "{:,.0f}", "money": "¥{:,.0f}", "number": "{:,.1f}"}
 
 
 def _header(spec: ColSpec) -> str:
@@ -25,8 +23,16 @@ def _header(spec: ColSpec) -> str:
     return t(label) if label else kpi_label(col)
 
 
-def _formats(columns: Sequence[ColSpec]) -> dict[str, str]:
-    return {_header(c): FORMATS[c[2]] for c in columns if c[2] in FORMATS}
+def _config(columns: Sequence[ColSpec]) -> dict:
+    """Return the number and date formats of the columns (Streamlit column config)."""
+    config = {}
+    for spec in columns:
+        header, kind = _header(spec), spec[2]
+        if kind in FORMATS:
+            config[header] = st.column_config.NumberColumn(header, format=FORMATS[kind])
+        elif kind == "date":
+            config[header] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
+    return config
 
 
 def light_table(df: pd.DataFrame, columns: Sequence[ColSpec], key: str | None = None) -> None:
@@ -43,8 +49,8 @@ def light_table(df: pd.DataFrame, columns: Sequence[ColSpec], key: str | None = 
             return [""] * len(col)
         return [f"background-color: {STATUS_TINTS.get(x, '')}" for x in lights]
 
-    styled = shown.style.apply(tint, axis=0).format(_formats(columns), na_rep="—")
-    st.dataframe(styled, hide_index=True, key=key)
+    styled = shown.style.apply(tint, axis=0)
+    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key)
 
 
 def flagged_table(
@@ -53,7 +59,6 @@ def flagged_table(
     flags: Sequence[bool],
     state: str = "red",
     key: str | None = None,
-    formats: Mapping[str, str] | None = None,
 ) -> None:
     """Draw a table with the rows whose flag is true shaded in a status colour."""
     if df is None or df.empty:
@@ -64,5 +69,5 @@ def flagged_table(
     marks = list(flags)
     styled = shown.style.apply(
         lambda row: [f"background-color: {colour}" if marks[row.name] else ""] * len(row), axis=1
-    ).format(dict(_formats(columns), **(formats or {})), na_rep="—")
-    st.dataframe(styled, hide_index=True, key=key)
+    )
+    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key)

@@ -350,7 +350,7 @@ def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Tab
             empty = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {c.name}" for c in spec.columns)
             parts.append(
                 "SELECT 0 AS _file, 0::BIGINT AS _rec, 0::BIGINT AS _line, false AS _ok, "
-                f"false AS _key_ok, CAST(NULL AS VARCHAR) AS store, {empty} WHERE false"
+                f"false AS _key_ok, CAST($store AS VARCHAR) AS store, {empty} WHERE false"
             )
         con.execute(
             "CREATE TEMP TABLE rows_all AS " + " UNION ALL BY NAME ".join(parts),
@@ -475,19 +475,19 @@ def _write(
             customer + " AS customer_id" if c == "customer_id" else "i." + c for c in names
         )
         con.execute(
-            f"""CREATE TEMP TABLE inc AS
+            f"""CREATE OR REPLACE TEMP TABLE inc AS
                 SELECT row_number() OVER () AS _n, i._file, $first + i._file AS _import_id,
                        i.store, {select}
                 FROM incoming i {join}""",
             {"first": first_id},
         )
         con.execute(
-            f"""CREATE TEMP TABLE hits AS
+            f"""CREATE OR REPLACE TEMP TABLE hits AS
                 SELECT i._n, t.rowid AS _rid, ({same}) AS _same
                 FROM inc i JOIN {table} t ON t.store = i.store AND {key_match}"""
         )
         con.execute(
-            """CREATE TEMP TABLE verdict AS
+            """CREATE OR REPLACE TEMP TABLE verdict AS
                SELECT i._n, i._file, i._import_id,
                       CASE WHEN h._n IS NULL THEN 'inserted'
                            WHEN h.n = 1 AND h.all_same THEN 'unchanged'
@@ -513,7 +513,7 @@ def _write(
                     WHERE t.provisional AND t.rowid NOT IN (SELECT _rid FROM hits)
                     GROUP BY t.rowid"""
             )
-        con.execute("CREATE TEMP TABLE gone AS " + " UNION ALL ".join(gone))
+        con.execute("CREATE OR REPLACE TEMP TABLE gone AS " + " UNION ALL ".join(gone))
         con.execute(
             f"""INSERT INTO import_replaced (import_id, table_name, row_json)
                 SELECT g._import_id, $table, CAST(to_json(t) AS VARCHAR)

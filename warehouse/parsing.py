@@ -79,6 +79,8 @@ MONTH_PATTERNS = (
 )
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"
 NUMBER_RE = r"^([-+]?)(rmb|cny|¥)?([-+]?)(" + _NUM + r")(%?)(元)?$"
+# Thousands separators and a yuan sign: the usual money form, checked before NUMBER_RE.
+GROUPED_RE = r"^[¥￥]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 
 REASONS = {
     "empty": "is empty; every row needs a value here",
@@ -310,7 +312,7 @@ def _other_table(candidates: list[Candidate], spec: Table) -> str | None:
 def _looks_like(other: Table, spec: Table, line: int, headers: list[str]) -> str:
     shown = ", ".join(h for h in headers if h)[:300]
     return (
-        f"this looks like a {other.name} file ({other.title_zh}), not {spec.name} "
+        f"this looks like an export of {other.name} ({other.title_zh}), not {spec.name} "
         f"({spec.title_zh}): its header row (line {line}) reads: {shown}. Import it as "
         f"{other.name}, or pick the right file."
     )
@@ -352,60 +354,68 @@ def must_have_value(table: str, column: Column, key: tuple[str, ...]) -> bool:
     )
 
 
+def _trim(expr: str, sql: _Sql, plain: bool) -> str:
+    """Return SQL for a trimmed cell, NULL when empty.
+
+    Plain trim() is several times faster than trimming a character set, so the wider set
+    (tabs, ideographic and no-break spaces, stray BOMs) is used only when the file has them.
+    """
+    if plain:
+        return f"nullif(trim({expr}), '')"
+    return f"nullif(trim({expr}, {sql.param('ws', WHITESPACE)}), '')"
+
+
 def _column_sql(
     spec: Table, column: Column, sql: _Sql, date_order: str | None
-) -> tuple[list[str], list[str], str, str]:
-    """Return (prep expressions, calc expressions, value expression, error expression).
+) -> tuple[list[list[str]], str, str]:
+    """Return (helper columns per stage, value expression, error expression).
 
-    Stages: prep and calc add helper columns so no regular expression runs twice; the
-    value is NULL whenever the error code is set.
+    Helper columns come in four stages so that no regular expression runs twice and each
+    stage can use the previous one's results. Common forms take a fast path (try_cast)
+    and only the other cells go through regular expressions. The value is NULL whenever
+    the error code is set.
     """
     name = column.name
     r = _q(name + "__raw")
     p = lambda suffix: _q(name + suffix)  # noqa: E731
     must = must_have_value(spec.name, column, spec.key)
     empty = "'empty'" if must else "NULL"
-    prep: list[str] = []
-    calc: list[str] = []
+    stages: list[list[str]] = [[], [], [], []]
     kind = column.kind
     if kind == TEXT:
-        value = (
-            f"CASE WHEN {r} LIKE '=\"%\"' THEN nullif(trim(substr({r}, 3, length({r}) - 3), "
-            f"{sql.param('ws', WHITESPACE)}), '') ELSE {r} END"
-        )
+        inner = f"substr({r}, 3, length({r}) - 3)"
+        value = f"CASE WHEN {r} LIKE '=\"%\"' THEN {_trim(inner, sql, False)} ELSE {r} END"
         error = f"CASE WHEN {r} IS NULL THEN {empty} END"
-        return prep, calc, value, error
+        return stages, value, error
     if kind == DATE:
         lower = f"lower({r})"
-        whens = [
-            f"WHEN regexp_full_match({lower}, {sql.param('re_date_iso', DATE_ISO)}) "
-            f"THEN regexp_replace({lower}, $re_date_iso, '\\1-\\2-\\3')",
-            f"WHEN regexp_full_match({lower}, {sql.param('re_date_zh', DATE_ZH)}) "
-            f"THEN regexp_replace({lower}, $re_date_zh, '\\1-\\2-\\3')",
-            f"WHEN regexp_full_match({lower}, {sql.param('re_date_compact', DATE_COMPACT)}) "
-            f"THEN regexp_replace({lower}, $re_date_compact, '\\1-\\2-\\3')",
-        ]
+        whens = [f"WHEN {r} LIKE '____-__-__' AND try_cast({r} AS DATE) IS NOT NULL THEN {r}"]
+        for label, pattern in (("iso", DATE_ISO), ("zh", DATE_ZH), ("compact", DATE_COMPACT)):
+            ref = sql.param(f"re_date_{label}", pattern)
+            whens.append(
+                f"WHEN regexp_full_match({lower}, {ref}) "
+                f"THEN regexp_replace({lower}, {ref}, '\\1-\\2-\\3')"
+            )
         amb = sql.param("re_date_dm", DATE_DAY_MONTH)
-        if date_order == "DMY":
+        if date_order is not None:
+            order = "'\\3-\\2-\\1'" if date_order == "DMY" else "'\\3-\\1-\\2'"
             whens.append(
                 f"WHEN regexp_full_match({lower}, {amb}) "
-                f"THEN regexp_replace({lower}, {amb}, '\\3-\\2-\\1')"
+                f"THEN regexp_replace({lower}, {amb}, {order})"
             )
-        elif date_order == "MDY":
-            whens.append(
-                f"WHEN regexp_full_match({lower}, {amb}) "
-                f"THEN regexp_replace({lower}, {amb}, '\\3-\\1-\\2')"
-            )
-        prep.append(f"CASE {' '.join(whens)} END AS {p('__ymd')}")
-        prep.append(f"regexp_full_match({lower}, {amb}) AS {p('__amb')}")
-        calc.append(f"try_cast({p('__ymd')} AS DATE) AS {p('__x')}")
+        stages[0].append(f"CASE {' '.join(whens)} END AS {p('__ymd')}")
+        stages[1].append(f"try_cast({p('__ymd')} AS DATE) AS {p('__x')}")
+        stages[1].append(
+            f"CASE WHEN {p('__ymd')} IS NULL THEN regexp_full_match({lower}, {amb}) END "
+            f"AS {p('__amb')}"
+        )
         value = p("__x")
         error = (
             f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__ymd')} IS NULL THEN "
             f"(CASE WHEN {p('__amb')} THEN 'ambiguous_date' ELSE 'bad_date' END) "
             f"WHEN {p('__x')} IS NULL THEN 'impossible_date' END"
         )
-        return prep, calc, value, error
+        return stages, value, error
     if kind == MONTH:
         lower = f"lower({r})"
         whens = []
@@ -415,44 +425,61 @@ def _column_sql(
                 f"WHEN regexp_full_match({lower}, {ref}) "
                 f"THEN regexp_replace({lower}, {ref}, '\\1-\\2')"
             )
-        prep.append(f"CASE {' '.join(whens)} END AS {p('__ym')}")
+        stages[0].append(f"CASE {' '.join(whens)} END AS {p('__ym')}")
         year = f"try_cast(split_part({p('__ym')}, '-', 1) AS INTEGER)"
         month = f"try_cast(split_part({p('__ym')}, '-', 2) AS INTEGER)"
-        calc.append(
+        stages[1].append(
             f"CASE WHEN {month} BETWEEN 1 AND 12 THEN printf('%04d-%02d', {year}, {month}) "
             f"END AS {p('__x')}"
         )
         value = p("__x")
         error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_month' END"
-        return prep, calc, value, error
+        return stages, value, error
     if kind == BOOL:
-        true_words, false_words = list(TRUE_WORDS), list(FALSE_WORDS)
         extra_true, extra_false = EXTRA_BOOL_WORDS.get(name, ([], []))
-        t = sql.param(f"bool_true_{name}", true_words + extra_true)
-        f = sql.param(f"bool_false_{name}", false_words + extra_false)
-        prep.append(
+        t = sql.param(f"bool_true_{name}", TRUE_WORDS + extra_true)
+        f = sql.param(f"bool_false_{name}", FALSE_WORDS + extra_false)
+        stages[0].append(
             f"CASE WHEN list_contains({t}, lower({r})) THEN true "
             f"WHEN list_contains({f}, lower({r})) THEN false END AS {p('__x')}"
         )
         value = p("__x")
         error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_bool' END"
-        return prep, calc, value, error
+        return stages, value, error
     if kind == ENUM:
         words = column.choices or {}
         k = sql.param(f"enum_k_{name}", list(words))
         v = sql.param(f"enum_v_{name}", list(words.values()))
-        prep.append(f"MAP({k}, {v})[lower({r})] AS {p('__x')}")
+        stages[0].append(f"list_extract({v}, list_position({k}, lower({r}))) AS {p('__x')}")
         value = p("__x")
         error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_enum' END"
-        return prep, calc, value, error
+        return stages, value, error
     if kind in NUMERIC_KINDS:
-        clean = (
-            f"lower(replace(translate({r}, {sql.param('fw_from', FULL_WIDTH[0])}, "
-            f"{sql.param('fw_to', FULL_WIDTH[1])}), ' ', ''))"
+        # Fast paths: a plain number casts directly ('_' is excluded: DuckDB reads 1_000);
+        # 1,234.50 and ¥1,234.50 drop their commas and sign. Only the rest (RMB, %, -¥5,
+        # full-width digits) pays for the general regular expression.
+        stages[0].append(
+            f"CASE WHEN NOT contains({r}, '_') THEN try_cast({r} AS DOUBLE) END AS {p('__f')}"
+        )
+        f = p("__f")
+        grouped = sql.param("re_grouped", GROUPED_RE)
+        plain = f"replace(replace(replace({r}, ',', ''), '¥', ''), '￥', '')"
+        stages[1].append(
+            f"CASE WHEN {f} IS NOT NULL AND isfinite({f}) THEN {f} "
+            f"WHEN {f} IS NULL AND regexp_full_match({r}, {grouped}) "
+            f"THEN try_cast({plain} AS DOUBLE) END AS {p('__g')}"
+        )
+        g = p("__g")
+        wide = (
+            f"CASE WHEN strlen({r}) <> length({r}) THEN translate({r}, "
+            f"{sql.param('fw_from', FULL_WIDTH[0])}, {sql.param('fw_to', FULL_WIDTH[1])}) "
+            f"ELSE {r} END"
         )
         groups = "['s1', 'cur', 's2', 'num', 'pct', 'yuan']"
-        prep.append(
-            f"regexp_extract({clean}, {sql.param('re_number', NUMBER_RE)}, {groups}) AS {p('__m')}"
+        stages[2].append(
+            f"CASE WHEN {g} IS NULL AND {r} IS NOT NULL THEN regexp_extract("
+            f"lower(replace({wide}, ' ', '')), {sql.param('re_number', NUMBER_RE)}, {groups}) "
+            f"END AS {p('__m')}"
         )
         m = p("__m")
         syntax = [f"{m}.num <> ''", f"NOT ({m}.s1 <> '' AND {m}.s2 <> '')"]
@@ -462,8 +489,12 @@ def _column_sql(
             syntax.append(f"{m}.pct = ''")
         sign = f"(CASE WHEN {m}.s1 = '-' OR {m}.s2 = '-' THEN -1 ELSE 1 END)"
         scale = f"(CASE WHEN {m}.pct = '%' THEN 100.0 ELSE 1.0 END)"
-        calc.append(
-            f"CASE WHEN {' AND '.join(syntax)} THEN "
+        if kind != MONEY:
+            # ¥ belongs to money only; a grouped number elsewhere must not carry it.
+            g = f"(CASE WHEN {r} LIKE '%¥%' OR {r} LIKE '%￥%' THEN NULL ELSE {g} END)"
+        stages[3].append(
+            f"CASE WHEN {m} IS NULL THEN {g} "
+            f"WHEN {' AND '.join(syntax)} THEN "
             f"try_cast(replace({m}.num, ',', '') AS DOUBLE) * {sign} / {scale} END AS {p('__x')}"
         )
         x = p("__x")
@@ -475,10 +506,10 @@ def _column_sql(
         if kind == SCORE:
             checks.append(f"WHEN {x} > 10 THEN 'score_range'")
         if kind == RATE:
-            checks.append(f"WHEN {m}.pct = '' AND {x} > 1 THEN 'rate_bare_over_1'")
+            checks.append(f"WHEN coalesce({m}.pct, '') = '' AND {x} > 1 THEN 'rate_bare_over_1'")
         error = f"CASE {' '.join(checks)} END"
         value = f"CAST({x} AS BIGINT)" if kind == INT else x
-        return prep, calc, value, error
+        return stages, value, error
     raise ValueError(f"unknown column kind {kind!r}")
 
 
@@ -582,7 +613,8 @@ def parse_source(
             result.row_count = _count_data_rows(con, width + EXTRA_COLUMNS)
             result.rejected_rows = result.row_count
         else:
-            _parse(con, result, spec, match, width, order, default_store)
+            plain = reader.plain_whitespace(choice.candidate.delimiter)
+            _parse(con, result, spec, match, width, order, default_store, plain)
         scan = getattr(reader, "scan", None) or scan_bytes(source)
     except ReadError as exc:
         result.error = str(exc)
@@ -623,16 +655,28 @@ def _reject_missing(
     result.error = f"missing column(s): {', '.join(missing)}"
 
 
-def _nonblank_sql(width: int, ws: str) -> str:
-    return "coalesce(" + ", ".join(f"nullif(trim(c{i}, {ws}), '')" for i in range(width)) + ")"
+def _nonblank_sql(width: int, sql: _Sql, plain: bool) -> str:
+    return "coalesce(" + ", ".join(_trim(f"c{i}", sql, plain) for i in range(width)) + ")"
+
+
+def _is_total_sql(cell: str, sql: _Sql) -> str:
+    """Return SQL telling a total row by its first non-empty cell (cheap prefilter first)."""
+    words = ("合计", "总计", "小计", "total", "Total", "TOTAL", "grand", "Grand", "GRAND")
+    words += ("sub", "Sub", "SUB")
+    prefilter = " OR ".join(f"{cell} LIKE '{w}%'" for w in words)
+    return (
+        f"CASE WHEN {prefilter} THEN regexp_full_match(lower({cell}), "
+        f"{sql.param('total', TOTAL_RE)}) ELSE false END"
+    )
 
 
 def _count_data_rows(con: duckdb.DuckDBPyConnection, width: int) -> int:
-    first = _nonblank_sql(width, "$ws")
+    sql = _Sql()
+    first = _nonblank_sql(width, sql, False)
     row = con.execute(
         f"SELECT count(*) FROM (SELECT {first} AS f FROM raw) "
-        "WHERE f IS NOT NULL AND NOT regexp_full_match(lower(f), $total)",
-        {"ws": WHITESPACE, "total": TOTAL_RE},
+        f"WHERE f IS NOT NULL AND NOT {_is_total_sql('f', sql)}",
+        sql.params,
     ).fetchall()[0]
     return int(row[0])
 
@@ -645,40 +689,38 @@ def _parse(
     width: int,
     order: str | None,
     default_store: str,
+    plain: bool,
 ) -> None:
     """Parse the staged ``raw`` table into ``parsed``, then collect rejections and rows."""
     sql = _Sql()
-    ws = sql.param("ws", WHITESPACE)
     full = width + EXTRA_COLUMNS
     index_of = {column: index for index, column in match.columns.items()}
     present = [c for c in spec.columns if c.name in index_of]
     nf = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
-    extra = (
-        "coalesce(" + ", ".join(f"nullif(trim(c{i}, {ws}), '')" for i in range(width, full)) + ")"
-    )
+    extra = "coalesce(" + ", ".join(_trim(f"c{i}", sql, plain) for i in range(width, full)) + ")"
     base = [
         "rec",
         "line",
         f"{nf} AS nf",
         f"{extra} AS extra",
-        f"{_nonblank_sql(full, ws)} AS first_cell",
+        f"{_nonblank_sql(full, sql, plain)} AS first_cell",
     ]
     store_index = index_of.get("store")
     base.append(
-        f"nullif(trim(c{store_index}, {ws}), '') AS store"
+        f"{_trim(f'c{store_index}', sql, plain)} AS store"
         if store_index is not None
         else "CAST(NULL AS VARCHAR) AS store"
     )
     for column in present:
-        base.append(
-            f"nullif(trim(c{index_of[column.name]}, {ws}), '') AS {_q(column.name + '__raw')}"
-        )
-    prep, calc, values, errors = [], [], [], []
+        cell = f"c{index_of[column.name]}"
+        base.append(f"{_trim(cell, sql, plain)} AS {_q(column.name + '__raw')}")
+    stages: list[list[str]] = [[], [], [], []]
+    values, errors = [], []
     for column in spec.columns:
         if column.name in index_of:
-            p, c, value, error = _column_sql(spec, column, sql, order)
-            prep += p
-            calc += c
+            helpers, value, error = _column_sql(spec, column, sql, order)
+            for stage, extra_columns in zip(stages, helpers, strict=True):
+                stage.extend(extra_columns)
             default = column.default
             if default is not None:
                 value = (
@@ -694,22 +736,22 @@ def _parse(
         else:
             default = sql.param("default_" + column.name, column.default)
             values.append(f"CAST({default} AS {column.sql_type}) AS {_q(column.name)}")
-    total = sql.param("total", TOTAL_RE)
     shape = f"CASE WHEN nf < {width} THEN 'short' WHEN extra IS NOT NULL THEN 'long' END AS _shape"
+    helper = lambda exprs: "".join(", " + e for e in exprs)  # noqa: E731
     query = f"""
         CREATE TEMP TABLE parsed AS
         WITH base AS (SELECT {", ".join(base)} FROM raw),
-        prep AS (
-            SELECT *, regexp_full_match(lower(first_cell), {total}) AS is_total
-                {"".join(", " + e for e in prep)}
+        s0 AS (
+            SELECT *, {_is_total_sql("first_cell", sql)} AS is_total {helper(stages[0])}
             FROM base WHERE first_cell IS NOT NULL
         ),
-        calc AS (SELECT * {"".join(", " + e for e in calc)} FROM prep),
-        checked AS (SELECT *, {", ".join(errors) + ", " if errors else ""}{shape} FROM calc)
-        SELECT rec, line, nf, extra, first_cell, is_total, _shape, store,
-            {", ".join(_q(c.name + "__raw") for c in present) + "," if present else ""}
-            {", ".join(_q(c.name + "__err") for c in present) + "," if present else ""}
-            {", ".join(values)}
+        s1 AS (SELECT * {helper(stages[1])} FROM s0),
+        s2 AS (SELECT * {helper(stages[2])} FROM s1),
+        s3 AS (SELECT * {helper(stages[3])} FROM s2),
+        checked AS (SELECT * {helper(errors)}, {shape} FROM s3)
+        SELECT rec, line, nf, extra, first_cell, is_total, _shape, store
+            {helper(_q(c.name + "__err") for c in present)}
+            {helper(values)}
         FROM checked
     """
     con.execute(query, sql.params)
@@ -727,9 +769,10 @@ def _collect_rejections(
 ) -> None:
     parts = []
     for column in present:
-        raw, err = _q(column.name + "__raw"), _q(column.name + "__err")
+        err = _q(column.name + "__err")
         parts.append(
-            f"SELECT rec, line, '{column.name}' AS col, {raw} AS value, {err} AS code, "
+            f"SELECT rec, line, '{column.name}' AS col, CAST(NULL AS VARCHAR) AS value, "
+            f"{err} AS code, "
             f"CAST(NULL AS BIGINT) AS other_line FROM parsed "
             f"WHERE NOT is_total AND _shape IS NULL AND {err} IS NOT NULL"
         )
@@ -742,21 +785,30 @@ def _collect_rejections(
     key_text = " || ' / ' || ".join(
         f"coalesce(CAST({_q(k)} AS VARCHAR), '(empty)')" for k in spec.key
     )
+    same_key = " AND ".join(f"d.{_q(k)} IS NOT DISTINCT FROM k.{_q(k)}" for k in spec.key)
+    # Find repeated keys with a cheap aggregate first; only their rows get the window.
     parts.append(
         f"""SELECT rec, line, '{"+".join(spec.key)}', key_text, 'duplicate',
                 CASE WHEN rec = r1 THEN l2 ELSE l1 END
             FROM (
-                SELECT rec, line, {key_text} AS key_text,
-                    count(*) OVER w AS n, first_value(rec) OVER w AS r1,
-                    first_value(line) OVER w AS l1, nth_value(line, 2) OVER w AS l2
-                FROM parsed WHERE NOT is_total AND _shape IS NULL AND {key_ok}
-                WINDOW w AS (PARTITION BY coalesce(store, $store), {keys} ORDER BY rec
+                SELECT k.rec, k.line, {key_text} AS key_text,
+                    first_value(k.rec) OVER w AS r1, first_value(k.line) OVER w AS l1,
+                    nth_value(k.line, 2) OVER w AS l2
+                FROM keyed k SEMI JOIN (
+                    SELECT s, {keys} FROM keyed GROUP BY ALL HAVING count(*) > 1
+                ) d ON d.s = k.s AND {same_key}
+                WINDOW w AS (PARTITION BY k.s, {", ".join("k." + _q(x) for x in spec.key)}
+                             ORDER BY k.rec
                              ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-            ) WHERE n > 1"""
+            )"""
     )
     con.execute(
-        "CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(parts), {"store": default_store}
+        f"""CREATE TEMP TABLE keyed AS
+            SELECT rec, line, coalesce(store, $store) AS s, {keys} FROM parsed
+            WHERE NOT is_total AND _shape IS NULL AND {key_ok}""",
+        {"store": default_store},
     )
+    con.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(parts))
     totals = _check_total_row(con, result, match, present, width)
     count, rejected_rows = con.execute(
         "SELECT count(*), count(DISTINCT rec) FROM rejects"
@@ -766,19 +818,40 @@ def _collect_rejections(
     result.rejected_rows = int(rejected_rows) + (1 if totals else 0)
     result.problems += int(count) + len(totals)
     detail = con.execute(
-        "SELECT line, col, value, code, other_line FROM rejects ORDER BY line, rec, col "
+        "SELECT rec, line, col, value, code, other_line FROM rejects ORDER BY line, rec, col "
         f"LIMIT {REJECTION_DETAIL_LIMIT}"
     ).fetchall()
-    found = [
-        Rejection(
-            result.file,
-            line,
-            col,
-            value,
-            _reason(spec, match, col, code, other, width, result.file),
-        )
-        for line, col, value, code, other in detail
-    ]
+    index_of = {column: index for index, column in match.columns.items()}
+    cells = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT rec, " + ", ".join(f"c{i}" for i in range(width)) + " FROM raw "
+            "WHERE rec IN (SELECT unnest($recs))",
+            {"recs": sorted({d[0] for d in detail if d[2] in index_of and d[3] is None})},
+        ).fetchall()
+    }
+    found = []
+    for rec, line, col, value, code, other in detail:
+        if value is None and col in index_of and rec in cells:
+            value = (cells[rec][index_of[col]] or "").strip(WHITESPACE)
+        if code == "short":
+            # Name the first column the line does not reach, not the row's first cell.
+            col = _header_name(match, other)
+            reason = (
+                f"is missing: the line has {other} fields but the header has {width} (row "
+                f"{value!r}); the line is cut short or values are missing, and every row "
+                "needs all columns, empty ones too"
+            )
+            value = None
+        elif code == "long":
+            reason = (
+                f"is an extra value after the last column ({_header_name(match, width - 1)}): "
+                f"the line has {other} fields but the header has {width}; columns are "
+                "shifted, or a value holds a comma without quotes"
+            )
+        else:
+            reason = _reason(spec, match, col, code, other, result.file)
+        found.append(Rejection(result.file, line, col, value, reason))
     found.extend(totals)
     found.sort(key=lambda r: r.line or 0)
     result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
@@ -791,26 +864,22 @@ def _collect_rejections(
     ).to_arrow_table()
 
 
+def _header_name(match: HeaderMatch, index: int) -> str:
+    """Return the canonical column at a header position, else the header text there."""
+    if index in match.columns:
+        return match.columns[index]
+    return match.headers[index] if index < len(match.headers) else f"field {index + 1}"
+
+
 def _reason(
     spec: Table,
     match: HeaderMatch,
     col: str | None,
     code: str,
     other: int | None,
-    width: int,
     file: str,
 ) -> str:
-    """Return the sentence a GM reads for a rejection code."""
-    if code == "short":
-        return (
-            f"has {other} fields but the header has {width}: the line is cut short or "
-            "values are missing (every row needs all columns, empty ones too)"
-        )
-    if code == "long":
-        return (
-            f"has {other} fields but the header has {width}: there are extra values "
-            "(shifted columns, or a comma inside a value that is not in quotes)"
-        )
+    """Return the sentence a GM reads for a cell or duplicate-key rejection code."""
     if code == "duplicate":
         return (
             f"the same key is also on line {other} of {file}: a key may appear only once per import"

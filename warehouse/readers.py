@@ -94,6 +94,13 @@ class Scan:
     sha256: str
     size: int
     lines: int  # lines up to the last non-empty one (trailing line breaks ignored)
+    odd_space: bool = True  # holds a non-ASCII space that plain trim() keeps
+    tabs: bool = True
+
+
+# UTF-8 of the ideographic space, no-break space and a BOM (after the start).
+ODD_SPACES_UTF8 = (b"\xe3\x80\x80", b"\xc2\xa0", b"\xef\xbb\xbf")
+ODD_SPACES = ("\u3000", "\u00a0", "\ufeff", "\t")
 
 
 def scan_bytes(source: Source) -> Scan:
@@ -101,8 +108,17 @@ def scan_bytes(source: Source) -> Scan:
     digest = hashlib.sha256()
     size = newlines = trailing = 0
     last = b""
+    odd = tabs = False
+    tail = b""
     for chunk in source.chunks():
         digest.update(chunk)
+        if not odd:
+            window = tail + (
+                chunk[3:] if size == 0 and chunk.startswith(codecs.BOM_UTF8) else chunk
+            )
+            odd = any(mark in window for mark in ODD_SPACES_UTF8)
+            tail = chunk[-2:]
+        tabs = tabs or b"\t" in chunk
         size += len(chunk)
         newlines += chunk.count(b"\n")
         stripped = chunk.rstrip(b"\r\n")
@@ -112,7 +128,7 @@ def scan_bytes(source: Source) -> Scan:
         else:
             trailing += chunk.count(b"\n")
     lines = newlines - trailing + 1 if last else 0
-    return Scan(digest.hexdigest(), size, lines)
+    return Scan(digest.hexdigest(), size, lines, odd, tabs)
 
 
 def count_text_lines(text: str) -> int:
@@ -136,13 +152,17 @@ def sniff_format(head: bytes, name: str) -> str:
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """Return 'utf-16-le'/'utf-16-be' when NUL bytes sit on odd/even positions (no BOM)."""
+    """Return 'utf-16-le'/'utf-16-be' for a BOM-less UTF-16 sample, else None.
+
+    UTF-8 and GBK text never holds NUL bytes, while UTF-16 puts one in every ASCII
+    character (a tab, a digit, a line break): on odd positions for LE, even ones for BE.
+    """
     sample = head[:4096]
-    if sample.count(b"\x00") < len(sample) // 4:
+    if b"\x00" not in sample:
         return None
     odd = sample[1::2].count(b"\x00")
     even = sample[0::2].count(b"\x00")
-    return "utf-16-le" if odd > even else "utf-16-be"
+    return "utf-16-le" if odd >= even else "utf-16-be"
 
 
 def _decodes(head: bytes, encoding: str, final: bool) -> bool:
@@ -287,6 +307,15 @@ class TextReader:
             target.write_bytes(self.source.data)
         return target
 
+    def plain_whitespace(self, delimiter: str | None) -> bool:
+        """Return True when no cell can hold a tab or a non-ASCII space (plain trim works)."""
+        if self._text is not None:
+            marks = [m for m in ODD_SPACES if m != delimiter]
+            return not any(m in self._text[1:] for m in marks)
+        if self.scan is None:
+            self.scan = scan_bytes(self.source)
+        return not self.scan.odd_space and (delimiter == "\t" or not self.scan.tabs)
+
     def _line_count(self) -> int:
         if self._text is not None:
             return count_text_lines(self._text)
@@ -372,7 +401,7 @@ class TextReader:
         reader = self._python_reader(delimiter)
         recs: list[int] = []
         lines: list[int] = []
-        for record in reader:
+        for _record in reader:
             if reader.line_num >= header_line:
                 break
         start = reader.line_num + 1
@@ -439,6 +468,10 @@ class XlsxReader:
     source: Source
     encoding: str = "xlsx"
     _book: object = field(default=None, repr=False)
+
+    def plain_whitespace(self, delimiter: str | None) -> bool:
+        """Return False: Excel cells may hold any kind of space."""
+        return False
 
     def __post_init__(self) -> None:
         import openpyxl

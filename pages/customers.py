@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import auth, cards, charts, data, sidebar, tables
 from ui.download import csv_button
+from ui.formatting import month_label
 from ui.highlight import flagged_table
 from ui.i18n import enum_label, kpi_label, t
 from ui.report_button import report_button
@@ -81,6 +82,8 @@ if not shown.empty:
 
 st.subheader(t("cust.trends"))
 trend = data.frame("workbook", "customers_monthly", scope, months=13)
+if not trend.empty:
+    trend["month"] = trend["month"].map(month_label)
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('cust.csi_trend')}**")

@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
+from ui.formatting import month_label
 from ui.i18n import enum_label, has_enum, kpi_label, t
 from ui.report_button import report_button
 from ui.theme import PALETTE, STATUS_COLOURS, apply, show
@@ -59,6 +60,8 @@ with left:
     st.subheader(t("fin.break_even"))
     st.caption(t("fin.break_even_note"))
     monthly = data.frame("finance", "monthly", scope, months=13)
+    if not monthly.empty:
+        monthly["month"] = monthly["month"].map(month_label)
     charts.lines(
         monthly,
         "month",
@@ -93,17 +96,18 @@ if not expenses.empty:
     )
     expenses["fixed"] = expenses["fixed"].map(lambda f: t(f"fin.fixed_{bool(f)}".lower()))
     by_dept = expenses.pivot_table(
-        index="department", columns="category", values="amount_cny", aggfunc="sum"
+        index="department", columns="fixed", values="amount_cny", aggfunc="sum"
     ).reset_index()
     charts.bars(
         by_dept,
         "department",
-        {c: c for c in by_dept.columns if c != "department"},
+        {t(f"fin.fixed_{f}"): t(f"fin.fixed_{f}") for f in ("true", "false")},
         "",
         kind="money",
         stacked=True,
         horizontal=True,
         key="expenses",
+        height=260,
     )
 tables.show(
     expenses,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
-from ui.formatting import money, number
+from ui.formatting import money, month_label, number
 from ui.highlight import flagged_table
 from ui.i18n import enum_label, kpi_label, t
 from ui.report_button import report_button
@@ -61,6 +61,7 @@ if not mix.empty:
     mix["channel"] = mix["channel"].map(lambda c: enum_label("channel", c))
     wide = mix.pivot_table(index="month", columns="channel", values="walk_ins", aggfunc="sum")
     shares = wide.div(wide.sum(axis=1), axis=0).fillna(0.0).reset_index()
+    shares["month"] = shares["month"].map(month_label)
     charts.bars(
         shares,
         "month",

@@ -75,19 +75,20 @@ if manager:
     annual = left.number_input(t("tgt.annual"), min_value=0.0, value=saved_total, step=1.0,
                                format="%.0f", key=f"tgt_annual_{plan_key}")  # fmt: skip
     if right.button(t("tgt.split"), help=t("tgt.split_help"), icon=":material/call_split:"):
-        plans[plan_key] = te.proposal(year, annual, loaded.history, loaded.team)
+        others = [c for c in loaded.saved.columns[2:] if c not in loaded.team]
+        plans[plan_key] = te.proposal(year, annual, loaded.history, loaded.team, others)
         st.session_state["tgt_plan_n"] = st.session_state.get("tgt_plan_n", 0) + 1
         st.rerun()
     if plan_key in plans:
         st.caption(t("tgt.unsaved"))
     version = st.session_state.get("tgt_plan_n", 0)
     edited = st.data_editor(frame, column_config=config, hide_index=True, num_rows="fixed",
-                            key=f"tgt_editor_{plan_key}_{version}")  # fmt: skip
+                            height=460, key=f"tgt_editor_{plan_key}_{version}")  # fmt: skip
 else:
     st.info(t("tgt.read_only"), icon=":material/lock:")
     with st.expander(t("auth.sign_in"), icon=":material/login:"):
         auth.sign_in_form("targets")
-    st.dataframe(frame, column_config=config, hide_index=True)
+    st.dataframe(frame, column_config=config, hide_index=True, height=460)
     edited = frame
 
 if te.store_monthly(edited).isna().all():

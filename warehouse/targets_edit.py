@@ -318,12 +318,15 @@ def proposal(
     annual_target: float,
     history: Mapping[int, float] | None,
     consultants: Sequence[str] = (),
+    others: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Return the editor's table for an annual target split by last year's seasonality.
 
     The store column takes each month's share of last year's same-month deliveries (equal
     shares without history) in whole units adding up to the annual target; each month is then
     shared evenly between the consultants, also in whole units (the extra units rotate).
+    `others` (people with saved targets who left the team) get empty columns, so saving the
+    proposal removes their targets for that year.
     """
     shares = split_annual(1.0, dict(history or {}))
     months = apportion(annual_target, [shares[m] for m in range(1, 13)])
@@ -336,6 +339,9 @@ def proposal(
             parts = apportion(total, [1.0] * len(consultants), offset=i)
             for name, part in zip(consultants, parts, strict=True):
                 frame.loc[i, name] = float(part)
+    for name in others:
+        if name not in frame.columns and name not in (MONTH_COLUMN, STORE_COLUMN):
+            frame[name] = math.nan
     return frame
 
 

@@ -187,6 +187,13 @@ def test_proposal_follows_last_years_deliveries():
     assert (frame["Li"] + frame["Wang"]).tolist() == frame[STORE_COLUMN].tolist()
 
 
+def test_proposal_clears_people_who_left():
+    frame = proposal(2027, 12, {}, ["Li"], others=["Gone", "Li", MONTH_COLUMN])
+    assert list(frame.columns) == [MONTH_COLUMN, STORE_COLUMN, "Li", "Gone"]
+    assert frame["Gone"].isna().all()
+    assert frame["Li"].tolist() == [1.0] * 12  # 12 / 12 months, all to Li
+
+
 def test_proposal_without_history_is_even_in_whole_units():
     frame = proposal(2027, 100, {}, ["A", "B", "C"])
     # 100 / 12 = 8.33: four months get 9 (the first four, ties in order), eight get 8

@@ -60,13 +60,19 @@ def _path() -> str:
     return str(db.db_path())
 
 
-def _read(fn, *args: Any) -> Any:
+def read(fn, *args: Any, **kwargs: Any) -> Any:
     """Run fn(con, *args) on a short read-only connection; None when there is no database."""
     path = _path()
     if not os.path.exists(path):
         return None
     with db.connect(path, read_only=True) as con:
-        return fn(con, *args)
+        return fn(con, *args, **kwargs)
+
+
+def write(fn, *args: Any, **kwargs: Any) -> Any:
+    """Run fn(con, *args) on a short read-write connection (the admin pages' writes)."""
+    with db.connect(_path()) as con:
+        return fn(con, *args, **kwargs)
 
 
 def _account(con, username: str) -> User | None:
@@ -83,7 +89,7 @@ def _oidc_user() -> User | None:
         return None
     if info.get("email_verified") is False:  # a provider that says the address is unproven
         return None
-    return _read(user_for_email, info.get("email"))
+    return read(user_for_email, info.get("email"))
 
 
 def current_user() -> User | None:
@@ -105,7 +111,7 @@ def refresh_user() -> User | None:
     user = current_user()
     if user is None:
         return None
-    fresh = _read(_account, user.username)
+    fresh = read(_account, user.username)
     if fresh is None:
         st.session_state.pop(SESSION_KEY, None)
         return None
@@ -186,7 +192,7 @@ def sign_in(username: str, password: str) -> User | None:
     username = (username or "").strip()
     if _locked_out(username):
         raise PermissionError(t("auth.locked"))
-    user = _read(verify, username, password or "")
+    user = read(verify, username, password or "")
     if user is None:
         _note_failure(username)
         return None
@@ -286,11 +292,39 @@ def require_role(role: str) -> User:
     raise RuntimeError("unreachable")  # st.stop() raises; keeps type checkers honest
 
 
-def require_view(store: str | None) -> None:
-    """Stop the page with a sign-in unless the store is public or a viewer is signed in."""
+def viewed_store() -> str | None:
+    """Return the store this rerun shows: the sidebar's choice, else ?store= (the TV), else None."""
+    wanted = st.query_params.get("store") or None
+    if wanted and st.query_params.get("tv"):
+        return wanted
+    ctx = st.session_state.get("_ctx")
+    if ctx is not None and hasattr(ctx, "store"):
+        return ctx.store
+    return wanted
+
+
+def require_view(store: str | None = None, *, use_context: bool = True) -> None:
+    """Stop the page with a sign-in unless the store is public or a viewer is signed in.
+
+    Without a store, the store this rerun shows is used (None: all stores, which must all be
+    public).
+    """
+    if store is None and use_context:
+        store = viewed_store()
     if may_view(store):
         return
     st.title(t("auth.needs_title"))
     st.info(t("auth.private_store"), icon=":material/lock:")
     sign_in_form("gate")
     st.stop()
+
+
+SETUP_PAGES = ("upload", "users", "settings")
+
+
+def setup_page(page: object) -> bool:
+    """Return True when a manager opens an admin page of a database without data yet.
+
+    The first-run screen would otherwise hide the Upload page that fills the database.
+    """
+    return getattr(page, "url_path", None) in SETUP_PAGES and allowed("manager")

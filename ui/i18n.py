@@ -514,7 +514,7 @@ STRINGS.update(
         "page.targets": ("Targets", "目标"),
         "common.yes": ("yes", "是"),
         "common.no": ("no", "否"),
-        "report.download": ("Monthly report (Excel)", "月度经营报告（Excel）"),
+        "report.download": ("Monthly report (Excel)", "下载月度经营报告"),
         "report.help": (
             "Every department's KPIs for {period} with previous month, same month last year, "
             "targets and key tables, in the language chosen in the sidebar.",

@@ -11,7 +11,7 @@ import numpy as np
 
 from warehouse.demo_sales import Frame, Sales, take
 from warehouse.demo_service import Service
-from warehouse.demo_world import NO_DATE, Calendar, StoreProfile, to_date
+from warehouse.demo_world import NO_DATE, Calendar, StoreProfile, day_text
 
 SALES_COMPLAINTS = ("交车延迟", "价格争议", "服务态度", "手续办理", "精品加装")
 SERVICE_COMPLAINTS = ("维修质量", "等待时间长", "收费争议", "服务态度", "配件缺货", "返修")
@@ -244,11 +244,8 @@ def followups(p: StoreProfile, sales: Sales, service: Service) -> Frame:
     out = {k: np.concatenate([a[k], b[k]]) for k in keys}
     order = np.lexsort((out["customer_id"].astype(str), out["kind"].astype(str), out["day"]))
     out = take(out, order)
+    yymm = day_text(out["day"], "%y%m")
     out["followup_id"] = np.array(
-        [
-            f"FU{p.code}{to_date(d).strftime('%y%m')}{i:06d}"
-            for i, d in enumerate(out["day"], start=1)
-        ],
-        dtype=object,
+        [f"FU{p.code}{m}{i:06d}" for i, m in enumerate(yymm.tolist(), start=1)], dtype=object
     )
     return out

@@ -25,6 +25,7 @@ from warehouse.demo_world import (
     StoreProfile,
     day_no,
     day_parts,
+    day_text,
     mobiles,
     pick,
     pick_rows,
@@ -724,7 +725,7 @@ def _vehicles(p, cal, rng, orders: Frame, salt: int) -> tuple[Frame, Frame]:
     out["vin"] = np.where(show_vin & keep_car, vin, None)[in_window]
     seq = np.lexsort((out["pid"], out["order_day"]))
     out = take(out, seq)
-    yymm = np.array([to_date(d).strftime("%y%m") for d in out["order_day"]], dtype=object)
+    yymm = day_text(out["order_day"], "%y%m")
     counter: dict[str, int] = {}
     ids = []
     for ym in yymm:

@@ -20,9 +20,9 @@ from warehouse.demo_world import (
     StoreProfile,
     day_no,
     day_parts,
+    day_text,
     mobiles,
     pick,
-    to_date,
 )
 
 RO_TYPES = np.array(["maintenance", "repair", "warranty", "accident"], dtype=object)
@@ -263,7 +263,7 @@ def _ro_ids(p: StoreProfile, open_day: np.ndarray) -> np.ndarray:
     start = np.r_[True, open_day[1:] != open_day[:-1]]
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(open_day)), 0))
     seq = np.arange(len(open_day)) - group_start + 1
-    ymd = np.array([to_date(d).strftime("%y%m%d") for d in open_day], dtype=object)
+    ymd = day_text(open_day, "%y%m%d")
     return "RO" + p.code + ymd + np.char.zfill(seq.astype(str), 3).astype(object)
 
 

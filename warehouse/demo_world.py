@@ -53,6 +53,13 @@ def to_date(n: int) -> date:
     return EPOCH + timedelta(days=int(n))
 
 
+def day_text(days: np.ndarray, fmt: str) -> np.ndarray:
+    """Return strftime(fmt) of every day number as an object array, formatting each day once."""
+    uniq, inv = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
+    text = np.array([to_date(d).strftime(fmt) for d in uniq], dtype=object)
+    return text[inv.ravel()] if len(uniq) else np.array([], dtype=object)
+
+
 def add_months(d: date, months: int) -> date:
     """Shift a date by calendar months, clamping the day to the month's length."""
     y, m = divmod(d.month - 1 + months, 12)

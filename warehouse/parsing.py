@@ -273,7 +273,7 @@ def choose_header(
     if best is None:
         other = _other_table(candidates, spec)
         if other is not None:
-            raise ReadError(other)
+            raise other
         if weak is None:
             expected = ", ".join(_column_label(spec.column(c)) for c in required_columns(spec))
             raise ReadError(
@@ -288,11 +288,11 @@ def choose_header(
             continue
         other_score = match_headers(best.match.headers, other_spec).score
         if other_score > score and (missing or other_score >= 2 * score):
-            raise ReadError(_looks_like(other_spec, spec, best.line, best.match.headers))
+            raise ReadError(_looks_like(other_spec, spec, best.line, best.match.headers), best.line)
     return best
 
 
-def _other_table(candidates: list[Candidate], spec: Table) -> str | None:
+def _other_table(candidates: list[Candidate], spec: Table) -> ReadError | None:
     """Return a refusal message when some row is clearly another table's header."""
     found = None
     for candidate in candidates:
@@ -306,7 +306,7 @@ def _other_table(candidates: list[Candidate], spec: Table) -> str | None:
     if found is None:
         return None
     _, other, line, cells = found
-    return _looks_like(other, spec, line, [str(c).strip() for c in cells])
+    return ReadError(_looks_like(other, spec, line, [str(c).strip() for c in cells]), line)
 
 
 def _looks_like(other: Table, spec: Table, line: int, headers: list[str]) -> str:
@@ -618,7 +618,8 @@ def parse_source(
         scan = getattr(reader, "scan", None) or scan_bytes(source)
     except ReadError as exc:
         result.error = str(exc)
-        result.add(Rejection(source.name, result.header_line or None, None, None, str(exc)))
+        line = exc.line or result.header_line or None
+        result.add(Rejection(source.name, line, None, None, str(exc)))
         scan = scan_bytes(source)
     finally:
         con.close()

@@ -40,6 +40,10 @@ csv.field_size_limit(1 << 30)
 class ReadError(Exception):
     """The file as a whole cannot be read; the message says why in plain words."""
 
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line  # the line the problem is on, when there is one (a header row)
+
 
 @dataclass
 class Source:

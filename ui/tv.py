@@ -82,15 +82,16 @@ BOARD_CSS = """
   background: #FBBF24 !important; }
 .st-key-tv-board [data-testid="stTable"] table { width: 100%; border-collapse: collapse; }
 .st-key-tv-board [data-testid="stTable"] th {
-  font-size: 1.6vw; color: #9CA3AF !important; background: #111A2E !important;
-  padding: 0.8vh 1vw !important; border-color: #1F2A44 !important; }
+  font-size: min(1.6vw, 2.6vh); color: #9CA3AF !important; background: #111A2E !important;
+  padding: 0.6vh 1vw !important; border-color: #1F2A44 !important; }
 .st-key-tv-board [data-testid="stTable"] th p { color: #9CA3AF !important; }
 .st-key-tv-board [data-testid="stTable"] td {
-  font-size: 2.5vw; line-height: 1.15; padding: 0.6vh 1vw !important;
+  font-size: min(2.5vw, 3.9vh); line-height: 1.12; padding: 0.35vh 1vw !important;
   border-color: #1F2A44 !important; background: transparent !important;
   font-variant-numeric: tabular-nums; white-space: nowrap; }
 .st-key-tv-board [data-testid="stTable"] td:nth-child(n+3),
 .st-key-tv-board [data-testid="stTable"] th:nth-child(n+3) { text-align: right !important; }
+.st-key-tv-board [data-testid="stTable"] td:first-child { width: 7vw; }
 .st-key-tv-board [data-testid="stTable"] td:nth-child(2) {
   max-width: 26vw; overflow: hidden; text-overflow: ellipsis; }
 .st-key-tv-panel-leaderboard [data-testid="stTable"] tr:last-child td {
@@ -102,7 +103,8 @@ BOARD_CSS = """
   color: #CBD5E1 !important; white-space: nowrap; }
 .st-key-tv-board [data-testid="stMetricLabel"] { height: auto !important; }
 .st-key-tv-board [data-testid="stMetricValue"] p { font-size: 9vw !important; font-weight: 700;
-  line-height: 1.05; font-variant-numeric: tabular-nums; }
+  line-height: 1.05; font-variant-numeric: tabular-nums; overflow: visible !important;
+  text-overflow: clip !important; }
 .st-key-tv-board [data-testid="stMetricValue"] { height: auto !important; }
 .st-key-tv-board [data-testid="stMetricDelta"] { background: transparent !important;
   filter: brightness(1.8); padding: 0 !important; }
@@ -350,7 +352,7 @@ def today_floor(floor: pd.DataFrame) -> None:
                     kpi_label(row.metric),
                     _count(row.today),
                     delta=None if diff is None else ("±0" if diff == 0 else f"{diff:+.1f}"),
-                    delta_color="normal",
+                    delta_color="off" if diff == 0 else "normal",
                     delta_arrow="off" if diff == 0 else "auto",
                     delta_description=t(
                         "tv.avg_8w", value=NO_VALUE if avg is None else number(avg, 1)
@@ -370,16 +372,16 @@ def month_progress(month: pd.DataFrame) -> None:
 
 
 def _month_card(row) -> None:
-    target = "" if is_missing(row.target) else f" / {_count(row.target)}"
     ach = None if is_missing(row.achievement) else float(row.achievement)
-    left, right = st.columns([3, 2], vertical_alignment="center")
+    left, right = st.columns([1, 1], vertical_alignment="center")
     with left:
-        st.metric(kpi_label(row.metric), f"{_count(row.actual)}{target}")
+        st.metric(kpi_label(row.metric), _count(row.actual))
     with right:
         st.markdown(
             "  \n".join(
                 [
                     _status_text(row.traffic_light),
+                    t("tv.target_of", value=_count(row.target)),
                     t("tv.achieved", value=percent(ach, 0)),
                     t("tv.time_progress", value=percent(row.time_progress, 0)),
                     t("tv.pace", value=number(row.pace, 0)),

@@ -305,25 +305,27 @@ def delete_entry(
 
 
 def entries(con: duckdb.DuckDBPyConnection, store: str, day: date) -> pd.DataFrame:
-    """Return the store's provisional live rows dated `day`, traffic first, in entry order.
+    """Return the store's provisional live rows dated `day`, walk-ins and calls first.
 
-    Columns: table_name, entry_id, entry_date, kind (walk_in/phone/order), consultant,
-    channel, model, customer_id, first_visit, test_drive, lead_level, status, entered_by.
+    Columns: table_name, entry_id, kind (walk_in / phone / order), consultant, channel, model
+    (model_interest for traffic), first_visit, test_drive, lead_level (traffic), sale_type,
+    buyer_type, status (orders), entered_by; in the order they were logged.
     """
     sql = """
-        SELECT 'traffic' AS table_name, visit_id AS entry_id, visit_date AS entry_date, kind,
-               consultant, channel, model_interest AS model, customer_id, first_visit,
-               test_drive, lead_level, NULL AS status, entered_by, rowid AS _seq
+        SELECT 'traffic' AS table_name, visit_id AS entry_id, kind, consultant, channel,
+               model_interest AS model, first_visit, test_drive, lead_level,
+               NULL AS sale_type, NULL AS buyer_type, NULL AS status, entered_by, rowid AS _seq
         FROM traffic
         WHERE store = $s AND provisional AND visit_date = $d AND starts_with(visit_id, 'LIVE-')
         UNION ALL
-        SELECT 'orders', order_id, order_date, 'order', consultant, channel, model, customer_id,
-               NULL, NULL, NULL, status, entered_by, rowid
+        SELECT 'orders', order_id, 'order', consultant, channel, model, NULL, NULL, NULL,
+               sale_type, buyer_type, status, entered_by, rowid
         FROM orders
         WHERE store = $s AND provisional AND order_date = $d AND starts_with(order_id, 'LIVE-')
         ORDER BY table_name DESC, _seq
     """
-    return con.execute(sql, {"s": store, "d": day}).df().drop(columns="_seq")
+    frame = con.execute(sql, {"s": store, "d": day}).df().drop(columns="_seq")
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def options(con: duckdb.DuckDBPyConnection, store: str) -> dict[str, list[str]]:

@@ -167,13 +167,14 @@ def test_month_panel_shows_actual_target_and_pace(app_env):
     assert not at.exception
     month = expected(app_env, kanban.month_progress).set_index("metric")
     values = {m.label: m.value for m in at.metric}
-    assert values[kpi_label("deliveries", "zh")] == "3 / 8"
+    assert values[kpi_label("deliveries", "zh")] == "3"
     assert values[kpi_label("orders", "zh")] == number(month.loc["orders", "actual"]) == "4"
     text = " ".join(md.value for md in at.markdown)
     pace = month.loc["deliveries", "pace"]  # 3 / 16 days x 30 = 5.625
     assert pace == pytest.approx(5.625)
     assert t("tv.pace", "zh", value=number(pace, 0)) in text
     assert t("tv.achieved", "zh", value="38%") in text  # 3 / 8
+    assert t("tv.target_of", "zh", value="8") in text
 
 
 def test_models_panel_shows_orders_deliveries_and_stock(app_env):

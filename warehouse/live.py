@@ -118,7 +118,7 @@ def _parse_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     for r in parsed.rejections:
         if r.column in may_be_empty and r.reason == REASONS["empty"]:
             continue
-        shown = "" if r.value is None else f"{r.value!r} "
+        shown = f"{r.value!r} " if r.value else ""
         errors.append(f"{r.column or 'row'}: {shown}{r.reason}")
     if errors:
         raise LiveEntryError(errors)

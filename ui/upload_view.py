@@ -292,6 +292,7 @@ def _problems(key: str, pf: ParsedFile) -> None:
             icon=":material/error:",
         )
     report = uploads.rejections_frame([pf])
+    report.columns = [t(f"upload.col.{c}") for c in report.columns]
     st.dataframe(report, hide_index=True)
     csv_button(report, t("upload.download_report"), f"{pf.file}-problems.csv", key=f"{key}-dl")
     if pf.error is None:

@@ -1,0 +1,215 @@
+"""Sign-in and roles in the app: the password form, single sign-on when [auth] is set, the
+menu and the page gates, public view, and the managers' accounts and settings pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.signin import ROOT, page_files, sign_in, start, steady_navigation, texts
+from tests.ui.signin import with_accounts as copy_with_accounts
+from warehouse.auth import verify
+from warehouse.db import connect
+
+ADMIN_PAGES = {"upload.py", "users.py", "settings.py"}
+SSO = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-test-secret-that-is-long-enough-for-the-check",
+    "client_id": "dashboard",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://sso.example.invalid/.well-known/openid-configuration",
+}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    from tests.ui.sample_store import build
+
+    return build(tmp_path_factory.mktemp("auth") / "sample.duckdb")
+
+
+@pytest.fixture
+def db(sample, tmp_path) -> Path:
+    return copy_with_accounts(sample, tmp_path / "store.duckdb")
+
+
+def test_anonymous_session_sees_no_admin_page_and_cannot_open_one(db, monkeypatch):
+    at = start(db, monkeypatch)
+    assert not ADMIN_PAGES & set(page_files(at))
+    assert "overview.py" in page_files(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/upload.py")
+
+
+@pytest.mark.parametrize("page", ["upload.py", "users.py", "settings.py"])
+def test_typing_an_admin_page_url_stops_at_its_own_gate(db, monkeypatch, page):
+    """A first visit on a fresh server runs pages/<page> without the entry file's menu."""
+    monkeypatch.setenv("KPI_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert texts(at.title) == ["Sign-in needed"]
+    assert texts(at.info) == ["This page needs a manager account. Sign in to continue."]
+    assert not at.file_uploader and not at.dataframe
+
+
+def test_staff_sees_no_admin_page_and_is_told_why_at_the_gate(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch), "clerk")
+    assert "Signed in: clerk (staff)" in texts(at.sidebar.caption)
+    assert not ADMIN_PAGES & set(page_files(at))
+    monkeypatch.setenv("KPI_DB", str(db))
+    direct = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=120)
+    direct.session_state["lang"] = "en"
+    direct.session_state["_auth_user"] = at.session_state["_auth_user"]
+    direct.run()
+    assert texts(direct.warning) == [
+        "This page needs the manager role; your account has staff. Ask a manager."
+    ]
+    assert not direct.file_uploader
+
+
+def test_manager_signs_in_with_the_password_and_gets_the_admin_pages(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch), "boss")
+    assert "Signed in: boss (manager)" in texts(at.sidebar.caption)
+    assert ADMIN_PAGES <= set(page_files(at))
+    at.switch_page("pages/upload.py").run()
+    assert texts(at.title) == ["Upload DMS exports"]
+    assert len(at.file_uploader) == 1
+    next(b for b in at.sidebar.button if b.key == "auth-sign-out").click().run()
+    assert not ADMIN_PAGES & set(page_files(at))
+
+
+def test_a_wrong_password_signs_nobody_in(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch), "boss", "not-the-password")
+    assert texts(at.sidebar.error) == ["Wrong user name or password."]
+    assert "_auth_user" not in at.session_state
+    assert not ADMIN_PAGES & set(page_files(at))
+
+
+def test_a_role_taken_away_applies_at_the_next_gate(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch), "boss")
+    at.switch_page("pages/users.py").run()
+    with connect(db) as con:
+        con.execute("UPDATE users SET role = 'viewer' WHERE username = 'boss'")
+    at.run()
+    assert texts(at.warning) == [
+        "This page needs the manager role; your account has viewer. Ask a manager."
+    ]
+
+
+# ------------------------------------------------------------------ single sign-on
+
+
+def test_configured_auth_section_offers_single_sign_on_instead_of_passwords(db, monkeypatch):
+    monkeypatch.setenv("KPI_DB", str(db))
+    steady_navigation(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.secrets["auth"] = dict(SSO)
+    at.user = {"is_logged_in": False}
+    at.run()
+    labels = [b.label for b in at.sidebar.button]
+    assert "Sign in with company account" in labels
+    assert not [w for w in at.sidebar.text_input if w.key in ("sidebar-name", "sidebar-password")]
+
+
+def test_named_providers_get_one_button_each(db, monkeypatch):
+    monkeypatch.setenv("KPI_DB", str(db))
+    steady_navigation(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    shared = {k: SSO[k] for k in ("redirect_uri", "cookie_secret")}
+    provider = {k: SSO[k] for k in ("client_id", "client_secret", "server_metadata_url")}
+    at.secrets["auth"] = {**shared, "microsoft": dict(provider), "google": dict(provider)}
+    at.user = {"is_logged_in": False}
+    at.run()
+    labels = [b.label for b in at.sidebar.button]
+    assert "Sign in with microsoft" in labels and "Sign in with google" in labels
+
+
+def test_single_sign_on_identity_maps_to_the_account_with_that_email(db, monkeypatch):
+    monkeypatch.setenv("KPI_DB", str(db))
+    steady_navigation(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.secrets["auth"] = dict(SSO)
+    at.user = {"is_logged_in": True, "email": "GM@store.cn", "name": "The GM"}
+    at.run()
+    assert "Signed in: boss (manager)" in texts(at.sidebar.caption)
+    assert ADMIN_PAGES <= set(page_files(at))
+
+
+def test_single_sign_on_without_an_account_gets_no_role(db, monkeypatch):
+    monkeypatch.setenv("KPI_DB", str(db))
+    steady_navigation(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.secrets["auth"] = dict(SSO)
+    at.user = {"is_logged_in": True, "email": "stranger@else.cn"}
+    at.run()
+    assert not ADMIN_PAGES & set(page_files(at))
+    assert any("stranger@else.cn" in w for w in texts(at.sidebar.warning))
+
+
+# ------------------------------------------------------------------ public view
+
+
+def test_a_private_store_asks_for_a_viewer_first(db, monkeypatch):
+    with connect(db) as con:
+        con.execute("UPDATE stores SET public_view = false WHERE store = 's1'")
+        con.execute("UPDATE meta SET value = '99' WHERE key = 'data_version'")
+    at = start(db, monkeypatch, store="s1")
+    assert texts(at.title) == ["Sign-in needed"]
+    assert texts(at.info) == ["This store's figures are not public. Sign in to see them."]
+    at = sign_in(at, "reader")
+    assert texts(at.title) == ["Overview"]
+
+
+def test_a_public_store_is_open_to_everyone(db, monkeypatch):
+    at = start(db, monkeypatch, store="s2")
+    assert texts(at.title) == ["Overview"]
+
+
+# ------------------------------------------------------------------ accounts and settings
+
+
+def test_manager_adds_an_account_on_the_accounts_page(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch), "boss")
+    at.switch_page("pages/users.py").run()
+    form = [w for w in at.text_input if w.form_id == "users-add"]
+    labels = {w.label: w for w in form}
+    labels["User name"].input("advisor1")
+    labels["Name shown"].input("赵敏")
+    labels["E-mail"].input("ZhaoMin@store.cn")
+    labels["Password"].input("advisor-pass")
+    next(s for s in at.selectbox if s.form_id == "users-add").set_value("staff")
+    next(b for b in at.button if b.key == "FormSubmitter:users-add-Add").click().run()
+    assert texts(at.success) == ["Account advisor1 added."]
+    with connect(db, read_only=True) as con:
+        user = verify(con, "advisor1", "advisor-pass")
+    assert (user.display_name, user.role, user.email) == ("赵敏", "staff", "zhaomin@store.cn")
+
+
+def test_manager_saves_store_settings_and_bad_json_is_refused(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch, store="s1"), "boss")
+    at.switch_page("pages/settings.py").run()
+    fields = {w.label: w for w in at.text_input}
+    fields["Display name"].input("浦东店")
+    fields["Opening hours"].input("08:30-19:00")
+    areas = {w.label: w for w in at.text_area}
+    areas["KPI warning lines (JSON)"].input('{"close_rate": {"warning": 0.25}}')
+    next(b for b in at.button if b.key == "FormSubmitter:settings-s1-Save settings").click().run()
+    assert texts(at.success) == ["Settings of s1 saved."]
+    with connect(db, read_only=True) as con:
+        row = con.execute(
+            "SELECT name, opening_hours, thresholds FROM stores WHERE store = 's1'"
+        ).fetchone()
+    assert row[:2] == ("浦东店", "08:30-19:00")
+    assert json.loads(row[2]) == {"close_rate": {"warning": 0.25}}
+    areas = {w.label: w for w in at.text_area}
+    areas["Follow-up cadence in days (JSON)"].input("{H: 3}")
+    next(b for b in at.button if b.key == "FormSubmitter:settings-s1-Save settings").click().run()
+    assert len(at.error) == 1 and "not valid JSON" in at.error[0].value

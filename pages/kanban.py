@@ -38,15 +38,16 @@ def board(opts: tv.TvOptions, store: str | None) -> None:
     memo = f"tv_last:{store}"
     note = ""
     try:
-        src = data.probe()
-        if src.state != "ok" or store is None:
+        found = tv.probe()
+        if found is None or store is None:
             st.info(t("tv.no_data"))
             return
-        info = tv.settings(src.path, src.version, store)
+        path, version = found
+        info = tv.settings(path, version, store)
         if not info["exists"]:
             st.error(t("tv.unknown_store", store=store))
             return
-        snap = tv.snapshot(src.path, src.version, store)
+        snap = tv.snapshot(path, version, store)
         st.session_state[memo] = (snap, datetime.now(tv.zone(info["timezone"])))
     except tv.READ_ERRORS:
         if memo not in st.session_state:

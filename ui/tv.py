@@ -180,10 +180,11 @@ def is_tv(params: Mapping[str, str]) -> bool:
 
 
 def navigation(items: list) -> StreamlitPage:
-    """Return st.navigation over the app's pages with the menu hidden (the TV's entry point).
+    """Return st.navigation over the app's pages with the menu hidden (TV mode).
 
-    The same pages and URL paths as ui.nav.navigation, so /kanban?tv=1 opens the board, but
-    position="hidden": no page list anywhere on the screen.
+    The same pages and URL paths as ui.nav.navigation, so /kanban?tv=1 opens the board; with
+    position="hidden" no page list shows anywhere. (Registering the board alone would make it
+    the default page, served at / only, and /kanban would first say "page not found".)
     """
     from ui.nav import ROOT
 
@@ -274,6 +275,19 @@ def snapshot(path: str, version: int, store: str) -> Snapshot:
 
 
 READ_ERRORS = (db.DatabaseBusy, duckdb.Error, OSError)
+
+
+def probe() -> tuple[str, int] | None:
+    """Return the database path and its data version, or None when there is no database.
+
+    Unlike ui.data.probe this raises while the database is busy (READ_ERRORS), so the TV can
+    say it is reconnecting instead of quietly showing old numbers as new.
+    """
+    path = str(db.db_path())
+    if not os.path.exists(path):
+        return None
+    with db.connect(path, read_only=True, timeout_s=READ_TIMEOUT_S) as con:
+        return path, db.data_version(con)
 
 
 # ----------------------------------------------------------------------------- rendering

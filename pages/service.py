@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
-from ui.formatting import month_ticks
+from ui.formatting import month_axis
 from ui.i18n import enum_label, kpi_label, t
 
 ctx = sidebar.context()
@@ -35,7 +35,7 @@ cards.grid(
 
 monthly = data.frame("service", "monthly", scope, months=13)
 if not monthly.empty:
-    monthly["month"] = month_ticks(monthly["month"].tolist())
+    monthly["month"] = month_axis(monthly["month"])
     left, right = st.columns(2)
     with left:
         charts.bars(

@@ -163,25 +163,31 @@ def day_label(d: date, lang: str | None = None) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def month_ticks(months: list[str], lang: str | None = None) -> list[str]:
-    """Label 'YYYY-MM' months for an axis: the year only on the first month and on January."""
+def month_ticks(months: list[str], lang: str | None = None, sep: str = " ") -> list[str]:
+    """Label 'YYYY-MM' months for an axis: the year only on the first month and on January.
+
+    Charts pass sep='<br>' so the year goes under the month and the ticks stay narrow.
+    """
     lang = lang or current_lang()
     out = []
     for i, m in enumerate(months):
         y, mo = (int(x) for x in m.split("-"))
-        with_year = i == 0 or mo == 1
-        if lang == "zh":
-            out.append(f"{y}年{mo}月" if with_year else f"{mo}月")
+        name = f"{mo}月" if lang == "zh" else date(y, mo, 1).strftime("%b")
+        year = f"{y}年" if lang == "zh" else str(y)
+        if i and mo != 1:
+            out.append(name)
+        elif lang == "zh":  # 2025年11月, or the year above the month on a chart
+            out.append(f"{year}{'' if sep == ' ' else sep}{name}")
         else:
-            out.append(date(y, mo, 1).strftime("%b %Y" if with_year else "%b"))
+            out.append(f"{name}{sep}{year}")
     return out
 
 
 def month_axis(values, lang: str | None = None) -> list[str]:
-    """Return month_ticks for a column of 'YYYY-MM' values that may repeat (long data)."""
+    """Return chart month_ticks for a column of 'YYYY-MM' values that may repeat (long data)."""
     values = list(values)
     unique = sorted(set(values))
-    labels = dict(zip(unique, month_ticks(unique, lang), strict=True))
+    labels = dict(zip(unique, month_ticks(unique, lang, sep="<br>"), strict=True))
     return [labels[v] for v in values]
 
 

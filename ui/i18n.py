@@ -911,8 +911,7 @@ STRINGS.update(
         "upload.nothing_to_import": ("Nothing to import.", "没有需要导入的数据。"),
         "upload.commit": ("Import {n} file(s) now", "立即导入 {n} 个文件"),
         "upload.busy": (
-            "The database is busy with another import. Nothing was written; try again in a "
-            "moment.",
+            "The database is busy with another import. Nothing was written; try again in a moment.",
             "数据库正忙(另一项导入正在进行),本次未写入任何数据,请稍后重试。",
         ),
         "upload.done_line": (
@@ -1006,8 +1005,7 @@ STRINGS.update(
         "settings.timezone": ("Time zone", "时区"),
         "settings.opening_hours": ("Opening hours", "营业时间"),
         "settings.hours_help": (
-            "HH:MM-HH:MM, e.g. 09:00-18:00. The showroom TV warns of stale data only inside "
-            "them.",
+            "HH:MM-HH:MM, e.g. 09:00-18:00. The showroom TV warns of stale data only inside them.",
             "格式 HH:MM-HH:MM,如 09:00-18:00。展厅大屏仅在营业时间内提示数据过期。",
         ),
         "settings.floorplan_rate": (
@@ -1025,7 +1023,7 @@ STRINGS.update(
         "settings.thresholds": ("KPI warning lines (JSON)", "指标预警线(JSON)"),
         "settings.thresholds_help": (
             'Overrides of the catalogue, e.g. {"close_rate": {"warning": 0.2, "critical": '
-            '0.15}}. null removes a line; empty keeps every default.',
+            "0.15}}. null removes a line; empty keeps every default.",
             '覆盖默认预警线,如 {"close_rate": {"warning": 0.2, "critical": 0.15}};'
             "null 表示取消该线;留空则全部使用默认值。",
         ),

@@ -163,7 +163,21 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
         timeout=timeout_ms,
     )
     page.wait_for_selector("[data-testid='stStatusWidget']", state="hidden", timeout=timeout_ms)
-    page.wait_for_timeout(400)  # let Plotly finish drawing before a screenshot
+    # Code blocks and charts load their renderers lazily: wait until they show their content.
+    _wait_rendered(page, timeout_ms)
+
+
+def _wait_rendered(page, timeout_ms: int = 60_000) -> None:
+    """Wait until lazily loaded parts (markdown, code, charts) replaced their placeholders."""
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=stSkeleton]').length === 0"
+        " && [...document.querySelectorAll('[data-testid=stCode]')]"
+        ".every(e => e.innerText.trim().length > 0)"
+        " && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".every(e => e.querySelector('.main-svg'))",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(300)  # let Plotly finish its transitions
 
 
 def screenshot(page, name: str) -> Path:
@@ -177,7 +191,8 @@ def screenshot(page, name: str) -> Path:
         ".map(e => e.scrollHeight), document.body.scrollHeight)"
     )
     page.set_viewport_size({"width": size["width"], "height": min(max(height, 900), 12000)})
-    page.wait_for_timeout(600)
+    page.wait_for_timeout(300)
+    _wait_rendered(page)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path

@@ -65,8 +65,9 @@ overdue = data.frame("customers", "overdue_list", scope)
 names = sorted(overdue["consultant"].dropna().unique()) if not overdue.empty else []
 me = auth.current_user()
 mine = names.index(me.display_name) + 1 if me and me.display_name in names else 0
+everyone = t("cust.everyone")
 who = st.selectbox(t("cust.mine"), [None, *names], index=mine, key="cust_consultant",
-                   format_func=lambda n: t("cust.everyone") if n is None else n)  # fmt: skip
+                   format_func=lambda n: everyone if n is None else n)  # fmt: skip
 if who is not None:
     overdue = overdue[overdue["consultant"] == who]
 st.caption(t("cust.overdue_note", n=len(overdue)))

@@ -13,7 +13,8 @@ ctx = sidebar.context()
 scope = ctx.scope
 st.title(t("tgt.title"))
 st.caption(t("tgt.caption", store=ctx.store_label, period=ctx.period_label))
-metric = st.selectbox(t("tgt.metric"), te.TARGET_METRICS, format_func=kpi_label, key="tgt_metric")
+metric = st.selectbox(t("tgt.metric"), te.TARGET_METRICS, key="tgt_metric",
+                      format_func=lambda m: kpi_label(m, ctx.lang))  # fmt: skip
 kind = "money" if metric == "service_revenue" else "int"
 number_format = "¥%,.0f" if kind == "money" else "%,.0f"
 

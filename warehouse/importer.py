@@ -24,9 +24,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.db import DatabaseBusy, bump_data_version, connect, db_path, ensure_store
 from warehouse.parsing import (
+    MOBILE_RE,
+    MOBILE_SEPARATORS,
     REJECTION_DETAIL_LIMIT,
     ParsedFile,
     Rejection,
@@ -52,9 +55,6 @@ DEFAULT_STORE = "main"
 HASH_KEY = "customer_hash_key"
 LIVE_DATE = {"traffic": "visit_date", "orders": "order_date"}
 CLI_REJECTION_LIMIT = 50
-# An 11-digit Chinese mobile number, optionally with +86/86, spaces, dashes or brackets.
-MOBILE_SEPARATORS = r"[\s\-()（）]"
-MOBILE_RE = r"(?:\+?86)?1[3-9]\d{9}"
 
 
 @dataclass
@@ -333,46 +333,50 @@ def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Tab
     customer_id is a mobile number, for hashing inside the write transaction).
     """
     spec = TABLES[table]
-    con = duckdb.connect()
-    try:
-        parts = []
-        for index, pf in enumerate(parsed):
-            if pf.rows is None or pf.error is not None:
-                continue
-            con.register(f"file_{index}", pf.rows)
-            parts.append(
-                f"SELECT {index} AS _file, _rec, _line, _ok, _key_ok, "
-                f"coalesce(store, $store) AS store, * EXCLUDE (_rec, _line, _ok, _key_ok, store) "
-                f"FROM file_{index}"
+    usable = [i for i, pf in enumerate(parsed) if pf.rows is not None and pf.error is None]
+    if len(usable) > 1:
+        con = duckdb.connect()
+        try:
+            parts = []
+            for index in usable:
+                con.register(f"file_{index}", parsed[index].rows)
+                parts.append(
+                    f"SELECT {index} AS _file, coalesce(store, $store) AS store, "
+                    f"* EXCLUDE (store) FROM file_{index}"
+                )
+            con.execute(
+                "CREATE TEMP TABLE rows_all AS " + " UNION ALL BY NAME ".join(parts),
+                {"store": default_store},
             )
-        names = ", ".join(spec.names)
-        if not parts:
-            empty = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {c.name}" for c in spec.columns)
-            parts.append(
-                "SELECT 0 AS _file, 0::BIGINT AS _rec, 0::BIGINT AS _line, false AS _ok, "
-                f"false AS _key_ok, CAST($store AS VARCHAR) AS store, {empty} WHERE false"
-            )
-        con.execute(
-            "CREATE TEMP TABLE rows_all AS " + " UNION ALL BY NAME ".join(parts),
-            {"store": default_store},
-        )
-        if len(parts) > 1:
             _cross_file_duplicates(con, parsed, spec.key)
-        mobile = "CAST(NULL AS VARCHAR)"
-        if "customer_id" in spec.names:
-            mobile = (
-                "CASE WHEN regexp_full_match(regexp_replace(customer_id, $sep, '', 'g'), $re) "
-                "THEN right(regexp_replace(customer_id, $sep, '', 'g'), 11) END"
-            )
-        return con.sql(
-            f"SELECT _file, store, {names}, {mobile} AS _mobile FROM rows_all WHERE _ok "
-            "ORDER BY _file, _rec",
-            params={"sep": MOBILE_SEPARATORS, "re": MOBILE_RE}
-            if "customer_id" in spec.names
-            else None,
-        ).to_arrow_table()
-    finally:
-        con.close()
+            rows = con.sql("SELECT * FROM rows_all WHERE _ok").to_arrow_table()
+        finally:
+            con.close()
+    elif usable:
+        # One file cannot repeat a key across files: filter its rows without copying them.
+        index = usable[0]
+        rows = parsed[index].rows
+        rows = rows.filter(rows["_ok"])
+        rows = rows.append_column("_file", pa.repeat(pa.scalar(index, pa.int64()), rows.num_rows))
+        store = pc.fill_null(rows["store"], default_store)
+        rows = rows.set_column(rows.schema.get_field_index("store"), "store", store)
+    else:
+        rows = None
+    columns = {"_file": pa.int64(), "store": pa.string()}
+    columns |= {c.name: _ARROW_TYPES[c.sql_type] for c in spec.columns}
+    columns["_mobile"] = pa.string()
+    if rows is None:
+        return pa.table({n: pa.array([], t) for n, t in columns.items()})
+    return pa.table({n: rows[n].cast(t) for n, t in columns.items()})
+
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
+    "BIGINT": pa.int64(),
+}
 
 
 def _cross_file_duplicates(
@@ -448,39 +452,19 @@ def _write(
         first_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][
             0
         ]
-        con.register("incoming", incoming)
-        customer = "i.customer_id"
+        inc = incoming.append_column("_n", pa.array(range(incoming.num_rows), pa.int64()))
+        inc = inc.append_column("_import_id", pc.add(inc["_file"], first_id))
         if "customer_id" in names:
-            mobiles = [
-                r[0]
-                for r in con.execute(
-                    "SELECT DISTINCT _mobile FROM incoming WHERE _mobile IS NOT NULL"
-                ).fetchall()
-            ]
-            secret = hash_key(con) if mobiles else ""
-            con.register(
-                "mobile_keys",
-                pa.table(
-                    {
-                        "mobile": pa.array(mobiles, pa.string()),
-                        "hashed": pa.array([mobile_hash(secret, m) for m in mobiles], pa.string()),
-                    }
-                ),
-            )
-            customer = "coalesce(k.hashed, i.customer_id)"
-            join = "LEFT JOIN mobile_keys k ON k.mobile = i._mobile"
-        else:
-            join = ""
-        select = ", ".join(
-            customer + " AS customer_id" if c == "customer_id" else "i." + c for c in names
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE inc AS
-                SELECT row_number() OVER () AS _n, i._file, $first + i._file AS _import_id,
-                       i.store, {select}
-                FROM incoming i {join}""",
-            {"first": first_id},
-        )
+            mobiles = pc.unique(inc["_mobile"].drop_null()).to_pylist()
+            if mobiles:
+                secret = hash_key(con)
+                hashed = pa.array([mobile_hash(secret, m) for m in mobiles], pa.string())
+                keys = pc.take(hashed, pc.index_in(inc["_mobile"], pa.array(mobiles)))
+                customer = pc.coalesce(keys, inc["customer_id"])
+                inc = inc.set_column(
+                    inc.schema.get_field_index("customer_id"), "customer_id", customer
+                )
+        con.register("inc", inc)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE hits AS
                 SELECT i._n, t.rowid AS _rid, ({same}) AS _same
@@ -577,14 +561,14 @@ def _write(
         for store in sorted({s for r in results for s in r.stores}):
             ensure_store(con, store)
         bump_data_version(con)
-        for name in ("inc", "hits", "verdict", "gone"):
+        for name in ("hits", "verdict", "gone"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for view in ("incoming", "mobile_keys"):
+        for view in ("inc",):
             try:
                 con.unregister(view)
             except duckdb.Error:

@@ -79,6 +79,10 @@ MONTH_PATTERNS = (
 )
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"
 NUMBER_RE = r"^([-+]?)(rmb|cny|¥)?([-+]?)(" + _NUM + r")(%?)(元)?$"
+# An 11-digit Chinese mobile number, optionally with +86/86, spaces, dashes or brackets; such
+# customer ids are stored as a keyed hash (warehouse.importer), found here by ``_mobile``.
+MOBILE_SEPARATORS = r"[\s\-()（）]"
+MOBILE_RE = r"(?:\+?86)?1[3-9]\d{9}"
 # Thousands separators and a yuan sign: the usual money form, checked before NUMBER_RE.
 GROUPED_RE = r"^[¥￥]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 
@@ -361,7 +365,11 @@ def _trim(expr: str, sql: _Sql, plain: bool) -> str:
     (tabs, ideographic and no-break spaces, stray BOMs) is used only when the file has them.
     """
     if plain:
-        return f"nullif(trim({expr}), '')"
+        # Most cells have no space to trim: test first, trim() copies every string.
+        return (
+            f"nullif(CASE WHEN {expr} LIKE ' %' OR {expr} LIKE '% ' THEN trim({expr}) "
+            f"ELSE {expr} END, '')"
+        )
     return f"nullif(trim({expr}, {sql.param('ws', WHITESPACE)}), '')"
 
 
@@ -519,7 +527,8 @@ class ParsedFile:
 
     ``rows`` holds every data row with a well-formed field count, as an arrow table of
     ``_rec`` (record number), ``_line`` (line in the file), ``_ok`` (no rejection),
-    ``_key_ok`` (key parsed), ``store`` (the file's store cell, NULL when absent) and the
+    ``_key_ok`` (key parsed), ``_mobile`` (the 11 digits when customer_id is a Chinese
+    mobile number, else NULL), ``store`` (the file's store cell, NULL when absent) and the
     table's canonical columns, typed (a cell that failed to parse is NULL).
     """
 
@@ -662,9 +671,9 @@ def _nonblank_sql(width: int, sql: _Sql, plain: bool) -> str:
 
 def _is_total_sql(cell: str, sql: _Sql) -> str:
     """Return SQL telling a total row by its first non-empty cell (cheap prefilter first)."""
-    words = ("合计", "总计", "小计", "total", "Total", "TOTAL", "grand", "Grand", "GRAND")
-    words += ("sub", "Sub", "SUB")
-    prefilter = " OR ".join(f"{cell} LIKE '{w}%'" for w in words)
+    # First characters of 合计 总计 小计 total grand sub (either case), as code points.
+    starts = ", ".join(str(ord(ch)) for ch in "合总小tTgGsS")
+    prefilter = f"ascii({cell}) IN ({starts})"
     return (
         f"CASE WHEN {prefilter} THEN regexp_full_match(lower({cell}), "
         f"{sql.param('total', TOTAL_RE)}) ELSE false END"
@@ -857,11 +866,23 @@ def _collect_rejections(
     found.sort(key=lambda r: r.line or 0)
     result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
     key_ok = " AND ".join(f"p.{_q(k + '__err')} IS NULL" for k in spec.key)
+    params = None
+    mobile = "CAST(NULL AS VARCHAR)"
+    if "customer_id" in spec.names:
+        # Cheap length test first: most ids are not 11-17 characters long.
+        digits = "regexp_replace(p.customer_id, $sep, '', 'g')"
+        mobile = (
+            "CASE WHEN length(p.customer_id) BETWEEN 11 AND 20 AND "
+            f"regexp_full_match({digits}, $mobile) THEN right({digits}, 11) END"
+        )
+        params = {"sep": MOBILE_SEPARATORS, "mobile": MOBILE_RE}
     result.rows = con.sql(
         f"""SELECT p.rec AS _rec, p.line AS _line, b.rec IS NULL AS _ok, ({key_ok}) AS _key_ok,
+                {mobile} AS _mobile,
                 p.store, {", ".join("p." + _q(c) for c in spec.names)}
             FROM parsed p LEFT JOIN (SELECT DISTINCT rec FROM rejects) b ON b.rec = p.rec
-            WHERE NOT p.is_total AND p._shape IS NULL ORDER BY p.rec"""
+            WHERE NOT p.is_total AND p._shape IS NULL ORDER BY p.rec""",
+        params=params,
     ).to_arrow_table()
 
 

@@ -14,6 +14,7 @@ splitting, and Python's csv module takes over only when DuckDB refuses the file.
 from __future__ import annotations
 
 import codecs
+import concurrent.futures
 import csv
 import datetime as dt
 import hashlib
@@ -35,6 +36,7 @@ DELIMITERS = (",", "\t", ";")
 CHUNK = 16 * 1024 * 1024
 
 csv.field_size_limit(1 << 30)
+_SCAN_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-scan")
 
 
 class ReadError(Exception):
@@ -269,7 +271,8 @@ class TextReader:
     source: Source
     encoding: str = ""
     head_text: str = ""
-    scan: Scan | None = None
+    _scan: Scan | None = field(default=None, repr=False)
+    _scanning: concurrent.futures.Future | None = field(default=None, repr=False)
     _tmpdir: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
 
@@ -283,6 +286,9 @@ class TextReader:
         else:
             text = codecs.getincrementaldecoder(self.encoding)("replace").decode(head, complete)
             self.head_text = text.lstrip("\ufeff")
+            # Checksum, line count and odd spaces come from one pass over the bytes, run
+            # while DuckDB reads the file (hashlib releases the GIL).
+            self._scanning = _SCAN_POOL.submit(scan_bytes, self.source)
         if not complete:
             # The sample may end inside a record; the header search only needs whole lines.
             self.head_text = self.head_text[: self.head_text.rfind("\n") + 1]
@@ -316,15 +322,22 @@ class TextReader:
         if self._text is not None:
             marks = [m for m in ODD_SPACES if m != delimiter]
             return not any(m in self._text[1:] for m in marks)
-        if self.scan is None:
-            self.scan = scan_bytes(self.source)
-        return not self.scan.odd_space and (delimiter == "\t" or not self.scan.tabs)
+        scan = self.scan
+        return not scan.odd_space and (delimiter == "\t" or not scan.tabs)
+
+    @property
+    def scan(self) -> Scan:
+        """Return the pass over the raw bytes (checksum, lines, spaces), waiting for it."""
+        if self._scan is None:
+            if self._scanning is not None:
+                self._scan = self._scanning.result()
+            else:
+                self._scan = scan_bytes(self.source)
+        return self._scan
 
     def _line_count(self) -> int:
         if self._text is not None:
             return count_text_lines(self._text)
-        if self.scan is None:
-            self.scan = scan_bytes(self.source)
         return self.scan.lines
 
     def stage(
@@ -353,7 +366,7 @@ class TextReader:
     ) -> None:
         path = self._utf8_path()
         columns = {f"c{i}": "VARCHAR" for i in range(width)}
-        con.execute("DROP TABLE IF EXISTS raw")
+        con.execute("DROP TABLE IF EXISTS raw_records")
         # nullstr is a byte no export contains: empty fields stay '' and only the padding of
         # a short record is NULL. parallel=false copes with quoted line breaks.
         for parallel in (True, False):
@@ -380,12 +393,12 @@ class TextReader:
                     raise
         records = con.execute("SELECT count(*) FROM raw_records").fetchall()[0][0]
         cells = ", ".join(f"c{i}" for i in range(width))
-        if self._line_count() == header_line + records:
+        if self._line_count() == int(header_line) + records:
             # No blank line or multi-line record after the header: line = header + rec.
+            # A view, not a copy: the records are read once more only by the parser.
             con.execute(
-                f"CREATE TEMP TABLE raw AS SELECT ordinality AS rec, "
-                f"ordinality + $h AS line, {cells} FROM raw_records",
-                {"h": header_line},
+                f"CREATE TEMP VIEW raw AS SELECT ordinality AS rec, "
+                f"ordinality + {int(header_line)} AS line, {cells} FROM raw_records"
             )
         else:
             con.register("raw_lines", self._record_lines(delimiter, header_line))
@@ -394,7 +407,7 @@ class TextReader:
                 "FROM raw_records r LEFT JOIN raw_lines l ON l.rec = r.ordinality"
             )
             con.unregister("raw_lines")
-        con.execute("DROP TABLE raw_records")
+            con.execute("DROP TABLE raw_records")
 
     def _python_reader(self, delimiter: str) -> csv.reader:
         self._decode_all()

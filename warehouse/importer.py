@@ -26,7 +26,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse.db import DatabaseBusy, bump_data_version, connect, db_path, ensure_store
+from warehouse.db import (
+    DatabaseBusy,
+    bump_data_version,
+    connect,
+    db_path,
+    ensure_schema,
+    ensure_store,
+)
 from warehouse.parsing import (
     MOBILE_RE,
     MOBILE_SEPARATORS,
@@ -318,8 +325,17 @@ def import_files(
     )
     if not report.ok and not allow_partial:
         return report
-    with connect(db) as con:
-        ids = _write(con, table, incoming, results, default_store, user, dry_run)
+    if dry_run and not db_path(db).exists():
+        # A dry run must not create the database: rehearse on an empty in-memory one.
+        con = duckdb.connect()
+        try:
+            ensure_schema(con)
+            ids = _write(con, table, incoming, results, default_store, user, dry_run)
+        finally:
+            con.close()
+    else:
+        with connect(db) as con:
+            ids = _write(con, table, incoming, results, default_store, user, dry_run)
     report.committed = not dry_run
     report.import_ids = [] if dry_run else ids
     return report

@@ -9,6 +9,7 @@ becomes a :class:`Rejection`; nothing here writes to the store database.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -159,6 +160,12 @@ def _strip_unit(text: str) -> str:
 
 def table_lookup(spec: Table) -> dict[str, tuple[str, int]]:
     """Return normalized name or alias -> (column, priority); lower priority = stronger."""
+    return _lookup(spec.name)
+
+
+@functools.cache
+def _lookup(table: str) -> dict[str, tuple[str, int]]:
+    spec = TABLES[table]
     lookup: dict[str, tuple[str, int]] = {}
     for column in (STORE, *spec.columns):
         names = (column.name, *column.aliases)

@@ -584,3 +584,18 @@ def test_cli_usage_errors_exit_2(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "s.duckdb"), "--table", "traffic", "missing.csv"]) == 2
     err = capsys.readouterr().err
     assert "missing.csv: no such file" in err
+
+
+def test_dry_run_does_not_create_a_missing_database(tmp_path):
+    path = tmp_path / "none.duckdb"
+    files = [csv(TRAFFIC_HEADER, "V1,2026-09-01,walk_in,1,a,b,c,A,m,0")]
+    report = import_files(path, "traffic", files, dry_run=True)
+    assert (report.ok, report.committed, report.inserted) == (True, False, 1)
+    assert not path.exists()
+
+
+def test_header_only_file_is_logged_with_zero_rows(tmp_path):
+    path = tmp_path / "s.duckdb"
+    report = import_files(path, "traffic", [csv(TRAFFIC_HEADER)])
+    assert report.committed and report.files[0].rows == 0
+    assert rows(path, "SELECT file_name, inserted FROM imports") == [("file.csv", 0)]

@@ -6,9 +6,12 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 
+from warehouse import readers
 from warehouse.parsing import normalize_header, read_table_file, table_lookup
 from warehouse.spec import STORE, TABLES
 
@@ -449,3 +452,54 @@ def test_total_row_sums_are_checked():
     rejection = bad.rejections[0]
     assert (rejection.line, rejection.column, rejection.value) == (4, "labor_hours", "8.5")
     assert "adds up to 8.5 but the rows add up to 7.50" in rejection.reason
+
+
+def test_crlf_lines_blank_lines_and_trailing_newlines_keep_line_numbers():
+    lines = ["", "V1,2026-09-05,walk_in,1,a,b,c,A,m,0", ",,,,,,,,,", "V2,bad,walk_in,1,a,b,c,A,m,0"]
+    text = "\r\n".join([TRAFFIC_HEADER, *lines]) + "\r\n\r\n\r\n"
+    parsed = read_table_file("crlf.csv", text.encode(), "traffic")
+    assert [(r.line, r.column, r.value) for r in parsed.rejections] == [(5, "visit_date", "bad")]
+    assert parsed.frame()["line"].tolist() == [3, 5]
+
+
+def test_python_splitting_gives_the_same_rows_when_duckdb_refuses_a_file(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise duckdb.InvalidInputException("simulated CSV error")
+
+    data = (FIXTURES / "traffic_title_total.csv").read_bytes()
+    expected = read_table_file("t.csv", data, "traffic").frame()
+    monkeypatch.setattr(readers.TextReader, "_stage_duckdb", refuse)
+    parsed = read_table_file("t.csv", data, "traffic")
+    assert parsed.rejections == []
+    pd.testing.assert_frame_equal(parsed.frame(), expected)
+
+
+def test_xlsx_sheet_holding_the_table_is_chosen():
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表为系统导出"])
+    sheet = book.create_sheet("数据")
+    sheet.append(TRAFFIC_HEADER.split(","))
+    sheet.append(["V1", dt.date(2026, 9, 5), "walk_in", 1, "a", "b", "c", "A", "m", 0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = read_table_file("t.xlsx", buffer.getvalue(), "traffic")
+    assert (parsed.sheet, parsed.header_line, parsed.row_count, parsed.problems) == (
+        "数据",
+        1,
+        1,
+        0,
+    )
+    assert parsed.frame()["first_visit"].tolist() == [True]
+
+
+def test_header_only_file_has_no_rows_and_no_rejection():
+    parsed = read_table_file("t.csv", (TRAFFIC_HEADER + "\n").encode(), "traffic")
+    assert (parsed.row_count, parsed.problems, len(parsed.frame())) == (0, 0, 0)
+
+
+def test_no_header_row_is_refused_with_the_expected_columns():
+    parsed = read_table_file("t.csv", b"hello,world\n1,2\n", "traffic")
+    assert parsed.error is not None
+    assert "no header row for traffic" in parsed.rejections[0].reason
+    assert "visit_id (来访编号)" in parsed.rejections[0].reason

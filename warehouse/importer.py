@@ -98,7 +98,7 @@ class FileResult:
         if self.delimiter is not None:
             how += ", " + {",": "comma", "\t": "tab", ";": "semicolon"}[self.delimiter]
         if self.error and not self.rows:
-            return f"{self.file}: not imported: {self.error}"
+            return f"{self.file}: not imported (the reason follows)"
         text = (
             f"{self.file} ({how}, header on line {self.header_line}): {self.rows} rows, "
             f"{self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "

@@ -21,7 +21,6 @@ import hashlib
 import io
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -496,7 +495,7 @@ class XlsxReader:
         stream = io.BytesIO(self.source.data) if self.source.data is not None else self.source.path
         try:
             self._book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
             raise ReadError(
                 f"{self.source.name} looks like a zip file but is not an Excel .xlsx workbook"
             ) from exc

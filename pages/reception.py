@@ -21,6 +21,7 @@ TOUCH_CSS = """<style>
   font-size: 1.2rem; }
 </style>"""
 
+data.current()  # a fresh server may run this file alone: go through dashboard.py first
 user = auth.require_role("staff")
 st.html(TOUCH_CSS)
 ctx = sidebar.context()

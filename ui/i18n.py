@@ -438,7 +438,7 @@ STRINGS.update(
         "tv.model": ("Model", "车型"),
         "tv.stock": ("In stock", "在库"),
         "tv.more": ("{n} more not shown", "另有 {n} 人未显示"),
-        "tv.avg_8w": ("8-week same-day average {value}", "近8周同日均值 {value}"),
+        "tv.avg_8w": ("8-week average {value}", "近8周同日均值 {value}"),
         "tv.achieved": ("Target achieved {value}", "目标达成 {value}"),
         "tv.target_of": ("Target {value}", "目标 {value}"),
         "tv.time_progress": ("Month elapsed {value}", "时间进度 {value}"),

@@ -38,12 +38,11 @@ if lines:
 else:
     st.success(t("data.all_present"))
 
-st.subheader(t("data.tables"))
+st.subheader(f"{t('data.tables')} · {ctx.store_label}")
 tables.show(
-    data.table_stats(),
+    data.table_stats(ctx.store),
     [
         ("table_name", "data.table", "enum:table"),
-        ("store", "data.store", "text"),
         ("n_rows", "data.rows", "int"),
         ("newest", "data.newest", "text"),
     ],

@@ -60,14 +60,8 @@ if not per_month.empty:
         key="workshop_metric",
         required=True,
     )
-    charts.lines_by(
-        per_month,
-        "month",
-        ["technician", "store"],
-        metric,
-        t("workshop.monthly"),
-        key="tech_monthly",
-    )
+    group = ["technician"] if ctx.store else ["technician", "store"]
+    charts.heatmap(per_month, "month", group, metric, t("workshop.monthly"), key="tech_monthly")
 
 st.subheader(t("workshop.obsolete"))
 tables.show(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from ui.formatting import percent
 from ui.i18n import current_lang
 from ui.theme import PALETTE, STATUS_COLOURS, apply, show
 
@@ -156,28 +157,48 @@ def donut(labels: Sequence[str], values: Sequence[float], title: str, key: str |
     show(apply(fig), key=key)
 
 
-def lines_by(
+def heatmap(
     df: pd.DataFrame,
     x: str,
     group: list[str],
     value: str,
     title: str,
-    kind: str = "percent",
     key: str | None = None,
 ) -> None:
-    """Draw one line per combination of the `group` columns (long data: x, groups, value)."""
-    fig = go.Figure()
-    for i, (name, part) in enumerate(df.groupby(group, sort=True, dropna=False)):
-        fig.add_scatter(
-            x=part[x],
-            y=pd.to_numeric(part[value], errors="coerce"),
-            name=" · ".join(str(n) for n in name),
-            mode="lines+markers",
-            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-        )
-    fig.update_layout(title_text=title, hovermode="x unified")
-    fig.update_xaxes(
-        type="category", categoryorder="array", categoryarray=list(dict.fromkeys(df[x]))
+    """Draw rows (one per combination of `group`) by x columns for a percentage KPI `value`.
+
+    Cells take the catalogue's status colour when the KPI has thresholds, else a blue scale
+    relative to the values shown. Reads better than one line per person past a handful.
+    """
+    from ui.cards import status
+    from ui.tables import STATUS_TINTS
+
+    rows = df.assign(_row=df[group].astype(str).agg(" · ".join, axis=1))
+    order = list(dict.fromkeys(rows[x]))
+    wide = rows.pivot_table(index="_row", columns=x, values=value, aggfunc="first", sort=True)
+    wide = wide.reindex(columns=order)
+    values = wide.to_numpy(dtype=float)
+    text = [[percent(v, 0) for v in row] for row in values]
+    states = [[status(value, v) for v in row] for row in values]
+    if any(s in ("green", "amber", "red") for row in states for s in row):
+        codes = {"red": 0, "amber": 1, "green": 2, "grey": 3, "neutral": 3}
+        z = [[codes[s] for s in row] for row in states]
+        tints = [STATUS_TINTS[c] for c in ("red", "amber", "green", "grey")]
+        scale = [[i / 4 + e, tints[i]] for i in range(4) for e in (0, 0.25)]
+        heat = go.Heatmap(z=z, zmin=-0.5, zmax=3.5, colorscale=scale, showscale=False)
+    else:
+        heat = go.Heatmap(z=values, colorscale=[[0, "#EEF3FA"], [1, "#1F5FAD"]], showscale=False)
+    heat.update(
+        x=order,
+        y=list(wide.index),
+        text=text,
+        texttemplate="%{text}",
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        xgap=2,
+        ygap=2,
     )
-    _axis_format(fig, kind)
-    show(apply(fig), key=key)
+    fig = go.Figure(heat)
+    fig.update_layout(title_text=title)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(autorange="reversed", type="category")
+    show(apply(fig, height=max(240, 24 * len(wide.index) + 120)), key=key)

@@ -257,10 +257,19 @@ def _table_stats(path: str, version: int) -> pd.DataFrame:
         return con.execute(" UNION ALL ".join(parts)).df()
 
 
-def table_stats() -> pd.DataFrame:
-    """Return per table and store: row count and the newest record's date (or month)."""
+def table_stats(store: str | None = None) -> pd.DataFrame:
+    """Return per table its row count and newest record's date (or month), for one store or all.
+
+    Every contract table is listed, with 0 rows when nothing was loaded.
+    """
     src = current()
-    return _table_stats(src.path, src.version)
+    stats = _table_stats(src.path, src.version)
+    if store is not None:
+        stats = stats[stats["store"] == store]
+    out = stats.groupby("table_name").agg(n_rows=("n_rows", "sum"), newest=("newest", "max"))
+    out = out.reindex(list(DATE_COLUMNS)).reset_index()
+    out["n_rows"] = out["n_rows"].fillna(0).astype("int64")
+    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

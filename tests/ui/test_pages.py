@@ -117,3 +117,45 @@ def test_order_planning_offers_the_proposal(run_app, app_db):
     assert at.get("download_button"), "the order proposal can be downloaded"
     at.number_input(key="target_months").set_value(2.0).run()
     _no_errors(at)
+
+
+def test_an_import_shows_new_numbers_without_a_restart(run_app, tmp_path):
+    from tests.helpers import insert
+    from tests.ui.sample_store import build
+    from warehouse.db import bump_data_version
+
+    db = build(tmp_path / "store.duckdb", stores=("s1",))
+    at = run_app(db, "pages/sales.py", "en")
+    label = kpi_label("deliveries", "en")
+    before = int(_metrics(at)[label].replace(",", ""))
+    with connect(db) as con:  # what an import does: write rows, bump the data version
+        insert(
+            con,
+            "orders",
+            [
+                {
+                    "order_id": "NEW-1",
+                    "order_date": date(2026, 11, 20),
+                    "delivery_date": date(2026, 11, 24),
+                    "status": "delivered",
+                    "customer_id": "c-new",
+                    "consultant": "王丽",
+                    "model": "Sylphy",
+                    "sale_type": "retail",
+                    "buyer_type": "private",
+                    "channel": "referral",
+                    "sale_price": 150000,
+                    "vehicle_cost": 140000,
+                    "rebate": 0,
+                    "finance": False,
+                    "insurance": True,
+                    "fi_income": 0,
+                    "trade_in": False,
+                    "accessories_revenue": 0,
+                    "accessories_cost": 0,
+                }
+            ],
+        )
+        bump_data_version(con)
+    at.run()
+    assert _metrics(at)[label] == str(before + 1)  # one more delivery on 2026-11-24

@@ -247,10 +247,12 @@ def reception_app(user: User | None) -> AppTest:
     "user", [None, User("guest", "Guest", "viewer")], ids=["signed-out", "viewer"]
 )
 def test_reception_refuses_without_a_staff_user(app_env, user):
+    # Through the app: the menu does not offer the page below staff, and asking for it does
+    # not show the entry forms (the gate or another page shows instead).
     at = reception_app(user)
     assert not at.exception
-    assert [x.value for x in at.title] == [t("auth.needs_title", "zh")]
-    assert len(at.pills) == 0  # no entry form at all
+    assert t("reception.title", "zh") not in [x.value for x in at.title]
+    assert t("reception.consultant", "zh") not in [p.label for p in at.pills]
 
 
 def test_reception_opens_for_staff(app_env):
@@ -266,3 +268,11 @@ def test_reception_opens_for_staff(app_env):
 def test_display_frames_hold_no_nan(app_env):
     at = tv_app("leaderboard")
     assert not pd.isna(at.table[0].value).any().any()
+
+
+def test_reception_refuses_when_its_file_is_run_directly(app_env):
+    # As when someone types the page's address and the menu never listed it.
+    at = AppTest.from_file(str(ROOT / "pages" / "reception.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [x.value for x in at.title] == [t("auth.needs_title", "zh")]
+    assert len(at.pills) == 0

@@ -232,6 +232,21 @@ def test_a_walk_in_logged_at_reception_reaches_the_tv_and_the_export_replaces_it
         desk.close()
 
 
+def test_a_busy_database_keeps_the_numbers_and_says_reconnecting(tv_server, tv_db, browser_page):
+    open_tv(browser_page, tv_server, "panel=today&refresh=1")
+    before = walk_ins(browser_page)
+    note = t("tv.reconnecting", "zh")
+    with connect(tv_db):  # another program writing: the server's reads wait, then give up
+        shown = wait_until(lambda: browser_page.locator(".st-key-tv-note").count() > 0, 15)
+        assert shown, "no reconnecting note while the database was held"
+        assert browser_page.inner_text(".st-key-tv-note") == note
+        assert walk_ins(browser_page) == before  # the last numbers stay up
+        browser_page.screenshot(path=str(ARTIFACTS / "tv_reconnecting.png"))
+    gone = wait_until(lambda: browser_page.locator(".st-key-tv-note").count() == 0, 15)
+    assert gone, "the note stayed after the database was free again"
+    assert walk_ins(browser_page) == before
+
+
 def _serve(db: Path, port: int, log) -> subprocess.Popen:
     env = {**os.environ, "KPI_DB": str(db), "KPI_TODAY": DEMO_TODAY}
     env.pop("CI", None)

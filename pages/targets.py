@@ -84,12 +84,13 @@ if manager:
         st.caption(t("tgt.unsaved"))
     version = st.session_state.get("tgt_plan_n", 0)
     edited = st.data_editor(frame, column_config=config, hide_index=True, num_rows="fixed",
-                            height=460, key=f"tgt_editor_{plan_key}_{version}")  # fmt: skip
+                            height=460, placeholder="—",
+                            key=f"tgt_editor_{plan_key}_{version}")  # fmt: skip
 else:
     st.info(t("tgt.read_only"), icon=":material/lock:")
     with st.expander(t("auth.sign_in"), icon=":material/login:"):
         auth.sign_in_form("targets")
-    st.dataframe(frame, column_config=config, hide_index=True, height=460)
+    st.dataframe(frame, column_config=config, hide_index=True, height=460, placeholder="—")
     edited = frame
 
 if te.store_monthly(edited).isna().all():

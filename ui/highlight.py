@@ -50,7 +50,7 @@ def light_table(df: pd.DataFrame, columns: Sequence[ColSpec], key: str | None = 
         return [f"background-color: {STATUS_TINTS.get(x, '')}" for x in lights]
 
     styled = shown.style.apply(tint, axis=0)
-    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key)
+    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key, placeholder="—")
 
 
 def flagged_table(
@@ -70,4 +70,4 @@ def flagged_table(
     styled = shown.style.apply(
         lambda row: [f"background-color: {colour}" if marks[row.name] else ""] * len(row), axis=1
     )
-    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key)
+    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key, placeholder="—")

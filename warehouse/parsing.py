@@ -622,15 +622,33 @@ def parse_source(
         match = choice.match
         width = max((i for i, h in enumerate(match.headers) if h), default=0) + 1
         reader.stage(con, choice.candidate, choice.line, width + EXTRA_COLUMNS)
-        result.encoding = reader.encoding
         missing = [c for c in required_columns(spec) if c not in match.columns.values()]
+        while True:  # reading ``raw`` may fail; the reader then stages it another way
+            try:
+                if missing:
+                    count = _count_data_rows(con, width + EXTRA_COLUMNS)
+                else:
+                    plain = reader.plain_whitespace(choice.candidate.delimiter)
+                    _parse(con, spec, match, width, order, plain)
+                break
+            except duckdb.Error as exc:
+                if not reader.recover(con, exc):
+                    raise
+        result.encoding = reader.encoding
         if missing:
             _reject_missing(result, spec, missing, choice)
-            result.row_count = _count_data_rows(con, width + EXTRA_COLUMNS)
-            result.rejected_rows = result.row_count
+            result.row_count = result.rejected_rows = count
         else:
-            plain = reader.plain_whitespace(choice.candidate.delimiter)
-            _parse(con, result, spec, match, width, order, default_store, plain)
+            reader.fix_lines(con, "parsed")
+            _collect_rejections(
+                con,
+                result,
+                spec,
+                match,
+                [c for c in spec.columns if c.name in match.columns.values()],
+                width,
+                default_store,
+            )
         scan = getattr(reader, "scan", None) or scan_bytes(source)
     except ReadError as exc:
         result.error = str(exc)
@@ -700,15 +718,16 @@ def _count_data_rows(con: duckdb.DuckDBPyConnection, width: int) -> int:
 
 def _parse(
     con: duckdb.DuckDBPyConnection,
-    result: ParsedFile,
     spec: Table,
     match: HeaderMatch,
     width: int,
     order: str | None,
-    default_store: str,
     plain: bool,
 ) -> None:
-    """Parse the staged ``raw`` table into ``parsed``, then collect rejections and rows."""
+    """Parse every record of ``raw`` into table ``parsed`` (values and error codes).
+
+    Blank records stay in (``is_data`` false) so that ``parsed`` counts every record.
+    """
     sql = _Sql()
     full = width + EXTRA_COLUMNS
     index_of = {column: index for index, column in match.columns.items()}
@@ -760,19 +779,21 @@ def _parse(
         WITH base AS (SELECT {", ".join(base)} FROM raw),
         s0 AS (
             SELECT *, {_is_total_sql("first_cell", sql)} AS is_total {helper(stages[0])}
-            FROM base WHERE first_cell IS NOT NULL
+            FROM base
         ),
         s1 AS (SELECT * {helper(stages[1])} FROM s0),
         s2 AS (SELECT * {helper(stages[2])} FROM s1),
         s3 AS (SELECT * {helper(stages[3])} FROM s2),
         checked AS (SELECT * {helper(errors)}, {shape} FROM s3)
-        SELECT rec, line, nf, extra, first_cell, is_total, _shape, store
+        SELECT rec, line, nf, extra, first_cell, first_cell IS NULL AS blank,
+            coalesce(is_total, false) AS is_total,
+            first_cell IS NOT NULL AND NOT coalesce(is_total, false) AS is_data, _shape, store
             {helper(_q(c.name + "__err") for c in present)}
             {helper(values)}
         FROM checked
     """
+    con.execute("DROP TABLE IF EXISTS parsed")
     con.execute(query, sql.params)
-    _collect_rejections(con, result, spec, match, present, width, default_store)
 
 
 def _collect_rejections(
@@ -791,11 +812,11 @@ def _collect_rejections(
             f"SELECT rec, line, '{column.name}' AS col, CAST(NULL AS VARCHAR) AS value, "
             f"{err} AS code, "
             f"CAST(NULL AS BIGINT) AS other_line FROM parsed "
-            f"WHERE NOT is_total AND _shape IS NULL AND {err} IS NOT NULL"
+            f"WHERE is_data AND _shape IS NULL AND {err} IS NOT NULL"
         )
     parts.append(
         "SELECT rec, line, NULL, coalesce(extra, first_cell), _shape, nf FROM parsed "
-        "WHERE NOT is_total AND _shape IS NOT NULL"
+        "WHERE is_data AND _shape IS NOT NULL"
     )
     key_ok = " AND ".join(f"{_q(k + '__err')} IS NULL" for k in spec.key)
     keys = ", ".join(_q(k) for k in spec.key)
@@ -822,7 +843,7 @@ def _collect_rejections(
     con.execute(
         f"""CREATE TEMP TABLE keyed AS
             SELECT rec, line, coalesce(store, $store) AS s, {keys} FROM parsed
-            WHERE NOT is_total AND _shape IS NULL AND {key_ok}""",
+            WHERE is_data AND _shape IS NULL AND {key_ok}""",
         {"store": default_store},
     )
     con.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(parts))
@@ -830,7 +851,7 @@ def _collect_rejections(
     count, rejected_rows = con.execute(
         "SELECT count(*), count(DISTINCT rec) FROM rejects"
     ).fetchall()[0]
-    data_rows = con.execute("SELECT count(*) FROM parsed WHERE NOT is_total").fetchall()[0][0]
+    data_rows = con.execute("SELECT count(*) FROM parsed WHERE is_data").fetchall()[0][0]
     result.row_count = int(data_rows)
     result.rejected_rows = int(rejected_rows) + (1 if totals else 0)
     result.problems += int(count) + len(totals)
@@ -888,7 +909,7 @@ def _collect_rejections(
                 {mobile} AS _mobile,
                 p.store, {", ".join("p." + _q(c) for c in spec.names)}
             FROM parsed p LEFT JOIN (SELECT DISTINCT rec FROM rejects) b ON b.rec = p.rec
-            WHERE NOT p.is_total AND p._shape IS NULL ORDER BY p.rec""",
+            WHERE p.is_data AND p._shape IS NULL ORDER BY p.rec""",
         params=params,
     ).to_arrow_table()
 
@@ -949,7 +970,8 @@ def _check_total_row(
     Returns the rejections of the total row's line (a count or a sum that does not match).
     """
     last = con.execute(
-        "SELECT rec, line, is_total, first_cell FROM parsed ORDER BY rec DESC LIMIT 1"
+        "SELECT rec, line, is_total, first_cell FROM parsed WHERE NOT blank "
+        "ORDER BY rec DESC LIMIT 1"
     ).fetchall()
     last = last[0] if last else None
     totals = con.execute("SELECT count(*) FROM parsed WHERE is_total").fetchall()[0][0]
@@ -959,7 +981,7 @@ def _check_total_row(
         return []
     rec, line, _, label = last
     result.messages.append(f"line {line}: total row skipped")
-    data_rows = con.execute("SELECT count(*) FROM parsed WHERE NOT is_total").fetchall()[0][0]
+    data_rows = con.execute("SELECT count(*) FROM parsed WHERE is_data").fetchall()[0][0]
     index_of = {column: index for index, column in match.columns.items()}
     cells = con.execute(
         "SELECT " + ", ".join(f"c{i}" for i in range(width)) + " FROM raw WHERE rec = $rec",
@@ -998,7 +1020,7 @@ def _check_total_row(
         stated, err, actual = con.execute(
             f"SELECT (SELECT {_q(column.name)} FROM parsed WHERE rec = $rec), "
             f"(SELECT {_q(column.name + '__err')} FROM parsed WHERE rec = $rec), "
-            f"(SELECT coalesce(sum({_q(column.name)}), 0) FROM parsed WHERE NOT is_total)",
+            f"(SELECT coalesce(sum({_q(column.name)}), 0) FROM parsed WHERE is_data)",
             {"rec": rec},
         ).fetchall()[0]
         if not text or err is not None or stated is None:

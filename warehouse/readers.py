@@ -274,6 +274,9 @@ class TextReader:
     _scanning: concurrent.futures.Future | None = field(default=None, repr=False)
     _tmpdir: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
+    _layout: tuple[str, int, int] = field(default=(",", 0, 0), repr=False)
+    _mode: str = field(default="duckdb", repr=False)
+    _parallel: bool = field(default=True, repr=False)
 
     def __post_init__(self) -> None:
         head = self.source.head()
@@ -342,71 +345,78 @@ class TextReader:
     def stage(
         self, con: duckdb.DuckDBPyConnection, candidate: Candidate, header_line: int, width: int
     ) -> None:
-        """Create table ``raw(rec, line, c0..c{width-1})``: every record after the header.
+        """Create ``raw(rec, line, c0..c{width-1})``: every record after the header.
 
-        ``rec`` numbers the records (blank lines are not records); ``line`` is the line
-        in the file where the record starts. Empty fields are '' and missing trailing fields
+        ``rec`` numbers the records (blank lines are not records); ``line`` is the line in
+        the file where the record starts. Empty fields are '' and missing trailing fields
         NULL, so a short record can be told from one with empty cells.
-        """
-        try:
-            self._stage_duckdb(con, candidate.delimiter, header_line, width)
-        except duckdb.Error as exc:
-            if "unicode" in str(exc).lower() and self._text is None:
-                self._decode_all()  # the sample looked like UTF-8 but the rest is not
-                try:
-                    self._stage_duckdb(con, candidate.delimiter, header_line, width)
-                    return
-                except duckdb.Error:
-                    pass
-            self._stage_python(con, candidate.delimiter, header_line, width)
 
-    def _stage_duckdb(
-        self, con: duckdb.DuckDBPyConnection, delimiter: str, header_line: int, width: int
-    ) -> None:
-        path = self._utf8_path()
-        columns = {f"c{i}": "VARCHAR" for i in range(width)}
-        con.execute("DROP TABLE IF EXISTS raw_records")
-        # nullstr is a byte no export contains: empty fields stay '' and only the padding of
-        # a short record is NULL. parallel=false copes with quoted line breaks.
-        for parallel in (True, False):
-            try:
-                con.execute(
-                    "CREATE TEMP TABLE raw_records AS SELECT * FROM read_csv($path, "
-                    "columns = $columns, delim = $delim, quote = '\"', escape = '\"', "
-                    "header = false, auto_detect = false, null_padding = true, "
-                    "nullstr = $nullstr, skip = $skip, strict_mode = false, "
-                    "parallel = $parallel) WITH ORDINALITY",
-                    {
-                        "path": str(path),
-                        "columns": columns,
-                        "delim": delimiter,
-                        "nullstr": "\x01",
-                        "skip": header_line,
-                        "parallel": parallel,
-                    },
-                )
-                break
-            except duckdb.Error:
-                con.execute("DROP TABLE IF EXISTS raw_records")
-                if not parallel:
-                    raise
-        records = con.execute("SELECT count(*) FROM raw_records").fetchall()[0][0]
+        ``raw`` is a view: DuckDB's CSV reader splits the file while the parser reads it,
+        with no copy in between. ``line`` assumes one line per record with no blank line
+        after the header; :meth:`fix_lines` corrects the parsed records when that was not
+        so. A file DuckDB cannot read fails when ``raw`` is first read; then
+        :meth:`recover` stages it another way.
+        """
+        self._layout = (candidate.delimiter, header_line, width)
+        self._mode = "duckdb"
+        self._stage_duckdb(con, parallel=True)
+
+    def _stage_duckdb(self, con: duckdb.DuckDBPyConnection, parallel: bool) -> None:
+        delimiter, header_line, width = self._layout
+        self._parallel = parallel
         cells = ", ".join(f"c{i}" for i in range(width))
-        if self._line_count() == int(header_line) + records:
-            # No blank line or multi-line record after the header: line = header + rec.
-            # A view, not a copy: the records are read once more only by the parser.
-            con.execute(
-                f"CREATE TEMP VIEW raw AS SELECT ordinality AS rec, "
-                f"ordinality + {int(header_line)} AS line, {cells} FROM raw_records"
-            )
+        # nullstr is a byte no export contains: empty fields stay '' and only the padding
+        # of a short record is NULL.
+        relation = con.sql(
+            f"SELECT ordinality AS rec, ordinality + $skip AS line, {cells} FROM read_csv($path, "
+            "columns = $columns, delim = $delim, quote = '\"', escape = '\"', "
+            "header = false, auto_detect = false, null_padding = true, nullstr = $nullstr, "
+            "skip = $skip, strict_mode = false, parallel = $parallel) WITH ORDINALITY",
+            params={
+                "path": str(self._utf8_path()),
+                "columns": {f"c{i}": "VARCHAR" for i in range(width)},
+                "delim": delimiter,
+                "nullstr": "\x01",
+                "skip": header_line,
+                "parallel": parallel,
+            },
+        )
+        relation.create_view("raw", replace=True)
+
+    def recover(self, con: duckdb.DuckDBPyConnection, error: Exception) -> bool:
+        """Stage ``raw`` another way after reading it failed; False when out of options.
+
+        In turn: decode the whole file when the UTF-8 guess was wrong, read serially (the
+        parallel reader refuses quoted line breaks in padded rows), split with Python.
+        """
+        if self._mode != "duckdb":
+            return False
+        if "unicode" in str(error).lower() and self._text is None:
+            self._decode_all()  # the sample looked like UTF-8 but the rest is not
+            self._stage_duckdb(con, parallel=True)
+        elif self._parallel:
+            self._stage_duckdb(con, parallel=False)
         else:
-            con.register("raw_lines", self._record_lines(delimiter, header_line))
-            con.execute(
-                f"CREATE TEMP TABLE raw AS SELECT r.ordinality AS rec, l.line, {cells} "
-                "FROM raw_records r LEFT JOIN raw_lines l ON l.rec = r.ordinality"
-            )
-            con.unregister("raw_lines")
-            con.execute("DROP TABLE raw_records")
+            self._mode = "python"
+            con.execute("DROP VIEW IF EXISTS raw")
+            self._stage_python(con, *self._layout)
+        return True
+
+    def fix_lines(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Set ``line`` of every record in ``table`` when ``raw`` could not know it.
+
+        ``table`` holds every record of ``raw`` (blank ones too). Nothing to do when the
+        file has exactly one line per record after the header, the usual case.
+        """
+        if self._mode != "duckdb":
+            return
+        delimiter, header_line, _ = self._layout
+        records = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        if self._line_count() == header_line + records:
+            return
+        con.register("raw_lines", self._record_lines(delimiter, header_line))
+        con.execute(f"UPDATE {table} SET line = l.line FROM raw_lines l WHERE {table}.rec = l.rec")
+        con.unregister("raw_lines")
 
     def _python_reader(self, delimiter: str) -> csv.reader:
         self._decode_all()
@@ -488,6 +498,13 @@ class XlsxReader:
     def plain_whitespace(self, delimiter: str | None) -> bool:
         """Return False: Excel cells may hold any kind of space."""
         return False
+
+    def recover(self, con: duckdb.DuckDBPyConnection, error: Exception) -> bool:
+        """Return False: the rows were staged from Python, there is no other way."""
+        return False
+
+    def fix_lines(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Do nothing: every staged row knows its line."""
 
     def __post_init__(self) -> None:
         import openpyxl

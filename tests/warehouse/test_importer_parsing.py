@@ -6,7 +6,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -463,8 +462,14 @@ def test_crlf_lines_blank_lines_and_trailing_newlines_keep_line_numbers():
 
 
 def test_python_splitting_gives_the_same_rows_when_duckdb_refuses_a_file(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise duckdb.InvalidInputException("simulated CSV error")
+    def refuse(self, con, parallel):
+        # A staged view that fails when read, as DuckDB's reader does on a file it refuses.
+        self._parallel = parallel
+        cells = ", ".join(f"CAST(NULL AS VARCHAR) AS c{i}" for i in range(self._layout[2]))
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW raw AS SELECT CAST(error('simulated CSV error') "
+            f"AS BIGINT) AS rec, CAST(0 AS BIGINT) AS line, {cells}"
+        )
 
     data = (FIXTURES / "traffic_title_total.csv").read_bytes()
     expected = read_table_file("t.csv", data, "traffic").frame()

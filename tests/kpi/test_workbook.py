@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from kpi.scope import Scope
-from kpi.workbook import FILLS, escape_cell, target_levels, workbook_bytes
+from kpi.workbook import FILLS, customers_monthly, escape_cell, target_levels, workbook_bytes
 from tests.helpers import insert
 from warehouse.db import connect
 
@@ -234,3 +234,21 @@ def test_cli_writes_a_readable_workbook(tmp_path):
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[0] == "封面"
     assert _value(book["销售"], "walk_in_batches") == 10
+
+
+def test_customers_monthly(con):
+    insert(con, "surveys", [
+        {"survey_id": "a1", "survey_date": date(2026, 8, 3), "department": "sales",
+         "customer_id": "x", "score": 8, "recommend": 10},
+        {"survey_id": "s1", "survey_date": date(2026, 9, 3), "department": "service",
+         "customer_id": "y", "score": 9, "recommend": 6},
+        {"survey_id": "s2", "survey_date": date(2026, 9, 30), "department": "service",
+         "customer_id": "z", "score": 7, "recommend": 9},
+    ])  # fmt: skip
+    frame = customers_monthly(con, SCOPE, months=3)
+    assert frame["month"].tolist() == ["2026-07", "2026-08", "2026-09"]
+    assert frame["csi_sales"].tolist()[1] == 80  # 8 x 10
+    assert frame["csi_service"].tolist()[2] == 80  # (9 + 7) / 2 x 10
+    assert frame["nps"].tolist()[1:] == [100, 0]  # Aug: 1 promoter of 1; Sep: 1 − 1 of 2
+    assert frame["csi_sales"].isna().tolist() == [True, False, True]
+    assert frame["followup_compliance"].isna().all()  # no open leads: no value

@@ -7,12 +7,14 @@ from kpi.targets import METRICS
 from ui import auth, data, sidebar, tables
 from ui.highlight import light_table
 from ui.i18n import kpi_label, t
+from ui.report_button import report_button
 from warehouse import targets_edit as te
 
 ctx = sidebar.context()
 scope = ctx.scope
 st.title(t("tgt.title"))
 st.caption(t("tgt.caption", store=ctx.store_label, period=ctx.period_label))
+report_button(ctx, key="report_targets")
 metric = st.selectbox(t("tgt.metric"), te.TARGET_METRICS, key="tgt_metric",
                       format_func=lambda m: kpi_label(m, ctx.lang))  # fmt: skip
 kind = "money" if metric == "service_revenue" else "int"

@@ -18,7 +18,9 @@ def test_every_page_renders(app_server, browser_page, lang):
         wait_for_app(browser_page)
         shot = screenshot(browser_page, f"{name}_{lang}")
         errors = browser_page.locator("[data-testid='stException']")
-        assert errors.count() == 0, f"{name} ({lang}) shows an exception; see {shot}"
+        assert errors.count() == 0, (
+            f"{name} ({lang}) shows an exception; see {shot}\n{app_server.output()}"
+        )
         assert browser_page.locator("h1").first.is_visible(), f"{name} ({lang}) has no title"
 
 

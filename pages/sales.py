@@ -97,41 +97,13 @@ with tab_ch:
     else:
         st.caption(t("common.none_listed"))
 
-st.subheader(t("sales.mix"))
-cards.grid(
-    cards.section_cards(
-        "sales",
-        ["fleet_share", "corporate_share", "event_traffic_share", "cancellation_rate"],
-        scope,
-    ),
-    overrides,
-)
-st.subheader(t("sales.gross"))
-cards.grid(
-    cards.section_cards(
-        "sales",
-        [
-            "front_gross_per_unit",
-            "total_gross_per_unit",
-            "accessories_per_unit",
-            "accessories_margin",
-        ],
-        scope,
-    ),
-    overrides,
-)
-st.subheader(t("sales.penetration"))
-cards.grid(
-    cards.section_cards(
-        "sales", ["finance_penetration", "insurance_penetration", "trade_in_rate"], scope
-    ),
-    overrides,
-)
-
-st.subheader(t("sales.closing"))
-cards.grid(
-    cards.section_cards("sales", ["close_rate", "cohort_close_rate", "phone_to_visit_rate"], scope),
-    overrides,
-)
+for title, ids in (
+    ("sales.mix", ["fleet_share", "corporate_share", "event_traffic_share", "cancellation_rate"]),
+    ("sales.gross", ["front_gross_per_unit", "total_gross_per_unit", "accessories_per_unit",
+                     "accessories_margin"]),
+    ("sales.penetration", ["finance_penetration", "insurance_penetration", "trade_in_rate"]),
+    ("sales.closing", ["close_rate", "cohort_close_rate", "phone_to_visit_rate"]),
+):  # fmt: skip
+    cards.section(t(title), "sales", ids, scope, overrides)
 diff = kpi_delta("close_rate", kpis.get("cohort_close_rate"), kpis.get("close_rate"))
 st.markdown(t("sales.closing_explained", diff=diff or "—"))

@@ -202,3 +202,9 @@ def attention_lines(values: dict, pacing: dict, overrides: dict | None = None) -
         text = t("overview.attention_item", label=kpi_label(kpi_id), value=kpi_value(kpi_id, value))
         lines.append(f"{badge(state)} {text}")
     return lines
+
+
+def section(title: str, module: str, ids: Sequence[str], scope, overrides: dict | None = None):
+    """Draw a subheader and the cards of a section's KPIs under it; return {kpi_id: status}."""
+    st.subheader(title)
+    return grid(section_cards(module, ids, scope), overrides)

@@ -372,7 +372,8 @@ def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Tab
         # One file cannot repeat a key across files: filter its rows without copying them.
         index = usable[0]
         rows = parsed[index].rows
-        rows = rows.filter(rows["_ok"])
+        if parsed[index].rejected_rows:
+            rows = rows.filter(rows["_ok"])  # a copy, so only when some row is left out
         rows = rows.append_column("_file", pa.repeat(pa.scalar(index, pa.int64()), rows.num_rows))
         store = pc.fill_null(rows["store"], default_store)
         rows = rows.set_column(rows.schema.get_field_index("store"), "store", store)
@@ -523,10 +524,13 @@ def _write(
         con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _rid FROM gone)")
         live_cols = ", provisional, entered_by" if spec.live else ""
         live_vals = ", false, NULL" if spec.live else ""
+        # Without a matching key every row is new: skip the join with the verdicts.
+        fresh = not con.execute("SELECT count(*) FROM hits").fetchall()[0][0]
         con.execute(
             f"""INSERT INTO {table} (store, {cols}{live_cols}, import_id)
                 SELECT i.store, {", ".join("i." + c for c in names)}{live_vals}, i._import_id
-                FROM inc i JOIN verdict v ON v._n = i._n WHERE v.v <> 'unchanged'"""
+                FROM inc i"""
+            + ("" if fresh else " JOIN verdict v ON v._n = i._n WHERE v.v <> 'unchanged'")
         )
         counts = {
             r[0]: r[1:]

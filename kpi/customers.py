@@ -29,7 +29,16 @@ import duckdb
 import pandas as pd
 
 from kpi.catalogue import DEFAULT_CADENCE, cadence_for
-from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+from kpi.scope import (
+    Scope,
+    add_months,
+    filter_clause,
+    group_key,
+    groups,
+    month_end,
+    month_start,
+    store_clause,
+)
 
 RETURN_VISIT_WINDOW_DAYS = 7
 
@@ -109,20 +118,14 @@ contacts AS (
     FROM followups
     WHERE customer_id IS NOT NULL AND followup_date <= $as_of AND {store_clause()}
 ),
-ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY store, customer_id
-                              ORDER BY contact_date DESC, source DESC, row_id DESC) AS nth_any,
-           row_number() OVER (PARTITION BY store, customer_id, lead_level IS NULL
-                              ORDER BY contact_date DESC, source DESC, row_id DESC) AS nth_level
-    FROM contacts
-),
 latest AS (
+    -- The latest row wins: by date, then a followup after a visit, then the greater id.
+    -- arg_max keeps this a hash aggregate (a window over every contact would sort them all).
     SELECT store, customer_id,
            max(contact_date) AS last_contact,
-           max(consultant) FILTER (WHERE nth_any = 1) AS consultant,
-           max(lead_level) FILTER (WHERE nth_level = 1 AND lead_level IS NOT NULL) AS lead_level
-    FROM ranked
+           arg_max_null(consultant, (contact_date, source, row_id)) AS consultant,
+           arg_max(lead_level, (contact_date, source, row_id)) AS lead_level
+    FROM contacts
     GROUP BY store, customer_id
 ),
 leads AS (
@@ -148,6 +151,119 @@ def _leads_params(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any
     return dict(scope.params) | _cadence_params(con)
 
 
+def _grouped(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None
+) -> dict[str, dict[str, Any]]:
+    """Return the summary's counts and sums per group ('' when pooled), four queries."""
+    group = "GROUP BY 1" if by else ""
+    out: dict[str, dict[str, Any]] = {}
+
+    def collect(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> None:
+        for row in _run(con, sql, params):
+            out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
+
+    leads_sql = f"""
+    WITH {_LEADS_CTE}
+    SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
+           count(*) FILTER (WHERE overdue) AS overdue_followups
+    FROM open_leads l
+    {group}
+    """
+    collect(leads_sql, _leads_params(con, scope), ("open_leads", "overdue_followups"))
+
+    visits_sql = f"""
+    WITH served AS (
+        SELECT {group_key("o", by)} AS grp, o.store, o.customer_id,
+               o.delivery_date AS served_date
+        FROM orders o
+        WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end
+          AND {store_clause("o")} AND {filter_clause("o.consultant", "consultant")}
+          AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
+        UNION ALL
+        SELECT {group_key("r", by)}, r.store, r.customer_id, r.close_date
+        FROM repair_orders r
+        WHERE r.ro_type <> 'internal' AND r.close_date BETWEEN $start AND $end
+          AND {store_clause("r")} AND {filter_clause("r.advisor", "advisor")}
+          AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
+    ),
+    flagged AS (
+        SELECT s.grp, EXISTS (
+                   SELECT 1 FROM followups f
+                   WHERE f.store = s.store AND f.customer_id = s.customer_id
+                     AND f.kind = 'return_visit'
+                     AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
+                     -- uncorrelated bounds: only the period's follow-ups are looked at
+                     AND f.followup_date BETWEEN $start AND $end + $window
+               ) AS followed
+        FROM served s
+    )
+    SELECT {"grp" if by else "''"}, count(*) FILTER (WHERE followed), count(*)
+    FROM flagged
+    {group}
+    """
+    p = dict(scope.params, window=RETURN_VISIT_WINDOW_DAYS)
+    collect(visits_sql, p, ("followed", "served"))
+
+    surveys_sql = f"""
+    SELECT {group_key("v", by)},
+           avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
+           avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
+           100.0 * (count(*) FILTER (WHERE recommend >= 9) - count(*) FILTER (WHERE recommend <= 6))
+               / nullif(count(recommend), 0) AS nps
+    FROM surveys v
+    WHERE survey_date BETWEEN $start AND $end AND {store_clause("v")}
+    {group}
+    """
+    collect(surveys_sql, scope.params, ("csi_sales", "csi_service", "nps"))
+
+    complaints_sql = f"""
+    SELECT {group_key("c", by)},
+           CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
+           avg(closed_date - opened_date)
+    FROM complaints c
+    WHERE closed_date BETWEEN $start AND $end AND {store_clause("c")}
+    {group}
+    """
+    collect(complaints_sql, scope.params, ("complaint_satisfaction", "complaint_close_days"))
+    return out
+
+
+def _kpis(g: dict[str, Any]) -> dict[str, float | int | None]:
+    """Return the customer KPIs of one group from its counts and sums."""
+    open_leads = int(g.get("open_leads") or 0)
+    overdue = int(g.get("overdue_followups") or 0)
+    served = int(g.get("served") or 0)
+    return {
+        "open_leads": open_leads,
+        "overdue_followups": overdue,
+        "followup_compliance": None if open_leads == 0 else 1 - overdue / open_leads,
+        "return_visit_rate": None if served == 0 else int(g.get("followed") or 0) / served,
+        **{
+            k: _none(g.get(k))
+            for k in (
+                "csi_sales",
+                "csi_service",
+                "nps",
+                "complaint_satisfaction",
+                "complaint_close_days",
+            )
+        },
+    }
+
+
+SUMMARY_IDS = (
+    "open_leads",
+    "overdue_followups",
+    "followup_compliance",
+    "return_visit_rate",
+    "csi_sales",
+    "csi_service",
+    "nps",
+    "complaint_satisfaction",
+    "complaint_close_days",
+)
+
+
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
     """Return every scalar customer KPI keyed by its catalogue id.
 
@@ -158,72 +274,20 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     consultant filter only that consultant's deliveries count (ROs have no consultant); with an
     advisor or technician filter only the matching ROs count (deliveries have neither).
     """
-    leads_sql = f"""
-    WITH {_LEADS_CTE}
-    SELECT count(*) AS open_leads, count(*) FILTER (WHERE overdue) AS overdue_followups
-    FROM open_leads
-    """
-    open_leads, overdue = _run(con, leads_sql, _leads_params(con, scope))[0]
+    return _kpis(_grouped(con, scope, None).get("", {}))
 
-    visits_sql = f"""
-    WITH served AS (
-        SELECT store, customer_id, delivery_date AS served_date
-        FROM orders
-        WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end
-          AND {store_clause()} AND {filter_clause("consultant", "consultant")}
-          AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
-        UNION ALL
-        SELECT store, customer_id, close_date
-        FROM v_repair_orders
-        WHERE ro_type <> 'internal' AND close_date BETWEEN $start AND $end
-          AND {store_clause()} AND {filter_clause("advisor", "advisor")}
-          AND {filter_clause("technician", "technician")} AND $consultant::VARCHAR IS NULL
-    ),
-    flagged AS (
-        SELECT EXISTS (
-                   SELECT 1 FROM followups f
-                   WHERE f.store = s.store AND f.customer_id = s.customer_id
-                     AND f.kind = 'return_visit'
-                     AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
-               ) AS followed
-        FROM served s
-    )
-    SELECT CAST(count(*) FILTER (WHERE followed) AS DOUBLE) / nullif(count(*), 0)
-    FROM flagged
-    """
-    p = dict(scope.params, window=RETURN_VISIT_WINDOW_DAYS)
-    (return_rate,) = _run(con, visits_sql, p)[0]
 
-    surveys_sql = f"""
-    SELECT avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
-           avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
-           100.0 * (count(*) FILTER (WHERE recommend >= 9) - count(*) FILTER (WHERE recommend <= 6))
-               / nullif(count(recommend), 0) AS nps
-    FROM surveys
-    WHERE survey_date BETWEEN $start AND $end AND {store_clause()}
-    """
-    csi_sales, csi_service, nps = _run(con, surveys_sql, scope.params)[0]
+def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+    """Return every summary KPI per store (or per brand / region), one grouped pass each.
 
-    complaints_sql = f"""
-    SELECT CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
-           avg(closed_date - opened_date)
-    FROM complaints
-    WHERE closed_date BETWEEN $start AND $end AND {store_clause()}
+    Every group of the stores table in scope appears ('' for stores without a brand or
+    region). Columns: ``by``, then the summary ids.
     """
-    satisfaction, close_days = _run(con, complaints_sql, scope.params)[0]
-
-    compliance = None if open_leads == 0 else 1 - overdue / open_leads
-    return {
-        "open_leads": int(open_leads),
-        "overdue_followups": int(overdue),
-        "followup_compliance": compliance,
-        "return_visit_rate": _none(return_rate),
-        "csi_sales": _none(csi_sales),
-        "csi_service": _none(csi_service),
-        "nps": _none(nps),
-        "complaint_satisfaction": _none(satisfaction),
-        "complaint_close_days": _none(close_days),
-    }
+    found = _grouped(con, scope, by)
+    keys = sorted(set(groups(con, scope, by)) | set(found))
+    rows = [{by: k, **_kpis(found.get(k, {}))} for k in keys]
+    frame = pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

@@ -21,7 +21,16 @@ import duckdb
 import pandas as pd
 
 from kpi import service
-from kpi.scope import FILTERS, Scope, add_months, month_end, month_start, store_clause
+from kpi.scope import (
+    FILTERS,
+    Scope,
+    add_months,
+    group_key,
+    groups,
+    month_end,
+    month_start,
+    store_clause,
+)
 
 WATERFALL_STEPS = (
     "vehicle_gross", "fi_gross", "accessories_gross", "service_gross", "total_expenses",
@@ -61,39 +70,70 @@ _WEIGHTS = """weights AS (
     SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
 )"""
 
-_DELIVERIES_SQL = f"""
-SELECT count(*) AS deliveries,
+def _deliveries_sql(by: str | None) -> str:
+    return f"""
+SELECT {group_key("o", by)} AS grp, count(*) AS deliveries,
        coalesce(sum(sale_price - vehicle_cost + rebate), 0) AS vehicle_gross,
        coalesce(sum(fi_income), 0) AS fi_gross,
        coalesce(sum(accessories_revenue - accessories_cost), 0) AS accessories_gross
-FROM orders
-WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_clause()}
+FROM orders o
+WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_clause("o")}
+{"GROUP BY 1" if by else ""}
 """
 
-_EXPENSES_SQL = f"""
+
+def _expenses_sql(by: str | None) -> str:
+    return f"""
 WITH {_WEIGHTS}
-SELECT coalesce(sum(e.amount * w.inside / w.total), 0) AS total_expenses,
+SELECT {group_key("e", by)} AS grp,
+       coalesce(sum(e.amount * w.inside / w.total), 0) AS total_expenses,
        coalesce(sum(e.amount * w.inside / w.total) FILTER (WHERE e.fixed), 0) AS fixed_expenses
 FROM expenses e JOIN weights w ON w.month = e.month
 WHERE {store_clause("e")}
+{"GROUP BY 1" if by else ""}
 """
+
+
+FIGURES = (
+    "deliveries",
+    "vehicle_gross",
+    "fi_gross",
+    "accessories_gross",
+    "service_gross",
+    "total_expenses",
+    "fixed_expenses",
+)
+
+
+def _grouped_figures(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None
+) -> dict[str, dict[str, float | int]]:
+    """Return the period's figures per group ('' when pooled): deliveries, gross, expenses."""
+    scope = _store_only(scope)
+    out: dict[str, dict[str, float | int]] = {}
+    for grp, *values in _run(con, _deliveries_sql(by), scope.params):
+        names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
+        out.setdefault(grp, {}).update(zip(names, values, strict=True))
+    # service_gross has one source: kpi.service's RO figures (closed in the period).
+    frame = service._ro_figures(con, scope, by=by, with_ftf=False)
+    for row in frame.to_dict("records"):
+        out.setdefault(row[by] if by else "", {})["service_gross"] = row["service_gross"]
+    for grp, *values in _run(con, _expenses_sql(by), _params(scope)):
+        out.setdefault(grp, {}).update(
+            zip(("total_expenses", "fixed_expenses"), values, strict=True)
+        )
+    return {
+        grp: {
+            k: int(f.get(k) or 0) if k == "deliveries" else float(f.get(k) or 0.0)
+            for k in FIGURES
+        }
+        for grp, f in out.items()
+    }
 
 
 def _figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int]:
     """Return the period's deliveries, gross by department and (prorated) expenses."""
-    scope = _store_only(scope)
-    deliveries, vehicle, fi, accessories = _run(con, _DELIVERIES_SQL, scope.params)[0]
-    service_gross = service.summary(con, scope)["service_gross"] or 0.0
-    expenses, fixed = _run(con, _EXPENSES_SQL, _params(scope))[0]
-    return {
-        "deliveries": int(deliveries),
-        "vehicle_gross": float(vehicle),
-        "fi_gross": float(fi),
-        "accessories_gross": float(accessories),
-        "service_gross": float(service_gross),
-        "total_expenses": float(expenses),
-        "fixed_expenses": float(fixed),
-    }
+    return _grouped_figures(con, scope, None)[""]
 
 
 def _kpis(f: dict[str, float | int]) -> dict[str, float | int | None]:
@@ -129,6 +169,23 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     """
     f = _figures(con, scope)
     return _kpis(f) | {"fixed_expenses": f["fixed_expenses"]}
+
+
+def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+    """Return every summary KPI per store (or per brand / region), one grouped pass each.
+
+    Every group of the stores table in scope appears ('' for stores without a brand or
+    region). Columns: ``by``, then the summary's keys (fixed_expenses last).
+    """
+    found = _grouped_figures(con, scope, by)
+    keys = sorted(set(groups(con, scope, by)) | set(found))
+    empty = dict.fromkeys(FIGURES, 0.0) | {"deliveries": 0}
+    rows = []
+    for k in keys:
+        f = found.get(k, empty)
+        rows.append({by: k, **_kpis(f), "fixed_expenses": f["fixed_expenses"]})
+    frame = pd.DataFrame(rows)
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def expenses_by(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

@@ -20,7 +20,16 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+from kpi.scope import (
+    Scope,
+    add_months,
+    filter_clause,
+    group_key,
+    groups,
+    month_end,
+    month_start,
+    store_clause,
+)
 
 SUMMARY_IDS = (
     "stock_units",
@@ -114,56 +123,106 @@ def _value(v: Any) -> float | int | None:
     return v
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, scope: Scope, by_model: bool) -> pd.DataFrame:
-    """Return the inventory KPIs pooled over the scope (one row) or one row per model.
+# The per-period windows of _aggregate, one row per period (see _periods).
+_PERIOD_COLUMNS = (
+    "grp",
+    "start",
+    "as_of",
+    "s3_start",
+    "s3_end",
+    "mtd_start",
+    "d90_start",
+    "fp_stop",
+    "horizon",
+)
+
+
+def _periods(scopes: dict[str, Scope]) -> dict[str, list]:
+    """Return the windows of several scopes as parallel lists, bound as p_<window>."""
+    out: dict[str, list] = {f"p_{c}": [] for c in _PERIOD_COLUMNS}
+    for key, scope in scopes.items():
+        w = _windows(scope) | {"grp": key}
+        for c in _PERIOD_COLUMNS:
+            out[f"p_{c}"].append(w[c])
+    return out
+
+
+def _per_period(condition: str) -> str:
+    """Return a stock or transit condition on the period row p instead of $as_of."""
+    return condition.replace("$as_of", "p.as_of")
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by_model: bool,
+    by: str | None = None,
+    periods: dict[str, Scope] | None = None,
+) -> pd.DataFrame:
+    """Return the inventory KPIs pooled over the scope (one row), per model, or per group.
 
     The model set is every model of the scope's vehicles or non-cancelled orders (any date), so
     a model with nothing in stock, in transit or sold lately still appears (with zeros).
+    ``by`` ('store', 'brand' or 'region') groups by store instead, in a column named ``by``.
+    ``periods`` ({label: scope}) evaluates several periods in the same pass (one row per
+    period, column ``grp``); by default the scope's own period, labelled ''.
     """
-    key = "coalesce(v.model, '') AS model," if by_model else ""
-    okey = "coalesce(o.model, '') AS model," if by_model else ""
-    group = "GROUP BY 1" if by_model else ""
-    join = "FULL JOIN sales USING (model)" if by_model else "CROSS JOIN sales"
+    if by is not None:
+        key = f"{group_key('v', by)} AS model,"
+        okey = f"{group_key('o', by)} AS model,"
+        by_model = True
+    else:
+        key = "coalesce(v.model, '') AS model," if by_model else ""
+        okey = "coalesce(o.model, '') AS model," if by_model else ""
+    group = "GROUP BY 1, 2" if by_model else "GROUP BY 1"
+    using = "grp, model" if by_model else "grp"
+    in_stock, in_transit = _per_period(_IN_STOCK), _per_period(_IN_TRANSIT)
     sql = f"""
-    WITH veh AS (
-        SELECT {key}
-               count(*) FILTER (WHERE {_IN_STOCK}) AS stock_units,
-               count(*) FILTER (WHERE {_IN_TRANSIT}) AS in_transit_units,
-               count(*) FILTER (WHERE {_IN_TRANSIT} AND (v.eta IS NULL OR v.eta <= $horizon))
+    WITH p AS (
+        SELECT {", ".join(f"unnest($p_{c}) AS {c}" for c in _PERIOD_COLUMNS)}
+    ),
+    veh AS (
+        SELECT p.grp, {key}
+               count(*) FILTER (WHERE {in_stock}) AS stock_units,
+               count(*) FILTER (WHERE {in_transit}) AS in_transit_units,
+               count(*) FILTER (WHERE {in_transit} AND (v.eta IS NULL OR v.eta <= p.horizon))
                    AS in_transit_by_horizon,
-               sum($as_of - v.arrival_date) FILTER (WHERE {_IN_STOCK}) AS age_days_sum,
-               count(*) FILTER (WHERE {_IN_STOCK} AND $as_of - v.arrival_date > 90)
+               sum(p.as_of - v.arrival_date) FILTER (WHERE {in_stock}) AS age_days_sum,
+               count(*) FILTER (WHERE {in_stock} AND p.as_of - v.arrival_date > 90)
                    AS aged_units_90,
-               coalesce(sum(v.cost) FILTER (WHERE {_IN_STOCK}), 0) AS capital_tied_up,
+               coalesce(sum(v.cost) FILTER (WHERE {in_stock}), 0) AS capital_tied_up,
                coalesce(sum(
                    v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365
-                   * greatest(0, least(coalesce(v.sold_date, $fp_stop), $fp_stop)
-                                 - greatest(v.arrival_date, $start))
+                   * greatest(0, least(coalesce(v.sold_date, p.fp_stop), p.fp_stop)
+                                 - greatest(v.arrival_date, p.start))
                ) FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
         FROM v_vehicles v
         LEFT JOIN stores s ON s.store = v.store
+        CROSS JOIN p
         WHERE {_VEHICLE_FILTER}
         {group}
     ),
     sales AS (
-        SELECT {okey}
+        SELECT p.grp, {okey}
                count(*) FILTER (
-                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN $s3_start AND $s3_end
+                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN p.s3_start AND p.s3_end
                ) AS sales_3m,
                count(*) FILTER (
-                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN $mtd_start AND $as_of
+                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN p.mtd_start AND p.as_of
                ) AS sales_mtd,
                count(*) FILTER (
-                   WHERE {_DELIVERED} AND o.delivery_date > $d90_start AND o.delivery_date <= $as_of
+                   WHERE {_DELIVERED} AND o.delivery_date > p.d90_start
+                     AND o.delivery_date <= p.as_of
                ) AS sales_90d
         FROM orders o
+        CROSS JOIN p
         -- Open orders only widen the by-model list (a model on order is worth planning).
         WHERE o.status <> 'cancelled' AND {store_clause("o")}
           AND {filter_clause("o.model", "model")}
         {group}
     ),
     pooled AS (
-        SELECT {"model," if by_model else ""}
+        SELECT grp, {"model," if by_model else ""}
                coalesce(stock_units, 0) AS stock_units,
                coalesce(in_transit_units, 0) AS in_transit_units,
                coalesce(in_transit_by_horizon, 0) AS in_transit_by_horizon,
@@ -174,9 +233,9 @@ def _aggregate(con: duckdb.DuckDBPyConnection, scope: Scope, by_model: bool) -> 
                coalesce(sales_3m, 0) AS sales_3m,
                coalesce(sales_mtd, 0) AS sales_mtd,
                coalesce(sales_90d, 0) AS sales_90d
-        FROM veh {join}
+        FROM p LEFT JOIN (veh FULL JOIN sales USING ({using})) USING (grp)
     )
-    SELECT {"model," if by_model else ""}
+    SELECT grp, {"model," if by_model else ""}
            stock_units,
            in_transit_units,
            in_transit_by_horizon,
@@ -190,9 +249,12 @@ def _aggregate(con: duckdb.DuckDBPyConnection, scope: Scope, by_model: bool) -> 
            capital_tied_up,
            floorplan_cost
     FROM pooled
-    {"ORDER BY model" if by_model else ""}
+    {"WHERE model IS NOT NULL" if by_model else ""}
+    ORDER BY grp{", model" if by_model else ""}
     """
-    return _run(con, sql, _windows(scope))
+    params = _windows(scope) | _periods(periods or {"": scope})
+    frame = _run(con, sql, params)
+    return frame if periods else frame.drop(columns="grp")
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
@@ -203,6 +265,23 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     """
     row = _aggregate(con, scope, by_model=False).to_dict("records")[0]
     return {k: _value(row[k]) for k in SUMMARY_IDS}
+
+
+def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+    """Return every summary KPI per store (or per brand / region) in one grouped pass.
+
+    Every group of the stores table in scope appears ('' for stores without a brand or
+    region), with zeros and None where it has no vehicles or sales. Columns: ``by``, then
+    SUMMARY_IDS.
+    """
+    frame = _aggregate(con, scope, by_model=True, by=by).rename(columns={"model": by})
+    keys = pd.DataFrame({by: groups(con, scope, by)})
+    frame = keys.merge(frame, on=by, how="outer").sort_values(by)
+    for col in ("stock_units", "in_transit_units", "aged_units_90"):
+        frame[col] = frame[col].fillna(0).astype("int64")
+    for col in ("avg_monthly_sales_3m", "capital_tied_up", "floorplan_cost"):
+        frame[col] = frame[col].fillna(0.0).astype("float64")
+    return _nan_to_none(frame[[by, *SUMMARY_IDS]])
 
 
 def stock_units(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
@@ -354,12 +433,14 @@ def trailing_months(scope: Scope, months: int) -> list[date]:
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
     """Return summary() for each of the trailing months ending with as_of's month.
 
-    Each month is evaluated as of its last day (as_of for the running month).
+    Each month is evaluated as of its last day (as_of for the running month), all the months
+    in one pass.
     """
-    rows = []
-    for first in trailing_months(scope, months):
-        rows.append({"month": f"{first:%Y-%m}", **summary(con, month_scope(scope, first))})
-    return _nan_to_none(pd.DataFrame(rows, columns=["month", *SUMMARY_IDS]))
+    firsts = trailing_months(scope, months)
+    periods = {f"{first:%Y-%m}": month_scope(scope, first) for first in firsts}
+    frame = _aggregate(con, scope, by_model=False, periods=periods)
+    frame = frame.rename(columns={"grp": "month"})
+    return _nan_to_none(frame[["month", *SUMMARY_IDS]].reset_index(drop=True))
 
 
 def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:

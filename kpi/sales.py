@@ -17,7 +17,16 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kpi.scope import Scope, add_months, filter_clause, month_start, store_clause
+from kpi.scope import (
+    Scope,
+    add_months,
+    filter_clause,
+    group_key,
+    groups,
+    month_end,
+    month_start,
+    store_clause,
+)
 
 # Scalar ids of summary(), in catalogue order.
 SUMMARY_IDS = (
@@ -104,14 +113,6 @@ def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in used}
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Run a one-row query and return it as a dict."""
-    cur = con.execute(sql, used_params(sql, params))
-    names = [d[0] for d in cur.description]
-    row = cur.fetchone()
-    return dict(zip(names, row, strict=True))
-
-
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """Run a query and return its rows as a DataFrame."""
     return con.execute(sql, used_params(sql, params)).df()
@@ -144,10 +145,38 @@ def _ratio_col(num: pd.Series, den: pd.Series) -> pd.Series:
 # ----------------------------------------------------------------------------- summary
 
 
-def _traffic_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Run a query whose first column is the group key; return {group: {column: value}}."""
+    cur = con.execute(sql, used_params(sql, params))
+    names = [d[0] for d in cur.description]
+    return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cur.fetchall()}
+
+
+def _grouping(by: str | None, alias: str) -> tuple[str, str]:
+    """Return (group key expression, GROUP BY clause): pooled queries keep one row always.
+
+    ``by`` is a group_key name ('store', 'brand', 'region'), None (pooled), or a SQL
+    expression over the alias (starting with '(') such as a month of a date column.
+    """
+    if by is not None and by.startswith("("):
+        return by, "GROUP BY 1"
+    return group_key(alias, by), ("GROUP BY 1" if by else "")
+
+
+def _month_of(column: str) -> str:
+    """Return the SQL key placing a row in its calendar month ('YYYY-MM')."""
+    return f"(strftime({column}, '%Y-%m'))"
+
+
+def _traffic_counts(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events)."""
+    key, group = _grouping(by, "t")
     sql = f"""
-        SELECT
+        SELECT {key} AS grp,
             count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
             count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit) AS first_visit_batches,
             count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
@@ -155,15 +184,19 @@ def _traffic_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, A
             count(*) FILTER (WHERE t.kind = 'walk_in' AND {EVENT_WALK_IN}) AS event_walk_ins
         FROM traffic t
         WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}
+        {group}
     """
-    return _one(con, sql, scope.params)
+    return _rows(con, sql, scope.params)
 
 
-def _order_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+def _order_counts(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Return the period's order and delivery counts and sums."""
+    key, group = _grouping(by, "o")
     retail_delivered = f"{DELIVERED} AND o.sale_type = 'retail'"
     sql = f"""
-        SELECT
+        SELECT {key} AS grp,
             count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}) AS orders,
             count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}
                              AND o.sale_type = 'retail') AS retail_orders,
@@ -183,65 +216,88 @@ def _order_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any
             sum({ACCESSORIES_GROSS}) FILTER (WHERE {DELIVERED}) AS accessories_gross
         FROM orders o
         WHERE ({IN_PERIOD_ORDER} OR {DELIVERED}) AND {ORDER_FILTERS}
+        {group}
     """
-    return _one(con, sql, scope.params)
+    return _rows(con, sql, scope.params)
 
 
-def _distinct_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+def _distinct_counts(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by: str | None = None,
+    order_key: str | None = None,
+) -> dict[str, dict[str, Any]]:
     """Return the per-customer cohorts and the number of active consultants.
 
     Customers and consultants are (store, id) pairs. Filters select the visits and calls that
     define a cohort; the order or walk-in that converts it may carry any consultant, model or
     channel (the customer converted, whoever served the deal).
     """
+    tkey, okey = _grouping(by, "t")[0], _grouping(order_key or by, "o")[0]
     sql = f"""
         WITH first_visits AS (
-            SELECT t.store, t.customer_id, t.visit_date
+            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date
             FROM traffic t
             WHERE t.kind = 'walk_in' AND t.first_visit AND {IN_PERIOD_VISIT}
               AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
         ),
         visit_customers AS (
-            SELECT f.store, f.customer_id, count(o.order_id) > 0 AS closed
+            SELECT f.grp, f.store, f.customer_id, count(o.order_id) > 0 AS closed
             FROM first_visits f
             LEFT JOIN orders o
               ON o.store = f.store AND o.customer_id = f.customer_id
              AND o.status <> 'cancelled'
              AND o.order_date BETWEEN f.visit_date AND f.visit_date + {COHORT_DAYS}
-            GROUP BY f.store, f.customer_id
+             -- implied by the line above; a bound on o alone lets DuckDB skip older orders
+             AND o.order_date BETWEEN $start AND $end + {COHORT_DAYS}
+            GROUP BY f.grp, f.store, f.customer_id
         ),
         first_calls AS (
-            SELECT t.store, t.customer_id, t.visit_date
+            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date
             FROM traffic t
             WHERE t.kind = 'phone' AND t.first_visit AND {IN_PERIOD_VISIT}
               AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
         ),
         call_customers AS (
-            SELECT c.store, c.customer_id, count(w.visit_id) > 0 AS visited
+            SELECT c.grp, c.store, c.customer_id, count(w.visit_id) > 0 AS visited
             FROM first_calls c
             LEFT JOIN traffic w
               ON w.store = c.store AND w.customer_id = c.customer_id AND w.kind = 'walk_in'
              AND w.visit_date BETWEEN c.visit_date AND c.visit_date + {COHORT_DAYS}
-            GROUP BY c.store, c.customer_id
+             AND w.visit_date BETWEEN $start AND $end + {COHORT_DAYS}
+            GROUP BY c.grp, c.store, c.customer_id
         ),
         consultants AS (
-            SELECT t.store, t.consultant
+            SELECT {tkey} AS grp, t.store, t.consultant
             FROM traffic t
             WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
               AND nullif(t.consultant, '') IS NOT NULL AND {TRAFFIC_FILTERS}
             UNION
-            SELECT o.store, o.consultant
+            SELECT {okey}, o.store, o.consultant
             FROM orders o
             WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
+        ),
+        counts AS (
+            SELECT grp, count(*) AS visit_customers, count(*) FILTER (WHERE closed)
+                       AS closed_customers, 0 AS call_customers, 0 AS visited_customers,
+                   0 AS consultants
+            FROM visit_customers GROUP BY grp
+            UNION ALL
+            SELECT grp, 0, 0, count(*), count(*) FILTER (WHERE visited), 0
+            FROM call_customers GROUP BY grp
+            UNION ALL
+            SELECT grp, 0, 0, 0, 0, count(*) FROM consultants GROUP BY grp
+            {"UNION ALL SELECT '', 0, 0, 0, 0, 0" if by is None else ""}
         )
-        SELECT
-            (SELECT count(*) FROM visit_customers) AS visit_customers,
-            (SELECT count(*) FROM visit_customers WHERE closed) AS closed_customers,
-            (SELECT count(*) FROM call_customers) AS call_customers,
-            (SELECT count(*) FROM call_customers WHERE visited) AS visited_customers,
-            (SELECT count(*) FROM consultants) AS consultants
+        SELECT grp, sum(visit_customers) AS visit_customers,
+               sum(closed_customers) AS closed_customers,
+               sum(call_customers) AS call_customers,
+               sum(visited_customers) AS visited_customers,
+               sum(consultants) AS consultants
+        FROM counts
+        GROUP BY grp
     """
-    return _one(con, sql, scope.params)
+    return _rows(con, sql, scope.params)
 
 
 def _days_to_as_of(scope: Scope) -> int:
@@ -249,18 +305,15 @@ def _days_to_as_of(scope: Scope) -> int:
     return max(0, (scope.as_of - scope.start).days + 1)
 
 
-def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
-    """Return every scalar KPI of "Sales and showroom", keyed by catalogue id.
-
-    Counts are ints (0 over nothing), ratios fractions and money CNY, unrounded; a zero
-    denominator gives None.
-    """
-    t = {k: _num(v) for k, v in _traffic_counts(con, scope).items()}
-    o = {k: _num(v) for k, v in _order_counts(con, scope).items()}
-    d = {k: _num(v) for k, v in _distinct_counts(con, scope).items()}
+def _kpis(t: dict, o: dict, d: dict, scope: Scope) -> dict[str, float | int | None]:
+    """Return the section's KPIs from one group's traffic, order and distinct counts."""
+    t = {k: _num(t.get(k)) or 0 for k in TRAFFIC_FIELDS}
+    o = {k: _num(o.get(k)) for k in ORDER_FIELDS}
+    o = {k: (v or 0) if k in ORDER_COUNTS else v for k, v in o.items()}
+    d = {k: int(_num(d.get(k)) or 0) for k in DISTINCT_FIELDS}
     deliveries = o["deliveries"]
     retail = o["retail_deliveries"]
-    out: dict[str, float | int | None] = {
+    return {
         "walk_in_batches": t["walk_in_batches"],
         "first_visit_batches": t["first_visit_batches"],
         "phone_batches": t["phone_batches"],
@@ -285,7 +338,68 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
         "accessories_margin": _ratio(o["accessories_gross"], o["accessories_revenue"]),
         "units_per_consultant": _ratio(deliveries, d["consultants"]),
     }
-    return out
+
+
+TRAFFIC_FIELDS = (
+    "walk_in_batches",
+    "first_visit_batches",
+    "phone_batches",
+    "test_drives",
+    "event_walk_ins",
+)
+ORDER_COUNTS = (
+    "orders",
+    "retail_orders",
+    "all_orders",
+    "cancelled",
+    "deliveries",
+    "fleet",
+    "corporate",
+    "retail_deliveries",
+    "financed",
+    "insured",
+    "traded_in",
+)
+ORDER_FIELDS = (
+    *ORDER_COUNTS,
+    "front_gross",
+    "total_gross",
+    "accessories_revenue",
+    "accessories_gross",
+)
+DISTINCT_FIELDS = (
+    "visit_customers",
+    "closed_customers",
+    "call_customers",
+    "visited_customers",
+    "consultants",
+)
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return every scalar KPI of "Sales and showroom", keyed by catalogue id.
+
+    Counts are ints (0 over nothing), ratios fractions and money CNY, unrounded; a zero
+    denominator gives None.
+    """
+    t = _traffic_counts(con, scope)[""]
+    o = _order_counts(con, scope)[""]
+    d = _distinct_counts(con, scope)[""]
+    return _kpis(t, o, d, scope)
+
+
+def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+    """Return every summary KPI per store (or per brand / region), each group pooled.
+
+    One grouped pass per source table, the same formulas as summary(): summing a column of
+    counts over the groups gives the pooled count. Every group of the stores table in scope
+    appears ('' for stores without a brand or region), with zeros and None where it has no
+    rows. Columns: ``by``, then SUMMARY_IDS.
+    """
+    t, o, d = (f(con, scope, by) for f in (_traffic_counts, _order_counts, _distinct_counts))
+    keys = sorted(set(groups(con, scope, by)) | set(t) | set(o) | set(d))
+    rows = [{by: k, **_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), scope)} for k in keys]
+    return pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
 
 
 # ----------------------------------------------------------------------------- breakdowns
@@ -513,26 +627,39 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return df
 
 
+# Order fields counted by order_date; the rest of ORDER_FIELDS by delivery_date.
+ORDER_DATE_FIELDS = ("orders", "retail_orders", "all_orders", "cancelled")
+
+
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
     """Return the summary for each of the trailing `months` calendar months.
 
     The last month is the month of scope.end; each month is computed like summary() for that
     calendar month, with as_of = the earlier of its last day and scope.as_of, and the scope's
     store and filters. Columns: month ('YYYY-MM') and every summary id.
+
+    One pass per source for all the months: summary()'s queries over the whole span, each
+    row keyed by the month of the date that places it in a period (visits by visit_date,
+    orders by order_date, deliveries by delivery_date).
     """
     last = month_start(scope.end)
+    firsts = [add_months(last, -i) for i in range(months - 1, -1, -1)]
+    span = replace(scope, start=firsts[0], end=month_end(last), as_of=scope.as_of)
+    visit_month = _month_of("t.visit_date")
+    t = _traffic_counts(con, span, visit_month)
+    by_order = _order_counts(con, span, _month_of("o.order_date"))
+    by_delivery = _order_counts(con, span, _month_of("o.delivery_date"))
+    d = _distinct_counts(con, span, visit_month, _month_of("o.delivery_date"))
     rows = []
-    for i in range(months - 1, -1, -1):
-        first = add_months(last, -i)
-        month_scope = Scope.for_month(first, today=scope.as_of)
-        month_scope = replace(
-            month_scope,
-            store=scope.store,
-            consultant=scope.consultant,
-            model=scope.model,
-            channel=scope.channel,
-        )
-        rows.append({"month": f"{first:%Y-%m}", **summary(con, month_scope)})
+    for first in firsts:
+        key = f"{first:%Y-%m}"
+        end = month_end(first)
+        month_scope = replace(scope, start=first, end=end, as_of=min(end, scope.as_of))
+        o = {
+            k: (by_order if k in ORDER_DATE_FIELDS else by_delivery).get(key, {}).get(k)
+            for k in ORDER_FIELDS
+        }
+        rows.append({"month": key, **_kpis(t.get(key, {}), o, d.get(key, {}), month_scope)})
     return pd.DataFrame(rows, columns=["month", *SUMMARY_IDS])
 
 

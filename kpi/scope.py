@@ -5,7 +5,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_TZ = "Asia/Shanghai"
 FILTERS = ("consultant", "model", "channel", "advisor", "technician")
@@ -119,6 +123,38 @@ def store_clause(alias: str = "") -> str:
     return f"($store::VARCHAR IS NULL OR {col} = $store)"
 
 
+GROUP_BY = ("store", "brand", "region")
+
+
+def group_key(alias: str = "", by: str | None = "store") -> str:
+    """Return the SQL expression a group-view breakdown groups rows by, never NULL.
+
+    ``by`` is 'store', or 'brand' / 'region' from the stores table (settings); None gives the
+    constant '' (everything pooled in one group). A store without a brand or region falls in
+    the group '' (no value).
+    """
+    col = f"{alias}.store" if alias else "store"
+    if by is None:
+        return "''"
+    if by == "store":
+        return col
+    if by in GROUP_BY:
+        if not alias:
+            raise ValueError("a brand or region key needs the table's alias")
+        return f"coalesce((SELECT s_.{by} FROM stores s_ WHERE s_.store = {col}), '')"
+    raise ValueError(f"by must be one of {', '.join(GROUP_BY)}, not {by!r}")
+
+
+def groups(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> list[str]:
+    """Return every group of the stores table in scope (sorted), '' for stores without one."""
+    key = group_key("x", by)
+    rows = con.execute(
+        f"SELECT DISTINCT {key} AS g FROM stores x WHERE {store_clause('x')} ORDER BY g",
+        {"store": scope.store},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def filter_clause(column: str, param: str) -> str:
     """Return an optional equality filter on a bound parameter (NULL = no filter)."""
     return f"(${param}::VARCHAR IS NULL OR {column} = ${param})"
@@ -128,5 +164,5 @@ def days_between(a: date, b: date) -> int:
     return (b - a).days
 
 
-__all__ = ["Scope", "store_clause", "filter_clause", "add_months", "month_start", "month_end",
-           "parse_month", "today_in", "timedelta"]
+__all__ = ["Scope", "store_clause", "filter_clause", "group_key", "groups", "GROUP_BY",
+           "add_months", "month_start", "month_end", "parse_month", "today_in", "timedelta"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from kpi.inventory import complete_months_window, month_scope, trailing_months
-from kpi.scope import Scope, add_months, filter_clause, month_end, store_clause
+from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 
 SUMMARY_IDS = (
     "ro_count",
@@ -162,23 +163,50 @@ def _params(scope: Scope) -> dict[str, Any]:
 
 
 def _ro_figures(
-    con: duckdb.DuckDBPyConnection, scope: Scope, keys: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    keys: tuple[str, ...] = (),
+    by: str | None = None,
+    with_ftf: bool = True,
 ) -> pd.DataFrame:
-    """Return the repair-order KPIs (RO_COLUMNS), pooled (one row) or grouped by `keys`.
+    """Return the repair-order KPIs (RO_COLUMNS), pooled (one row) or grouped.
 
-    `keys` are repair_orders column names (e.g. ("ro_type",) or ("store", "advisor")).
-    Grouped, only groups with an RO opened or closed in the period or open on as_of appear.
+    `keys` are repair_orders column names (e.g. ("ro_type",) or ("store", "advisor"));
+    `by` ('store', 'brand', 'region') groups into a column named `by` instead. Grouped, only
+    groups with an RO opened or closed in the period or open on as_of appear. Only the
+    first-time-fix counts read the comeback, so only they go through v_repair_orders, and
+    only for the ROs opened in the period (the view's derivation is the costly part).
+    ``with_ftf=False`` leaves first_time_fix_rate out (None) for callers that need money only.
     """
-    key_select = "".join(f"r.{k}, " for k in keys)
-    key_names = "".join(f"{k}, " for k in keys)
-    group = f"GROUP BY {', '.join(f'r.{k}' for k in keys)}" if keys else ""
-    having = "HAVING ro_count + closed_ro_count + open_ros > 0" if keys else ""
-    order = f"ORDER BY service_revenue DESC, {', '.join(keys)}" if keys else ""
+    exprs = [(f"r.{k}", k) for k in keys]
+    if by is not None and by.startswith("("):
+        exprs.append((by, "grp"))  # an expression over r, such as the month of a date
+    elif by is not None:
+        exprs.append((group_key("r", by), by))
+    names = [name for _, name in exprs]
+    key_select = "".join(f"{expr} AS {name}, " for expr, name in exprs)
+    key_names = "".join(f"a.{name}, " for name in names)
+    group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(exprs)))}" if exprs else ""
+    having = "HAVING ro_count + closed_ro_count + open_ros > 0" if exprs else ""
+    order = f"ORDER BY service_revenue DESC, {', '.join(names)}" if exprs else ""
+    if not with_ftf:
+        ftf = "SELECT 0 AS ftf_base, 0 AS comebacks"
+        join = "CROSS JOIN ftf f"
+    else:
+        ftf = f"""
+        SELECT {key_select}
+            count(*) AS ftf_base, count(*) FILTER (WHERE r.comeback) AS comebacks
+        FROM v_repair_orders r
+        WHERE {RO_FILTER} AND r.open_date BETWEEN $start AND $end
+          AND r.ro_type IN ('repair', 'warranty')
+        {group}"""
+        on = " AND ".join(f"f.{n} IS NOT DISTINCT FROM a.{n}" for n in names)
+        join = f"LEFT JOIN ftf f ON {on}" if names else "CROSS JOIN ftf f"
     sql = f"""
     WITH r AS (
         SELECT r.*, r.close_date BETWEEN $start AND $end AS closed,
                r.open_date BETWEEN $start AND $end AS opened
-        FROM v_repair_orders r
+        FROM repair_orders r
         WHERE {RO_FILTER}
     ),
     agg AS (
@@ -195,17 +223,14 @@ def _ro_figures(
             coalesce(sum(r.labor_hours) FILTER (WHERE closed), 0) AS labor_hours,
             coalesce(sum({_GROSS}) FILTER (WHERE closed AND r.ro_type = 'warranty'), 0)
                 AS warranty_gross,
-            count(*) FILTER (WHERE opened AND r.ro_type IN ('repair', 'warranty')) AS ftf_base,
-            count(*) FILTER (
-                WHERE opened AND r.ro_type IN ('repair', 'warranty') AND r.comeback
-            ) AS comebacks,
             count(*) FILTER (
                 WHERE r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)
             ) AS open_ros
         FROM r
         {group}
         {having}
-    )
+    ),
+    ftf AS ({ftf})
     SELECT {key_names}
         ro_count,
         closed_ro_count,
@@ -218,9 +243,10 @@ def _ro_figures(
         labor_hours,
         labor_revenue / nullif(labor_hours, 0) AS effective_labor_rate,
         warranty_gross,
-        1 - CAST(comebacks AS DOUBLE) / nullif(ftf_base, 0) AS first_time_fix_rate,
+        1 - CAST(coalesce(f.comebacks, 0) AS DOUBLE) / nullif(coalesce(f.ftf_base, 0), 0)
+            AS first_time_fix_rate,
         open_ros
-    FROM agg
+    FROM agg a {join}
     {order}
     """
     return _run(con, sql, _params(scope))
@@ -233,60 +259,94 @@ def revenue_by_store(
 
     Repair orders carry no consultant, so a per-consultant request gets the store rows too.
     """
-    df = _ro_figures(con, scope, ("store",))
+    df = _ro_figures(con, scope, ("store",), with_ftf=False)
     out = df[["store", "service_revenue"]].rename(columns={"service_revenue": "actual"})
     out.insert(1, "consultant", None)
     return out.reset_index(drop=True)
 
 
-def _roster(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
-    """Return the roster sums over every calendar month the period touches."""
+def money(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return the RO money KPIs of summary() (revenue, gross, margins), without the rest.
+
+    The numbers are summary()'s (one query); finance reads service_gross from here.
+    """
+    row = _ro_figures(con, scope, with_ftf=False).to_dict("records")[0]
+    return {k: _value(row[k]) for k in MONEY_IDS}
+
+
+MONEY_IDS = (
+    "service_revenue",
+    "avg_ro_value",
+    "service_gross",
+    "service_gross_margin",
+    "parts_gross_margin",
+    "effective_labor_rate",
+    "warranty_gross",
+)
+
+
+def _roster(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None) -> pd.DataFrame:
+    """Return the roster sums over every calendar month the period touches, per group."""
+    group = "GROUP BY 1" if by else ""
     sql = f"""
-    SELECT coalesce(sum(t.available_hours), 0) AS available_hours,
+    SELECT {group_key("t", by)} AS grp,
+           coalesce(sum(t.available_hours), 0) AS available_hours,
            coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
            coalesce(sum(t.training_required), 0) AS training_required,
            coalesce(sum(t.training_passed), 0) AS training_passed,
            count(DISTINCT (t.store, t.technician)) AS technicians
     FROM technicians t
     WHERE {ROSTER_FILTER}
+    {group}
     """
-    return _run(con, sql, _params(scope)).to_dict("records")[0]
+    return _run(con, sql, _params(scope))
 
 
-def _store_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
-    """Return the parts KPIs and the churn rate (store level: advisor/technician ignored)."""
+def _store_level(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None
+) -> pd.DataFrame:
+    """Return the parts KPIs and the churn rate (store level: advisor/technician ignored).
+
+    Pooled (one row, grp '') or per group. A group's parts turnover averages its monthly
+    stock values summed over its stores.
+    """
+    rkey, pkey = group_key("r", by), group_key("p", by)
+    group = "GROUP BY grp" if by else ""
+    grp = "grp" if by else "'' AS grp"
     sql = f"""
     WITH r AS (
-        SELECT r.store, r.vin, r.open_date, r.close_date, r.parts_cost
-        FROM v_repair_orders r
+        SELECT {rkey} AS grp, r.store, r.vin, r.open_date, r.close_date, r.parts_cost
+        FROM repair_orders r
         WHERE {RO_STORE_FILTER}
+          AND (r.open_date > $churn_base OR r.close_date > $year_ago
+               OR r.close_date BETWEEN $s3_start AND $s3_end)
     ),
     costs AS (
-        SELECT coalesce(sum(parts_cost) FILTER (
+        SELECT {grp},
+               coalesce(sum(parts_cost) FILTER (
                    WHERE close_date > $year_ago AND close_date <= $as_of), 0) AS cost_12m,
                coalesce(sum(parts_cost) FILTER (
                    WHERE close_date BETWEEN $s3_start AND $s3_end), 0) AS cost_3m
-        FROM r
+        FROM r {group}
     ),
     visits AS (
-        SELECT store, vin, max(open_date) AS last_open
+        SELECT grp, store, vin, max(open_date) AS last_open
         FROM r
-        WHERE open_date <= $as_of AND vin IS NOT NULL
-        GROUP BY store, vin
+        WHERE vin IS NOT NULL AND open_date > $churn_base AND open_date <= $as_of
+        GROUP BY grp, store, vin
     ),
     churn AS (
-        SELECT count(*) FILTER (WHERE last_open > $churn_base) AS churn_base,
-               count(*) FILTER (WHERE last_open > $churn_base AND last_open < $churn_cut)
-                   AS churned
-        FROM visits
+        SELECT {grp}, count(*) AS churn_base,
+               count(*) FILTER (WHERE last_open < $churn_cut) AS churned
+        FROM visits {group}
     ),
     month_stock AS (
-        SELECT p.month, sum(p.qty * p.unit_cost) AS stock_value
+        SELECT {pkey} AS grp, p.month, sum(p.qty * p.unit_cost) AS stock_value
         FROM parts_stock p
         WHERE {store_clause("p")} AND p.month BETWEEN $pt_lo AND $pt_hi
-        GROUP BY p.month
+        GROUP BY 1, 2
     ),
-    turn AS (SELECT avg(stock_value) AS avg_stock FROM month_stock),
+    turn AS (SELECT {grp}, avg(stock_value) AS avg_stock FROM month_stock {group}),
     latest AS (
         SELECT p.store, max(p.month) AS month
         FROM parts_stock p
@@ -294,22 +354,67 @@ def _store_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]
         GROUP BY p.store
     ),
     snap AS (
-        SELECT count(*) AS snapshot_rows,
+        SELECT {pkey} AS grp, count(*) AS snapshot_rows,
                coalesce(sum(p.qty * p.unit_cost), 0) AS stock_value,
                coalesce(sum(p.qty * p.unit_cost) FILTER (
                    WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days), 0)
                    AS obsolete_value
         FROM parts_stock p
         JOIN latest l ON l.store = p.store AND l.month = p.month
+        {"GROUP BY 1" if by else ""}
+    ),
+    keys AS (
+        SELECT grp FROM costs UNION SELECT grp FROM churn UNION SELECT grp FROM turn
+        UNION SELECT grp FROM snap
     )
-    SELECT cost_12m / nullif(avg_stock, 0) AS parts_turnover,
+    SELECT k.grp,
+           coalesce(cost_12m, 0) / nullif(avg_stock, 0) AS parts_turnover,
            CASE WHEN snapshot_rows > 0
-                THEN stock_value / nullif(cost_3m / 3.0, 0) END AS parts_months_supply,
+                THEN stock_value / nullif(coalesce(cost_3m, 0) / 3.0, 0) END
+               AS parts_months_supply,
            CASE WHEN snapshot_rows > 0 THEN obsolete_value END AS obsolete_parts_value,
            CAST(churned AS DOUBLE) / nullif(churn_base, 0) AS customer_churn_rate
-    FROM costs, churn, turn, snap
+    FROM keys k
+    LEFT JOIN costs USING (grp) LEFT JOIN churn USING (grp) LEFT JOIN turn USING (grp)
+    LEFT JOIN snap USING (grp)
     """
-    return _run(con, sql, _params(scope)).to_dict("records")[0]
+    return _run(con, sql, _params(scope))
+
+
+def _kpis(ro: dict, roster: dict, store_level: dict) -> dict[str, float | int | None]:
+    """Return the section's KPIs from one group's RO figures, roster sums and store level."""
+    out = {k: ro.get(k) for k in RO_COLUMNS if k in SUMMARY_IDS}
+    for k in ("ro_count", "open_ros"):
+        out[k] = int(out[k] or 0)
+    for k in ("service_revenue", "service_gross", "warranty_gross"):
+        out[k] = _value(out[k]) or 0.0
+    labor_revenue = _value(ro.get("labor_revenue")) or 0.0
+    labor_hours = _value(ro.get("labor_hours")) or 0.0
+    r = {k: _value(roster.get(k)) or 0 for k in ROSTER_FIELDS}
+    out.update(
+        revenue_per_technician=_ratio(labor_revenue, r["technicians"]),
+        tech_productivity=_ratio(r["clocked_hours"], r["available_hours"]),
+        tech_efficiency=_ratio(labor_hours, r["clocked_hours"]),
+        tech_proficiency=_ratio(labor_hours, r["available_hours"]),
+        training_compliance=_ratio(r["training_passed"], r["training_required"]),
+        **{k: store_level.get(k) for k in STORE_LEVEL_IDS},
+    )
+    return {k: _value(out[k]) for k in SUMMARY_IDS}
+
+
+ROSTER_FIELDS = (
+    "available_hours",
+    "clocked_hours",
+    "training_required",
+    "training_passed",
+    "technicians",
+)
+STORE_LEVEL_IDS = (
+    "parts_turnover",
+    "parts_months_supply",
+    "obsolete_parts_value",
+    "customer_churn_rate",
+)
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
@@ -318,18 +423,27 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     Zero denominators give None; sums and counts over nothing are 0.
     """
     ro = _ro_figures(con, scope).to_dict("records")[0]
-    roster = _roster(con, scope)
-    store_level = _store_level(con, scope)
-    out = {k: ro[k] for k in RO_COLUMNS if k in SUMMARY_IDS}
-    out.update(
-        revenue_per_technician=_ratio(ro["labor_revenue"], roster["technicians"]),
-        tech_productivity=_ratio(roster["clocked_hours"], roster["available_hours"]),
-        tech_efficiency=_ratio(ro["labor_hours"], roster["clocked_hours"]),
-        tech_proficiency=_ratio(ro["labor_hours"], roster["available_hours"]),
-        training_compliance=_ratio(roster["training_passed"], roster["training_required"]),
-        **store_level,
-    )
-    return {k: _value(out[k]) for k in SUMMARY_IDS}
+    roster = _roster(con, scope).to_dict("records")[0]
+    store_level = _store_level(con, scope).to_dict("records")[0]
+    return _kpis(ro, roster, store_level)
+
+
+def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+    """Return every summary KPI per store (or per brand / region), one grouped pass per source.
+
+    Every group of the stores table in scope appears ('' for stores without a brand or
+    region), with zeros and None where it has no rows. Columns: ``by``, then SUMMARY_IDS.
+    """
+
+    def indexed(frame: pd.DataFrame, key: str) -> dict[str, dict]:
+        return {row[key]: row for row in frame.to_dict("records")}
+
+    ro = indexed(_ro_figures(con, scope, by=by), by)
+    roster = indexed(_roster(con, scope, by), "grp")
+    level = indexed(_store_level(con, scope, by), "grp")
+    keys = sorted(set(groups(con, scope, by)) | set(ro) | set(roster) | set(level))
+    rows = [{by: k, **_kpis(ro.get(k, {}), roster.get(k, {}), level.get(k, {}))} for k in keys]
+    return _nan_to_none(pd.DataFrame(rows, columns=[by, *SUMMARY_IDS]))
 
 
 def first_time_fix_rate(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:
@@ -410,23 +524,43 @@ def technician_monthly(
     return _nan_to_none(pd.concat(frames, ignore_index=True))
 
 
+MONTHLY_IDS = (
+    "ro_count",
+    "service_revenue",
+    "service_gross",
+    "service_gross_margin",
+    "first_time_fix_rate",
+)
+
+
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
     """Return ro_count, revenue, gross, margin and first-time fix per trailing calendar month.
 
-    Each month is computed like summary() for that month; the last is as_of's month.
+    Each month is computed like summary() for that month; the last is as_of's month. Two
+    passes for all the months: ROs keyed by the month they opened (ro_count, first-time
+    fix) and by the month they closed (revenue, gross).
     """
-    ids = (
-        "ro_count",
-        "service_revenue",
-        "service_gross",
-        "service_gross_margin",
-        "first_time_fix_rate",
-    )
+    firsts = trailing_months(scope, months)
+    span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
+    opened = _ro_figures(con, span, by="(strftime(r.open_date, '%Y-%m'))")
+    closed = _ro_figures(con, span, by="(strftime(r.close_date, '%Y-%m'))", with_ftf=False)
+    opened = {row["grp"]: row for row in opened.to_dict("records")}
+    closed = {row["grp"]: row for row in closed.to_dict("records")}
     rows = []
-    for first in trailing_months(scope, months):
-        ro = _ro_figures(con, month_scope(scope, first)).to_dict("records")[0]
-        rows.append({"month": _month_text(first), **{k: _value(ro[k]) for k in ids}})
-    return _nan_to_none(pd.DataFrame(rows, columns=["month", *ids]))
+    for first in firsts:
+        key = _month_text(first)
+        o, c = opened.get(key, {}), closed.get(key, {})
+        rows.append(
+            {
+                "month": key,
+                "ro_count": int(o.get("ro_count") or 0),
+                "service_revenue": float(c.get("service_revenue") or 0.0),
+                "service_gross": float(c.get("service_gross") or 0.0),
+                "service_gross_margin": _value(c.get("service_gross_margin")),
+                "first_time_fix_rate": _value(o.get("first_time_fix_rate")),
+            }
+        )
+    return _nan_to_none(pd.DataFrame(rows, columns=["month", *MONTHLY_IDS]))
 
 
 def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

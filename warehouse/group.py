@@ -51,8 +51,10 @@ GROUP_USER = "group"
 BRANDS = (("上汽大众", 0.6), ("一汽-大众", 0.4))
 # Store types: the demo's flagship, city and small store, and how common each is in a group.
 TYPE_WEIGHTS = (0.2, 0.5, 0.3)
-# A mature store's workshop sees more cars than the demo's stores (a bigger parc per sale).
-SERVICE_FACTOR = (1.5, 2.2)
+# Group stores are a little busier than the demo's (1.5 million walk-ins a year over 100
+# stores), and a mature store's workshop sees more cars per sale (a bigger parc).
+SIZE_FACTOR = 1.25
+SERVICE_FACTOR = (1.4, 2.0)
 
 # (region, city, id prefix, districts): the group's footprint in East China.
 CITIES = (
@@ -128,7 +130,7 @@ def group_store(index: int, seed: int, months: int = DEFAULT_MONTHS) -> GroupSto
     branch = index // len(SITES)
     kind_no = int(rng.choice(3, p=TYPE_WEIGHTS))
     template = PROFILES[kind_no]
-    size = float(np.clip(rng.lognormal(0.0, 0.22), 0.65, 1.5))
+    size = SIZE_FACTOR * float(np.clip(rng.lognormal(0.0, 0.22), 0.65, 1.5))
     walk_ins = round(template.walk_ins * size, 1)
     ros = round(template.ros * size * rng.uniform(*SERVICE_FACTOR), 1)
     taken: set[str] = set()

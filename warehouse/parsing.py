@@ -91,7 +91,7 @@ REASONS = {
     "empty": "is empty; every row needs a value here",
     "bad_date": "is not a date; write 2026-09-05 (2026/9/5, 2026.09.05 and 2026年9月5日 also work)",
     "ambiguous_date": (
-        "could be day/month or month/day; write it as 2026-09-05, or say which comes first "
+        "could be day/month or month/day; write dates as YYYY-MM-DD, or say which comes first "
         "(date order DMY = day first, MDY = month first) in the column mapping or with "
         "--date-order"
     ),

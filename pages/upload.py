@@ -20,6 +20,8 @@ files = st.file_uploader(
     type=list(FILE_TYPES),
     accept_multiple_files=True,
     key=f"upload-files-{st.session_state.get('upload_round', 0)}",
+    # The uploader refuses bigger files itself; the page checks again with its own message.
+    max_upload_size=MAX_FILE_MB,
     help=t("upload.files_help"),
 )
 

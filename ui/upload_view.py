@@ -18,7 +18,7 @@ import streamlit as st
 
 from ui import data
 from ui.download import csv_button
-from ui.formatting import kpi_value, month_label
+from ui.formatting import kpi_delta, kpi_value, month_label, unit_kind, unit_of
 from ui.i18n import STRINGS, current_lang, enum_label, t
 from warehouse import db, uploads
 from warehouse.auth import User
@@ -217,6 +217,22 @@ def file_panel(number: int, upload: Any, store: str) -> Item | None:
     return Item(plan, parsed)
 
 
+_MESSAGES = (
+    (re.compile(r"^line (\d+): total row skipped$"), "upload.msg.total"),
+    (re.compile(r"^skipped (\d+) subtotal row\(s\)$"), "upload.msg.subtotals"),
+    (re.compile(r"^ignored columns: (.*)$"), "upload.msg.ignored"),
+)
+
+
+def importer_message(message: str) -> str:
+    """Return one of the importer's notes in the session language (as is when not known)."""
+    for pattern, key in _MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return t(key, value=found.group(1))
+    return message
+
+
 def _reading(pf: ParsedFile) -> None:
     if not pf.headers:
         return
@@ -226,7 +242,7 @@ def _reading(pf: ParsedFile) -> None:
         how += " · " + t("upload.sheet", sheet=pf.sheet)
     st.caption(t("upload.read_as", how=how, line=pf.header_line, rows=pf.row_count))
     for message in pf.messages:
-        st.caption(md(message))
+        st.caption(md(importer_message(message)))
 
 
 def _mapping_editor(
@@ -318,12 +334,29 @@ def _signature(items: list[Item], store: str) -> tuple:
     )
 
 
+def local_time(utc: Any, store: str | None) -> str:
+    """Return a UTC timestamp of the import log as 'YYYY-MM-DD HH:MM' in the store's zone."""
+    if utc is None or pd.isna(utc):
+        return "—"
+    return f"{pd.Timestamp(utc).tz_localize('UTC').tz_convert(_zone(store)):%Y-%m-%d %H:%M}"
+
+
+def _zone(store: str | None) -> str:
+    from ui import auth
+    from warehouse.admin import store_settings
+
+    if not store:
+        return "Asia/Shanghai"
+    settings = auth.read(store_settings, store) or {}
+    return settings.get("timezone") or "Asia/Shanghai"
+
+
 def _outcomes_frame(result: uploads.UploadResult) -> pd.DataFrame:
     rows = []
     for o in result.files:
         status = t(f"upload.status.{o.status}")
         if o.status == "duplicate" and o.already_on is not None:
-            status = t("upload.already", when=f"{o.already_on:%Y-%m-%d %H:%M}")
+            status = t("upload.already", when=local_time(o.already_on, o.stores[0]))
         rows.append(
             {
                 t("upload.col.file"): o.name,
@@ -359,12 +392,33 @@ def _fmt(kpi_id: str, value: Any, signed: bool = False) -> str:
     base = kpi_id.partition(".")[0]
     if value is None or isinstance(value, str | bool):
         return "—" if value is None else str(value)
+    if signed and unit_kind(unit_of(base)) == "percent":
+        # a change of a rate reads in percentage points, as on the KPI cards
+        return kpi_delta(base, value, 0.0) or "—"
     text = kpi_value(base, value, compact=False)
     return ("+" + text) if signed and value > 0 else text
 
 
+def _catalogue_order(kpi_id: str) -> int:
+    try:
+        from kpi.catalogue import CATALOGUE
+    except ImportError:
+        return 0
+    order = list(CATALOGUE)
+    base = kpi_id.partition(".")[0]
+    return order.index(base) if base in order else len(order)
+
+
 def kpi_changes_frame(changes: pd.DataFrame) -> pd.DataFrame:
-    """Return the dry run's KPI changes with labels and values formatted for reading."""
+    """Return the dry run's KPI changes with labels and values formatted for reading.
+
+    Newest month first, then stores, then KPIs in the catalogue's order (headline ones first).
+    """
+    if not changes.empty:
+        changes = changes.assign(_o=changes["kpi"].map(_catalogue_order))
+        changes = changes.sort_values(
+            ["month", "store", "_o", "kpi"], ascending=[False, True, True, True]
+        )
     rows = [
         {
             t("upload.col.store"): r.store,
@@ -447,7 +501,7 @@ def _commit(items: list[Item], store: str, user: User) -> None:
         t("upload.done_line", file=o.name, new=o.inserted, upd=o.updated, same=o.unchanged)
         for o in done
     ] + [
-        t("upload.already_line", file=o.name, when=f"{o.already_on:%Y-%m-%d %H:%M}")
+        t("upload.already_line", file=o.name, when=local_time(o.already_on, o.stores[0]))
         for o in skipped
     ]
     st.session_state["_upload_notice"] = lines
@@ -473,9 +527,13 @@ def history(store: str | None, user: User) -> None:
     if log.empty:
         st.caption(t("upload.no_history"))
         return
+    zone = _zone(store)
     shown = pd.DataFrame(
         {
-            t("upload.col.when"): log["imported_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            t("upload.col.when"): log["imported_at"]
+            .dt.tz_localize("UTC")
+            .dt.tz_convert(zone)
+            .dt.strftime("%Y-%m-%d %H:%M"),
             t("upload.col.user"): log["username"],
             t("upload.col.store"): log["store"],
             t("upload.col.table"): log["table_name"].map(lambda n: enum_label("table", n)),
@@ -499,7 +557,7 @@ def history(store: str | None, user: User) -> None:
             "upload.undo_option",
             table=enum_label("table", r.table_name),
             file=r.file_name,
-            when=f"{r.imported_at:%Y-%m-%d %H:%M}",
+            when=local_time(r.imported_at, store),
             user=r.username or "—",
         )
         for r in last.itertuples()

@@ -30,7 +30,7 @@ import pyarrow as pa
 
 HEAD_BYTES = 256 * 1024  # enough text to hold any title block and header row
 HEAD_ROWS = 60  # rows offered to the header search
-EXTRA_COLUMNS = 8  # staged cells beyond the header width, to see over-long rows
+EXTRA_COLUMNS = 4  # staged cells beyond the header width, to see over-long rows
 DELIMITERS = (",", "\t", ";")
 CHUNK = 16 * 1024 * 1024
 

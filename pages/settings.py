@@ -72,9 +72,9 @@ with st.form(f"settings-{store}"):
             auth.write(admin.save_store_settings, user, store, values)
         except admin.SettingsError as exc:
             for field, reason in exc.errors.items():
-                st.error(t("settings.bad", field=t(f"settings.{field}"), reason=reason))
+                st.error(t("settings.bad", field=t(f"settings.{field}"), reason=auth.md(reason)))
         except DatabaseBusy:
             st.warning(t("upload.busy"))
         else:
-            st.session_state["_settings_notice"] = t("settings.saved", store=store)
+            st.session_state["_settings_notice"] = t("settings.saved", store=auth.md(store))
             st.rerun()

@@ -27,7 +27,7 @@ def attempt(fn, *args, done: str, **kwargs) -> None:
     try:
         auth.write(fn, user, *args, **kwargs)
     except (ValueError, PermissionError) as exc:
-        st.error(str(exc))
+        st.error(auth.md(exc))
         return
     except DatabaseBusy:
         st.warning(t("upload.busy"))
@@ -65,7 +65,7 @@ with st.expander(t("users.add"), icon=":material/person_add:"), st.form("users-a
         if sso and not password:
             password = secrets.token_urlsafe(24)  # single sign-on: the password is never used
         attempt(admin.add_account, name.strip(), password, role, shown.strip(), email.strip(),
-                done=t("users.added", name=name.strip()))  # fmt: skip
+                done=t("users.added", name=auth.md(name.strip())))  # fmt: skip
 
 names = [a.username for a in accounts]
 if names:
@@ -82,7 +82,7 @@ if names:
             if st.form_submit_button(t("users.save")):
                 attempt(admin.change_account, who, role=new_role, password=new_password or None,
                         display_name=new_name.strip(), email=new_email,
-                        done=t("users.changed", name=who))  # fmt: skip
+                        done=t("users.changed", name=auth.md(who)))  # fmt: skip
         sure = st.checkbox(t("users.delete_confirm", name=who), key="users-delete-sure")
         if st.button(t("users.delete"), disabled=not sure, key="users-delete"):
-            attempt(admin.remove_account, who, done=t("users.deleted", name=who))
+            attempt(admin.remove_account, who, done=t("users.deleted", name=auth.md(who)))

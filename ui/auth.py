@@ -15,6 +15,7 @@ calls :func:`require_role` itself, so typing a page's URL does not get around th
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from typing import Any
@@ -26,12 +27,21 @@ from warehouse import db
 from warehouse.auth import ROLES, User, has_role, user_for_email, verify
 
 SESSION_KEY = "_auth_user"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # Password guessing: after this many failures for one name within the window, wait.
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 600.0
 LOCKOUT_S = 60.0
 _failures: dict[str, list[float]] = {}
 _failures_lock = threading.Lock()
+
+
+def md(text: object) -> str:
+    """Return text with Markdown characters escaped: data (a file or user name) shows as written.
+
+    Streamlit renders Markdown in alerts, captions and labels; data never goes through HTML.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 # ------------------------------------------------------------------ who is signed in
@@ -240,7 +250,7 @@ def sign_in_form(key: str = "main") -> None:
     """Draw the sign-in: the password form, or the single sign-on button when [auth] is set."""
     if oidc_enabled():
         if st.user.get("is_logged_in") and current_user() is None:
-            st.warning(t("auth.sso_unknown", email=str(st.user.get("email") or "?")))
+            st.warning(t("auth.sso_unknown", email=md(st.user.get("email") or "?")))
             if st.button(t("auth.sign_out"), key=f"{key}-sso-out"):
                 sign_out()
             return
@@ -255,7 +265,7 @@ def sidebar_widget() -> None:
     with st.sidebar:
         if user is not None:
             st.caption(
-                t("auth.signed_in_as", name=user.display_name, role=t(f"auth.role.{user.role}"))
+                t("auth.signed_in_as", name=md(user.display_name), role=t(f"auth.role.{user.role}"))
             )
             if st.button(t("auth.sign_out"), key="auth-sign-out", icon=":material/logout:"):
                 sign_out()

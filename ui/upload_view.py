@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
+from ui.auth import md
 from ui.download import csv_button
 from ui.formatting import kpi_delta, kpi_value, month_label, unit_kind, unit_of
 from ui.i18n import STRINGS, current_lang, enum_label, t
@@ -32,12 +33,6 @@ PREVIEW_ROWS = 10
 PARSE_CACHE = 24  # parsed files kept per session
 NEW_STORE = "\x00new"
 _STORE_ID = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{1,64}$")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: object) -> str:
-    """Return text with Markdown characters escaped, so a file name or cell shows as written."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def column_label(table: str, column: str, lang: str | None = None) -> str:
@@ -187,7 +182,7 @@ def file_panel(number: int, upload: Any, store: str) -> Item | None:
     key = _file_key(upload, digest)
     found = _detect(key, upload, store)
     if found.error:
-        st.error(t("upload.unreadable", reason=found.error), icon=":material/block:")
+        st.error(t("upload.unreadable", reason=md(found.error)), icon=":material/block:")
         return None
     tables = list(TABLES)
     lang = current_lang()
@@ -239,7 +234,7 @@ def _reading(pf: ParsedFile) -> None:
     delimiter = {",": "comma", "\t": "tab", ";": "semicolon"}.get(pf.delimiter or "", "")
     how = pf.encoding.upper() + (" · " + t(f"upload.delim.{delimiter}") if delimiter else "")
     if pf.sheet:
-        how += " · " + t("upload.sheet", sheet=pf.sheet)
+        how += " · " + t("upload.sheet", sheet=md(pf.sheet))
     st.caption(t("upload.read_as", how=how, line=pf.header_line, rows=pf.row_count))
     for message in pf.messages:
         st.caption(md(importer_message(message)))
@@ -271,7 +266,9 @@ def _mapping_editor(
             widget = f"{key}-{table}-map-{hashlib.sha1(header.encode()).hexdigest()[:8]}"
             registry[widget] = header
             current = pf.mapping.get(header, IGNORE)
-            label = header if header in pf.mapping else t("upload.unknown_header", header=header)
+            label = md(header)
+            if header not in pf.mapping:
+                label = t("upload.unknown_header", header=label)
             cols[j % 3].selectbox(
                 label,
                 options,
@@ -301,7 +298,7 @@ def _problems(key: str, pf: ParsedFile) -> None:
         st.success(t("upload.file_ok", rows=pf.row_count), icon=":material/check_circle:")
         return
     if pf.error is not None:
-        st.error(t("upload.file_refused", reason=pf.error), icon=":material/block:")
+        st.error(t("upload.file_refused", reason=md(pf.error)), icon=":material/block:")
     else:
         st.error(
             t("upload.file_problems", n=pf.problems, rows=pf.rejected_rows),
@@ -437,7 +434,7 @@ def review(items: list[Item], store: str, user: User) -> None:
     """Offer the dry run, show what it found, and the commit button once it is current."""
     refused = [i.plan.name for i in items if not i.accepted]
     if refused:
-        st.warning(t("upload.refused_files", names=", ".join(refused)), icon=":material/block:")
+        st.warning(t("upload.refused_files", names=md(", ".join(refused))), icon=":material/block:")
     if not any(i.accepted for i in items):
         return
     sig = _signature(items, store)
@@ -446,7 +443,7 @@ def review(items: list[Item], store: str, user: User) -> None:
             try:
                 result = uploads.dry_run(_path(), store, [i.plan for i in items], data.today())
             except (uploads.UploadError, db.DatabaseBusy) as exc:
-                st.error(str(exc))
+                st.error(md(exc))
                 return
         st.session_state["_upload_dry"] = (sig, result)
     dry = st.session_state.get("_upload_dry")
@@ -493,7 +490,7 @@ def _commit(items: list[Item], store: str, user: User) -> None:
         st.warning(t("upload.busy"), icon=":material/hourglass_top:")
         return
     except (uploads.UploadError, PermissionError) as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     done = result.importable
     skipped = [o for o in result.files if o.status == "duplicate"]
@@ -579,7 +576,7 @@ def _undo(import_id: int, user: User) -> None:
         st.warning(t("upload.busy"), icon=":material/hourglass_top:")
         return
     except (uploads.UploadError, PermissionError) as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.session_state["_upload_notice"] = [
         t("upload.undone", file=done.file_name, deleted=done.deleted, restored=done.restored)

@@ -5,7 +5,7 @@ Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 
 import streamlit as st
 
-from ui import data, first_run, sidebar
+from ui import auth, data, first_run, sidebar
 from ui.i18n import t
 from ui.nav import NavItem, navigation
 from warehouse.db import DatabaseBusy
@@ -48,6 +48,30 @@ PAGES = [
     NavItem("pages/finance.py", "page.finance", ":material/payments:", "nav.management", "finance"),
     NavItem("pages/targets.py", "page.targets", ":material/flag:", "nav.management", "targets"),
     NavItem("pages/data_status.py", "page.data", ":material/database:", "nav.data", "data_status"),
+    NavItem(
+        "pages/upload.py",
+        "page.upload",
+        ":material/upload_file:",
+        "nav.admin",
+        "upload",
+        role="manager",
+    ),
+    NavItem(
+        "pages/users.py",
+        "page.users",
+        ":material/manage_accounts:",
+        "nav.admin",
+        "users",
+        role="manager",
+    ),
+    NavItem(
+        "pages/settings.py",
+        "page.settings",
+        ":material/settings:",
+        "nav.admin",
+        "settings",
+        role="manager",
+    ),
 ]
 
 sidebar.init_language()
@@ -56,10 +80,13 @@ page = navigation(PAGES)
 try:
     source = data.probe()
     st.session_state["_source"] = source
-    if source.state != "ok":
+    if source.state != "ok" and not auth.setup_page(page):
         first_run.render(source)
+        auth.sidebar_widget()
     else:
         sidebar.render()
+        auth.sidebar_widget()
+        auth.require_view()
         page.run()
         missing = data.take_unavailable()
         if missing:

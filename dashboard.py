@@ -84,8 +84,8 @@ try:
         first_run.render(source)
         auth.sidebar_widget()
     else:
-        sidebar.render()
         auth.sidebar_widget()
+        sidebar.render()
         auth.require_view()
         page.run()
         missing = data.take_unavailable()

@@ -61,10 +61,16 @@ with st.form(f"settings-{store}"):
             t("settings.public_view"), bool(now["public_view"]), help=t("settings.public_help")
         ),
         "thresholds": st.text_area(
-            t("settings.thresholds"), pretty(now["thresholds"]), help=t("settings.thresholds_help")
+            t("settings.thresholds"),
+            pretty(now["thresholds"]),
+            help=t("settings.thresholds_help"),
+            placeholder='{"close_rate": {"warning": 0.2, "critical": 0.15}}',
         ),
         "cadence": st.text_area(
-            t("settings.cadence"), pretty(now["cadence"]), help=t("settings.cadence_help")
+            t("settings.cadence"),
+            pretty(now["cadence"]),
+            help=t("settings.cadence_help"),
+            placeholder='{"H": 3, "C": 21}',
         ),
     }
     if st.form_submit_button(t("settings.save"), type="primary"):

@@ -1,0 +1,476 @@
+"""Benchmark the product at dealer-group scale against DuckDB itself (`make bench`).
+
+    python -m bench.run [--stores 100] [--runs 3] [--only import,report,pages,memory]
+
+Builds the group database once (``python -m warehouse.group``, cached under bench/out/ and
+reused while the generator's settings match), then measures, each side as a whole process
+(interpreter start included) and alternating the two sides run by run:
+
+- import: ``python -m kpi import`` of the group's repair-order export (one file, a store
+  column, Chinese headers, slash dates, Chinese enum words) into an empty database, against
+  DuckDB's own ``read_csv`` of the same file into a table; then the upsert of one more month
+  (new ROs plus the ROs open at the end, now closed) into a copy of the full database;
+- report: ``python -m kpi report`` for one month over all stores, against bench/report.sql
+  (the same sales, inventory and after-sales KPIs written by hand) run by ``python -c``; every
+  value the SQL computes must equal the report's;
+- pages: every page of dashboard.py's registry through AppTest in a new process: the cold
+  first run (empty caches) and the warm reruns;
+- memory: the peak resident memory (VmHWM) of ``streamlit run dashboard.py`` while headless
+  Chromium opens every page.
+
+Prints a summary (medians, ratios, budgets) and writes bench/out/results-<stores>.json.
+Not part of the test suite: it takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+PY = sys.executable
+END = date(2026, 11, 25)
+SEED = 7
+MONTHS = 24
+REPORT_MONTH = "2026-10"
+BENCH_USER = "bench"
+BUDGETS = {"import": 2.0, "report": 1.5, "warm_s": 1.0, "cold_s": 5.0, "memory_mb": 1536}
+CHROMIUM = "/usr/bin/chromium"
+
+sys.path.insert(0, str(ROOT))
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def run(cmd: list[str], env: dict | None = None, stdin: str | None = None) -> float:
+    """Run a command to completion; return its wall seconds (raise when it fails)."""
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        cmd, cwd=ROOT, env={**os.environ, **(env or {})}, input=stdin, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else math.nan
+
+
+def machine() -> dict:
+    """Return what the figures were measured on."""
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import duckdb
+    import psutil
+
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "kpi_db_memory": os.environ.get("KPI_DB_MEMORY", "1GB (default)"),
+    }
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def ensure_db(stores: int, rebuild: bool) -> tuple[Path, dict]:
+    """Return the cached group database (building it when missing) and its build facts."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = OUT / f"group-{stores}.duckdb"
+    stamp_path = OUT / f"group-{stores}.json"
+    want = {"stores": stores, "seed": SEED, "end": END.isoformat(), "months": MONTHS}
+    stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
+    if not rebuild and db.exists() and {k: stamp.get(k) for k in want} == want:
+        return db, stamp
+    for path in (db, Path(f"{db}.wal"), stamp_path):
+        path.unlink(missing_ok=True)
+    log(f"building the {stores}-store group database (a few minutes) ...")
+    cmd = [PY, "-m", "warehouse.group", "--db", str(db), "--stores", str(stores),
+           "--months", str(MONTHS), "--seed", str(SEED), "--end", END.isoformat()]  # fmt: skip
+    seconds = run(cmd)
+    # A manager account lets the page benchmark open the admin pages too.
+    run([PY, "-m", "kpi", "users", "--db", str(db), "add", BENCH_USER, "--role", "manager",
+         "--password-stdin"], stdin="bench-password-1\n")  # fmt: skip
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("traffic", "orders", "vehicles", "repair_orders", "followups")
+        }
+        walk_ins = con.execute("SELECT count(*) FROM traffic WHERE kind = 'walk_in'").fetchone()
+    stamp = {**want, "build_s": round(seconds, 1), "rows": rows, "walk_ins": walk_ins[0],
+             "db_mb": round(db.stat().st_size / 2**20)}  # fmt: skip
+    stamp_path.write_text(json.dumps(stamp, indent=2))
+    return db, stamp
+
+
+def _export_select(where: str, shift: str = "", ro_id: str = "r.ro_id", close: str = "") -> str:
+    """Return SELECT text of a DMS-style repair-order export (Chinese headers and words)."""
+    from warehouse.spec import STORE, TABLES
+
+    def zh(column) -> str:
+        return next(a for a in column.aliases if not a.isascii())
+
+    cols = [f'r.store AS "{zh(STORE)}"']
+    for c in TABLES["repair_orders"].columns:
+        ref = f"r.{c.name}"
+        if c.name == "ro_id":
+            ref = ro_id
+        elif c.kind == "date":
+            d = close if (c.name == "close_date" and close) else ref
+            ref = f"strftime(CAST({d} {shift} AS DATE), '%Y/%m/%d')"
+        elif c.kind == "money":
+            ref = f"printf('%.2f', {ref})"
+        elif c.kind == "enum":
+            words = {}
+            for word, canonical in (c.choices or {}).items():
+                if not word.isascii():
+                    words.setdefault(canonical, word)
+            ref = "CASE " + " ".join(f"WHEN {ref} = '{k}' THEN '{v}'" for k, v in words.items())
+            ref += f" ELSE {'r.' + c.name} END"
+        elif c.kind == "bool":
+            ref = f"CASE WHEN {ref} THEN '是' WHEN NOT {ref} THEN '否' END"
+        cols.append(f'{ref} AS "{zh(c)}"')
+    return f"SELECT {', '.join(cols)} FROM repair_orders r WHERE {where}"
+
+
+def ensure_exports(db: Path, stores: int) -> tuple[Path, Path]:
+    """Return the group's repair-order export and the next month's export (written once)."""
+    import duckdb
+
+    full = OUT / f"repair_orders-{stores}.csv"
+    nxt = OUT / f"repair_orders-next-{stores}.csv"
+    if full.exists() and nxt.exists() and full.stat().st_mtime > db.stat().st_mtime:
+        return full, nxt
+    log("writing the group's repair-order exports ...")
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute(f"COPY ({_export_select('true')}) TO '{full}' (HEADER, DELIMITER ',')")
+        # One more month: the last full month's ROs again as next-but-one month's new ROs
+        # (new ids), plus every RO still open at the end, now closed: inserts and updates.
+        new = _export_select(
+            "r.open_date BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
+            shift="+ INTERVAL 2 MONTH",
+            ro_id="'RN' || substr(r.ro_id, 3)",
+        )
+        closed = _export_select(
+            f"r.close_date IS NULL OR r.close_date > DATE '{END}'",
+            close=f"DATE '{END}' + 9",
+        )
+        con.execute(f"COPY ({new} UNION ALL {closed}) TO '{nxt}' (HEADER, DELIMITER ',')")
+    return full, nxt
+
+
+# ----------------------------------------------------------------------------- benchmarks
+
+
+def alternate(a, b, runs: int, before=None) -> tuple[list[float], list[float]]:
+    """Time a() and b() alternately `runs` times each (before() runs untimed first)."""
+    xs, ys = [], []
+    for i in range(runs):
+        for fn, acc in ((a, xs), (b, ys)) if i % 2 == 0 else ((b, ys), (a, xs)):
+            if before:
+                before()
+            acc.append(fn())
+    return xs, ys
+
+
+def bench_import(db: Path, full: Path, nxt: Path, runs: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="bench_import_", dir=OUT))
+    ours_db, duck_db = work / "ours.duckdb", work / "duck.duckdb"
+
+    def clean() -> None:
+        for p in (ours_db, duck_db, Path(f"{ours_db}.wal"), Path(f"{duck_db}.wal")):
+            p.unlink(missing_ok=True)
+
+    ours = lambda: run([PY, "-m", "kpi", "import", "--db", str(ours_db), "--table",  # noqa: E731
+                        "repair_orders", "--user", BENCH_USER, str(full)])  # fmt: skip
+    duck = lambda: run([PY, "-c", (  # noqa: E731
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+        "con.execute('CREATE TABLE repair_orders AS SELECT * FROM read_csv(?)', [sys.argv[2]]); "
+        "con.close()"), str(duck_db), str(full)])  # fmt: skip
+    log(f"import: {full.name} ({full.stat().st_size / 2**20:.0f} MB), load {load()}")
+    xs, ys = alternate(ours, duck, runs, before=clean)
+    upsert_db = work / "upsert.duckdb"
+
+    def fresh_copy() -> None:
+        shutil.copy(db, upsert_db)
+
+    upserts = []
+    for _ in range(runs):
+        fresh_copy()
+        upserts.append(run([PY, "-m", "kpi", "import", "--db", str(upsert_db), "--table",
+                            "repair_orders", "--user", BENCH_USER, str(nxt)]))  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "file_mb": round(full.stat().st_size / 2**20, 1),
+        "rows": sum(1 for _ in open(full, encoding="utf-8")) - 1,
+        "ours_s": [round(x, 2) for x in xs],
+        "duckdb_s": [round(y, 2) for y in ys],
+        "ratio": round(median(xs) / median(ys), 2),
+        "upsert_rows": sum(1 for _ in open(nxt, encoding="utf-8")) - 1,
+        "upsert_s": [round(x, 2) for x in upserts],
+        "load_after": load(),
+    }
+
+
+def bench_report(db: Path, runs: int) -> dict:
+    out = OUT / "report.json"
+    sql_out = OUT / "report_sql.json"
+
+    def ours() -> float:
+        return run([PY, "-m", "kpi", "report", "--db", str(db), "--period", REPORT_MONTH,
+                    "--as-of", END.isoformat(), "--output", str(out)])  # fmt: skip
+
+    code = (
+        "import datetime as d, duckdb, json, sys; "
+        "con = duckdb.connect(sys.argv[1], read_only=True); "
+        "cur = con.execute(open(sys.argv[2]).read(), {'start': d.date.fromisoformat(sys.argv[3]), "
+        "'end': d.date.fromisoformat(sys.argv[4]), 'as_of': d.date.fromisoformat(sys.argv[5])}); "
+        "row = dict(zip([c[0] for c in cur.description], cur.fetchone())); "
+        "json.dump(row, open(sys.argv[6], 'w'), default=str)"
+    )
+    from kpi.scope import Scope
+
+    scope = Scope.for_month(REPORT_MONTH, today=END)
+    sql = lambda: run([PY, "-c", code, str(db), str(ROOT / "bench" / "report.sql"),  # noqa: E731
+                       scope.start.isoformat(), scope.end.isoformat(), scope.as_of.isoformat(),
+                       str(sql_out)])  # fmt: skip
+    log(f"report: {REPORT_MONTH}, all stores, load {load()}")
+    xs, ys = alternate(ours, sql, runs)
+    mine = json.loads(out.read_text())["kpis"]
+    theirs = json.loads(sql_out.read_text())
+    differ = []
+    for key, value in theirs.items():
+        got = mine.get(key)
+        same = (value is None and got is None) or (
+            value is not None and got is not None
+            and math.isclose(float(value), float(got), rel_tol=1e-9, abs_tol=1e-9)
+        )  # fmt: skip
+        if not same:
+            differ.append(f"{key}: report {got} sql {value}")
+    return {
+        "ours_s": [round(x, 2) for x in xs],
+        "sql_s": [round(y, 2) for y in ys],
+        "ratio": round(median(xs) / median(ys), 2),
+        "kpis_compared": len(theirs),
+        "differences": differ,
+        "load_after": load(),
+    }
+
+
+def registry() -> list[tuple[str, str | None]]:
+    """Return (page file, role) of every NavItem in dashboard.py's PAGES list."""
+    tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    pages = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "NavItem":
+            file = node.args[0].value
+            role = next((k.value.value for k in node.keywords if k.arg == "role"), None)
+            pages.append((file, role))
+    return pages
+
+
+def bench_pages(db: Path) -> dict:
+    log(f"pages: {len(registry())} pages, one new process each, load {load()}")
+    results = {}
+    for page, role in registry():
+        cmd = [PY, "-m", "bench.page_run", "--db", str(db), "--today", END.isoformat(),
+               "--warm", "3", page]  # fmt: skip
+        if role:
+            cmd[3:3] = ["--user", BENCH_USER]
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        process_s = time.perf_counter() - t0
+        try:
+            data = json.loads(done.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            results[page] = {"errors": [done.stderr[-500:]]}
+            continue
+        page_data = data["pages"][page]
+        results[page] = {
+            "cold_s": page_data["cold_s"],
+            "warm_s": median(page_data["warm_s"]),
+            "process_s": round(process_s, 2),
+            "errors": page_data["errors"],
+        }
+        log(f"  {page}: cold {page_data['cold_s']:.2f} s, warm {median(page_data['warm_s']):.2f} s")
+    return {"pages": results, "load_after": load()}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def bench_memory(db: Path) -> dict:
+    """Open every page in Chromium against a real server; return the server's peak RSS."""
+    if not Path(CHROMIUM).exists():
+        return {"skipped": f"{CHROMIUM} is missing"}
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = {**os.environ, "KPI_DB": str(db), "KPI_TODAY": END.isoformat()}
+    env.pop("CI", None)
+    cmd = [PY, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless",
+           "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]  # fmt: skip
+    log(f"memory: streamlit server, every page in Chromium, load {load()}")
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    opened = []
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.3)
+        with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+            browser = p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, headless=True,
+                args=["--headless", "--no-sandbox", "--disable-gpu"],
+                viewport={"width": 1440, "height": 900},
+            )  # fmt: skip
+            page = browser.new_page()
+            for file, role in registry():
+                if role:
+                    continue  # admin pages need a signed-in manager; AppTest covers them
+                name = Path(file).stem
+                url_path = {"overview": ""}.get(name, name)
+                page.goto(f"http://127.0.0.1:{port}/{url_path}?lang=zh")
+                page.wait_for_selector(
+                    "[data-testid='stApp'][data-test-script-state='notRunning']",
+                    state="attached", timeout=300_000,
+                )  # fmt: skip
+                page.wait_for_timeout(500)
+                opened.append(name)
+            browser.close()
+        peak = _hwm_mb(server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return {"peak_rss_mb": round(peak), "pages_opened": opened, "load_after": load()}
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def summary_lines(results: dict) -> list[str]:
+    lines = [f"stores {results['stores']}, rows {results['data'].get('rows')}",
+             f"machine {results['machine']}"]  # fmt: skip
+    imp = results.get("import")
+    if imp:
+        ok = imp["ratio"] <= BUDGETS["import"]
+        lines.append(
+            f"import   ours {median(imp['ours_s']):.2f} s vs duckdb {median(imp['duckdb_s']):.2f} s"
+            f" = {imp['ratio']:.2f}x (budget {BUDGETS['import']}x: {'met' if ok else 'MISSED'});"
+            f" upsert of {imp['upsert_rows']:,} rows {median(imp['upsert_s']):.2f} s"
+        )
+    rep = results.get("report")
+    if rep:
+        ok = rep["ratio"] <= BUDGETS["report"]
+        lines.append(
+            f"report   ours {median(rep['ours_s']):.2f} s vs sql {median(rep['sql_s']):.2f} s"
+            f" = {rep['ratio']:.2f}x (budget {BUDGETS['report']}x: {'met' if ok else 'MISSED'});"
+            f" {rep['kpis_compared']} KPIs compared, {len(rep['differences'])} differ"
+        )
+    for page, r in results.get("pages", {}).get("pages", {}).items():
+        if "cold_s" not in r:
+            lines.append(f"page     {page}: FAILED {r['errors']}")
+            continue
+        ok = r["cold_s"] <= BUDGETS["cold_s"] and r["warm_s"] <= BUDGETS["warm_s"]
+        lines.append(
+            f"page     {page:28s} cold {r['cold_s']:6.2f} s  warm {r['warm_s']:5.2f} s"
+            f"{'' if ok else '  MISSED'}{'  ERRORS' if r['errors'] else ''}"
+        )
+    mem = results.get("memory")
+    if mem and "peak_rss_mb" in mem:
+        ok = mem["peak_rss_mb"] <= BUDGETS["memory_mb"]
+        lines.append(
+            f"memory   dashboard peak RSS {mem['peak_rss_mb']} MB "
+            f"(budget {BUDGETS['memory_mb']} MB: {'met' if ok else 'MISSED'})"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; return 0 (budgets are reported, not enforced)."""
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--stores", type=int, default=100)
+    ap.add_argument("--runs", type=int, default=3, help="alternating runs per side (median)")
+    ap.add_argument("--only", default="import,report,pages,memory")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
+    args = ap.parse_args(argv)
+    parts = set(args.only.split(","))
+    t0 = time.perf_counter()
+    db, facts = ensure_db(args.stores, args.rebuild)
+    results: dict = {"stores": args.stores, "data": facts, "machine": machine(),
+                     "load_before": load()}  # fmt: skip
+    if "import" in parts:
+        full, nxt = ensure_exports(db, args.stores)
+        results["import"] = bench_import(db, full, nxt, args.runs)
+    if "report" in parts:
+        results["report"] = bench_report(db, args.runs)
+    if "pages" in parts:
+        results["pages"] = bench_pages(db)
+    if "memory" in parts:
+        results["memory"] = bench_memory(db)
+    results["total_s"] = round(time.perf_counter() - t0)
+    (OUT / f"results-{args.stores}.json").write_text(json.dumps(results, indent=2, default=str))
+    log("")
+    for line in summary_lines(results):
+        log(line)
+    log(f"total {results['total_s']} s; figures in {OUT / f'results-{args.stores}.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

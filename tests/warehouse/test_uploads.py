@@ -94,6 +94,7 @@ def db(tmp_path) -> Path:
         ("repair_orders_bad_total.csv", "repair_orders"),
         ("traffic_truncated.csv", "traffic"),
         ("expenses_other_table.csv", "expenses"),
+        ("parts_stock_semicolon.csv", "parts_stock"),
         ("vehicles_title.xlsx", "vehicles"),
     ],
 )
@@ -124,6 +125,7 @@ def test_unreadable_files_say_why():
         ("traffic_gbk_title.csv", "traffic", GBK_MAPPING, "gbk", ",", 4, 4),
         ("orders_bom.csv", "orders", None, "utf-8-sig", ",", 1, 3),
         ("repair_orders_utf16.txt", "repair_orders", None, "utf-16-le", "\t", 2, 3),
+        ("parts_stock_semicolon.csv", "parts_stock", None, "utf-8", ";", 1, 2),
         ("vehicles_title.xlsx", "vehicles", {"Stock In Date": "arrival_date"}, "xlsx", None, 3, 3),
     ],
 )
@@ -400,3 +402,11 @@ def test_two_imports_at_once_both_land_or_are_told(db):
     assert rows(db, "SELECT count(*) FROM traffic") == [(6,)]
     assert rows(db, "SELECT count(*) FROM orders") == [(3,)]
     assert rows(db, "SELECT count(*) FROM imports") == [(2,)]
+
+
+def test_the_fixture_files_are_what_the_script_writes():
+    from tests.fixtures.messy.make_fixtures import files
+
+    for name, data in files().items():
+        if not name.endswith(".xlsx"):  # a workbook's zip carries its creation time
+            assert read(name) == data, f"{name}: run tests/fixtures/messy/make_fixtures.py"

@@ -887,6 +887,10 @@ STRINGS.update(
         "upload.col.after": ("After import", "导入后"),
         "upload.col.change": ("Change", "变化"),
         "upload.col.when": ("Imported at", "导入时间"),
+        "upload.twice": (
+            "{file} has the same content as {first}; it is left out.",
+            "{file} 与 {first} 内容相同,已忽略。",
+        ),
         "upload.msg.total": (
             "Line {value}: the total row is skipped.",
             "第 {value} 行:合计行已跳过。",

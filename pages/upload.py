@@ -27,7 +27,7 @@ files = st.file_uploader(
 
 if store and files:
     items = []
-    for number, upload in enumerate(files, 1):
+    for number, upload in enumerate(upload_view.distinct(files), 1):
         with st.container(border=True):
             item = upload_view.file_panel(number, upload, store)
         if item is not None:

@@ -155,6 +155,20 @@ def _parse(plan: uploads.FilePlan, store: str) -> ParsedFile:
     return memo[sig]
 
 
+def distinct(files: list[Any]) -> list[Any]:
+    """Return the uploaded files without repeated content (a file dropped twice), saying so."""
+    seen: dict[str, str] = {}
+    out = []
+    for upload in files:
+        digest = _digest(upload)
+        if digest in seen:
+            st.caption(t("upload.twice", file=md(upload.name), first=md(seen[digest])))
+            continue
+        seen[digest] = upload.name
+        out.append(upload)
+    return out
+
+
 def _mapping_from_widgets(key: str, table: str, base: dict[str, str | None]) -> dict:
     """Return the saved mapping with the user's choices on this page laid over it."""
     mapping = dict(base)

@@ -202,3 +202,11 @@ def test_a_manager_fills_an_empty_database_from_the_upload_page(tmp_path, monkey
         assert con.execute("SELECT store, count(*) FROM orders GROUP BY store").fetchall() == [
             ("main", 3)
         ]
+
+
+def test_the_same_content_dropped_twice_is_taken_once(page):
+    at = upload(page, GBK, "copy.csv", data={"copy.csv": read(GBK)})
+    assert "copy.csv has the same content as traffic_gbk_title.csv; it is left out." in [
+        c.replace("\\", "") for c in texts(at.caption)
+    ]
+    assert len([s for s in at.selectbox if s.key and s.key.endswith("-table")]) == 1

@@ -50,8 +50,9 @@ def md(text: object) -> str:
 def oidc_enabled() -> bool:
     """Return True when secrets.toml has an `[auth]` section (single sign-on replaces passwords)."""
     try:
-        return "auth" in st.secrets and bool(st.secrets["auth"])
-    except Exception:  # no secrets.toml at all
+        # load_if_toml_exists() answers False without a secrets file instead of raising
+        return st.secrets.load_if_toml_exists() and bool(st.secrets.get("auth"))
+    except Exception:  # an unreadable secrets file: no single sign-on
         return False
 
 

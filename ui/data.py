@@ -201,6 +201,23 @@ def stores() -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def _store_table(path: str, version: int) -> pd.DataFrame:
+    with db.connect(path, read_only=True) as con:
+        return con.execute(
+            "SELECT store, coalesce(nullif(name, ''), store) AS name, brand, region "
+            "FROM stores ORDER BY store"
+        ).df()
+
+
+def store_table() -> pd.DataFrame:
+    """Return every store's settings the group view shows: store, name, brand, region."""
+    src = current()
+    if src.state != "ok":
+        return pd.DataFrame(columns=["store", "name", "brand", "region"])
+    return _store_table(src.path, src.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def _thresholds(path: str, version: int, store: str | None) -> dict:
     import json
 

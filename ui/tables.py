@@ -64,8 +64,12 @@ def show(
     overrides: dict | None = None,
     height: int | str = "auto",
     key: str | None = None,
+    on_select=None,
 ) -> pd.DataFrame:
-    """Draw a table; cells of `status_cols` (KPI ids) are tinted by threshold. Return the frame."""
+    """Draw a table; cells of `status_cols` (KPI ids) are tinted by threshold. Return the frame.
+
+    ``on_select`` (a callback) makes rows clickable, one at a time (st.dataframe selection).
+    """
     if df is None or df.empty:
         st.caption(t("common.none_listed"))
         return pd.DataFrame()
@@ -96,7 +100,14 @@ def show(
         data = shown.style.apply(_tint, axis=0)
     if height == "auto" and len(shown) > MAX_AUTO_ROWS:
         height = 420
+    select = {"on_select": on_select, "selection_mode": "single-row"} if on_select else {}
     st.dataframe(
-        data, hide_index=True, column_config=config, height=height, key=key, placeholder="—"
+        data,
+        hide_index=True,
+        column_config=config,
+        height=height,
+        key=key,
+        placeholder="—",
+        **select,
     )
     return shown

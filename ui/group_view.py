@@ -1,0 +1,198 @@
+"""The group view's pieces: stores side by side on each department's headline KPIs.
+
+Every figure comes from the KPI library's grouped breakdowns (``by_store`` of each section:
+one grouped pass per section, cached by data version like every KPI call) and the pooled
+summaries for the group total. A store is judged by the catalogue's default warning lines,
+so every store is measured with the same yardstick (docs/DECISIONS.md, group view).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from kpi.catalogue import thresholds_for
+from kpi.scope import Scope
+from ui import data
+from ui.cards import direction, status
+from ui.formatting import is_missing, kpi_value, number, percent, unit_kind, unit_of
+from ui.i18n import kpi_label, t
+from ui.tables import STATUS_TINTS
+from ui.theme import apply, show
+
+# Department -> [(KPI module, headline ids)], in the order of the Overview.
+DEPARTMENTS: dict[str, list[tuple[str, list[str]]]] = {
+    "sales": [
+        ("sales", ["deliveries", "orders", "walk_in_batches", "close_rate", "test_drive_rate",
+                   "total_gross_per_unit", "finance_penetration", "cancellation_rate"]),
+    ],
+    "inventory": [
+        ("inventory", ["stock_units", "inventory_months", "aged_units_90", "avg_days_in_stock"]),
+    ],
+    "service": [
+        ("service", ["service_revenue", "ro_count", "service_gross_margin",
+                     "first_time_fix_rate", "open_ros"]),
+    ],
+    "workshop": [
+        ("service", ["tech_productivity", "training_compliance", "parts_months_supply"]),
+    ],
+    "customers": [
+        ("customers", ["csi_sales", "csi_service", "followup_compliance"]),
+        ("finance", ["net_profit", "service_absorption"]),
+    ],
+}  # fmt: skip
+BY = ("store", "brand", "region")
+# Heatmap cells: the status colours of the tables (light tints, dark text stays readable).
+STATES = ("green", "amber", "red", "grey", "neutral")
+CELL_COLOURS = {**STATUS_TINTS, "neutral": "#FFFFFF"}
+OPEN_KEY = "_group_open_store"
+
+
+def kpi_ids(department: str = "all") -> list[str]:
+    """Return the headline KPI ids of one department, or of every department in order."""
+    parts = [p for d, ps in DEPARTMENTS.items() if department in ("all", d) for p in ps]
+    return list(dict.fromkeys(i for _, ids in parts for i in ids))
+
+
+def _modules(ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for parts in DEPARTMENTS.values():
+        for module, mids in parts:
+            out.setdefault(module, []).extend(i for i in mids if i in ids)
+    return {m: list(dict.fromkeys(v)) for m, v in out.items() if v}
+
+
+def group_frame(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
+    """Return one row per store (or brand / region) with the KPI ids, each group pooled.
+
+    Columns: key (store id or group), label (display name), brand, region (stores only),
+    then the ids. A group without a brand or region is labelled "—".
+    """
+    scope = replace(scope, store=None)
+    frames = [
+        data.frame(module, "by_store", scope, by=by).set_index(by)[mids]
+        for module, mids in _modules(ids).items()
+    ]
+    table = pd.concat(frames, axis=1).reset_index(names="key")
+    if by == "store":
+        settings = data.store_table().set_index("store")
+        table["label"] = table["key"].map(settings["name"]).fillna(table["key"])
+        table["brand"] = table["key"].map(settings["brand"])
+        table["region"] = table["key"].map(settings["region"])
+    else:
+        table["label"] = table["key"].where(table["key"] != "", "—")
+    return table[["key", "label", *(c for c in ("brand", "region") if c in table), *ids]]
+
+
+def totals_frame(scope: Scope, ids: list[str]) -> pd.DataFrame:
+    """Return the group total as one row: every store pooled (Σ numerators ÷ Σ denominators)."""
+    scope = replace(scope, store=None)
+    values: dict = {}
+    for module in _modules(ids):
+        values.update(data.summary(module, scope))
+    return pd.DataFrame([{"label": t("group.total"), **{i: values.get(i) for i in ids}}])
+
+
+def ranked(frame: pd.DataFrame, kpi_id: str) -> pd.DataFrame:
+    """Return the rows best first on one KPI (its direction decides), no value last, ranked."""
+    ascending = direction(kpi_id) == "down"
+    values = pd.to_numeric(frame[kpi_id], errors="coerce")
+    order = values.sort_values(ascending=ascending, na_position="last", kind="stable").index
+    out = frame.loc[order].reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def heatmap(frame: pd.DataFrame, ids: list[str], key: str) -> None:
+    """Draw rows × KPIs coloured by the catalogue status of each value, the value written in.
+
+    Only KPIs with warning lines are drawn; customdata holds each cell's status name.
+    """
+    ids = [i for i in ids if direction(i) in ("up", "down") and any(thresholds_for(i))]
+    states = [[status(i, row[i]) for i in ids] for row in frame[ids].to_dict("records")]
+    z = [[STATES.index(s) if s in STATES else 4 for s in row] for row in states]
+    text = [[_cell(i, row[i]) for i in ids] for row in frame[ids].to_dict("records")]
+    n = len(STATES)
+    scale = []
+    for k, state in enumerate(STATES):
+        scale += [[k / n, CELL_COLOURS[state]], [(k + 1) / n, CELL_COLOURS[state]]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[kpi_label(i) for i in ids],
+            y=list(frame["label"]),
+            text=text,
+            customdata=states,
+            texttemplate="%{text}",
+            textfont={"size": 12},
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", gridcolor="white")
+    fig.update_xaxes(side="top", tickangle=-30, gridcolor="white")
+    show(apply(fig, height=150 + 30 * len(frame)), key=key)
+
+
+def _cell(kpi_id: str, value: object) -> str:
+    """Return a heatmap cell's text: the value without its unit (the column header has it)."""
+    if is_missing(value):
+        return "—"
+    kind = unit_kind(unit_of(kpi_id))
+    if kind == "percent":
+        return percent(value)
+    if kind == "money":
+        return kpi_value(kpi_id, value)
+    return number(value, digits=1)
+
+
+def request_open(store: str | None) -> None:
+    """Remember a store to open in the cockpit: the sidebar store changes before it is drawn.
+
+    Used as a widget callback (callbacks run before the next rerun's widgets exist, so the
+    sidebar's store selectbox may still be set).
+    """
+    if store:
+        st.session_state["store"] = store
+        st.session_state[OPEN_KEY] = store
+
+
+def open_selected_row(table_key: str, stores: list[str]) -> None:
+    """Open the store of the table row the user clicked (a dataframe on_select callback)."""
+    rows = st.session_state.get(table_key, {}).get("selection", {}).get("rows", [])
+    if rows and rows[0] < len(stores):
+        request_open(stores[rows[0]])
+
+
+def open_requested() -> None:
+    """Switch to the Overview when a store was picked (after the callback set the store)."""
+    if st.session_state.pop(OPEN_KEY, None):
+        st.switch_page("pages/overview.py")
+
+
+def missing_to_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with NaN as None (object columns), as the tables expect no value."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+__all__ = [
+    "BY",
+    "DEPARTMENTS",
+    "group_frame",
+    "heatmap",
+    "kpi_ids",
+    "missing_to_none",
+    "open_requested",
+    "open_selected_row",
+    "ranked",
+    "request_open",
+    "totals_frame",
+]

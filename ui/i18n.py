@@ -1060,3 +1060,40 @@ ENUMS.setdefault("expense_category", {}).update(
         "tools": ("Tools", "工具"),
     }
 )
+
+# Group view (pages/group.py, ui/group_view.py).
+STRINGS.update(
+    {
+        "page.group": ("Group view", "集团总览"),
+        "group.title": ("Group view", "集团总览"),
+        "group.caption": (
+            "All stores · {period}. A row of several stores pools them (Σ numerators ÷ Σ "
+            "denominators), never an average of their ratios.",
+            "全部门店 · {period}。多店合计按分子合计 ÷ 分母合计计算，不取各店比率的平均。",
+        ),
+        "group.by": ("Compare", "对比维度"),
+        "group.by_store": ("Store", "门店"),
+        "group.by_brand": ("Brand", "品牌"),
+        "group.by_region": ("Region", "区域"),
+        "group.department": ("Department", "部门"),
+        "group.all": ("All", "全部"),
+        "group.rank_by": ("Rank by", "排名依据"),
+        "group.rank": ("#", "排名"),
+        "group.total": ("Group total", "集团合计"),
+        "group.ranking_store": ("{n} stores, best first", "{n} 家门店排名"),
+        "group.ranking_brand": ("By brand, best first", "按品牌排名"),
+        "group.ranking_region": ("By region, best first", "按区域排名"),
+        "group.click_hint": (
+            "Click a row to open that store's cockpit; sort by clicking a column header.",
+            "点击某一行即可打开该门店的经营总览；点击列标题可排序。",
+        ),
+        "group.heatmap": ("Warning lines by store", "预警热力图"),
+        "group.heatmap_hint": (
+            "Each cell takes the KPI's warning-line colour: green on track, amber watch, red "
+            "critical, grey no value. Every store is judged by the catalogue's default lines.",
+            "每格按指标预警线着色：绿色正常、黄色关注、红色预警、灰色无数据。各店统一按指标目录的默认预警线评判。",
+        ),
+        "group.open_store": ("Open a store", "打开门店"),
+        "group.open": ("Open cockpit", "打开经营总览"),
+    }
+)

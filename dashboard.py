@@ -47,6 +47,7 @@ PAGES = [
     ),
     NavItem("pages/finance.py", "page.finance", ":material/payments:", "nav.management", "finance"),
     NavItem("pages/targets.py", "page.targets", ":material/flag:", "nav.management", "targets"),
+    NavItem("pages/group.py", "page.group", ":material/hub:", "nav.management", "group"),
     NavItem("pages/data_status.py", "page.data", ":material/database:", "nav.data", "data_status"),
     NavItem(
         "pages/upload.py",

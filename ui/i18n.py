@@ -887,6 +887,10 @@ STRINGS.update(
         "upload.col.after": ("After import", "导入后"),
         "upload.col.change": ("Change", "变化"),
         "upload.col.when": ("Imported at", "导入时间"),
+        "upload.kpi_failed": (
+            "The KPIs could not be compared ({reason}); the counts above are complete.",
+            "无法比较指标({reason});上方的行数统计不受影响。",
+        ),
         "upload.twice": (
             "{file} has the same content as {first}; it is left out.",
             "{file} 与 {first} 内容相同,已忽略。",

@@ -485,6 +485,9 @@ def review(items: list[Item], store: str, user: User) -> None:
 def _kpi_section(result: uploads.UploadResult) -> None:
     changes = result.kpi_changes
     months = ", ".join(month_label(m) for m in result.kpi_months)
+    if result.kpi_error:
+        st.warning(t("upload.kpi_failed", reason=md(result.kpi_error)), icon=":material/warning:")
+        return
     if changes is None or changes.empty:
         st.caption(t("upload.kpi_none", months=months or "—"))
         return

@@ -420,6 +420,7 @@ class UploadResult:
     kpi_changes: pd.DataFrame | None = None
     kpi_months: list[str] = field(default_factory=list)
     kpi_months_skipped: list[str] = field(default_factory=list)
+    kpi_error: str | None = None  # why the KPI comparison is missing, when it failed
 
     @property
     def importable(self) -> list[FileOutcome]:
@@ -699,12 +700,21 @@ def dry_run(
         vanished = _vanished_vins(mem, plans, parsed, outcomes, store)
         chosen, skipped = months[:kpi_months], months[kpi_months:]
         touched = sorted({s for o in outcomes if o.import_id is not None for s in o.stores})
-        before = _kpis(mem, touched, chosen, today) if chosen else {}
+        kpi_error = None
+        try:
+            before = _kpis(mem, touched, chosen, today) if chosen else {}
+        except Exception as exc:  # the KPI library failing must not hide the counts
+            before, kpi_error = {}, f"{type(exc).__name__}: {exc}"
         parsed = [_fresh(pf) for pf in parsed_again]
         mem.execute("BEGIN TRANSACTION")
         _apply(mem, store, plans, parsed, None, None)
         mem.execute("COMMIT")
-        after = _kpis(mem, touched, chosen, today) if chosen else {}
+        after = {}
+        if chosen and kpi_error is None:
+            try:
+                after = _kpis(mem, touched, chosen, today)
+            except Exception as exc:
+                before, kpi_error = {}, f"{type(exc).__name__}: {exc}"
     finally:
         mem.close()
     for o in outcomes:
@@ -716,6 +726,7 @@ def dry_run(
         kpi_changes=_kpi_changes(before, after),
         kpi_months=sorted(chosen),
         kpi_months_skipped=sorted(skipped),
+        kpi_error=kpi_error,
     )
 
 

@@ -235,6 +235,19 @@ def test_dry_run_counts_kpi_changes_and_writes_nothing(db):
     assert set(changes["month"]) == {"2026-11"} and set(changes["store"]) == {"s1"}
 
 
+def test_a_failing_kpi_library_leaves_the_counts(db, monkeypatch):
+    import kpi.report
+
+    def broken(con, scope):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(kpi.report, "compute_kpis", broken)
+    result = uploads.dry_run(db, "s1", [gbk_plan()], TODAY)
+    assert result.files[0].inserted == 4
+    assert result.kpi_error == "RuntimeError: boom"
+    assert result.kpi_changes.empty
+
+
 def test_dry_run_lists_vins_the_snapshot_no_longer_has(db):
     snapshot = plan("vehicles_title.xlsx", "vehicles", mapping={"Stock In Date": "arrival_date"})
     result = uploads.dry_run(db, "s1", [snapshot], TODAY)

@@ -213,25 +213,3 @@ def test_manager_saves_store_settings_and_bad_json_is_refused(db, monkeypatch):
     areas["Follow-up cadence in days (JSON)"].input("{H: 3}")
     next(b for b in at.button if b.key == "FormSubmitter:settings-s1-Save settings").click().run()
     assert len(at.error) == 1 and "not valid JSON" in at.error[0].value
-
-
-def test_single_sign_on_without_authlib_says_what_is_missing(db, monkeypatch):
-    try:
-        import authlib  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("Authlib is installed: the button would redirect to the provider")
-    monkeypatch.setenv("KPI_DB", str(db))
-    steady_navigation(monkeypatch)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.session_state["lang"] = "en"
-    at.secrets["auth"] = dict(SSO)
-    at.user = {"is_logged_in": False}
-    at.run()
-    next(b for b in at.sidebar.button if b.label == "Sign in with company account").click()
-    at.run()
-    assert [e.value for e in at.sidebar.error] == [
-        "Single sign-on is not set up correctly on the server (StreamlitMissingAuthlibError). "
-        "Tell the administrator (see docs/AUTH.md)."
-    ]

@@ -97,36 +97,96 @@ def _cadence_params(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     }
 
 
-# One row per open lead as of $as_of: store, customer_id, consultant, lead_level,
-# last_contact, cadence_days, overdue.
-_LEADS_CTE = f"""
+# Lead levels in the order a tie-free latest row is decoded from (an 8-way key, see below).
+LEVEL_CODES = ("O", "H", "A", "B", "C", "F")
+
+
+def _contacts(name: str) -> str:
+    """Return a CTE of every traffic row and followup dated on or before as_of.
+
+    ``k`` orders a customer's rows: by date, and on the same day a followup (source 1) after
+    a visit (source 0); rows that share a k are told apart by their id (the greater is later).
+    """
+    return f"""{name} AS (
+    SELECT store, customer_id, visit_date AS contact_date,
+           (visit_date - DATE '1970-01-01') * 2 AS k, visit_id AS row_id,
+           consultant, nullif(lead_level, '') AS lead_level
+    FROM traffic
+    WHERE customer_id IS NOT NULL AND visit_date <= $as_of AND {store_clause()}
+    UNION ALL
+    SELECT store, customer_id, followup_date, (followup_date - DATE '1970-01-01') * 2 + 1,
+           followup_id, consultant, nullif(lead_level, '')
+    FROM followups
+    WHERE customer_id IS NOT NULL AND followup_date <= $as_of AND {store_clause()}
+)"""
+
+
+def _leads_cte(with_consultant: bool = True) -> str:
+    """Return the CTEs ending in ``open_leads``: one row per open lead as of $as_of.
+
+    Columns: store, customer_id, consultant (None unless ``with_consultant``), lead_level,
+    last_contact, cadence_days, overdue.
+
+    The latest level is found with integer keys in one hash aggregate: per customer the
+    greatest ``k * 8 + code(level)`` and ``k * 8 + 7 - code(level)`` over rows with a level
+    give the latest k and the highest and lowest level code among that k's rows. When they
+    agree (the usual case) the level is known; when several rows share the latest k with
+    different levels, or when the consultant is wanted, the exact row (greatest id) is
+    looked up in a second read joined to those customers only. A window or an arg_max over
+    (date, source, id) tuples would cost several times more at millions of contacts.
+    """
+    code = "CASE lead_level " + " ".join(
+        f"WHEN '{v}' THEN {i}" for i, v in enumerate(LEVEL_CODES, start=1)
+    )
+    code += " ELSE 7 END"
+    decode = "CASE t.l_hi % 8 " + " ".join(
+        f"WHEN {i} THEN '{v}'" for i, v in enumerate(LEVEL_CODES, start=1)
+    )
+    decode += " END"
+    exact = "true" if with_consultant else "d.level_fast IS NULL"
+    return f"""
 cadence AS (
     SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
 ),
 default_cadence AS (
     SELECT unnest($def_level) AS level, unnest($def_days) AS days
 ),
-contacts AS (
-    SELECT store, customer_id, visit_date AS contact_date, 0 AS source, visit_id AS row_id,
-           consultant, nullif(lead_level, '') AS lead_level
-    FROM traffic
-    WHERE customer_id IS NOT NULL AND visit_date <= $as_of AND {store_clause()}
-    UNION ALL
-    -- source 1: on the same day a followup counts after a visit
-    SELECT store, customer_id, followup_date, 1, followup_id,
-           consultant, nullif(lead_level, '')
-    FROM followups
-    WHERE customer_id IS NOT NULL AND followup_date <= $as_of AND {store_clause()}
-),
-latest AS (
-    -- The latest row wins: by date, then a followup after a visit, then the greater id.
-    -- arg_max keeps this a hash aggregate (a window over every contact would sort them all).
-    SELECT store, customer_id,
-           max(contact_date) AS last_contact,
-           arg_max_null(consultant, (contact_date, source, row_id)) AS consultant,
-           arg_max(lead_level, (contact_date, source, row_id)) AS lead_level
+{_contacts("contacts")},
+{_contacts("contacts_again")},
+tops AS (
+    SELECT store, customer_id, max(contact_date) AS last_contact, max(k) AS k_any,
+           max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS l_hi,
+           max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS l_lo
     FROM contacts
     GROUP BY store, customer_id
+),
+candidates AS (
+    -- customers whose latest level may be O, H, A, B or C and who have not ordered
+    SELECT t.store, t.customer_id, t.last_contact, t.k_any, t.l_hi // 8 AS k_lvl,
+           CASE WHEN t.l_hi % 8 = 7 - t.l_lo % 8 THEN {decode} END AS level_fast
+    FROM tops t
+    WHERE (t.l_hi % 8 BETWEEN 1 AND 5 OR 7 - t.l_lo % 8 BETWEEN 1 AND 5)
+      AND NOT EXISTS (
+          SELECT 1 FROM orders o
+          WHERE o.store = t.store AND o.customer_id = t.customer_id
+            AND o.status <> 'cancelled' AND o.order_date <= $as_of
+      )
+),
+resolved AS (
+    SELECT c.store, c.customer_id,
+           arg_max(c.lead_level, c.row_id) FILTER (
+               WHERE c.k = d.k_lvl AND c.lead_level IS NOT NULL) AS lead_level,
+           arg_max_null(c.consultant, c.row_id) FILTER (WHERE c.k = d.k_any) AS consultant
+    FROM contacts_again c
+    JOIN (SELECT * FROM candidates d WHERE {exact}) d
+      ON d.store = c.store AND d.customer_id = c.customer_id AND c.k IN (d.k_any, d.k_lvl)
+    GROUP BY c.store, c.customer_id
+),
+latest AS (
+    SELECT d.store, d.customer_id, d.last_contact, r.consultant,
+           coalesce(d.level_fast, r.lead_level) AS lead_level
+    FROM candidates d
+    LEFT JOIN resolved r ON r.store = d.store AND r.customer_id = d.customer_id
 ),
 leads AS (
     SELECT l.store, l.customer_id, l.consultant, l.lead_level, l.last_contact,
@@ -136,11 +196,6 @@ leads AS (
     LEFT JOIN cadence k ON k.store = l.store AND k.level = l.lead_level
     WHERE l.lead_level IN ('O', 'H', 'A', 'B', 'C')
       AND {filter_clause("l.consultant", "consultant")}
-      AND NOT EXISTS (
-          SELECT 1 FROM orders o
-          WHERE o.store = l.store AND o.customer_id = l.customer_id
-            AND o.status <> 'cancelled' AND o.order_date <= $as_of
-      )
 ),
 open_leads AS (
     SELECT *, last_contact < $as_of - cadence_days AS overdue FROM leads
@@ -163,7 +218,7 @@ def _grouped(
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
 
     leads_sql = f"""
-    WITH {_LEADS_CTE}
+    WITH {_leads_cte(with_consultant=scope.consultant is not None)}
     SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
            count(*) FILTER (WHERE overdue) AS overdue_followups
     FROM open_leads l
@@ -296,7 +351,7 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
     Columns: store, consultant, level, open_leads (levels in the order O H A B C).
     """
     sql = f"""
-    WITH {_LEADS_CTE}
+    WITH {_leads_cte()}
     SELECT store, consultant, lead_level AS level, count(*) AS open_leads
     FROM open_leads
     GROUP BY store, consultant, lead_level
@@ -315,7 +370,7 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     days_overdue (= as_of − last_contact − cadence_days, at least 1).
     """
     sql = f"""
-    WITH {_LEADS_CTE}
+    WITH {_leads_cte()}
     SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
            CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
     FROM open_leads

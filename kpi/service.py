@@ -602,7 +602,8 @@ def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
 
 def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
     """Return the table KPIs for the report: ROs opened and revenue per ro_type."""
-    frame = by_ro_type(con, scope)
+    # Counts and revenue only: the first-time-fix comebacks are not needed here.
+    frame = _ro_figures(con, scope, ("ro_type",), with_ftf=False)
     types = frame["ro_type"].astype(str).tolist()
     return {
         "ro_count_by_ro_type": dict(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -101,8 +102,8 @@ def _cadence_params(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 LEVEL_CODES = ("O", "H", "A", "B", "C", "F")
 
 
-def _contacts(name: str) -> str:
-    """Return a CTE of every traffic row and followup dated on or before as_of.
+def _contacts(name: str, bound: str = "$as_of") -> str:
+    """Return a CTE of every traffic row and followup dated on or before as_of (``bound``).
 
     ``k`` orders a customer's rows: by date, and on the same day a followup (source 1) after
     a visit (source 0); rows that share a k are told apart by their id (the greater is later).
@@ -112,13 +113,25 @@ def _contacts(name: str) -> str:
            (visit_date - DATE '1970-01-01') * 2 AS k, visit_id AS row_id,
            consultant, nullif(lead_level, '') AS lead_level
     FROM traffic
-    WHERE customer_id IS NOT NULL AND visit_date <= $as_of AND {store_clause()}
+    WHERE customer_id IS NOT NULL AND visit_date <= {bound} AND {store_clause()}
     UNION ALL
     SELECT store, customer_id, followup_date, (followup_date - DATE '1970-01-01') * 2 + 1,
            followup_id, consultant, nullif(lead_level, '')
     FROM followups
-    WHERE customer_id IS NOT NULL AND followup_date <= $as_of AND {store_clause()}
+    WHERE customer_id IS NOT NULL AND followup_date <= {bound} AND {store_clause()}
 )"""
+
+
+def _level_code() -> str:
+    """Return SQL giving a row's lead level code: O 1, H 2, A 3, B 4, C 5, F 6, other 7."""
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(LEVEL_CODES, start=1))
+    return f"CASE lead_level {whens} ELSE 7 END"
+
+
+def _level_decode(key: str) -> str:
+    """Return SQL turning an 8-way key (k * 8 + code) back into its lead level."""
+    whens = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(LEVEL_CODES, start=1))
+    return f"CASE {key} % 8 {whens} END"
 
 
 def _leads_cte(with_consultant: bool = True) -> str:
@@ -135,14 +148,7 @@ def _leads_cte(with_consultant: bool = True) -> str:
     looked up in a second read joined to those customers only. A window or an arg_max over
     (date, source, id) tuples would cost several times more at millions of contacts.
     """
-    code = "CASE lead_level " + " ".join(
-        f"WHEN '{v}' THEN {i}" for i, v in enumerate(LEVEL_CODES, start=1)
-    )
-    code += " ELSE 7 END"
-    decode = "CASE t.l_hi % 8 " + " ".join(
-        f"WHEN {i} THEN '{v}'" for i, v in enumerate(LEVEL_CODES, start=1)
-    )
-    decode += " END"
+    code, decode = _level_code(), _level_decode("t.l_hi")
     exact = "true" if with_consultant else "d.level_fast IS NULL"
     return f"""
 cadence AS (
@@ -281,6 +287,253 @@ def _grouped(
     """
     collect(complaints_sql, scope.params, ("complaint_satisfaction", "complaint_close_days"))
     return out
+
+
+def _lead_counts_per_period(
+    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope], monthly: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Return open and overdue leads as of each period's as_of, all periods in one pass.
+
+    The contacts are read and grouped once. With a few as_of dates every aggregate of the
+    single-period leads (_leads_cte) is taken once per date with a FILTER on the contact date.
+    For a run of calendar months (``monthly``: each as_of a month end, or today for the last)
+    that would repeat the aggregates per month, so the contacts are grouped per customer and
+    month instead and a running maximum over the months gives each month-end's latest level
+    and last contact. No consultant filter here (the caller does those one period at a time).
+    """
+    labels = list(periods)
+    as_ofs = [s.as_of for s in periods.values()]
+    code = _level_code()
+    if monthly:
+        per_period = f"""
+    months AS (
+        SELECT store, customer_id, year(contact_date) * 12 + month(contact_date) AS m,
+               max(contact_date) AS last_d,
+               max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS hi,
+               max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS lo
+        FROM contacts
+        GROUP BY 1, 2, 3
+    ),
+    running AS (
+        SELECT store, customer_id, m,
+               max(last_d) OVER w AS last_contact, max(hi) OVER w AS l_hi,
+               max(lo) OVER w AS l_lo,
+               lead(m) OVER (PARTITION BY store, customer_id ORDER BY m) AS next_m
+        FROM months
+        WINDOW w AS (PARTITION BY store, customer_id ORDER BY m
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    per_period AS (
+        -- a customer's state after month m holds for every as_of month up to the next one
+        SELECT p.i, r.store, r.customer_id, r.last_contact, r.l_hi, r.l_lo
+        FROM running r
+        JOIN periods p
+          ON r.m <= p.am AND (r.next_m IS NULL OR r.next_m > p.am)
+        WHERE r.l_hi IS NOT NULL
+    )"""
+    else:
+        aggs, rows = [], []
+        for i in range(len(labels)):
+            upto = f"contact_date <= $a{i}"
+            leveled = f"lead_level IS NOT NULL AND {upto}"
+            aggs += [
+                f"max(contact_date) FILTER (WHERE {upto}) AS last_{i}",
+                f"max(k * 8 + {code}) FILTER (WHERE {leveled}) AS hi_{i}",
+                f"max(k * 8 + 7 - {code}) FILTER (WHERE {leveled}) AS lo_{i}",
+            ]
+            rows.append(
+                f"SELECT {i} AS i, store, customer_id, last_{i} AS last_contact, hi_{i} AS l_hi, "
+                f"lo_{i} AS l_lo FROM tops WHERE hi_{i} IS NOT NULL"
+            )
+        per_period = f"""
+    tops AS (
+        SELECT store, customer_id, {", ".join(aggs)}
+        FROM contacts
+        GROUP BY store, customer_id
+    ),
+    per_period AS ({" UNION ALL ".join(rows)})"""
+    sql = f"""
+    WITH cadence AS (
+        SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
+    ),
+    default_cadence AS (SELECT unnest($def_level) AS level, unnest($def_days) AS days),
+    periods AS (SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of, unnest($p_am) AS am),
+    {_contacts("contacts", "$max_as_of")},
+    {_contacts("contacts_again", "$max_as_of")},
+    {per_period},
+    buyers AS (
+        SELECT store, customer_id, min(order_date) AS first_order
+        FROM orders
+        WHERE status <> 'cancelled' AND customer_id IS NOT NULL
+        GROUP BY store, customer_id
+    ),
+    candidates AS (
+        SELECT t.i, t.store, t.customer_id, t.last_contact, p.as_of, t.l_hi // 8 AS k_lvl,
+               CASE WHEN t.l_hi % 8 = 7 - t.l_lo % 8 THEN {_level_decode("t.l_hi")} END
+                   AS level_fast
+        FROM per_period t
+        JOIN periods p ON p.i = t.i
+        LEFT JOIN buyers b ON b.store = t.store AND b.customer_id = t.customer_id
+        WHERE (t.l_hi % 8 BETWEEN 1 AND 5 OR 7 - t.l_lo % 8 BETWEEN 1 AND 5)
+          AND (b.first_order IS NULL OR b.first_order > p.as_of)
+    ),
+    resolved AS (
+        SELECT d.i, d.store, d.customer_id, arg_max(c.lead_level, c.row_id) AS lead_level
+        FROM contacts_again c
+        JOIN (SELECT * FROM candidates WHERE level_fast IS NULL) d
+          ON d.store = c.store AND d.customer_id = c.customer_id AND c.k = d.k_lvl
+        WHERE c.lead_level IS NOT NULL
+        GROUP BY d.i, d.store, d.customer_id
+    ),
+    leads AS (
+        SELECT d.i, d.last_contact < d.as_of - CAST(coalesce(k.days, f.days) AS INTEGER)
+                   AS overdue
+        FROM candidates d
+        LEFT JOIN resolved r ON r.i = d.i AND r.store = d.store AND r.customer_id = d.customer_id
+        JOIN default_cadence f ON f.level = coalesce(d.level_fast, r.lead_level)
+        LEFT JOIN cadence k ON k.store = d.store AND k.level = f.level
+        WHERE coalesce(d.level_fast, r.lead_level) IN ('O', 'H', 'A', 'B', 'C')
+    )
+    SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM leads GROUP BY i
+    """
+    params = dict(next(iter(periods.values())).params) | _cadence_params(con)
+    params |= {f"a{i}": a for i, a in enumerate(as_ofs)}
+    params |= {
+        "p_i": list(range(len(labels))),
+        "p_as_of": as_ofs,
+        "p_am": [a.year * 12 + a.month for a in as_ofs],
+        "max_as_of": max(as_ofs),
+    }
+    found = {i: (n, overdue) for i, n, overdue in _run(con, sql, params)}
+    return {
+        label: dict(zip(("open_leads", "overdue_followups"), found.get(i, (0, 0)), strict=True))
+        for i, label in enumerate(labels)
+    }
+
+
+def _flows_per_period(
+    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope]
+) -> dict[str, dict[str, Any]]:
+    """Return return visits, surveys and complaints of each period, one query per source."""
+    scope = next(iter(periods.values()))
+    labels = list(periods)
+    params = dict(scope.params) | {
+        "p_grp": labels,
+        "p_start": [s.start for s in periods.values()],
+        "p_end": [s.end for s in periods.values()],
+        "window": RETURN_VISIT_WINDOW_DAYS,
+    }
+    p = "periods AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS s, unnest($p_end) AS e)"
+    out: dict[str, dict[str, Any]] = {label: {} for label in labels}
+
+    def collect(sql: str, names: tuple[str, ...]) -> None:
+        for row in _run(con, sql, params):
+            out[row[0]].update(zip(names, row[1:], strict=True))
+
+    collect(
+        f"""
+        WITH {p},
+        served AS (
+            SELECT p.grp, o.store, o.customer_id, o.delivery_date AS served_date
+            FROM orders o JOIN periods p ON o.delivery_date BETWEEN p.s AND p.e
+            WHERE o.status = 'delivered' AND {store_clause("o")}
+              AND {filter_clause("o.consultant", "consultant")}
+              AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
+            UNION ALL
+            SELECT p.grp, r.store, r.customer_id, r.close_date
+            FROM repair_orders r JOIN periods p ON r.close_date BETWEEN p.s AND p.e
+            WHERE r.ro_type <> 'internal' AND {store_clause("r")}
+              AND {filter_clause("r.advisor", "advisor")}
+              AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
+        ),
+        followed AS (
+            SELECT DISTINCT s.grp, s.store, s.customer_id, s.served_date
+            FROM served s
+            JOIN followups f
+              ON f.store = s.store AND f.customer_id = s.customer_id
+             AND f.kind = 'return_visit'
+             AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
+        )
+        SELECT s.grp, count(*) FILTER (WHERE f.grp IS NOT NULL), count(*)
+        FROM served s
+        LEFT JOIN followed f
+          ON f.grp = s.grp AND f.store = s.store AND f.customer_id = s.customer_id
+         AND f.served_date = s.served_date
+        GROUP BY s.grp
+        """,
+        ("followed", "served"),
+    )
+    collect(
+        f"""
+        WITH {p}
+        SELECT p.grp,
+               avg(score) FILTER (WHERE department = 'sales') * 10,
+               avg(score) FILTER (WHERE department = 'service') * 10,
+               100.0 * (count(*) FILTER (WHERE recommend >= 9)
+                        - count(*) FILTER (WHERE recommend <= 6)) / nullif(count(recommend), 0)
+        FROM surveys v JOIN periods p ON v.survey_date BETWEEN p.s AND p.e
+        WHERE {store_clause("v")}
+        GROUP BY p.grp
+        """,
+        ("csi_sales", "csi_service", "nps"),
+    )
+    collect(
+        f"""
+        WITH {p}
+        SELECT p.grp,
+               CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
+               avg(closed_date - opened_date)
+        FROM complaints c JOIN periods p ON c.closed_date BETWEEN p.s AND p.e
+        WHERE {store_clause("c")}
+        GROUP BY p.grp
+        """,
+        ("complaint_satisfaction", "complaint_close_days"),
+    )
+    return out
+
+
+def _per_period(
+    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope], monthly: bool = False
+) -> dict[str, dict[str, float | int | None]]:
+    """Return summary() of several periods (same store and filters), a few passes for all."""
+    if next(iter(periods.values())).consultant is not None:
+        return {label: summary(con, s) for label, s in periods.items()}
+    leads = _lead_counts_per_period(con, periods, monthly)
+    flows = _flows_per_period(con, periods)
+    return {label: _kpis(leads[label] | flows[label]) for label in periods}
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+) -> list[dict[str, float | int | None]]:
+    """Return summary() of the scope shifted by each number of months (Scope.shifted).
+
+    The default gives this period, the previous one and last year's, as the KPI cards show
+    them, computed together (the lead book is read once for the three as_of dates).
+    """
+    periods = {str(n): scope.shifted(n) if n else scope for n in shifts}
+    found = _per_period(con, periods)
+    return [found[str(n)] for n in shifts]
+
+
+def month_trend(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+    """Return summary() per calendar month, the months ending with as_of's month.
+
+    Each month is summary() of that whole month as of its last day (as_of for the running
+    month), every month in one pass. Columns: month, then the summary ids.
+    """
+    last = month_start(scope.as_of)
+    periods = {}
+    for n in range(months - 1, -1, -1):
+        first = add_months(last, -n)
+        end = month_end(first)
+        periods[f"{first:%Y-%m}"] = replace(
+            scope, start=first, end=end, as_of=min(end, scope.as_of)
+        )
+    found = _per_period(con, periods, monthly=True)
+    return pd.DataFrame(
+        [{"month": m, **found[m]} for m in periods], columns=["month", *SUMMARY_IDS]
+    )
 
 
 def _kpis(g: dict[str, Any]) -> dict[str, float | int | None]:

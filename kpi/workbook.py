@@ -364,16 +364,8 @@ def customers_monthly(
     """
     from kpi import customers
 
-    rows = []
-    last = month_start(scope.as_of)
-    for k in range(months - 1, -1, -1):
-        first = add_months(last, -k)
-        end = month_end(first)
-        values = customers.summary(
-            con, replace(scope, start=first, end=end, as_of=min(end, scope.as_of))
-        )
-        rows.append({"month": f"{first:%Y-%m}"} | {i: values.get(i) for i in CUSTOMER_TREND_IDS})
-    frame = pd.DataFrame(rows, columns=["month", *CUSTOMER_TREND_IDS])
+    # customers.month_trend computes every month in one pass (the lead book is read once).
+    frame = customers.month_trend(con, scope, months)[["month", *CUSTOMER_TREND_IDS]]
     for col in CUSTOMER_TREND_IDS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame

@@ -138,9 +138,7 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
     """Return cards for a section's KPIs: this period, the previous one, last year, trend."""
     from ui import data
 
-    cur = data.summary(module, scope)
-    prev = data.summary(module, scope.shifted(-1))
-    ly = data.summary(module, scope.shifted(-12))
+    cur, prev, ly = data.summaries(module, scope)
     # monthly() computes the 13 months in one pass; a module without one has no sparkline.
     monthly = (
         data.frame(module, "monthly", scope, months=13) if data.has(module, "monthly") else None

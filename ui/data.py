@@ -145,8 +145,26 @@ def has(module: str, func: str) -> bool:
 
 
 def summary(module: str, scope: Scope) -> dict:
-    """Return a section's summary dict ({} when the module is not available)."""
+    """Return a section's summary dict ({} when the module is not available).
+
+    A module with ``summaries`` (this period, the previous one, last year in one pass) is
+    asked for those, so the KPI cards' three calls and this one share one cached result.
+    """
+    if has(module, "summaries"):
+        return summaries(module, scope)[0]
     return kpi(module, "summary", scope, default={}) or {}
+
+
+def summaries(module: str, scope: Scope) -> list[dict]:
+    """Return the summaries of the scope, the previous period and last year's (Scope.shifted)."""
+    if has(module, "summaries"):
+        found = kpi(module, "summaries", scope, default=None)
+        if found:
+            return list(found)
+    return [
+        kpi(module, "summary", s, default={}) or {}
+        for s in (scope, scope.shifted(-1), scope.shifted(-12))
+    ]
 
 
 def frame(module: str, func: str, scope: Scope, **kwargs: Any) -> pd.DataFrame:

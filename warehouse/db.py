@@ -85,6 +85,8 @@ def connect(
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         try:
+            # No progress bar: a long KPI query must not draw on the server's terminal.
+            con.execute("SET enable_progress_bar = false")
             if not read_only:
                 ensure_schema(con)
             yield con

@@ -70,6 +70,7 @@ _WEIGHTS = """weights AS (
     SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
 )"""
 
+
 def _deliveries_sql(by: str | None) -> str:
     return f"""
 SELECT {group_key("o", by)} AS grp, count(*) AS deliveries,
@@ -124,8 +125,7 @@ def _grouped_figures(
         )
     return {
         grp: {
-            k: int(f.get(k) or 0) if k == "deliveries" else float(f.get(k) or 0.0)
-            for k in FIGURES
+            k: int(f.get(k) or 0) if k == "deliveries" else float(f.get(k) or 0.0) for k in FIGURES
         }
         for grp, f in out.items()
     }
@@ -269,9 +269,11 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
              last=month_end(last))  # fmt: skip
     names = ["deliveries", "vehicle_gross", "fi_gross", "accessories_gross", "total_expenses",
              "fixed_expenses"]  # fmt: skip
-    # service_gross from kpi.service, its one source, month by month
-    service_frame = service.monthly(con, scope, months)
-    service_gross = dict(zip(service_frame["month"], service_frame["service_gross"], strict=True))
+    # service_gross from kpi.service's RO figures, its one source, keyed by the closing month
+    # (no first-time-fix counts: the view's comebacks are not needed here)
+    span = replace(scope, start=add_months(last, -(months - 1)), end=month_end(last))
+    closed = service._ro_figures(con, span, by="(strftime(r.close_date, '%Y-%m'))", with_ftf=False)
+    service_gross = dict(zip(closed["grp"], closed["service_gross"], strict=True))
     rows = []
     for month, *values in _run(con, sql, p):
         f = dict(zip(names, values, strict=True))

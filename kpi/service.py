@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kpi.inventory import complete_months_window, month_scope, trailing_months
+from kpi.inventory import complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 
 SUMMARY_IDS = (
@@ -467,61 +467,71 @@ def by_technician(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     The roster covers every month the period touches; labour is that of ROs closed in the
     period with the technician as main technician.
     """
+    return _technicians(con, scope, by_month=False)
+
+
+def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -> pd.DataFrame:
+    """Return by_technician()'s rows for the scope, or per calendar month of it (``month``).
+
+    Per month, the roster rows are those of the month and the labour that of ROs closed in
+    it: each month computed like by_technician() for that month, all months in one pass.
+    """
+    month_t = "t.month" if by_month else "''"
+    month_r = "strftime(r.close_date, '%Y-%m')" if by_month else "''"
     sql = f"""
     WITH roster AS (
-        SELECT t.store, t.technician,
+        SELECT {month_t} AS month, t.store, t.technician,
                sum(t.available_hours) AS available_hours,
                sum(t.clocked_hours) AS clocked_hours,
                sum(t.training_required) AS training_required,
                sum(t.training_passed) AS training_passed
         FROM technicians t
         WHERE {ROSTER_FILTER}
-        GROUP BY t.store, t.technician
+        GROUP BY 1, t.store, t.technician
     ),
     work AS (
-        SELECT r.store, r.technician,
+        SELECT {month_r} AS month, r.store, r.technician,
                sum(r.labor_hours) AS labor_hours_sold,
                sum(r.labor_revenue) AS labor_revenue
-        FROM v_repair_orders r
+        FROM repair_orders r
         WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
-        GROUP BY r.store, r.technician
+        GROUP BY 1, r.store, r.technician
     ),
     joined AS (
-        SELECT technician, store,
+        SELECT month, technician, store,
                coalesce(available_hours, 0) AS available_hours,
                coalesce(clocked_hours, 0) AS clocked_hours,
                coalesce(labor_hours_sold, 0) AS labor_hours_sold,
                coalesce(labor_revenue, 0) AS labor_revenue,
                coalesce(training_required, 0) AS training_required,
                coalesce(training_passed, 0) AS training_passed
-        FROM roster FULL JOIN work USING (store, technician)
+        FROM roster FULL JOIN work USING (month, store, technician)
     )
-    SELECT technician, store, available_hours, clocked_hours, labor_hours_sold,
+    SELECT month, technician, store, available_hours, clocked_hours, labor_hours_sold,
            clocked_hours / nullif(available_hours, 0) AS tech_productivity,
            labor_hours_sold / nullif(clocked_hours, 0) AS tech_efficiency,
            labor_hours_sold / nullif(available_hours, 0) AS tech_proficiency,
            labor_revenue,
            CAST(training_passed AS DOUBLE) / nullif(training_required, 0) AS training_compliance
     FROM joined
-    ORDER BY labor_hours_sold DESC, store, technician
+    ORDER BY month, labor_hours_sold DESC, store, technician
     """
     frame = _run(con, sql, _params(scope))
-    return _nan_to_none(frame[list(TECHNICIAN_COLUMNS)])
+    columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
+    return _nan_to_none(frame[columns])
 
 
 def technician_monthly(
     con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 12
 ) -> pd.DataFrame:
-    """Return by_technician() for each trailing calendar month ending with as_of's month."""
-    frames = []
-    for first in trailing_months(scope, months):
-        frame = by_technician(con, month_scope(scope, first))
-        frame.insert(0, "month", _month_text(first))
-        frames.append(frame)
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=["month", *TECHNICIAN_COLUMNS])
-    return _nan_to_none(pd.concat(frames, ignore_index=True))
+    """Return by_technician() for each trailing calendar month ending with as_of's month.
+
+    One pass for all the months: roster rows keyed by their month, ROs by the month they
+    closed in; a month where nobody was on the roster or closed an RO has no rows.
+    """
+    firsts = trailing_months(scope, months)
+    span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
+    return _technicians(con, span, by_month=True)
 
 
 MONTHLY_IDS = (

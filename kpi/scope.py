@@ -85,13 +85,19 @@ class Scope:
         return p
 
     def shifted(self, months: int) -> Scope:
-        """Return the same-shaped scope `months` calendar months away (prev month, last year).
+        """Return the comparable scope `months` calendar months away (prev month, last year).
 
-        A whole-month period maps onto whole months; as_of keeps its distance to the end.
+        A whole-month period maps onto whole months. A period still running (as_of before its
+        end) compares like for like: the shifted period covers the same number of days from
+        its start as this one has had up to as_of, so November 1-25 is set against
+        October 1-25, not the whole of October.
         """
         whole = self.start.day == 1 and self.end == month_end(self.end)
         start = add_months(self.start, months)
         end = month_end(add_months(self.end, months)) if whole else add_months(self.end, months)
+        if self.start <= self.as_of < self.end:
+            end = min(end, start + timedelta(days=(self.as_of - self.start).days))
+            return replace(self, start=start, end=end, as_of=end)
         lag = self.end - self.as_of
         return replace(self, start=start, end=end, as_of=max(start, end - lag))
 

@@ -10,14 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# One rule for every file the app writes (CSV here, the Excel report in kpi/workbook.py).
+from kpi.workbook import DANGEROUS_PREFIXES, escape_cell
 
-
-def escape_cell(value: object) -> object:
-    """Return a text cell prefixed with a quote when it would start a spreadsheet formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
+__all__ = ["DANGEROUS_PREFIXES", "escape_cell", "to_csv", "csv_button"]
 
 
 def to_csv(df: pd.DataFrame) -> bytes:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import cards, data, sidebar
 from ui.i18n import t
+from ui.report_button import report_button
 
 # Department -> [(KPI module, headline KPI ids)], in the order a GM reads them.
 SECTIONS = {
@@ -34,6 +35,7 @@ overrides = data.thresholds(ctx.store)
 
 st.title(t("overview.title"))
 st.caption(t("overview.caption", store=ctx.store_label, period=ctx.period_label))
+report_button(ctx, key="report_overview")
 attention_box = st.container(border=True)
 
 for dept, parts in SECTIONS.items():

@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import date
 
-from kpi.report import build_report, to_csv
+from kpi.report import SECTIONS, build_report, to_csv
 from kpi.scope import DEFAULT_TZ, Scope, today_in
 
 
@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     p.add_argument("--output", help="write to this file instead of standard output")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="xlsx labels")
+    p.add_argument(
+        "--sections",
+        help="comma-separated sections to report (default all): " + ",".join(SECTIONS),
+    )
     return p
 
 
@@ -59,6 +63,14 @@ def report_main(argv: list[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     scope = scope_from_args(args, parser)
+    sections = SECTIONS
+    if args.sections:
+        sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+        unknown = [s for s in sections if s not in SECTIONS]
+        if unknown:
+            parser.error(
+                f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}"
+            )
     path = db_path(args.db)
     if not path.exists():
         print(
@@ -77,7 +89,7 @@ def report_main(argv: list[str]) -> int:
                 with open(args.output, "wb") as fh:
                     fh.write(data)
                 return 0
-            report = build_report(con, scope)
+            report = build_report(con, scope, sections)
     except DatabaseBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -36,10 +36,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def compute_kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
-    """Return every implemented KPI for the scope: scalars, then table KPIs as nested dicts."""
+def compute_kpis(
+    con: duckdb.DuckDBPyConnection, scope: Scope, sections: tuple[str, ...] = SECTIONS
+) -> dict[str, Any]:
+    """Return every implemented KPI of the sections: scalars, then table KPIs as nested dicts."""
     kpis: dict[str, Any] = {}
-    for name in SECTIONS:
+    for name in sections:
         module = import_module(f"kpi.{name}")
         kpis.update(module.summary(con, scope))
         if hasattr(module, "tables"):
@@ -47,13 +49,15 @@ def compute_kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]
     return _clean(kpis)
 
 
-def build_report(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
-    """Return the report document: period, as_of, store and the KPI values."""
+def build_report(
+    con: duckdb.DuckDBPyConnection, scope: Scope, sections: tuple[str, ...] = SECTIONS
+) -> dict[str, Any]:
+    """Return the report document: period, as_of, store and the KPI values (every section)."""
     return {
         "period": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
         "as_of": scope.as_of.isoformat(),
         "store": scope.store,
-        "kpis": compute_kpis(con, scope),
+        "kpis": compute_kpis(con, scope, sections),
     }
 
 

@@ -323,6 +323,34 @@ def recent_imports(limit: int = 10) -> pd.DataFrame:
     return _recent_imports(src.path, src.version, limit)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _data_span(path: str, version: int) -> tuple[str, str] | None:
+    live = ("traffic", "orders", "repair_orders")
+    parts = []
+    for name, col in DATE_COLUMNS.items():
+        lo, hi = f"min({col})", f"max({col})"
+        if TABLES[name].column(col).kind != "month":
+            lo, hi = f"strftime({lo}, '%Y-%m')", f"strftime({hi}, '%Y-%m')"
+        parts.append(f"SELECT {lo} AS lo, {hi} AS hi, {name in live} AS live FROM {name}")
+    with db.connect(path, read_only=True) as con:
+        rows = con.execute(" UNION ALL ".join(parts)).fetchall()
+    found = [(lo, hi) for lo, hi, is_live in rows if is_live and lo is not None]
+    found = found or [(lo, hi) for lo, hi, _ in rows if lo is not None]
+    if not found:
+        return None
+    return min(lo for lo, _ in found), max(hi for _, hi in found)
+
+
+def data_span() -> tuple[str, str] | None:
+    """Return the oldest and newest 'YYYY-MM' of data_months() without the full coverage scan.
+
+    min and max dates per table are cheap at millions of rows; the per-month coverage is
+    not, and the sidebar needs only the two ends.
+    """
+    src = current()
+    return _data_span(src.path, src.version) if src.state == "ok" else None
+
+
 def data_months() -> list[str]:
     """Return every 'YYYY-MM' with rows in traffic, orders or repair orders, oldest first."""
     cov = coverage()

@@ -54,7 +54,7 @@ def init_language() -> str:
 
 def _month_options(today: date) -> list[str]:
     newest = month_start(today)
-    known = data.data_months()
+    known = data.data_span()  # oldest and newest months with data (cheap; no coverage scan)
     oldest = date.fromisoformat(known[0] + "-01") if known else add_months(newest, -MONTHS_BACK)
     if known and known[-1] > f"{newest:%Y-%m}":
         newest = date.fromisoformat(known[-1] + "-01")

@@ -5,7 +5,7 @@ Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 
 import streamlit as st
 
-from ui import auth, data, first_run, sidebar
+from ui import auth, data, first_run, sidebar, tv
 from ui.i18n import t
 from ui.nav import NavItem, navigation
 from warehouse.db import DatabaseBusy
@@ -73,11 +73,21 @@ PAGES = [
         "settings",
         role="manager",
     ),
+    NavItem("pages/kanban.py", "page.kanban", ":material/tv:", "nav.showroom", "kanban"),
+    NavItem(
+        "pages/reception.py",
+        "page.reception",
+        ":material/how_to_reg:",
+        "nav.showroom",
+        "reception",
+        role="staff",
+    ),
 ]
+TV_MODE = tv.is_tv(st.query_params)  # the showroom TV (docs/TV.md): no menu, no sidebar
 
 sidebar.init_language()
 st.set_page_config(page_title=t("app.title"), page_icon=":material/speed:", layout="wide")
-page = navigation(PAGES)
+page = tv.navigation(PAGES) if TV_MODE else navigation(PAGES)
 try:
     source = data.probe()
     st.session_state["_source"] = source
@@ -85,8 +95,9 @@ try:
         first_run.render(source)
         auth.sidebar_widget()
     else:
-        auth.sidebar_widget()
-        sidebar.render()
+        if not TV_MODE:
+            auth.sidebar_widget()
+            sidebar.render()
         auth.require_view()
         page.run()
         missing = data.take_unavailable()

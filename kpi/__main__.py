@@ -10,7 +10,6 @@ import json
 import sys
 from datetime import date
 
-from kpi.report import SECTIONS, build_report, to_csv
 from kpi.scope import DEFAULT_TZ, Scope, today_in
 
 
@@ -34,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="xlsx labels")
     p.add_argument(
         "--sections",
-        help="comma-separated sections to report (default all): " + ",".join(SECTIONS),
+        help="comma-separated sections to report (default all): "
+        "sales,targets,inventory,service,marketing,customers,finance",
     )
     return p
 
@@ -58,6 +58,7 @@ def scope_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 
 def report_main(argv: list[str]) -> int:
     """Run the report command; return the process exit code."""
+    from kpi.report import SECTIONS, build_report, to_csv
     from warehouse.db import DatabaseBusy, connect, db_path
 
     parser = _parser()

@@ -14,9 +14,9 @@ import math
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from warehouse.readers import (
@@ -28,6 +28,10 @@ from warehouse.readers import (
     open_reader,
     scan_bytes,
 )
+
+if TYPE_CHECKING:  # pandas only for previews: an import process need not load it
+    import pandas as pd
+
 from warehouse.spec import (
     BOOL,
     DATE,
@@ -565,6 +569,8 @@ class ParsedFile:
 
     def frame(self, limit: int | None = None) -> pd.DataFrame:
         """Return the parsed rows (canonical columns plus store and line) as a DataFrame."""
+        import pandas as pd
+
         if self.rows is None:
             return pd.DataFrame(columns=["line", "store", *TABLES[self.table].names])
         table = self.rows if limit is None else self.rows.slice(0, limit)

@@ -213,10 +213,13 @@ def _leads_params(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any
 
 
 def _grouped(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, total: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Return the summary's counts and sums per group ('' when pooled), four queries."""
-    group = "GROUP BY 1" if by else ""
+    """Return the summary's counts and sums per group ('' when pooled), four queries.
+
+    ``total`` (with ``by``) adds the pooled figures from the same queries, keyed None.
+    """
+    group = ("GROUP BY GROUPING SETS ((1), ())" if total else "GROUP BY 1") if by else ""
     out: dict[str, dict[str, Any]] = {}
 
     def collect(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> None:
@@ -585,14 +588,18 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(_grouped(con, scope, None).get("", {}))
 
 
-def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+def by_store(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
+) -> pd.DataFrame:
     """Return every summary KPI per store (or per brand / region), one grouped pass each.
 
     Every group of the stores table in scope appears ('' for stores without a brand or
-    region). Columns: ``by``, then the summary ids.
+    region). ``total`` adds a last row, ``by`` None, equal to summary() (from the same
+    queries). Columns: ``by``, then the summary ids.
     """
-    found = _grouped(con, scope, by)
-    keys = sorted(set(groups(con, scope, by)) | set(found))
+    found = _grouped(con, scope, by, total)
+    keys = sorted((set(groups(con, scope, by)) | set(found)) - {None})
+    keys += [None] if total else []
     rows = [{by: k, **_kpis(found.get(k, {}))} for k in keys]
     frame = pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
     return frame.astype(object).where(frame.notna(), None)

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from kpi import service
+from kpi.inventory import TOTAL_KEY
 from kpi.scope import (
     FILTERS,
     Scope,
@@ -71,7 +72,14 @@ _WEIGHTS = """weights AS (
 )"""
 
 
-def _deliveries_sql(by: str | None) -> str:
+def _group_clause(by: str | None, total: bool) -> str:
+    """Return the GROUP BY of a grouped figure (with the pooled row too when ``total``)."""
+    if not by:
+        return ""
+    return "GROUP BY GROUPING SETS ((1), ())" if total else "GROUP BY 1"
+
+
+def _deliveries_sql(by: str | None, total: bool = False) -> str:
     return f"""
 SELECT {group_key("o", by)} AS grp, count(*) AS deliveries,
        coalesce(sum(sale_price - vehicle_cost + rebate), 0) AS vehicle_gross,
@@ -79,11 +87,11 @@ SELECT {group_key("o", by)} AS grp, count(*) AS deliveries,
        coalesce(sum(accessories_revenue - accessories_cost), 0) AS accessories_gross
 FROM orders o
 WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_clause("o")}
-{"GROUP BY 1" if by else ""}
+{_group_clause(by, total)}
 """
 
 
-def _expenses_sql(by: str | None) -> str:
+def _expenses_sql(by: str | None, total: bool = False) -> str:
     return f"""
 WITH {_WEIGHTS}
 SELECT {group_key("e", by)} AS grp,
@@ -91,7 +99,7 @@ SELECT {group_key("e", by)} AS grp,
        coalesce(sum(e.amount * w.inside / w.total) FILTER (WHERE e.fixed), 0) AS fixed_expenses
 FROM expenses e JOIN weights w ON w.month = e.month
 WHERE {store_clause("e")}
-{"GROUP BY 1" if by else ""}
+{_group_clause(by, total)}
 """
 
 
@@ -107,19 +115,24 @@ FIGURES = (
 
 
 def _grouped_figures(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, total: bool = False
 ) -> dict[str, dict[str, float | int]]:
-    """Return the period's figures per group ('' when pooled): deliveries, gross, expenses."""
+    """Return the period's figures per group ('' when pooled): deliveries, gross, expenses.
+
+    ``total`` (with ``by``) adds the pooled figures from the same queries, keyed None.
+    """
     scope = _store_only(scope)
     out: dict[str, dict[str, float | int]] = {}
-    for grp, *values in _run(con, _deliveries_sql(by), scope.params):
+    for grp, *values in _run(con, _deliveries_sql(by, total), scope.params):
         names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
         out.setdefault(grp, {}).update(zip(names, values, strict=True))
     # service_gross has one source: kpi.service's RO figures (closed in the period).
-    frame = service._ro_figures(con, scope, by=by, with_ftf=False)
+    frame = service._ro_figures(con, scope, by=by, with_ftf=False, total=total)
     for row in frame.to_dict("records"):
-        out.setdefault(row[by] if by else "", {})["service_gross"] = row["service_gross"]
-    for grp, *values in _run(con, _expenses_sql(by), _params(scope)):
+        key = row[by] if by else ""
+        key = None if key == TOTAL_KEY else key
+        out.setdefault(key, {})["service_gross"] = row["service_gross"]
+    for grp, *values in _run(con, _expenses_sql(by, total), _params(scope)):
         out.setdefault(grp, {}).update(
             zip(("total_expenses", "fixed_expenses"), values, strict=True)
         )
@@ -171,14 +184,18 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(f) | {"fixed_expenses": f["fixed_expenses"]}
 
 
-def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+def by_store(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
+) -> pd.DataFrame:
     """Return every summary KPI per store (or per brand / region), one grouped pass each.
 
     Every group of the stores table in scope appears ('' for stores without a brand or
-    region). Columns: ``by``, then the summary's keys (fixed_expenses last).
+    region). ``total`` adds a last row, ``by`` None, equal to summary() (from the same
+    queries). Columns: ``by``, then the summary's keys (fixed_expenses last).
     """
-    found = _grouped_figures(con, scope, by)
-    keys = sorted(set(groups(con, scope, by)) | set(found))
+    found = _grouped_figures(con, scope, by, total)
+    keys = sorted((set(groups(con, scope, by)) | set(found)) - {None})
+    keys += [None] if total else []
     empty = dict.fromkeys(FIGURES, 0.0) | {"deliveries": 0}
     rows = []
     for k in keys:

@@ -74,6 +74,9 @@ _IN_TRANSIT = (
     " AND (v.sold_date IS NULL OR v.sold_date > $as_of))"
 )
 _DELIVERED = "o.status = 'delivered'"
+# The key of a grouped breakdown's pooled row while SQL joins it (a store id never is this).
+TOTAL_KEY = "\x01"
+TOTAL_SQL = "chr(1)"
 _VEHICLE_FILTER = f"{store_clause('v')} AND {filter_clause('v.model', 'model')}"
 
 
@@ -158,6 +161,7 @@ def _aggregate(
     by_model: bool,
     by: str | None = None,
     periods: dict[str, Scope] | None = None,
+    total: bool = False,
 ) -> pd.DataFrame:
     """Return the inventory KPIs pooled over the scope (one row), per model, or per group.
 
@@ -165,16 +169,27 @@ def _aggregate(
     a model with nothing in stock, in transit or sold lately still appears (with zeros).
     ``by`` ('store', 'brand' or 'region') groups by store instead, in a column named ``by``.
     ``periods`` ({label: scope}) evaluates several periods in the same pass (one row per
-    period, column ``grp``); by default the scope's own period, labelled ''.
+    period, column ``grp``); by default the scope's own period, labelled ''. ``total`` adds
+    the pooled row of each period from the same pass, keyed TOTAL_KEY.
     """
     if by is not None:
-        key = f"{group_key('v', by)} AS model,"
-        okey = f"{group_key('o', by)} AS model,"
+        vkey, okey_expr = group_key("v", by), group_key("o", by)
         by_model = True
     else:
-        key = "coalesce(v.model, '') AS model," if by_model else ""
-        okey = "coalesce(o.model, '') AS model," if by_model else ""
-    group = "GROUP BY 1, 2" if by_model else "GROUP BY 1"
+        vkey, okey_expr = "coalesce(v.model, '')", "coalesce(o.model, '')"
+    if total:
+        # The pooled row comes from the same scan (GROUPING SETS), its key a sentinel that
+        # joins like any other (a real key is never it).
+        key = f"coalesce({vkey}, {TOTAL_SQL}) AS model,"
+        okey = f"coalesce({okey_expr}, {TOTAL_SQL}) AS model,"
+        vgroup = f"GROUP BY GROUPING SETS ((p.grp, {vkey}), (p.grp))"
+        ogroup = f"GROUP BY GROUPING SETS ((p.grp, {okey_expr}), (p.grp))"
+    elif by_model:
+        key, okey = f"{vkey} AS model,", f"{okey_expr} AS model,"
+        vgroup = ogroup = "GROUP BY 1, 2"
+    else:
+        key = okey = ""
+        vgroup = ogroup = "GROUP BY 1"
     using = "grp, model" if by_model else "grp"
     in_stock, in_transit = _per_period(_IN_STOCK), _per_period(_IN_TRANSIT)
     sql = f"""
@@ -200,7 +215,7 @@ def _aggregate(
         LEFT JOIN stores s ON s.store = v.store
         CROSS JOIN p
         WHERE {_VEHICLE_FILTER}
-        {group}
+        {vgroup}
     ),
     sales AS (
         SELECT p.grp, {okey}
@@ -219,7 +234,7 @@ def _aggregate(
         -- Open orders only widen the by-model list (a model on order is worth planning).
         WHERE o.status <> 'cancelled' AND {store_clause("o")}
           AND {filter_clause("o.model", "model")}
-        {group}
+        {ogroup}
     ),
     pooled AS (
         SELECT grp, {"model," if by_model else ""}
@@ -267,21 +282,28 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return {k: _value(row[k]) for k in SUMMARY_IDS}
 
 
-def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+def by_store(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
+) -> pd.DataFrame:
     """Return every summary KPI per store (or per brand / region) in one grouped pass.
 
     Every group of the stores table in scope appears ('' for stores without a brand or
-    region), with zeros and None where it has no vehicles or sales. Columns: ``by``, then
+    region), with zeros and None where it has no vehicles or sales. ``total`` adds a last
+    row, ``by`` None, equal to summary() (from the same pass). Columns: ``by``, then
     SUMMARY_IDS.
     """
-    frame = _aggregate(con, scope, by_model=True, by=by).rename(columns={"model": by})
-    keys = pd.DataFrame({by: groups(con, scope, by)})
+    frame = _aggregate(con, scope, by_model=True, by=by, total=total)
+    frame = frame.rename(columns={"model": by})
+    keys = pd.DataFrame({by: groups(con, scope, by) + ([TOTAL_KEY] if total else [])})
     frame = keys.merge(frame, on=by, how="outer").sort_values(by)
+    frame = pd.concat([frame[frame[by] != TOTAL_KEY], frame[frame[by] == TOTAL_KEY]])
     for col in ("stock_units", "in_transit_units", "aged_units_90"):
         frame[col] = frame[col].fillna(0).astype("int64")
     for col in ("avg_monthly_sales_3m", "capital_tied_up", "floorplan_cost"):
         frame[col] = frame[col].fillna(0.0).astype("float64")
-    return _nan_to_none(frame[[by, *SUMMARY_IDS]])
+    frame = _nan_to_none(frame[[by, *SUMMARY_IDS]])
+    frame[by] = frame[by].astype(object).where(frame[by] != TOTAL_KEY, None)
+    return frame.reset_index(drop=True)
 
 
 def stock_units(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:

@@ -154,15 +154,17 @@ def _rows(
     return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cur.fetchall()}
 
 
-def _grouping(by: str | None, alias: str) -> tuple[str, str]:
+def _grouping(by: str | None, alias: str, total: bool = False) -> tuple[str, str]:
     """Return (group key expression, GROUP BY clause): pooled queries keep one row always.
 
     ``by`` is a group_key name ('store', 'brand', 'region'), None (pooled), or a SQL
-    expression over the alias (starting with '(') such as a month of a date column.
+    expression over the alias (starting with '(') such as a month of a date column. With
+    ``total`` the same pass also gives the pooled row, keyed NULL (None).
     """
+    clause = "GROUP BY GROUPING SETS ((1), ())" if total else "GROUP BY 1"
     if by is not None and by.startswith("("):
-        return by, "GROUP BY 1"
-    return group_key(alias, by), ("GROUP BY 1" if by else "")
+        return by, clause
+    return group_key(alias, by), (clause if by else "")
 
 
 def _month_of(column: str) -> str:
@@ -171,10 +173,10 @@ def _month_of(column: str) -> str:
 
 
 def _traffic_counts(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events)."""
-    key, group = _grouping(by, "t")
+    key, group = _grouping(by, "t", total)
     sql = f"""
         SELECT {key} AS grp,
             count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
@@ -190,10 +192,10 @@ def _traffic_counts(
 
 
 def _order_counts(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Return the period's order and delivery counts and sums."""
-    key, group = _grouping(by, "o")
+    key, group = _grouping(by, "o", total)
     retail_delivered = f"{DELIVERED} AND o.sale_type = 'retail'"
     sql = f"""
         SELECT {key} AS grp,
@@ -226,6 +228,7 @@ def _distinct_counts(
     scope: Scope,
     by: str | None = None,
     order_key: str | None = None,
+    total: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Return the per-customer cohorts and the number of active consultants.
 
@@ -295,7 +298,7 @@ def _distinct_counts(
                sum(visited_customers) AS visited_customers,
                sum(consultants) AS consultants
         FROM counts
-        GROUP BY grp
+        GROUP BY {"GROUPING SETS ((grp), ())" if total else "grp"}
     """
     return _rows(con, sql, scope.params)
 
@@ -388,16 +391,22 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(t, o, d, scope)
 
 
-def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+def by_store(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
+) -> pd.DataFrame:
     """Return every summary KPI per store (or per brand / region), each group pooled.
 
     One grouped pass per source table, the same formulas as summary(): summing a column of
     counts over the groups gives the pooled count. Every group of the stores table in scope
     appears ('' for stores without a brand or region), with zeros and None where it has no
-    rows. Columns: ``by``, then SUMMARY_IDS.
+    rows. ``total`` adds a last row, ``by`` None, equal to summary() (from the same passes).
+    Columns: ``by``, then SUMMARY_IDS.
     """
-    t, o, d = (f(con, scope, by) for f in (_traffic_counts, _order_counts, _distinct_counts))
-    keys = sorted(set(groups(con, scope, by)) | set(t) | set(o) | set(d))
+    t = _traffic_counts(con, scope, by, total=total)
+    o = _order_counts(con, scope, by, total=total)
+    d = _distinct_counts(con, scope, by, total=total)
+    keys = sorted((set(groups(con, scope, by)) | set(t) | set(o) | set(d)) - {None})
+    keys += [None] if total else []
     rows = [{by: k, **_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), scope)} for k in keys]
     return pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
 

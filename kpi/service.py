@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kpi.inventory import complete_months_window, trailing_months
+from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 
 SUMMARY_IDS = (
@@ -168,6 +168,7 @@ def _ro_figures(
     keys: tuple[str, ...] = (),
     by: str | None = None,
     with_ftf: bool = True,
+    total: bool = False,
 ) -> pd.DataFrame:
     """Return the repair-order KPIs (RO_COLUMNS), pooled (one row) or grouped.
 
@@ -177,6 +178,7 @@ def _ro_figures(
     first-time-fix counts read the comeback, so only they go through v_repair_orders, and
     only for the ROs opened in the period (the view's derivation is the costly part).
     ``with_ftf=False`` leaves first_time_fix_rate out (None) for callers that need money only.
+    ``total`` (with ``by``) adds the pooled row from the same passes, keyed TOTAL_KEY.
     """
     exprs = [(f"r.{k}", k) for k in keys]
     if by is not None and by.startswith("("):
@@ -187,6 +189,9 @@ def _ro_figures(
     key_select = "".join(f"{expr} AS {name}, " for expr, name in exprs)
     key_names = "".join(f"a.{name}, " for name in names)
     group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(exprs)))}" if exprs else ""
+    if total and exprs:
+        key_select = "".join(f"coalesce({expr}, {TOTAL_SQL}) AS {name}, " for expr, name in exprs)
+        group = f"GROUP BY GROUPING SETS (({', '.join(e for e, _ in exprs)}), ())"
     having = "HAVING ro_count + closed_ro_count + open_ros > 0" if exprs else ""
     order = f"ORDER BY service_revenue DESC, {', '.join(names)}" if exprs else ""
     if not with_ftf:
@@ -285,11 +290,22 @@ MONEY_IDS = (
 )
 
 
-def _roster(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None) -> pd.DataFrame:
+def _grouped_key(key: str, grouped: bool, total: bool) -> tuple[str, str]:
+    """Return (select expression, GROUP BY clause) for a one-key grouping, with the total."""
+    if not grouped:
+        return "''", ""
+    if total:
+        return f"coalesce({key}, {TOTAL_SQL})", f"GROUP BY GROUPING SETS (({key}), ())"
+    return key, "GROUP BY 1"
+
+
+def _roster(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
+) -> pd.DataFrame:
     """Return the roster sums over every calendar month the period touches, per group."""
-    group = "GROUP BY 1" if by else ""
+    key, group = _grouped_key(group_key("t", by), bool(by), total)
     sql = f"""
-    SELECT {group_key("t", by)} AS grp,
+    SELECT {key} AS grp,
            coalesce(sum(t.available_hours), 0) AS available_hours,
            coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
            coalesce(sum(t.training_required), 0) AS training_required,
@@ -303,16 +319,29 @@ def _roster(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None)
 
 
 def _store_level(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
 ) -> pd.DataFrame:
     """Return the parts KPIs and the churn rate (store level: advisor/technician ignored).
 
-    Pooled (one row, grp '') or per group. A group's parts turnover averages its monthly
-    stock values summed over its stores.
+    Pooled (one row, grp '') or per group (``total``: plus the pooled row, grp TOTAL_KEY). A
+    group's parts turnover averages its monthly stock values summed over its stores.
     """
     rkey, pkey = group_key("r", by), group_key("p", by)
     group = "GROUP BY grp" if by else ""
     grp = "grp" if by else "'' AS grp"
+    month_grp, month_group = f"{pkey} AS grp", "GROUP BY 1, 2"
+    snap_grp, snap_group = f"{pkey} AS grp", "GROUP BY 1" if by else ""
+    turn_grp, turn_group = grp, group
+    if total and by:
+        grp = f"coalesce(grp, {TOTAL_SQL}) AS grp"
+        group = "GROUP BY GROUPING SETS ((grp), ())"
+        month_grp = f"coalesce({pkey}, {TOTAL_SQL}) AS grp"
+        month_group = f"GROUP BY GROUPING SETS (({pkey}, p.month), (p.month))"
+        snap_grp, snap_group = (
+            f"coalesce({pkey}, {TOTAL_SQL}) AS grp",
+            (f"GROUP BY GROUPING SETS (({pkey}), ())"),
+        )
+        turn_grp, turn_group = "grp", "GROUP BY grp"
     sql = f"""
     WITH r AS (
         SELECT {rkey} AS grp, r.store, r.vin, r.open_date, r.close_date, r.parts_cost
@@ -341,12 +370,12 @@ def _store_level(
         FROM visits {group}
     ),
     month_stock AS (
-        SELECT {pkey} AS grp, p.month, sum(p.qty * p.unit_cost) AS stock_value
+        SELECT {month_grp}, p.month, sum(p.qty * p.unit_cost) AS stock_value
         FROM parts_stock p
         WHERE {store_clause("p")} AND p.month BETWEEN $pt_lo AND $pt_hi
-        GROUP BY 1, 2
+        {month_group}
     ),
-    turn AS (SELECT {grp}, avg(stock_value) AS avg_stock FROM month_stock {group}),
+    turn AS (SELECT {turn_grp}, avg(stock_value) AS avg_stock FROM month_stock {turn_group}),
     latest AS (
         SELECT p.store, max(p.month) AS month
         FROM parts_stock p
@@ -354,14 +383,14 @@ def _store_level(
         GROUP BY p.store
     ),
     snap AS (
-        SELECT {pkey} AS grp, count(*) AS snapshot_rows,
+        SELECT {snap_grp}, count(*) AS snapshot_rows,
                coalesce(sum(p.qty * p.unit_cost), 0) AS stock_value,
                coalesce(sum(p.qty * p.unit_cost) FILTER (
                    WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days), 0)
                    AS obsolete_value
         FROM parts_stock p
         JOIN latest l ON l.store = p.store AND l.month = p.month
-        {"GROUP BY 1" if by else ""}
+        {snap_group}
     ),
     keys AS (
         SELECT grp FROM costs UNION SELECT grp FROM churn UNION SELECT grp FROM turn
@@ -428,21 +457,31 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(ro, roster, store_level)
 
 
-def by_store(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
+def by_store(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
+) -> pd.DataFrame:
     """Return every summary KPI per store (or per brand / region), one grouped pass per source.
 
     Every group of the stores table in scope appears ('' for stores without a brand or
-    region), with zeros and None where it has no rows. Columns: ``by``, then SUMMARY_IDS.
+    region), with zeros and None where it has no rows. ``total`` adds a last row, ``by``
+    None, equal to summary() (from the same passes). Columns: ``by``, then SUMMARY_IDS.
     """
 
     def indexed(frame: pd.DataFrame, key: str) -> dict[str, dict]:
         return {row[key]: row for row in frame.to_dict("records")}
 
-    ro = indexed(_ro_figures(con, scope, by=by), by)
-    roster = indexed(_roster(con, scope, by), "grp")
-    level = indexed(_store_level(con, scope, by), "grp")
-    keys = sorted(set(groups(con, scope, by)) | set(ro) | set(roster) | set(level))
-    rows = [{by: k, **_kpis(ro.get(k, {}), roster.get(k, {}), level.get(k, {}))} for k in keys]
+    ro = indexed(_ro_figures(con, scope, by=by, total=total), by)
+    roster = indexed(_roster(con, scope, by, total), "grp")
+    level = indexed(_store_level(con, scope, by, total), "grp")
+    keys = sorted((set(groups(con, scope, by)) | set(ro) | set(roster) | set(level)) - {TOTAL_KEY})
+    keys += [TOTAL_KEY] if total else []
+    rows = [
+        {
+            by: None if k == TOTAL_KEY else k,
+            **_kpis(ro.get(k, {}), roster.get(k, {}), level.get(k, {})),
+        }
+        for k in keys
+    ]
     return _nan_to_none(pd.DataFrame(rows, columns=[by, *SUMMARY_IDS]))
 
 

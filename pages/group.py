@@ -35,7 +35,7 @@ if by == "store":
 columns += [(i, None, None) for i in ids]
 
 st.subheader(t("group.total"))
-tables.show(gv.totals_frame(ctx.scope, ids), columns[:1] + columns[-len(ids) :],
+tables.show(gv.totals_frame(ctx.scope, by, ids), columns[:1] + columns[-len(ids) :],
             status_cols=ids, key="group_totals")  # fmt: skip
 
 frame = gv.ranked(gv.group_frame(ctx.scope, by, ids), rank_by)

@@ -65,18 +65,28 @@ def _modules(ids: list[str]) -> dict[str, list[str]]:
     return {m: list(dict.fromkeys(v)) for m, v in out.items() if v}
 
 
+def _breakdowns(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
+    """Return each section's by_store rows side by side, the pooled total (key None) last.
+
+    One cached call per section gives the groups and the total from the same grouped pass.
+    """
+    scope = replace(scope, store=None)
+    frames = []
+    for module, mids in _modules(ids).items():
+        frame = data.frame(module, "by_store", scope, by=by, total=True)
+        frame = frame.assign(key=frame[by].astype(object).where(frame[by].notna(), None))
+        frames.append(frame.set_index("key")[mids])
+    return pd.concat(frames, axis=1)
+
+
 def group_frame(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
     """Return one row per store (or brand / region) with the KPI ids, each group pooled.
 
     Columns: key (store id or group), label (display name), brand, region (stores only),
     then the ids. A group without a brand or region is labelled "—".
     """
-    scope = replace(scope, store=None)
-    frames = [
-        data.frame(module, "by_store", scope, by=by).set_index(by)[mids]
-        for module, mids in _modules(ids).items()
-    ]
-    table = pd.concat(frames, axis=1).reset_index(names="key")
+    table = _breakdowns(scope, by, ids)
+    table = table[table.index.notna()].reset_index(names="key")
     if by == "store":
         settings = data.store_table().set_index("store")
         table["label"] = table["key"].map(settings["name"]).fillna(table["key"])
@@ -87,14 +97,11 @@ def group_frame(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
     return table[["key", "label", *(c for c in ("brand", "region") if c in table), *ids]]
 
 
-def totals_frame(scope: Scope, ids: list[str]) -> pd.DataFrame:
+def totals_frame(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
     """Return the group total as one row: every store pooled (Σ numerators ÷ Σ denominators)."""
-    scope = replace(scope, store=None)
-    values: dict = {}
-    for module in _modules(ids):
-        # this period only (data.summary may fetch the cards' three periods together)
-        values.update(data.kpi(module, "summary", scope, default={}) or {})
-    return pd.DataFrame([{"label": t("group.total"), **{i: values.get(i) for i in ids}}])
+    table = _breakdowns(scope, by, ids)
+    total = table[table.index.isna()].iloc[0]
+    return pd.DataFrame([{"label": t("group.total"), **{i: total[i] for i in ids}}])
 
 
 def ranked(frame: pd.DataFrame, kpi_id: str) -> pd.DataFrame:

@@ -408,7 +408,8 @@ def by_store(
     keys = sorted((set(groups(con, scope, by)) | set(t) | set(o) | set(d)) - {None})
     keys += [None] if total else []
     rows = [{by: k, **_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), scope)} for k in keys]
-    return pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
+    frame = pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
+    return frame.astype(object).where(frame.notna(), None)  # no value is None, never NaN
 
 
 # ----------------------------------------------------------------------------- breakdowns

@@ -706,3 +706,7 @@ def open_leads(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
 def followup_compliance(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:
     """Return the share of open leads followed up within their level's cadence."""
     return summary(con, scope)["followup_compliance"]
+
+
+# The name the other sections use for their 13-month trend (the Overview's sparklines).
+monthly = month_trend

@@ -22,13 +22,13 @@ model and channel filters are ignored in this module.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from kpi import query
 from kpi.catalogue import DEFAULT_CADENCE, cadence_for
 from kpi.scope import (
     Scope,
@@ -42,24 +42,6 @@ from kpi.scope import (
 )
 
 RETURN_VISIT_WINDOW_DAYS = 7
-
-
-def _bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Return only the parameters the query names (DuckDB rejects unused ones)."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
-    """Execute a query with its bound parameters and return every row."""
-    return con.execute(sql, _bind(sql, params)).fetchall()
-
-
-def _none(value: Any) -> Any:
-    """Return None for SQL NULL or NaN, the value otherwise."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value
 
 
 def parse_cadence(text: str | None) -> dict[str, int]:
@@ -223,7 +205,7 @@ def _grouped(
     out: dict[str, dict[str, Any]] = {}
 
     def collect(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> None:
-        for row in _run(con, sql, params):
+        for row in query.rows(con, sql, params):
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
 
     leads_sql = f"""
@@ -407,7 +389,7 @@ def _lead_counts_per_period(
         "p_am": [a.year * 12 + a.month for a in as_ofs],
         "max_as_of": max(as_ofs),
     }
-    found = {i: (n, overdue) for i, n, overdue in _run(con, sql, params)}
+    found = {i: (n, overdue) for i, n, overdue in query.rows(con, sql, params)}
     return {
         label: dict(zip(("open_leads", "overdue_followups"), found.get(i, (0, 0)), strict=True))
         for i, label in enumerate(labels)
@@ -430,7 +412,7 @@ def _flows_per_period(
     out: dict[str, dict[str, Any]] = {label: {} for label in labels}
 
     def collect(sql: str, names: tuple[str, ...]) -> None:
-        for row in _run(con, sql, params):
+        for row in query.rows(con, sql, params):
             out[row[0]].update(zip(names, row[1:], strict=True))
 
     collect(
@@ -550,7 +532,7 @@ def _kpis(g: dict[str, Any]) -> dict[str, float | int | None]:
         "followup_compliance": None if open_leads == 0 else 1 - overdue / open_leads,
         "return_visit_rate": None if served == 0 else int(g.get("followed") or 0) / served,
         **{
-            k: _none(g.get(k))
+            k: query.plain(g.get(k))
             for k in (
                 "csi_sales",
                 "csi_service",
@@ -619,7 +601,7 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
              CASE lead_level WHEN 'O' THEN 0 WHEN 'H' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3
                              ELSE 4 END
     """
-    rows = _run(con, sql, _leads_params(con, scope))
+    rows = query.rows(con, sql, _leads_params(con, scope))
     return pd.DataFrame(rows, columns=["store", "consultant", "level", "open_leads"])
 
 
@@ -639,7 +621,7 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """
     cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
             "days_overdue"]  # fmt: skip
-    return pd.DataFrame(_run(con, sql, _leads_params(con, scope)), columns=cols)
+    return pd.DataFrame(query.rows(con, sql, _leads_params(con, scope)), columns=cols)
 
 
 def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
@@ -668,7 +650,9 @@ def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
     """
     p = dict(scope.params, months=month_list, first=add_months(last, -(months - 1)),
              last=month_end(last))  # fmt: skip
-    frame = pd.DataFrame(_run(con, sql, p), columns=["month", "csi_sales", "csi_service", "nps"])
+    frame = pd.DataFrame(
+        query.rows(con, sql, p), columns=["month", "csi_sales", "csi_service", "nps"]
+    )
     for c in ("csi_sales", "csi_service", "nps"):
         frame[c] = frame[c].astype("float64")
     return frame
@@ -695,7 +679,7 @@ def complaints_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     """
     cols = ["store", "complaint_id", "opened_date", "closed_date", "department", "category",
             "major", "satisfied", "status", "days_open"]  # fmt: skip
-    return pd.DataFrame(_run(con, sql, scope.params), columns=cols)
+    return pd.DataFrame(query.rows(con, sql, scope.params), columns=cols)
 
 
 def open_leads(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:

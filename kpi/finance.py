@@ -13,14 +13,12 @@ the whole store's expenses would be wrong, so every other filter is ignored here
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from typing import Any
 
 import duckdb
 import pandas as pd
 
-from kpi import service
+from kpi import query, service
 from kpi.inventory import TOTAL_KEY
 from kpi.scope import (
     FILTERS,
@@ -39,37 +37,9 @@ WATERFALL_STEPS = (
 )  # fmt: skip
 
 
-def _bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Return only the parameters the query names (DuckDB rejects unused ones)."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
-    """Execute a query with its bound parameters and return every row."""
-    return con.execute(sql, _bind(sql, params)).fetchall()
-
-
 def _store_only(scope: Scope) -> Scope:
     """Return the scope without its person/model/channel filters (finance is store-wide)."""
     return replace(scope, **dict.fromkeys(FILTERS))
-
-
-def _params(scope: Scope) -> dict[str, Any]:
-    """Return the scope's parameters plus the period's months and their day weights."""
-    weights = scope.month_days_in_period()
-    p = dict(scope.params)
-    p["w_month"] = list(weights)
-    p["w_inside"] = [inside for inside, _ in weights.values()]
-    p["w_total"] = [total for _, total in weights.values()]
-    return p
-
-
-# The period's months with (days inside the period, days of the month): a month's expense
-# counts amount * inside / total.
-_WEIGHTS = """weights AS (
-    SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
-)"""
 
 
 def _group_clause(by: str | None, total: bool) -> str:
@@ -93,7 +63,7 @@ WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_
 
 def _expenses_sql(by: str | None, total: bool = False) -> str:
     return f"""
-WITH {_WEIGHTS}
+WITH {query.WEIGHTS_CTE}
 SELECT {group_key("e", by)} AS grp,
        coalesce(sum(e.amount * w.inside / w.total), 0) AS total_expenses,
        coalesce(sum(e.amount * w.inside / w.total) FILTER (WHERE e.fixed), 0) AS fixed_expenses
@@ -123,7 +93,7 @@ def _grouped_figures(
     """
     scope = _store_only(scope)
     out: dict[str, dict[str, float | int]] = {}
-    for grp, *values in _run(con, _deliveries_sql(by, total), scope.params):
+    for grp, *values in query.rows(con, _deliveries_sql(by, total), scope.params):
         names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
         out.setdefault(grp, {}).update(zip(names, values, strict=True))
     # service_gross has one source: kpi.service's RO figures (closed in the period).
@@ -132,7 +102,7 @@ def _grouped_figures(
         key = row[by] if by else ""
         key = None if key == TOTAL_KEY else key
         out.setdefault(key, {})["service_gross"] = row["service_gross"]
-    for grp, *values in _run(con, _expenses_sql(by, total), _params(scope)):
+    for grp, *values in query.rows(con, _expenses_sql(by, total), query.prorate_params(scope)):
         out.setdefault(grp, {}).update(
             zip(("total_expenses", "fixed_expenses"), values, strict=True)
         )
@@ -212,7 +182,7 @@ def expenses_by(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """
     scope = _store_only(scope)
     sql = f"""
-    WITH {_WEIGHTS}
+    WITH {query.WEIGHTS_CTE}
     SELECT e.department, e.category, e.fixed, sum(e.amount * w.inside / w.total) AS amount_cny
     FROM expenses e JOIN weights w ON w.month = e.month
     WHERE {store_clause("e")}
@@ -220,7 +190,8 @@ def expenses_by(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     ORDER BY amount_cny DESC, e.department, e.category
     """
     frame = pd.DataFrame(
-        _run(con, sql, _params(scope)), columns=["department", "category", "fixed", "amount_cny"]
+        query.rows(con, sql, query.prorate_params(scope)),
+        columns=["department", "category", "fixed", "amount_cny"],
     )
     frame["amount_cny"] = frame["amount_cny"].astype("float64")
     return frame
@@ -292,7 +263,7 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     closed = service._ro_figures(con, span, by="(strftime(r.close_date, '%Y-%m'))", with_ftf=False)
     service_gross = dict(zip(closed["grp"], closed["service_gross"], strict=True))
     rows = []
-    for month, *values in _run(con, sql, p):
+    for month, *values in query.rows(con, sql, p):
         f = dict(zip(names, values, strict=True))
         f = {n: (int(v) if n == "deliveries" else float(v)) for n, v in f.items()}
         f["service_gross"] = float(service_gross.get(month) or 0.0)

@@ -12,7 +12,6 @@ and channel do not (stock belongs to no consultant or lead source).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from kpi import query
 from kpi.scope import (
     Scope,
     add_months,
@@ -109,24 +109,6 @@ def _windows(scope: Scope) -> dict[str, Any]:
     }
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run a query binding only the parameters it names (DuckDB rejects unused ones)."""
-    names = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
-    return con.execute(sql, {k: v for k, v in params.items() if k in names}).df()
-
-
-def _value(v: Any) -> float | int | None:
-    """Return a plain Python number, with NULL and NaN as None."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-# The per-period windows of _aggregate, one row per period (see _periods).
 _PERIOD_COLUMNS = (
     "grp",
     "start",
@@ -268,7 +250,7 @@ def _aggregate(
     ORDER BY grp{", model" if by_model else ""}
     """
     params = _windows(scope) | _periods(periods or {"": scope})
-    frame = _run(con, sql, params)
+    frame = query.frame(con, sql, params)
     return frame if periods else frame.drop(columns="grp")
 
 
@@ -279,7 +261,7 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     up to as_of. Ratios with a zero denominator are None.
     """
     row = _aggregate(con, scope, by_model=False).to_dict("records")[0]
-    return {k: _value(row[k]) for k in SUMMARY_IDS}
+    return {k: query.plain(row[k]) for k in SUMMARY_IDS}
 
 
 def by_store(
@@ -372,7 +354,7 @@ def order_gap(
                 "in_transit_units": transit,
                 "in_transit_by_horizon": horizon,
                 "projected_stock_next_month_end": max(0.0, stock + horizon - forecast * rest),
-                "inventory_months": _value(r.inventory_months),
+                "inventory_months": query.plain(r.inventory_months),
                 "suggested_order": suggested_order(forecast, stock, horizon, target_months),
             }
         )
@@ -411,7 +393,7 @@ def aging_buckets(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     GROUP BY b.ord, b.bucket
     ORDER BY b.ord
     """
-    frame = _run(con, sql, scope.params)
+    frame = query.frame(con, sql, scope.params)
     frame["value_cny"] = frame["value_cny"].astype(float)
     return frame
 
@@ -426,7 +408,7 @@ def aged_units(
     WHERE {_IN_STOCK} AND {_VEHICLE_FILTER} AND $as_of - v.arrival_date >= $min_age
     ORDER BY age_days DESC, v.store, v.vin
     """
-    return _run(con, sql, {**scope.params, "min_age": min_age_days})
+    return query.frame(con, sql, {**scope.params, "min_age": min_age_days})
 
 
 def in_transit(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -437,7 +419,7 @@ def in_transit(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     WHERE {_IN_TRANSIT} AND {_VEHICLE_FILTER}
     ORDER BY v.eta NULLS LAST, v.store, v.vin
     """
-    return _run(con, sql, scope.params)
+    return query.frame(con, sql, scope.params)
 
 
 def month_scope(scope: Scope, month_first: date) -> Scope:

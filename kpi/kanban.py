@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kpi import inventory, sales, targets
+from kpi import inventory, query, sales, targets
 from kpi.scope import Scope
 
 PANELS = ("leaderboard", "today", "month", "models")
@@ -50,20 +50,11 @@ def month_scope(store: str, today: date) -> Scope:
     return Scope.for_month(today, today=today, store=store)
 
 
-def _none(value: Any) -> Any:
-    """Return a plain Python value, with NaN and NA as None."""
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
 def _lights(values: pd.Series) -> pd.Series:
     """Return traffic lights as an object column holding None (grey) for no value."""
-    return pd.Series([_none(v) for v in values.astype(object)], index=values.index, dtype=object)
+    return pd.Series(
+        [query.plain(v) for v in values.astype(object)], index=values.index, dtype=object
+    )
 
 
 def _store_row(frame: pd.DataFrame, store: str) -> dict[str, Any]:
@@ -71,7 +62,7 @@ def _store_row(frame: pd.DataFrame, store: str) -> dict[str, Any]:
     hit = frame[frame["store"] == store]
     if hit.empty:
         return {}
-    return {k: _none(v) for k, v in hit.iloc[0].to_dict().items()}
+    return {k: query.plain(v) for k, v in hit.iloc[0].to_dict().items()}
 
 
 def leaderboard(con: duckdb.DuckDBPyConnection, store: str, today: date) -> Board:

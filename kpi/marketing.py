@@ -17,12 +17,12 @@ because a campaign id is unique per store only.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from kpi import query
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
 UNKNOWN_CHANNEL = "unknown"
@@ -30,42 +30,8 @@ EVENT_KINDS = ("outdoor_event", "showroom_event")
 EVENT_ORDER_WINDOW_DAYS = 30
 
 
-def _bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Return only the parameters the query names (DuckDB rejects unused ones)."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
-    """Execute a query with its bound parameters and return every row."""
-    return con.execute(sql, _bind(sql, params)).fetchall()
-
-
-def _none(value: Any) -> Any:
-    """Return None for SQL NULL or NaN, the value otherwise."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value
-
-
-def _params(scope: Scope) -> dict[str, Any]:
-    """Return the scope's parameters plus the period's months and their day weights."""
-    weights = scope.month_days_in_period()
-    p = dict(scope.params)
-    p["w_month"] = list(weights)
-    p["w_inside"] = [inside for inside, _ in weights.values()]
-    p["w_total"] = [total for _, total in weights.values()]
-    return p
-
-
-# The period's months with (days inside the period, days of the month): a monthly amount
-# counts amount * inside / total (catalogue rule on monthly amounts).
-_WEIGHTS = """weights AS (
-    SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
-)"""
-
 _CHANNELS_SQL = f"""
-WITH {_WEIGHTS},
+WITH {query.WEIGHTS_CTE},
 spend AS (
     SELECT c.channel, sum(c.spend * w.inside / w.total) AS spend_cny
     FROM campaigns c JOIN weights w ON w.month = c.month
@@ -157,14 +123,14 @@ _EVENT_COLUMNS = [
 
 def _channel_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
     """Return per channel (channel, walk_ins, calls, orders, spend, has_campaign, cpw, cpo)."""
-    p = _params(scope) | {"unknown": UNKNOWN_CHANNEL}
-    return _run(con, _CHANNELS_SQL, p)
+    p = query.prorate_params(scope) | {"unknown": UNKNOWN_CHANNEL}
+    return query.rows(con, _CHANNELS_SQL, p)
 
 
 def _event_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
     """Return one row per event of the period, in the order of _EVENT_COLUMNS."""
     p = dict(scope.params, months=scope.months(), window=EVENT_ORDER_WINDOW_DAYS)
-    return _run(con, _EVENTS_SQL, p)
+    return query.rows(con, _EVENTS_SQL, p)
 
 
 def event_key(scope: Scope, store: str, campaign_id: str) -> str:
@@ -183,8 +149,8 @@ def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, 
     channels = _channel_rows(con, scope)
     out: dict[str, dict[str, Any]] = {
         "channel_walk_ins": {r[0]: r[1] for r in channels if r[1] > 0},
-        "cost_per_walk_in": {r[0]: _none(r[6]) for r in channels if r[5]},
-        "cost_per_order": {r[0]: _none(r[7]) for r in channels if r[5]},
+        "cost_per_walk_in": {r[0]: query.plain(r[6]) for r in channels if r[5]},
+        "cost_per_order": {r[0]: query.plain(r[7]) for r in channels if r[5]},
         "event_arrival_rate": {},
         "event_a_leads": {},
         "event_orders": {},
@@ -192,7 +158,7 @@ def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, 
     for r in _event_rows(con, scope):
         row = dict(zip(_EVENT_COLUMNS, r, strict=True))
         key = event_key(scope, row["store"], row["campaign_id"])
-        out["event_arrival_rate"][key] = _none(row["event_arrival_rate"])
+        out["event_arrival_rate"][key] = query.plain(row["event_arrival_rate"])
         out["event_a_leads"][key] = row["a_leads"]
         out["event_orders"][key] = row["orders_30d"]
     return out
@@ -206,13 +172,13 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     the period's events.
     """
     sql = f"""
-    WITH {_WEIGHTS}
+    WITH {query.WEIGHTS_CTE}
     SELECT coalesce(sum(c.spend * w.inside / w.total), 0) AS marketing_spend,
            count(*) FILTER (WHERE c.kind IN ('outdoor_event', 'showroom_event')) AS events
     FROM campaigns c JOIN weights w ON w.month = c.month
     WHERE {store_clause("c")} AND {filter_clause("c.channel", "channel")}
     """
-    spend, events = _run(con, sql, _params(scope))[0]
+    spend, events = query.rows(con, sql, query.prorate_params(scope))[0]
     return {"marketing_spend": float(spend), "marketing_events": int(events)}
 
 
@@ -249,7 +215,7 @@ def channel_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 
     ORDER BY 1, 3 DESC, 2
     """
     p = dict(scope.params, first=first, last=month_end(last), unknown=UNKNOWN_CHANNEL)
-    return pd.DataFrame(_run(con, sql, p), columns=["month", "channel", "walk_ins"])
+    return pd.DataFrame(query.rows(con, sql, p), columns=["month", "channel", "walk_ins"])
 
 
 def events(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

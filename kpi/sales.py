@@ -8,8 +8,6 @@ orders.model) and channel apply to traffic and orders rows.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from kpi import query
 from kpi.scope import (
     Scope,
     add_months,
@@ -107,28 +106,6 @@ ACCESSORIES_GROSS = "coalesce(o.accessories_revenue, 0) - coalesce(o.accessories
 # ----------------------------------------------------------------------------- plumbing
 
 
-def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Return the parameters the statement uses (DuckDB rejects unused named parameters)."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}
-
-
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run a query and return its rows as a DataFrame."""
-    return con.execute(sql, used_params(sql, params)).df()
-
-
-def _num(value: Any) -> float | int | None:
-    """Return a plain Python number, with NULL and NaN as None."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _ratio(num: float | int | None, den: float | int | None) -> float | None:
     """Return num / den, None for a zero or missing denominator."""
     if den is None or den == 0:
@@ -149,7 +126,7 @@ def _rows(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Run a query whose first column is the group key; return {group: {column: value}}."""
-    cur = con.execute(sql, used_params(sql, params))
+    cur = con.execute(sql, query.bind(sql, params))
     names = [d[0] for d in cur.description]
     return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cur.fetchall()}
 
@@ -310,10 +287,10 @@ def _days_to_as_of(scope: Scope) -> int:
 
 def _kpis(t: dict, o: dict, d: dict, scope: Scope) -> dict[str, float | int | None]:
     """Return the section's KPIs from one group's traffic, order and distinct counts."""
-    t = {k: _num(t.get(k)) or 0 for k in TRAFFIC_FIELDS}
-    o = {k: _num(o.get(k)) for k in ORDER_FIELDS}
+    t = {k: query.plain(t.get(k)) or 0 for k in TRAFFIC_FIELDS}
+    o = {k: query.plain(o.get(k)) for k in ORDER_FIELDS}
     o = {k: (v or 0) if k in ORDER_COUNTS else v for k, v in o.items()}
-    d = {k: int(_num(d.get(k)) or 0) for k in DISTINCT_FIELDS}
+    d = {k: int(query.plain(d.get(k)) or 0) for k in DISTINCT_FIELDS}
     deliveries = o["deliveries"]
     retail = o["retail_deliveries"]
     return {
@@ -471,7 +448,7 @@ def _grouped(
             coalesce(oc.total_gross, 0) AS total_gross
         FROM tc FULL OUTER JOIN oc ON {join_on}
     """
-    df = _frame(con, sql, scope.params)
+    df = query.frame(con, sql, scope.params)
     counts = ["walk_in_batches", "first_visit_batches", "phone_batches", "test_drives"]
     counts += ["orders", "retail_orders", "deliveries"]
     for c in counts:
@@ -630,7 +607,7 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         LEFT JOIN dc ON dc.date = days.date
         ORDER BY days.date
     """
-    df = _frame(con, sql, scope.params)
+    df = query.frame(con, sql, scope.params)
     for c in df.columns[1:]:
         df[c] = df[c].astype("int64")
     df["date"] = [d.date() if hasattr(d, "date") else d for d in df["date"]]
@@ -708,6 +685,6 @@ def monthly_deliveries(
         WHERE {DELIVERED} AND {store_clause("o")}
         GROUP BY 1
     """
-    rows = con.execute(sql, used_params(sql, {**scope.params, "store": store})).fetchall()
+    rows = con.execute(sql, query.bind(sql, {**scope.params, "store": store})).fetchall()
     found = {int(m): float(n) for m, n in rows}
     return {m: found.get(m, 0.0) for m in range(1, 13)}

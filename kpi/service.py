@@ -13,8 +13,6 @@ to no advisor or technician), so they ignore the advisor and technician filters.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from kpi import query
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 
@@ -98,23 +97,6 @@ _GROSS = "r.labor_revenue + r.parts_revenue - coalesce(r.labor_cost, 0) - r.part
 _SNAPSHOT_END = (
     "CAST(CAST(p.month || '-01' AS DATE) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
 )
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run a query binding only the parameters it names (DuckDB rejects unused ones)."""
-    names = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
-    return con.execute(sql, {k: v for k, v in params.items() if k in names}).df()
-
-
-def _value(v: Any) -> float | int | None:
-    """Return a plain Python number, with NULL and NaN as None."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def _ratio(num: float | int | None, den: float | int | None) -> float | None:
@@ -254,7 +236,7 @@ def _ro_figures(
     FROM agg a {join}
     {order}
     """
-    return _run(con, sql, _params(scope))
+    return query.frame(con, sql, _params(scope))
 
 
 def revenue_by_store(
@@ -276,7 +258,7 @@ def money(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int
     The numbers are summary()'s (one query); finance reads service_gross from here.
     """
     row = _ro_figures(con, scope, with_ftf=False).to_dict("records")[0]
-    return {k: _value(row[k]) for k in MONEY_IDS}
+    return {k: query.plain(row[k]) for k in MONEY_IDS}
 
 
 MONEY_IDS = (
@@ -315,7 +297,7 @@ def _roster(
     WHERE {ROSTER_FILTER}
     {group}
     """
-    return _run(con, sql, _params(scope))
+    return query.frame(con, sql, _params(scope))
 
 
 def _store_level(
@@ -407,7 +389,7 @@ def _store_level(
     LEFT JOIN costs USING (grp) LEFT JOIN churn USING (grp) LEFT JOIN turn USING (grp)
     LEFT JOIN snap USING (grp)
     """
-    return _run(con, sql, _params(scope))
+    return query.frame(con, sql, _params(scope))
 
 
 def _kpis(ro: dict, roster: dict, store_level: dict) -> dict[str, float | int | None]:
@@ -416,10 +398,10 @@ def _kpis(ro: dict, roster: dict, store_level: dict) -> dict[str, float | int | 
     for k in ("ro_count", "open_ros"):
         out[k] = int(out[k] or 0)
     for k in ("service_revenue", "service_gross", "warranty_gross"):
-        out[k] = _value(out[k]) or 0.0
-    labor_revenue = _value(ro.get("labor_revenue")) or 0.0
-    labor_hours = _value(ro.get("labor_hours")) or 0.0
-    r = {k: _value(roster.get(k)) or 0 for k in ROSTER_FIELDS}
+        out[k] = query.plain(out[k]) or 0.0
+    labor_revenue = query.plain(ro.get("labor_revenue")) or 0.0
+    labor_hours = query.plain(ro.get("labor_hours")) or 0.0
+    r = {k: query.plain(roster.get(k)) or 0 for k in ROSTER_FIELDS}
     out.update(
         revenue_per_technician=_ratio(labor_revenue, r["technicians"]),
         tech_productivity=_ratio(r["clocked_hours"], r["available_hours"]),
@@ -428,7 +410,7 @@ def _kpis(ro: dict, roster: dict, store_level: dict) -> dict[str, float | int | 
         training_compliance=_ratio(r["training_passed"], r["training_required"]),
         **{k: store_level.get(k) for k in STORE_LEVEL_IDS},
     )
-    return {k: _value(out[k]) for k in SUMMARY_IDS}
+    return {k: query.plain(out[k]) for k in SUMMARY_IDS}
 
 
 ROSTER_FIELDS = (
@@ -555,7 +537,7 @@ def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -
     FROM joined
     ORDER BY month, labor_hours_sold DESC, store, technician
     """
-    frame = _run(con, sql, _params(scope))
+    frame = query.frame(con, sql, _params(scope))
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
     return _nan_to_none(frame[columns])
 
@@ -605,8 +587,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
                 "ro_count": int(o.get("ro_count") or 0),
                 "service_revenue": float(c.get("service_revenue") or 0.0),
                 "service_gross": float(c.get("service_gross") or 0.0),
-                "service_gross_margin": _value(c.get("service_gross_margin")),
-                "first_time_fix_rate": _value(o.get("first_time_fix_rate")),
+                "service_gross_margin": query.plain(c.get("service_gross_margin")),
+                "first_time_fix_rate": query.plain(o.get("first_time_fix_rate")),
             }
         )
     return _nan_to_none(pd.DataFrame(rows, columns=["month", *MONTHLY_IDS]))
@@ -622,7 +604,7 @@ def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
       AND r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)
     ORDER BY r.open_date, r.store, r.ro_id
     """
-    return _run(con, sql, _params(scope))
+    return query.frame(con, sql, _params(scope))
 
 
 def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -646,7 +628,7 @@ def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days
     ORDER BY value_cny DESC, p.store, p.part_no
     """
-    return _run(con, sql, _params(scope))
+    return query.frame(con, sql, _params(scope))
 
 
 def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:

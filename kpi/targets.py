@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from kpi import catalogue, sales, service
+from kpi import catalogue, query, sales, service
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
 SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
@@ -167,7 +167,7 @@ def _monthly_targets(
             WHERE consultant IS NOT NULL AND {filter_clause("consultant", "consultant")}
             GROUP BY 1, 2, 3
         """
-    df = con.execute(sql, sales.used_params(sql, params)).df()
+    df = con.execute(sql, query.bind(sql, params)).df()
     return df[cols]
 
 

@@ -236,12 +236,20 @@ def test_a_busy_database_keeps_the_numbers_and_says_reconnecting(tv_server, tv_d
     open_tv(browser_page, tv_server, "panel=today&refresh=1")
     before = walk_ins(browser_page)
     note = t("tv.reconnecting", "zh")
-    with connect(tv_db):  # another program writing: the server's reads wait, then give up
-        shown = wait_until(lambda: browser_page.locator(".st-key-tv-note").count() > 0, 15)
-        assert shown, "no reconnecting note while the database was held"
-        assert browser_page.inner_text(".st-key-tv-note") == note
-        assert walk_ins(browser_page) == before  # the last numbers stay up
-        browser_page.screenshot(path=str(ARTIFACTS / "tv_reconnecting.png"))
+    shown = False
+    # Another program writing: the server's reads wait, then give up. A hold that starts while
+    # a refresh is already past its read can slip between two refreshes on a busy machine, so
+    # the hold is taken again (up to three times) rather than the check given up.
+    for _attempt in range(3):
+        with connect(tv_db):
+            shown = wait_until(lambda: browser_page.locator(".st-key-tv-note").count() > 0, 20)
+            if shown:
+                assert browser_page.inner_text(".st-key-tv-note") == note
+                assert walk_ins(browser_page) == before  # the last numbers stay up
+                browser_page.screenshot(path=str(ARTIFACTS / "tv_reconnecting.png"))
+                break
+        browser_page.wait_for_timeout(2000)
+    assert shown, "no reconnecting note while the database was held"
     gone = wait_until(lambda: browser_page.locator(".st-key-tv-note").count() == 0, 15)
     assert gone, "the note stayed after the database was free again"
     assert walk_ins(browser_page) == before

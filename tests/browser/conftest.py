@@ -134,7 +134,11 @@ def browser() -> Iterator:
             headless=True,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync",
-                  "--disable-quic"],
+                  "--disable-quic",
+                  # Tests open several tabs (reception beside the TV): a tab in the background
+                  # must keep its refresh timers, as the TV on the wall does.
+                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                  "--disable-backgrounding-occluded-windows"],
             viewport={"width": 1440, "height": 900},
             locale="zh-CN",
         )  # fmt: skip

@@ -90,6 +90,7 @@ def tv_server(start_server, tv_db) -> Server:
 
 def open_tv(page, server: Server, query: str, viewport: dict = FULL_HD) -> None:
     page.set_viewport_size(viewport)
+    page.bring_to_front()
     page.goto(f"{server.url}/kanban?tv=1&store=s1&lang=zh&stale=0&{query}")
     page.wait_for_selector(".st-key-tv-footer", timeout=60_000)
     page.wait_for_timeout(1500)  # fonts and the first fragment run settle

@@ -116,6 +116,45 @@ def _level_decode(key: str) -> str:
     return f"CASE {key} % 8 {whens} END"
 
 
+def lead_months_select(where: str) -> str:
+    """Return the SELECT that fills ``derived_lead_months`` (see warehouse.derived).
+
+    One row per customer and month with a contact: ``m`` (year * 12 + month - 1), the next
+    such month of the customer (``next_m``, NULL for the last), and the running state after
+    month m: the last contact date and the greatest ``k * 8 + code`` / ``k * 8 + 7 - code``
+    over rows with a level (as in ``_leads_cte``). A month end's lead book is the rows with
+    m <= month < next_m. ``where`` is a condition template on ``{t}.store``.
+    """
+    code = _level_code()
+    return f"""
+    WITH contacts AS (
+        SELECT store, customer_id, visit_date AS contact_date,
+               (visit_date - DATE '1970-01-01') * 2 AS k, nullif(lead_level, '') AS lead_level
+        FROM traffic t
+        WHERE customer_id IS NOT NULL AND {where.format(t="t")}
+        UNION ALL
+        SELECT store, customer_id, followup_date,
+               (followup_date - DATE '1970-01-01') * 2 + 1, nullif(lead_level, '')
+        FROM followups f
+        WHERE customer_id IS NOT NULL AND {where.format(t="f")}
+    ),
+    months AS (
+        SELECT store, customer_id, year(contact_date) * 12 + month(contact_date) - 1 AS m,
+               max(contact_date) AS last_d,
+               max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS hi,
+               max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS lo
+        FROM contacts
+        GROUP BY 1, 2, 3
+    )
+    SELECT store, customer_id, m, lead(m) OVER p AS next_m,
+           max(last_d) OVER w AS last_contact, max(hi) OVER w AS l_hi, max(lo) OVER w AS l_lo
+    FROM months
+    WINDOW p AS (PARTITION BY store, customer_id ORDER BY m),
+           w AS (PARTITION BY store, customer_id ORDER BY m
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    """
+
+
 def _leads_cte(with_consultant: bool = True) -> str:
     """Return the CTEs ending in ``open_leads``: one row per open lead as of $as_of.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse.db import ensure_schema
+from warehouse.derived import refresh
 from warehouse.spec import TABLES
 
 
@@ -32,3 +33,5 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], store: 
         values["store"] = row.get("store", store)
         con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})", values)
     con.execute("INSERT OR IGNORE INTO stores (store) SELECT DISTINCT store FROM " + table)
+    # As every writer does (warehouse.db.bump_data_version): derived state follows the rows.
+    refresh(con, tables={table})

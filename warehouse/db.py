@@ -10,15 +10,16 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from warehouse import derived
 from warehouse.spec import TABLES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
@@ -89,9 +90,26 @@ def connect(
             con.execute("SET enable_progress_bar = false")
             if not read_only:
                 ensure_schema(con)
+            elif _needs_migration(con):
+                # A database from an older version: migrate it once with a short write.
+                con.close()
+                with connect(target, timeout_s=timeout_s) as writer:
+                    writer.execute("CHECKPOINT")
+                con = duckdb.connect(
+                    str(target), read_only=True, config={"memory_limit": MEMORY_LIMIT}
+                )
+                con.execute("SET enable_progress_bar = false")
             yield con
         finally:
             con.close()
+
+
+def _needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        return False  # not our database (or an empty file): nothing to migrate
+    return bool(rows) and int(rows[0][0]) < SCHEMA_VERSION
 
 
 def _table_ddl(table_name: str) -> str:
@@ -133,7 +151,8 @@ def _views() -> tuple[str, ...]:
 
     v_vehicles: sold_date filled from a delivered order carrying the VIN.
     v_repair_orders: comeback derived where empty: a repair or warranty RO of the same VIN
-    opened within 30 days after an earlier repair or warranty RO of that VIN closed.
+    opened within 30 days after an earlier repair or warranty RO of that VIN closed (those
+    ROs are kept in derived_comebacks by every write, see warehouse.derived).
     """
     veh = [c.name for c in TABLES["vehicles"].columns if c.name != "sold_date"]
     ro = [c.name for c in TABLES["repair_orders"].columns if c.name != "comeback"]
@@ -150,17 +169,10 @@ def _views() -> tuple[str, ...]:
         ) d ON d.store = v.store AND d.vin = v.vin""",
         f"""CREATE OR REPLACE VIEW v_repair_orders AS
         SELECT r.store, {", ".join("r." + c for c in ro)},
-               coalesce(r.comeback, r.ro_type IN ('repair', 'warranty') AND EXISTS (
-                   SELECT 1 FROM repair_orders e
-                   WHERE e.store = r.store AND e.vin = r.vin AND e.ro_id <> r.ro_id
-                     AND e.ro_type IN ('repair', 'warranty')
-                     AND e.close_date IS NOT NULL
-                     AND e.close_date <= r.open_date
-                     AND r.open_date <= e.close_date + 30
-                     AND (e.open_date < r.open_date
-                          OR (e.open_date = r.open_date AND e.ro_id < r.ro_id))
-               )) AS comeback
-        FROM repair_orders r""",
+               coalesce(r.comeback, r.ro_type IN ('repair', 'warranty') AND c.ro_id IS NOT NULL)
+                   AS comeback
+        FROM repair_orders r
+        LEFT JOIN derived_comebacks c ON c.store = r.store AND c.ro_id = r.ro_id""",
     )
 
 
@@ -182,9 +194,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(ddl)
         for name in TABLES:
             con.execute(_table_ddl(name))
+        derived.create_tables(con)
         for ddl in _views():
             con.execute(ddl)
-        # Future migrations go here: `if current < 2: ...`, each step idempotent.
+        # Future migrations go here: `if current < 3: ...`, each step idempotent.
+        if 0 < current < 2:
+            derived.refresh(con)
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)}
         )
@@ -200,8 +215,18 @@ def ensure_store(con: duckdb.DuckDBPyConnection, store: str) -> None:
     con.execute("INSERT OR IGNORE INTO stores (store) VALUES ($s)", {"s": store})
 
 
-def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """Increment the data version that caches key on; call inside every write transaction."""
+def bump_data_version(
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[str] | None = None,
+    stores: Iterable[str] | None = None,
+) -> int:
+    """Refresh derived state and increment the data version; call in every write transaction.
+
+    ``tables`` and ``stores`` name what the write changed (None: anything), so only the
+    derived tables that read those tables are recomputed, and only for those stores
+    (warehouse.derived). A write of settings only passes ``tables=()``.
+    """
+    derived.refresh(con, tables, stores)
     con.execute(
         "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
         "WHERE key = 'data_version'"

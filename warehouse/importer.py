@@ -578,9 +578,10 @@ def _write(
                     "rej": result.rejected,
                 },
             )
-        for store in sorted({s for r in results for s in r.stores}):
+        stores = sorted({s for r in results for s in r.stores})
+        for store in stores:
             ensure_store(con, store)
-        bump_data_version(con)
+        bump_data_version(con, tables={table}, stores=stores)
         for name in ("hits", "verdict", "gone"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute("ROLLBACK" if dry_run else "COMMIT")

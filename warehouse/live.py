@@ -194,7 +194,7 @@ def _write(con: duckdb.DuckDBPyConnection, store: str, work) -> Any:
             "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
             {"k": _META_LAST + store, "v": datetime.now(UTC).isoformat()},
         )
-        bump_data_version(con)
+        bump_data_version(con, stores=[store])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

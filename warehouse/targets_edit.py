@@ -168,7 +168,7 @@ def _apply(con: duckdb.DuckDBPyConnection, store: str, rows: list[dict[str, Any]
             counts["updated" if found else "inserted"] += 1
         version = data_version(con)
         if counts["inserted"] or counts["updated"] or counts["deleted"]:
-            version = bump_data_version(con)
+            version = bump_data_version(con, tables={"targets"}, stores=[store])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -313,7 +313,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, user: User | None, import_id: in
         deleted = _delete_rows(con, table, import_id)
         restored = _restore_rows(con, table, import_id)
         con.execute("UPDATE imports SET undone = true WHERE import_id = $i", {"i": import_id})
-        bump_data_version(con)
+        bump_data_version(con, tables={table}, stores=[s for s in stores.split(",") if s])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,0 +1,110 @@
+"""Derived state: tables computed from the contract tables when data is written, not when read.
+
+Some KPIs need state that every read would otherwise recompute over the whole history: which
+repair orders are comebacks (an earlier RO of the same VIN within 30 days) and each lead's
+latest level and last contact as of every month end (the lead book over millions of
+contacts). At a dealer group's scale that is seconds per page; so every write refreshes them
+inside its own transaction, for the stores and tables it changed, and readers read results.
+
+``refresh(con, tables, stores)`` is called by ``warehouse.db.bump_data_version``: each writer
+already calls that in its transaction, so the derived tables can never lag the data they come
+from, and a rolled-back write rolls back their refresh too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derived table: its DDL, the contract tables it reads and its SELECT (store-filtered).
+
+    ``select(where)`` returns a SELECT of the table's columns in DDL order; ``where`` is a
+    condition on a ``store`` column that the SELECT must apply to every source it reads.
+    """
+
+    name: str
+    ddl: str
+    sources: frozenset[str]
+    select: Callable[[str], str]
+
+
+def _comebacks_select(where: str) -> str:
+    # The contract's derivation (v_repair_orders) as a join: a repair or warranty RO opened
+    # within 30 days after an earlier repair or warranty RO of the same VIN closed. An
+    # equality join on (store, vin) then a filter is several times faster than the EXISTS.
+    return f"""
+    SELECT DISTINCT r.store, r.ro_id
+    FROM repair_orders r
+    JOIN repair_orders e ON e.store = r.store AND e.vin = r.vin
+    WHERE r.comeback IS NULL AND r.ro_type IN ('repair', 'warranty')
+      AND e.ro_type IN ('repair', 'warranty') AND e.ro_id <> r.ro_id
+      AND e.close_date IS NOT NULL AND e.close_date <= r.open_date
+      AND r.open_date <= e.close_date + 30
+      AND (e.open_date < r.open_date OR (e.open_date = r.open_date AND e.ro_id < r.ro_id))
+      AND {where.format(t="r")} AND {where.format(t="e")}
+    """
+
+
+def _lead_months_select(where: str) -> str:
+    from kpi.customers import lead_months_select
+
+    return lead_months_select(where)
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived(
+        "derived_comebacks",
+        "CREATE TABLE IF NOT EXISTS derived_comebacks (store VARCHAR NOT NULL, "
+        "ro_id VARCHAR NOT NULL)",
+        frozenset({"repair_orders"}),
+        _comebacks_select,
+    ),
+    Derived(
+        "derived_lead_months",
+        """CREATE TABLE IF NOT EXISTS derived_lead_months (
+            store VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, m INTEGER NOT NULL,
+            next_m INTEGER, last_contact DATE, l_hi BIGINT, l_lo BIGINT)""",
+        frozenset({"traffic", "followups"}),
+        _lead_months_select,
+    ),
+)
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every derived table if missing (empty; ``refresh`` fills them)."""
+    for d in DERIVED:
+        con.execute(d.ddl)
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[str] | None = None,
+    stores: Iterable[str] | None = None,
+) -> list[str]:
+    """Recompute the derived tables that read any of ``tables`` for ``stores``; name them.
+
+    None means every table or every store. Runs on the caller's connection and transaction.
+    """
+    changed = None if tables is None else set(tables)
+    store_list = None if stores is None else sorted(set(stores))
+    if store_list == []:
+        return []
+    done = []
+    for d in DERIVED:
+        if changed is not None and not d.sources & changed:
+            continue
+        if store_list is None:
+            con.execute(f"DELETE FROM {d.name}")
+            con.execute(f"INSERT INTO {d.name} {d.select('true')}")
+        else:
+            params = {"stores": store_list}
+            con.execute(f"DELETE FROM {d.name} WHERE list_contains($stores, store)", params)
+            where = "list_contains($stores, {t}.store)"
+            con.execute(f"INSERT INTO {d.name} {d.select(where)}", params)
+        done.append(d.name)
+    return done

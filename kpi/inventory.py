@@ -7,6 +7,9 @@ delivery_date in a window, every sale type.
 
 Filters: the store and the model (``vehicles.model`` and ``orders.model``) apply; consultant
 and channel do not (stock belongs to no consultant or lead source).
+
+pandas is imported by the functions that return a DataFrame only: summary(), tables() and
+report() give plain values, so the report command never loads it.
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from kpi import query
 from kpi.scope import (
@@ -30,6 +32,9 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_IDS = (
     "stock_units",
@@ -137,22 +142,18 @@ def _per_period(condition: str) -> str:
     return condition.replace("$as_of", "p.as_of")
 
 
-def _aggregate(
-    con: duckdb.DuckDBPyConnection,
+def _aggregate_query(
     scope: Scope,
     by_model: bool,
     by: str | None = None,
     periods: dict[str, Scope] | None = None,
     total: bool = False,
-) -> pd.DataFrame:
-    """Return the inventory KPIs pooled over the scope (one row), per model, or per group.
+    buckets: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """Return the SQL and parameters of :func:`_aggregate` (the same arguments).
 
-    The model set is every model of the scope's vehicles or non-cancelled orders (any date), so
-    a model with nothing in stock, in transit or sold lately still appears (with zeros).
-    ``by`` ('store', 'brand' or 'region') groups by store instead, in a column named ``by``.
-    ``periods`` ({label: scope}) evaluates several periods in the same pass (one row per
-    period, column ``grp``); by default the scope's own period, labelled ''. ``total`` adds
-    the pooled row of each period from the same pass, keyed TOTAL_KEY.
+    ``buckets`` adds the units in stock per age bucket (``aged_0`` ... one per AGING_BUCKETS
+    entry, in its order) to every row, so the report reads aging_buckets() from this pass.
     """
     if by is not None:
         vkey, okey_expr = group_key("v", by), group_key("o", by)
@@ -174,6 +175,16 @@ def _aggregate(
         vgroup = ogroup = "GROUP BY 1"
     using = "grp, model" if by_model else "grp"
     in_stock, in_transit = _per_period(_IN_STOCK), _per_period(_IN_TRANSIT)
+    bucket_counts = bucket_cols = bucket_out = ""
+    if buckets:
+        age = "p.as_of - v.arrival_date"
+        for i, (_, lo, hi) in enumerate(AGING_BUCKETS):
+            upto = "" if hi is None else f" AND {age} <= {hi}"
+            bucket_counts += (
+                f"count(*) FILTER (WHERE {in_stock} AND {age} >= {lo}{upto}) AS aged_{i},"
+            )
+            bucket_cols += f"coalesce(aged_{i}, 0) AS aged_{i}, "
+            bucket_out += f"aged_{i}, "
     sql = f"""
     WITH p AS (
         SELECT {", ".join(f"unnest($p_{c}) AS {c}" for c in _PERIOD_COLUMNS)}
@@ -187,6 +198,7 @@ def _aggregate(
                sum(p.as_of - v.arrival_date) FILTER (WHERE {in_stock}) AS age_days_sum,
                count(*) FILTER (WHERE {in_stock} AND p.as_of - v.arrival_date > 90)
                    AS aged_units_90,
+               {bucket_counts}
                coalesce(sum(v.cost) FILTER (WHERE {in_stock}), 0) AS capital_tied_up,
                coalesce(sum(
                    v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365
@@ -225,6 +237,7 @@ def _aggregate(
                coalesce(in_transit_by_horizon, 0) AS in_transit_by_horizon,
                age_days_sum,
                coalesce(aged_units_90, 0) AS aged_units_90,
+               {bucket_cols}
                coalesce(capital_tied_up, 0) AS capital_tied_up,
                coalesce(floorplan_cost, 0) AS floorplan_cost,
                coalesce(sales_3m, 0) AS sales_3m,
@@ -243,13 +256,34 @@ def _aggregate(
                AS days_supply,
            CAST(age_days_sum AS DOUBLE) / nullif(stock_units, 0) AS avg_days_in_stock,
            aged_units_90,
+           {bucket_out}
            capital_tied_up,
            floorplan_cost
     FROM pooled
     {"WHERE model IS NOT NULL" if by_model else ""}
     ORDER BY grp{", model" if by_model else ""}
     """
-    params = _windows(scope) | _periods(periods or {"": scope})
+    return sql, _windows(scope) | _periods(periods or {"": scope})
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by_model: bool,
+    by: str | None = None,
+    periods: dict[str, Scope] | None = None,
+    total: bool = False,
+) -> pd.DataFrame:
+    """Return the inventory KPIs pooled over the scope (one row), per model, or per group.
+
+    The model set is every model of the scope's vehicles or non-cancelled orders (any date), so
+    a model with nothing in stock, in transit or sold lately still appears (with zeros).
+    ``by`` ('store', 'brand' or 'region') groups by store instead, in a column named ``by``.
+    ``periods`` ({label: scope}) evaluates several periods in the same pass (one row per
+    period, column ``grp``); by default the scope's own period, labelled ''. ``total`` adds
+    the pooled row of each period from the same pass, keyed TOTAL_KEY.
+    """
+    sql, params = _aggregate_query(scope, by_model, by, periods, total)
     frame = query.frame(con, sql, params)
     return frame if periods else frame.drop(columns="grp")
 
@@ -260,7 +294,7 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     Stock, transit and aging are as of scope.as_of; floorplan_cost counts the period's days
     up to as_of. Ratios with a zero denominator are None.
     """
-    row = _aggregate(con, scope, by_model=False).to_dict("records")[0]
+    row = query.records(con, *_aggregate_query(scope, by_model=False))[0]
     return {k: query.plain(row[k]) for k in SUMMARY_IDS}
 
 
@@ -274,6 +308,8 @@ def by_store(
     row, ``by`` None, equal to summary() (from the same pass). Columns: ``by``, then
     SUMMARY_IDS.
     """
+    import pandas as pd
+
     frame = _aggregate(con, scope, by_model=True, by=by, total=total)
     frame = frame.rename(columns={"model": by})
     keys = pd.DataFrame({by: groups(con, scope, by) + ([TOTAL_KEY] if total else [])})
@@ -306,6 +342,8 @@ def by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 def _nan_to_none(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the frame with float columns holding None for no value (object dtype)."""
+    import pandas as pd
+
     out = frame.reset_index(drop=True).copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]) and out[col].isna().any():
@@ -335,40 +373,48 @@ def order_gap(
     at 0: the forecast (avg_monthly_sales_3m) is sold evenly over the rest of this month and
     the whole next month.
     """
-    frame = _aggregate(con, scope, by_model=True)
-    as_of = scope.as_of
+    import pandas as pd
+
+    models = _aggregate(con, scope, by_model=True).to_dict("records")
+    rows = _gap_rows(models, scope.as_of, target_months)
+    return _nan_to_none(pd.DataFrame(rows, columns=ORDER_GAP_COLUMNS))
+
+
+ORDER_GAP_COLUMNS = (
+    "model",
+    "avg_monthly_sales_3m",
+    "stock_units",
+    "in_transit_units",
+    "in_transit_by_horizon",
+    "projected_stock_next_month_end",
+    "inventory_months",
+    "suggested_order",
+)
+
+
+def _gap_rows(
+    models: list[dict[str, Any]], as_of: date, target_months: float = TARGET_MONTHS
+) -> list[dict[str, Any]]:
+    """Return order_gap()'s rows (ORDER_GAP_COLUMNS) from the per-model aggregate rows."""
     rest = (month_end(as_of) - as_of).days / month_end(as_of).day + 1
     rows = []
-    for r in frame.itertuples(index=False):
-        forecast = float(r.avg_monthly_sales_3m)
-        stock, transit, horizon = (
-            int(r.stock_units),
-            int(r.in_transit_units),
-            int(r.in_transit_by_horizon),
-        )
+    for r in models:
+        forecast = float(r["avg_monthly_sales_3m"])
+        stock = int(r["stock_units"])
+        horizon = int(r["in_transit_by_horizon"])
         rows.append(
             {
-                "model": r.model,
+                "model": r["model"],
                 "avg_monthly_sales_3m": forecast,
                 "stock_units": stock,
-                "in_transit_units": transit,
+                "in_transit_units": int(r["in_transit_units"]),
                 "in_transit_by_horizon": horizon,
                 "projected_stock_next_month_end": max(0.0, stock + horizon - forecast * rest),
-                "inventory_months": query.plain(r.inventory_months),
+                "inventory_months": query.plain(r["inventory_months"]),
                 "suggested_order": suggested_order(forecast, stock, horizon, target_months),
             }
         )
-    columns = [
-        "model",
-        "avg_monthly_sales_3m",
-        "stock_units",
-        "in_transit_units",
-        "in_transit_by_horizon",
-        "projected_stock_next_month_end",
-        "inventory_months",
-        "suggested_order",
-    ]
-    return _nan_to_none(pd.DataFrame(rows, columns=columns))
+    return rows
 
 
 def aging_buckets(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -447,15 +493,46 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     return _nan_to_none(frame[["month", *SUMMARY_IDS]].reset_index(drop=True))
 
 
-def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
-    """Return the table KPIs for the report: suggested orders per model, units per age bucket."""
-    gap = order_gap(con, scope)
-    buckets = aging_buckets(con, scope)
+def _report_rows(
+    con: duckdb.DuckDBPyConnection, scope: Scope
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Return the pooled row (None when the scope has no vehicles or orders) and model rows.
+
+    One pass: the per-model aggregate with its pooled row (GROUPING SETS) and the age buckets.
+    """
+    rows = query.records(con, *_aggregate_query(scope, True, total=True, buckets=True))
+    pooled = next((r for r in rows if r["model"] == TOTAL_KEY), None)
+    return pooled, [r for r in rows if r["model"] != TOTAL_KEY]
+
+
+def _tables(pooled: dict[str, Any] | None, models: list[dict[str, Any]], as_of: date) -> dict:
+    """Return tables() from _report_rows(): order_gap's suggestions, aging_buckets' units."""
+    gap = _gap_rows(models, as_of)
     return {
-        "order_gap": dict(
-            zip(gap["model"].astype(str), gap["suggested_order"].astype(int).tolist(), strict=True)
-        ),
-        "aging_buckets": dict(
-            zip(buckets["bucket"].astype(str), buckets["units"].astype(int).tolist(), strict=True)
-        ),
+        "order_gap": {str(r["model"]): int(r["suggested_order"]) for r in gap},
+        "aging_buckets": {
+            label: int((pooled or {}).get(f"aged_{i}") or 0)
+            for i, (label, _, _) in enumerate(AGING_BUCKETS)
+        },
     }
+
+
+def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
+    """Return the table KPIs for the report: suggested orders per model, units per age bucket.
+
+    The values of order_gap() and aging_buckets(), from one pass.
+    """
+    return _tables(*_report_rows(con, scope), scope.as_of)
+
+
+def report(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return summary() and tables() in one dict, from one pass over vehicles and orders.
+
+    The scalars are the pass's pooled row (the same rows and formulas as summary()'s own
+    query); a scope without vehicles or orders has no such row and reads summary().
+    """
+    pooled, models = _report_rows(con, scope)
+    scalars = (
+        summary(con, scope) if pooled is None else {k: query.plain(pooled[k]) for k in SUMMARY_IDS}
+    )
+    return {**scalars, **_tables(pooled, models, scope.as_of)}

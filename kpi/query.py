@@ -1,17 +1,23 @@
 """Plumbing every KPI module shares: running a query with the parameters it names, reading
 results as plain Python numbers, and the day weights that prorate monthly amounts.
+
+pandas is imported only by the readers that return a DataFrame: the report command computes
+its numbers without it (loading pandas costs a process more than some of its queries).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from kpi.scope import Scope
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
@@ -33,6 +39,15 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> li
     return con.execute(sql, bind(sql, params)).fetchall()
 
 
+def records(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run a query with its bound parameters and return every row as {column: value}."""
+    cur = con.execute(sql, bind(sql, params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """Run a query with its bound parameters and return its rows as a DataFrame."""
     return con.execute(sql, bind(sql, params)).df()
@@ -40,7 +55,11 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> p
 
 def plain(value: Any) -> Any:
     """Return a plain Python value: numpy scalars unwrapped, NULL, NA, NaT and NaN as None."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
+        return None
+    # NA and NaT only exist once pandas is loaded; values from fetchall() are never them.
+    pd = sys.modules.get("pandas")
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return None
     if hasattr(value, "item"):
         value = value.item()

@@ -17,7 +17,8 @@ import duckdb
 
 from kpi.scope import Scope
 
-# Section modules in catalogue order; each has summary(con, scope) and optionally tables().
+# Section modules in catalogue order; each has summary(con, scope) and optionally tables(),
+# and optionally report(con, scope): both at once, from passes they share.
 SECTIONS = ("sales", "targets", "inventory", "service", "marketing", "customers", "finance")
 
 
@@ -43,6 +44,9 @@ def compute_kpis(
     kpis: dict[str, Any] = {}
     for name in sections:
         module = import_module(f"kpi.{name}")
+        if hasattr(module, "report"):
+            kpis.update(module.report(con, scope))
+            continue
         kpis.update(module.summary(con, scope))
         if hasattr(module, "tables"):
             kpis.update(module.tables(con, scope))

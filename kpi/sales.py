@@ -4,16 +4,18 @@ Every formula is the one of KPI-CATALOGUE.md, section "Sales and showroom". Numb
 a few aggregate DuckDB queries: one over traffic, one over orders and one for the per-customer
 and per-consultant distinct counts. Filters: store, consultant, model (traffic.model_interest,
 orders.model) and channel apply to traffic and orders rows.
+
+pandas is imported by the functions that return a DataFrame only: summary(), tables() and
+report() give plain values, so the report command never loads it.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from kpi import query
 from kpi.scope import (
@@ -26,6 +28,9 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Scalar ids of summary(), in catalogue order.
 SUMMARY_IDS = (
@@ -149,33 +154,29 @@ def _month_of(column: str) -> str:
     return f"(strftime({column}, '%Y-%m'))"
 
 
+# The period's traffic counts over `traffic t` (walk-ins, first visits, calls, test drives,
+# events) and the rows they count.
+TRAFFIC_COUNTS_SQL = f"""
+    count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
+    count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit) AS first_visit_batches,
+    count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
+    count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives,
+    count(*) FILTER (WHERE t.kind = 'walk_in' AND {EVENT_WALK_IN}) AS event_walk_ins"""
+TRAFFIC_ROWS = f"FROM traffic t WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}"
+
+
 def _traffic_counts(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events)."""
     key, group = _grouping(by, "t", total)
-    sql = f"""
-        SELECT {key} AS grp,
-            count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
-            count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit) AS first_visit_batches,
-            count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
-            count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives,
-            count(*) FILTER (WHERE t.kind = 'walk_in' AND {EVENT_WALK_IN}) AS event_walk_ins
-        FROM traffic t
-        WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}
-        {group}
-    """
+    sql = f"SELECT {key} AS grp, {TRAFFIC_COUNTS_SQL} {TRAFFIC_ROWS} {group}"
     return _rows(con, sql, scope.params)
 
 
-def _order_counts(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
-) -> dict[str, dict[str, Any]]:
-    """Return the period's order and delivery counts and sums."""
-    key, group = _grouping(by, "o", total)
-    retail_delivered = f"{DELIVERED} AND o.sale_type = 'retail'"
-    sql = f"""
-        SELECT {key} AS grp,
+_RETAIL_DELIVERED = f"{DELIVERED} AND o.sale_type = 'retail'"
+# The period's order and delivery counts and sums over `orders o`, and the rows they count.
+ORDER_COUNTS_SQL = f"""
             count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}) AS orders,
             count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}
                              AND o.sale_type = 'retail') AS retail_orders,
@@ -184,19 +185,24 @@ def _order_counts(
             count(*) FILTER (WHERE {DELIVERED}) AS deliveries,
             count(*) FILTER (WHERE {DELIVERED} AND o.sale_type = 'fleet') AS fleet,
             count(*) FILTER (WHERE {DELIVERED} AND o.buyer_type = 'corporate') AS corporate,
-            count(*) FILTER (WHERE {retail_delivered}) AS retail_deliveries,
-            count(*) FILTER (WHERE {retail_delivered} AND o.finance) AS financed,
-            count(*) FILTER (WHERE {retail_delivered} AND o.insurance) AS insured,
-            count(*) FILTER (WHERE {retail_delivered} AND o.trade_in) AS traded_in,
+            count(*) FILTER (WHERE {_RETAIL_DELIVERED}) AS retail_deliveries,
+            count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.finance) AS financed,
+            count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.insurance) AS insured,
+            count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.trade_in) AS traded_in,
             sum({FRONT_GROSS}) FILTER (WHERE {DELIVERED}) AS front_gross,
             sum({TOTAL_GROSS}) FILTER (WHERE {DELIVERED}) AS total_gross,
             sum(coalesce(o.accessories_revenue, 0)) FILTER (WHERE {DELIVERED})
                 AS accessories_revenue,
-            sum({ACCESSORIES_GROSS}) FILTER (WHERE {DELIVERED}) AS accessories_gross
-        FROM orders o
-        WHERE ({IN_PERIOD_ORDER} OR {DELIVERED}) AND {ORDER_FILTERS}
-        {group}
-    """
+            sum({ACCESSORIES_GROSS}) FILTER (WHERE {DELIVERED}) AS accessories_gross"""
+ORDER_ROWS = f"FROM orders o WHERE ({IN_PERIOD_ORDER} OR {DELIVERED}) AND {ORDER_FILTERS}"
+
+
+def _order_counts(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Return the period's order and delivery counts and sums."""
+    key, group = _grouping(by, "o", total)
+    sql = f"SELECT {key} AS grp, {ORDER_COUNTS_SQL} {ORDER_ROWS} {group}"
     return _rows(con, sql, scope.params)
 
 
@@ -385,6 +391,8 @@ def by_store(
     keys = sorted((set(groups(con, scope, by)) | set(t) | set(o) | set(d)) - {None})
     keys += [None] if total else []
     rows = [{by: k, **_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), scope)} for k in keys]
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
     return frame.astype(object).where(frame.notna(), None)  # no value is None, never NaN
 
@@ -647,31 +655,99 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
             for k in ORDER_FIELDS
         }
         rows.append({"month": key, **_kpis(t.get(key, {}), o, d.get(key, {}), month_scope)})
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["month", *SUMMARY_IDS])
 
 
 def funnel(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Return the sales funnel: walk-ins, test drives, orders, deliveries (stage, value)."""
+    import pandas as pd
+
     s = summary(con, scope)
     stages = ["walk_in_batches", "test_drives", "orders", "deliveries"]
     return pd.DataFrame({"stage": stages, "value": [int(s[k]) for k in stages]})
 
 
-def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
-    """Return the sales mix for the report: deliveries, orders and walk-ins per model.
+def _model_passes(
+    con: duckdb.DuckDBPyConnection, scope: Scope
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the period's traffic and order counts per model, each with its pooled row.
 
-    An unknown model is keyed 'unknown'.
+    One scan per table: the pooled row (``pooled`` 1, the same numbers as summary()'s) comes
+    from the same GROUPING SETS pass as the model rows (``pooled`` 0, ``model`` None for no
+    model), so the report's summary and sales mix share it.
     """
-    df = by_model(con, scope)
-    keys = ["unknown" if pd.isna(m) else str(m) for m in df["model"]]
-    out: dict[str, dict[str, Any]] = {}
+    traffic = query.records(
+        con,
+        f"""SELECT GROUPING(t.model_interest) AS pooled, t.model_interest AS model,
+                {TRAFFIC_COUNTS_SQL}
+            {TRAFFIC_ROWS}
+            GROUP BY GROUPING SETS ((t.model_interest), ())""",
+        scope.params,
+    )
+    orders = query.records(
+        con,
+        f"""SELECT GROUPING(o.model) AS pooled, o.model AS model, {ORDER_COUNTS_SQL}
+            {ORDER_ROWS}
+            GROUP BY GROUPING SETS ((o.model), ())""",
+        scope.params,
+    )
+    return traffic, orders
+
+
+def _mix(traffic: list[dict[str, Any]], orders: list[dict[str, Any]]) -> dict[str, dict]:
+    """Return the sales mix (tables()) from the per-model rows of _model_passes().
+
+    The models and their order are by_model()'s: a model with a walk-in, an order or a
+    delivery, most deliveries first, then most orders, then by name (no model last).
+    """
+    models: dict[str | None, dict[str, int]] = {}
+    for r in traffic:
+        if not r["pooled"]:
+            models.setdefault(r["model"], {})["walk_in_batches"] = r["walk_in_batches"]
+    for r in orders:
+        if not r["pooled"]:
+            models.setdefault(r["model"], {}).update(orders=r["orders"], deliveries=r["deliveries"])
+    counts = {
+        m: {k: int(c.get(k) or 0) for k in ("walk_in_batches", "orders", "deliveries")}
+        for m, c in models.items()
+    }
+    ranked = sorted(
+        (m for m, c in counts.items() if sum(c.values()) > 0),
+        key=lambda m: (-counts[m]["deliveries"], -counts[m]["orders"], m is None, m or ""),
+    )
+    out: dict[str, dict] = {}
     for name, col in (
         ("deliveries_by_model", "deliveries"),
         ("orders_by_model", "orders"),
         ("walk_ins_by_model", "walk_in_batches"),
     ):
-        out[name] = {k: int(v) for k, v in zip(keys, df[col], strict=True) if v}
+        out[name] = {
+            "unknown" if m is None else str(m): counts[m][col] for m in ranked if counts[m][col]
+        }
     return out
+
+
+def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
+    """Return the sales mix for the report: deliveries, orders and walk-ins per model.
+
+    The same models, order and counts as by_model(); an unknown model is keyed 'unknown'.
+    """
+    return _mix(*_model_passes(con, scope))
+
+
+def report(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return summary() and tables() in one dict, the pooled counts and the mix from one pass.
+
+    What the report prints for this section, with one scan of traffic and one of orders for
+    both the scalars and the per-model tables (plus the cohorts' query).
+    """
+    traffic, orders = _model_passes(con, scope)
+    t = next(r for r in traffic if r["pooled"])
+    o = next(r for r in orders if r["pooled"])
+    d = _distinct_counts(con, scope)[""]
+    return {**_kpis(t, o, d, scope), **_mix(traffic, orders)}
 
 
 def monthly_deliveries(

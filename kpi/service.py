@@ -195,6 +195,9 @@ def _ro_figures(
                r.open_date BETWEEN $start AND $end AS opened
         FROM repair_orders r
         WHERE {RO_FILTER}
+          -- Every aggregate below counts one of these three kinds of RO: skip the rest early.
+          AND (r.open_date BETWEEN $start AND $end OR r.close_date BETWEEN $start AND $end
+               OR (r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)))
     ),
     agg AS (
         SELECT {key_select}
@@ -301,12 +304,18 @@ def _roster(
 
 
 def _store_level(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by: str | None = None,
+    total: bool = False,
+    churn: bool = True,
 ) -> pd.DataFrame:
     """Return the parts KPIs and the churn rate (store level: advisor/technician ignored).
 
     Pooled (one row, grp '') or per group (``total``: plus the pooled row, grp TOTAL_KEY). A
     group's parts turnover averages its monthly stock values summed over its stores.
+    ``churn=False`` leaves customer_churn_rate out (None) for callers that get it from
+    _churn_rates, and skips the 24 months of visits it needs.
     """
     rkey, pkey = group_key("r", by), group_key("p", by)
     group = "GROUP BY grp" if by else ""
@@ -324,12 +333,21 @@ def _store_level(
             (f"GROUP BY GROUPING SETS (({pkey}), ())"),
         )
         turn_grp, turn_group = "grp", "GROUP BY grp"
+    visits_window = "r.open_date > $churn_base OR " if churn else ""
+    churn_select = (
+        f"""
+        SELECT {grp}, count(*) AS churn_base,
+               count(*) FILTER (WHERE last_open < $churn_cut) AS churned
+        FROM visits {group}"""
+        if churn
+        else "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned WHERE false"
+    )
     sql = f"""
     WITH r AS (
         SELECT {rkey} AS grp, r.store, r.vin, r.open_date, r.close_date, r.parts_cost
         FROM repair_orders r
         WHERE {RO_STORE_FILTER}
-          AND (r.open_date > $churn_base OR r.close_date > $year_ago
+          AND ({visits_window}r.close_date > $year_ago
                OR r.close_date BETWEEN $s3_start AND $s3_end)
     ),
     costs AS (
@@ -346,11 +364,7 @@ def _store_level(
         WHERE vin IS NOT NULL AND open_date > $churn_base AND open_date <= $as_of
         GROUP BY grp, store, vin
     ),
-    churn AS (
-        SELECT {grp}, count(*) AS churn_base,
-               count(*) FILTER (WHERE last_open < $churn_cut) AS churned
-        FROM visits {group}
-    ),
+    churn AS ({churn_select}),
     month_stock AS (
         SELECT {month_grp}, p.month, sum(p.qty * p.unit_cost) AS stock_value
         FROM parts_stock p
@@ -433,10 +447,60 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
 
     Zero denominators give None; sums and counts over nothing are 0.
     """
-    ro = _ro_figures(con, scope).to_dict("records")[0]
-    roster = _roster(con, scope).to_dict("records")[0]
-    store_level = _store_level(con, scope).to_dict("records")[0]
-    return _kpis(ro, roster, store_level)
+    return summaries(con, scope, (0,))[0]
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+) -> list[dict[str, float | int | None]]:
+    """Return summary() of the scope shifted by each number of months (Scope.shifted).
+
+    The default gives this period, the previous one and last year's, as the KPI cards show
+    them. The churn of every period comes from one pass over the visits (the costly part:
+    each VIN's latest visit over 24 months of repair orders); the rest is cheap per period.
+    """
+    scopes = [scope.shifted(n) if n else scope for n in shifts]
+    churn = _churn_rates(con, scopes)
+    out = []
+    for one, rate in zip(scopes, churn, strict=True):
+        ro = _ro_figures(con, one).to_dict("records")[0]
+        roster = _roster(con, one).to_dict("records")[0]
+        level = _store_level(con, one, churn=False).to_dict("records")[0]
+        out.append(_kpis(ro, roster, {**level, "customer_churn_rate": rate}))
+    return out
+
+
+def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:
+    """Return customer_churn_rate for each scope (same stores), all from one pass.
+
+    Per (store, VIN), its latest non-internal visit within each scope's 24 months to as_of;
+    churned when that visit is more than 12 months before as_of. Store level: the advisor
+    and technician filters do not apply.
+    """
+    params: dict[str, Any] = {"store": scopes[0].store}
+    lasts, counts = [], []
+    for i, one in enumerate(scopes):
+        p = _params(one)
+        params |= {f"a{i}": one.as_of, f"b{i}": p["churn_base"], f"c{i}": p["churn_cut"]}
+        lasts.append(
+            f"max(r.open_date) FILTER (WHERE r.open_date > $b{i} AND r.open_date <= $a{i}) AS l{i}"
+        )
+        counts.append(f"count(l{i}) AS base{i}, count(*) FILTER (WHERE l{i} < $c{i}) AS out{i}")
+    params |= {
+        "lo": min(params[f"b{i}"] for i in range(len(scopes))),
+        "hi": max(params[f"a{i}"] for i in range(len(scopes))),
+    }
+    sql = f"""
+    WITH visits AS (
+        SELECT {", ".join(lasts)}
+        FROM repair_orders r
+        WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date > $lo AND r.open_date <= $hi
+        GROUP BY r.store, r.vin
+    )
+    SELECT {", ".join(counts)} FROM visits
+    """
+    row = con.execute(sql, query.bind(sql, params)).fetchone()
+    return [_ratio(row[2 * i + 1], row[2 * i]) for i in range(len(scopes))]
 
 
 def by_store(
@@ -567,28 +631,56 @@ MONTHLY_IDS = (
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
     """Return ro_count, revenue, gross, margin and first-time fix per trailing calendar month.
 
-    Each month is computed like summary() for that month; the last is as_of's month. Two
-    passes for all the months: ROs keyed by the month they opened (ro_count, first-time
-    fix) and by the month they closed (revenue, gross).
+    Each month is computed like summary() for that month; the last is as_of's month. One
+    query for all the months: the span's ROs keyed by the month they opened (ro_count) and
+    closed (revenue, gross), and the repair and warranty ROs opened in it by their open
+    month with their comeback flags (first-time fix).
     """
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
-    opened = _ro_figures(con, span, by="(strftime(r.open_date, '%Y-%m'))")
-    closed = _ro_figures(con, span, by="(strftime(r.close_date, '%Y-%m'))", with_ftf=False)
-    opened = {row["grp"]: row for row in opened.to_dict("records")}
-    closed = {row["grp"]: row for row in closed.to_dict("records")}
+    # Integer month keys (year * 100 + month): cheaper to compute and group than text.
+    om = "year(r.open_date) * 100 + month(r.open_date)"
+    sql = f"""
+    WITH r AS (
+        SELECT {om} AS om, year(r.close_date) * 100 + month(r.close_date) AS cm,
+               r.open_date BETWEEN $start AND $end AS opened,
+               r.close_date BETWEEN $start AND $end AS closed,
+               r.labor_revenue + r.parts_revenue AS revenue, {_GROSS} AS gross
+        FROM repair_orders r
+        WHERE {RO_FILTER}
+          AND (r.open_date BETWEEN $start AND $end OR r.close_date BETWEEN $start AND $end)
+    ),
+    o AS (SELECT om AS m, count(*) AS ro_count FROM r WHERE opened GROUP BY 1),
+    c AS (
+        SELECT cm AS m, sum(revenue) AS service_revenue, sum(gross) AS service_gross
+        FROM r WHERE closed GROUP BY 1
+    ),
+    f AS (
+        SELECT {om} AS m, count(*) AS ftf_base, count(*) FILTER (WHERE r.comeback) AS comebacks
+        FROM v_repair_orders r
+        WHERE {RO_FILTER} AND r.open_date BETWEEN $start AND $end
+          AND r.ro_type IN ('repair', 'warranty')
+        GROUP BY 1
+    ),
+    k AS (SELECT m FROM o UNION SELECT m FROM c UNION SELECT m FROM f)
+    SELECT k.m, ro_count, service_revenue, service_gross,
+           service_gross / nullif(service_revenue, 0) AS service_gross_margin,
+           1 - CAST(coalesce(comebacks, 0) AS DOUBLE) / nullif(coalesce(ftf_base, 0), 0)
+               AS first_time_fix_rate
+    FROM k LEFT JOIN o USING (m) LEFT JOIN c USING (m) LEFT JOIN f USING (m)
+    """
+    found = {row["m"]: row for row in query.records(con, sql, _params(span))}
     rows = []
     for first in firsts:
-        key = _month_text(first)
-        o, c = opened.get(key, {}), closed.get(key, {})
+        got = found.get(first.year * 100 + first.month, {})
         rows.append(
             {
-                "month": key,
-                "ro_count": int(o.get("ro_count") or 0),
-                "service_revenue": float(c.get("service_revenue") or 0.0),
-                "service_gross": float(c.get("service_gross") or 0.0),
-                "service_gross_margin": query.plain(c.get("service_gross_margin")),
-                "first_time_fix_rate": query.plain(o.get("first_time_fix_rate")),
+                "month": _month_text(first),
+                "ro_count": int(got.get("ro_count") or 0),
+                "service_revenue": float(got.get("service_revenue") or 0.0),
+                "service_gross": float(got.get("service_gross") or 0.0),
+                "service_gross_margin": query.plain(got.get("service_gross_margin")),
+                "first_time_fix_rate": query.plain(got.get("first_time_fix_rate")),
             }
         )
     return _nan_to_none(pd.DataFrame(rows, columns=["month", *MONTHLY_IDS]))
@@ -599,7 +691,7 @@ def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     sql = f"""
     SELECT r.ro_id, r.store, r.open_date, r.vin, r.customer_id, r.ro_type, r.advisor,
            r.technician, $as_of - r.open_date AS age_days
-    FROM v_repair_orders r
+    FROM repair_orders r
     WHERE {RO_FILTER}
       AND r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)
     ORDER BY r.open_date, r.store, r.ro_id

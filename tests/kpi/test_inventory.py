@@ -509,3 +509,37 @@ def test_order_gap_model_list(gap_con):
     frame = inventory.order_gap(gap_con, month_scope(date(2026, 9, 15)))
     assert frame["model"].tolist() == ["A", "B", "C", "D"]
     assert frame["suggested_order"].tolist() == [1, 0, 0, 0]
+
+
+def test_report_reads_summary_and_tables_from_one_pass(gap_con):
+    r = inventory.report(gap_con, month_scope(date(2026, 9, 15)))
+    assert list(r) == [*inventory.SUMMARY_IDS, "order_gap", "aging_buckets"]
+    assert r["stock_units"] == 2  # B1, B2
+    assert r["in_transit_units"] == 4  # A1..A4
+    assert r["avg_monthly_sales_3m"] == pytest.approx(11 / 3)  # A0..A9 in July, B0 in June
+    assert r["inventory_months"] == pytest.approx(6 / 11)  # 2 / (11/3)
+    # as_of 09-15: B1 and B2 arrived 08-01, 45 days; both in 31-60
+    assert r["avg_days_in_stock"] == pytest.approx(45.0)
+    assert r["aging_buckets"] == {"0-30": 0, "31-60": 2, "61-90": 0, "91-180": 0, ">180": 0}
+    assert r["order_gap"] == {"A": 1, "B": 0, "C": 0}  # as test_order_gap
+    for k in inventory.SUMMARY_IDS:
+        assert r[k] is None or type(r[k]) in (int, float), k
+
+
+def test_report_aging_boundaries(aging_con):
+    r = inventory.report(aging_con, month_scope(date(2026, 10, 3)))
+    # ages 0,30 | 31,60 | 61,90 | 91,180 | 181 (as_of 09-30)
+    assert r["aging_buckets"] == {"0-30": 2, "31-60": 2, "61-90": 2, "91-180": 2, ">180": 1}
+    assert r["aged_units_90"] == 3  # 91, 180, 181
+    assert r["capital_tied_up"] == pytest.approx(45000.0)  # 1000 x (1+2+...+9)
+    assert r["order_gap"] == {"A": 0}  # 9 in stock, no sales
+
+
+def test_report_empty_database(con):
+    r = inventory.report(con, month_scope(date(2026, 9, 15)))
+    assert r["stock_units"] == 0
+    assert r["avg_monthly_sales_3m"] == 0.0
+    assert r["inventory_months"] is None
+    assert r["floorplan_cost"] == 0.0
+    assert r["order_gap"] == {}
+    assert r["aging_buckets"] == {"0-30": 0, "31-60": 0, "61-90": 0, "91-180": 0, ">180": 0}

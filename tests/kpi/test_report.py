@@ -126,3 +126,32 @@ def test_missing_database_is_a_clear_error(tmp_path):
     out = run_report("--db", str(tmp_path / "none.duckdb"), "--period", "2026-09")
     assert out.returncode == 2
     assert "no database" in out.stderr
+
+
+# Sections whose report path loads no pandas (loading it costs the report process more than
+# these sections' queries); a section joins when its module imports pandas only where it
+# builds a DataFrame.
+PANDAS_FREE_SECTIONS = "sales,inventory"
+
+REPORT_MODULES = """
+import json, sys
+from kpi.__main__ import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "loaded": sorted(
+    m for m in ("pandas", "numpy", "pyarrow", "plotly", "streamlit") if m in sys.modules)}))
+"""
+
+
+def test_report_of_pandas_free_sections_loads_no_pandas(two_store_db, tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", REPORT_MODULES, "report", "--db", str(two_store_db),
+         "--period", "2026-09", "--as-of", "2026-09-30", "--sections", PANDAS_FREE_SECTIONS,
+         "--output", str(tmp_path / "r.json")],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"code": 0, "loaded": []}
+    kpis = json.loads((tmp_path / "r.json").read_text())["kpis"]
+    assert kpis["walk_in_batches"] == 4  # a1, a2, a3 + b1
+    assert kpis["deliveries_by_model"] == {"X": 1}  # o1
+    assert kpis["aging_buckets"]["0-30"] == 0  # no vehicles

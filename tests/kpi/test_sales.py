@@ -677,3 +677,62 @@ def test_monthly_deliveries(showroom):
     assert got[10] == 1.0  # o6
     assert sum(got.values()) == 4.0
     assert sales.monthly_deliveries(showroom, 2026, store="s2")[9] == 0.0
+
+
+def test_report_is_the_summary_then_the_tables(showroom):
+    r = sales.report(showroom, SEPT)
+    assert list(r) == [
+        *sales.SUMMARY_IDS,
+        "deliveries_by_model",
+        "orders_by_model",
+        "walk_ins_by_model",
+    ]
+    assert r["walk_in_batches"] == 5  # v1..v5
+    assert r["orders"] == 4  # o1, o2, o4, o6
+    assert r["deliveries"] == 3  # o1, o2, o3
+    assert r["cohort_close_rate"] == pytest.approx(2 / 3)  # c1, c3 of c1, c2, c3
+    assert r["phone_to_visit_rate"] == pytest.approx(0.5)  # c4 of c4, c5
+    assert r["total_gross_per_unit"] == pytest.approx(47500 / 3)  # 18000 + 20000 + 9500
+    assert r["units_per_consultant"] == pytest.approx(1.5)  # 3 deliveries / Li, Wang
+    # A4: o2, o3 delivered; o2, o6 ordered; v3, v4. A6: o1 | o1, o4 | v1, v2, v5
+    assert r["deliveries_by_model"] == {"A4": 2, "A6": 1}
+    assert r["orders_by_model"] == {"A4": 2, "A6": 2}
+    assert r["walk_ins_by_model"] == {"A4": 2, "A6": 3}
+    for k in sales.SUMMARY_IDS:
+        assert r[k] is None or type(r[k]) in (int, float), k
+
+
+def test_tables_unknown_model_ties_and_calls_only(con):
+    insert(
+        con,
+        "traffic",
+        [
+            walk("v1", d(9, 3), model_interest=None),
+            walk("v2", d(9, 4), model_interest="B"),
+            call("p1", d(9, 5), model_interest="Z"),  # a call only: Z is not listed
+        ],
+    )
+    insert(
+        con,
+        "orders",
+        [
+            delivered("o1", d(9, 1), d(9, 5), model=None),
+            delivered("o2", d(9, 1), d(9, 6), model="C"),
+            delivered("o3", d(9, 2), d(9, 7), model="B"),
+            order("o4", d(9, 8), model="C"),
+        ],
+    )
+    t = sales.tables(con, SEPT)
+    # 1 delivery each; C has 2 orders (o2, o4), B and no model 1: C, then B, then no model
+    assert list(t["deliveries_by_model"].items()) == [("C", 1), ("B", 1), ("unknown", 1)]
+    assert list(t["orders_by_model"].items()) == [("C", 2), ("B", 1), ("unknown", 1)]
+    assert list(t["walk_ins_by_model"].items()) == [("B", 1), ("unknown", 1)]  # v2 | v1
+
+
+def test_report_empty_database(con):
+    r = sales.report(con, SEPT)
+    assert r["walk_in_batches"] == 0
+    assert r["deliveries"] == 0
+    assert r["close_rate"] is None
+    assert r["deliveries_by_model"] == {}
+    assert r["walk_ins_by_model"] == {}

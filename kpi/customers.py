@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -84,23 +85,27 @@ def _cadence_params(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 LEVEL_CODES = ("O", "H", "A", "B", "C", "F")
 
 
-def _contacts(name: str, bound: str = "$as_of") -> str:
-    """Return a CTE of every traffic row and followup dated on or before as_of (``bound``).
+def _contacts(name: str, where: str = "true") -> str:
+    """Return a CTE of every traffic row and followup of a customer, kept where ``where`` holds.
 
-    ``k`` orders a customer's rows: by date, and on the same day a followup (source 1) after
-    a visit (source 0); rows that share a k are told apart by their id (the greater is later).
+    ``where`` is a condition on the CTE's columns (DuckDB pushes it into both scans). ``k``
+    orders a customer's rows: by date, and on the same day a followup (source 1) after a
+    visit (source 0); rows that share a k are told apart by their id (the greater is later).
     """
     return f"""{name} AS (
-    SELECT store, customer_id, visit_date AS contact_date,
-           (visit_date - DATE '1970-01-01') * 2 AS k, visit_id AS row_id,
-           consultant, nullif(lead_level, '') AS lead_level
-    FROM traffic
-    WHERE customer_id IS NOT NULL AND visit_date <= {bound} AND {store_clause()}
-    UNION ALL
-    SELECT store, customer_id, followup_date, (followup_date - DATE '1970-01-01') * 2 + 1,
-           followup_id, consultant, nullif(lead_level, '')
-    FROM followups
-    WHERE customer_id IS NOT NULL AND followup_date <= {bound} AND {store_clause()}
+    SELECT * FROM (
+        SELECT store, customer_id, visit_date AS contact_date,
+               (visit_date - DATE '1970-01-01') * 2 AS k, visit_id AS row_id,
+               consultant, nullif(lead_level, '') AS lead_level
+        FROM traffic
+        WHERE customer_id IS NOT NULL AND {store_clause()}
+        UNION ALL
+        SELECT store, customer_id, followup_date, (followup_date - DATE '1970-01-01') * 2 + 1,
+               followup_id, consultant, nullif(lead_level, '')
+        FROM followups
+        WHERE customer_id IS NOT NULL AND {store_clause()}
+    )
+    WHERE {where}
 )"""
 
 
@@ -116,14 +121,22 @@ def _level_decode(key: str) -> str:
     return f"CASE {key} % 8 {whens} END"
 
 
+def _maybe_open(hi: str, lo: str) -> str:
+    """Return SQL true when the latest rows' highest or lowest level code is O, H, A, B or C."""
+    return f"({hi} % 8 BETWEEN 1 AND 5 OR 7 - {lo} % 8 BETWEEN 1 AND 5)"
+
+
 def lead_months_select(where: str) -> str:
     """Return the SELECT that fills ``derived_lead_months`` (see warehouse.derived).
 
-    One row per customer and month with a contact: ``m`` (year * 12 + month - 1), the next
-    such month of the customer (``next_m``, NULL for the last), and the running state after
-    month m: the last contact date and the greatest ``k * 8 + code`` / ``k * 8 + 7 - code``
-    over rows with a level (as in ``_leads_cte``). A month end's lead book is the rows with
-    m <= month < next_m. ``where`` is a condition template on ``{t}.store``.
+    For each customer and month with a contact: ``m`` (year * 12 + month - 1), the next such
+    month of the customer (``next_m``, NULL for the last), and the running state after month
+    m: the last contact date and the greatest ``k * 8 + code`` / ``k * 8 + 7 - code`` over
+    rows with a level (see ``_lead_book``). A month end's lead book is the rows with
+    m <= month < next_m. Only states whose level may be open are kept (O, H, A, B or C among
+    the latest rows): a later month's contacts only ever replace a state, so a state with no
+    level, or lost (F), can never make a lead. ``where`` is a condition template on
+    ``{t}.store``.
     """
     code = _level_code()
     return f"""
@@ -145,92 +158,187 @@ def lead_months_select(where: str) -> str:
                max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS lo
         FROM contacts
         GROUP BY 1, 2, 3
+    ),
+    running AS (
+        SELECT store, customer_id, m, lead(m) OVER p AS next_m,
+               max(last_d) OVER w AS last_contact, max(hi) OVER w AS l_hi,
+               max(lo) OVER w AS l_lo
+        FROM months
+        WINDOW p AS (PARTITION BY store, customer_id ORDER BY m),
+               w AS (PARTITION BY store, customer_id ORDER BY m
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )
-    SELECT store, customer_id, m, lead(m) OVER p AS next_m,
-           max(last_d) OVER w AS last_contact, max(hi) OVER w AS l_hi, max(lo) OVER w AS l_lo
-    FROM months
-    WINDOW p AS (PARTITION BY store, customer_id ORDER BY m),
-           w AS (PARTITION BY store, customer_id ORDER BY m
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    SELECT * FROM running
+    WHERE {_maybe_open("l_hi", "l_lo")}
+    -- in next_m order: a read of one month's state (next_m after it) skips most row groups
+    ORDER BY next_m NULLS LAST
     """
 
 
-def _leads_cte(with_consultant: bool = True) -> str:
-    """Return the CTEs ending in ``open_leads``: one row per open lead as of $as_of.
+def _months_done(con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date]) -> set[date]:
+    """Return the dates among ``as_ofs`` after which their month has no contact yet.
 
-    Columns: store, customer_id, consultant (None unless ``with_consultant``), lead_level,
-    last_contact, cadence_days, overdue.
-
-    The latest level is found with integer keys in one hash aggregate: per customer the
-    greatest ``k * 8 + code(level)`` and ``k * 8 + 7 - code(level)`` over rows with a level
-    give the latest k and the highest and lowest level code among that k's rows. When they
-    agree (the usual case) the level is known; when several rows share the latest k with
-    different levels, or when the consultant is wanted, the exact row (greatest id) is
-    looked up in a second read joined to those customers only. A window or an arg_max over
-    (date, source, id) tuples would cost several times more at millions of contacts.
+    The stored state after such a month is the state as of the date (usually today: the data
+    ends there), so no contact needs reading. Only the scope's store counts.
     """
+    mids = sorted({a for a in as_ofs if a != month_end(a)})
+    if not mids:
+        return set()
+    params: dict[str, Any] = {"store": scope.store}
+    for n, a in enumerate(mids):
+        params |= {f"after{n}": a + timedelta(days=1), f"end{n}": month_end(a)}
+    later = " OR ".join(f"contact_date BETWEEN $after{n} AND $end{n}" for n in range(len(mids)))
+    sql = f"""
+    WITH {_contacts("later", f"({later})")}
+    SELECT DISTINCT year(contact_date) * 12 + month(contact_date) FROM later
+    """
+    busy = {m for (m,) in query.rows(con, sql, params)}
+    return {a for a in mids if a.year * 12 + a.month not in busy}
+
+
+def _lead_book(
+    con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date], with_consultant: bool
+) -> tuple[str, dict[str, Any]]:
+    """Return the CTEs ending in ``open_leads`` for each as_of date, and their parameters.
+
+    ``open_leads`` has one row per open lead and date: i (the date's index in ``as_ofs``),
+    store, customer_id, consultant (None unless ``with_consultant``), lead_level,
+    last_contact, cadence_days, overdue. The scope's store and consultant filters apply.
+
+    The latest level is found with integer keys: per customer the greatest
+    ``k * 8 + code(level)`` and ``k * 8 + 7 - code(level)`` over rows with a level give the
+    latest k and the highest and lowest level code among that k's rows. The state after
+    every month is stored (``derived_lead_months``): an as_of on a month's last day, or with
+    no contact after it in its month, reads that month's; any other as_of reads the previous
+    month's, combined with the contacts of its own month up to as_of (all three are maxima,
+    and that month's rows are the later ones). When the two codes agree (the usual case) the
+    level is known; when several rows share the latest k with different levels, or when the
+    consultant is wanted, the exact row (greatest id) is looked up among the rows of the
+    candidates' two dates only.
+    """
+    done = _months_done(con, scope, as_ofs)
+    sm, cm, ranges = [], [], {}
+    for a in as_ofs:
+        m = a.year * 12 + a.month - 1
+        whole = a == month_end(a) or a in done
+        sm.append(m if whole else m - 1)
+        cm.append(None if whole else m)
+        if not whole:
+            ranges.setdefault((month_start(a), a), len(ranges))
+    params: dict[str, Any] = {
+        "p_i": list(range(len(as_ofs))),
+        "p_as_of": list(as_ofs),
+        "p_sm": sm,
+        "p_cm": cm,
+        "sm_min": min(sm),
+        "sm_max": max(sm),
+    }
+    for (first, last), n in ranges.items():
+        params |= {f"cs{n}": first, f"ce{n}": last}
+    in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
     code, decode = _level_code(), _level_decode("t.l_hi")
-    exact = "true" if with_consultant else "d.level_fast IS NULL"
-    return f"""
+    exact = "true" if with_consultant else "level_fast IS NULL"
+    sql = f"""
 cadence AS (
     SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
 ),
 default_cadence AS (
     SELECT unnest($def_level) AS level, unnest($def_days) AS days
 ),
-{_contacts("contacts")},
-{_contacts("contacts_again")},
-tops AS (
-    SELECT store, customer_id, max(contact_date) AS last_contact, max(k) AS k_any,
-           max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS l_hi,
-           max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS l_lo
-    FROM contacts
+periods AS (
+    SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of, unnest($p_sm) AS sm,
+           CAST(unnest($p_cm) AS INTEGER) AS cm
+),
+buyers AS (
+    SELECT store, customer_id, min(order_date) AS first_order
+    FROM orders
+    WHERE status <> 'cancelled' AND customer_id IS NOT NULL AND {store_clause()}
     GROUP BY store, customer_id
 ),
+stored AS (
+    -- a customer who ordered by the end of a state's month is no lead at any later as_of
+    SELECT d.store, d.customer_id, d.m, d.next_m, d.last_contact, d.l_hi, d.l_lo,
+           b.first_order
+    FROM derived_lead_months d
+    LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
+    WHERE {store_clause("d")} AND d.m <= $sm_max AND (d.next_m IS NULL OR d.next_m > $sm_min)
+      AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 > d.m)
+),
+saved AS (
+    -- the stored state after month sm: a row holds from its month until the next one
+    SELECT p.i, s.store, s.customer_id, s.last_contact, s.l_hi, s.l_lo
+    FROM stored s
+    JOIN periods p ON s.m <= p.sm AND (s.next_m IS NULL OR s.next_m > p.sm)
+    WHERE s.first_order IS NULL OR s.first_order > p.as_of
+),
+{_contacts("month_contacts", f"({in_months or 'false'})")},
+recent AS (
+    -- the contacts of as_of's month up to as_of, when that month's state is not stored
+    SELECT p.i, c.store, c.customer_id, max(c.contact_date) AS last_contact,
+           max(c.k * 8 + {code}) FILTER (WHERE c.lead_level IS NOT NULL) AS l_hi,
+           max(c.k * 8 + 7 - {code}) FILTER (WHERE c.lead_level IS NOT NULL) AS l_lo
+    FROM month_contacts c
+    JOIN periods p
+      ON p.cm = year(c.contact_date) * 12 + month(c.contact_date) - 1
+     AND c.contact_date <= p.as_of
+    LEFT JOIN buyers b ON b.store = c.store AND b.customer_id = c.customer_id
+    WHERE b.first_order IS NULL OR b.first_order > p.as_of
+    GROUP BY p.i, c.store, c.customer_id
+),
+tops AS (
+    -- greatest() skips NULLs: a month without (leveled) contacts keeps the stored values
+    SELECT coalesce(r.i, s.i) AS i, coalesce(r.store, s.store) AS store,
+           coalesce(r.customer_id, s.customer_id) AS customer_id,
+           greatest(s.last_contact, r.last_contact) AS last_contact,
+           greatest(s.l_hi, r.l_hi) AS l_hi, greatest(s.l_lo, r.l_lo) AS l_lo
+    FROM saved s
+    FULL JOIN recent r ON r.i = s.i AND r.store = s.store AND r.customer_id = s.customer_id
+),
 candidates AS (
-    -- customers whose latest level may be O, H, A, B or C and who have not ordered
-    SELECT t.store, t.customer_id, t.last_contact, t.k_any, t.l_hi // 8 AS k_lvl,
+    -- customers whose latest level may be O, H, A, B or C (both sides dropped buyers)
+    SELECT t.i, t.store, t.customer_id, t.last_contact, p.as_of, t.l_hi // 8 AS k_lvl,
            CASE WHEN t.l_hi % 8 = 7 - t.l_lo % 8 THEN {decode} END AS level_fast
     FROM tops t
-    WHERE (t.l_hi % 8 BETWEEN 1 AND 5 OR 7 - t.l_lo % 8 BETWEEN 1 AND 5)
-      AND NOT EXISTS (
-          SELECT 1 FROM orders o
-          WHERE o.store = t.store AND o.customer_id = t.customer_id
-            AND o.status <> 'cancelled' AND o.order_date <= $as_of
-      )
+    JOIN periods p ON p.i = t.i
+    WHERE {_maybe_open("t.l_hi", "t.l_lo")}
 ),
+to_resolve AS (SELECT * FROM candidates WHERE {exact}),
+wanted AS (
+    -- the dates of the latest contact and of the latest leveled rows (k // 2 is the day)
+    SELECT DISTINCT store, customer_id,
+           unnest([last_contact, DATE '1970-01-01' + CAST(k_lvl // 2 AS INTEGER)]) AS day
+    FROM to_resolve
+),
+{_contacts("exact_contacts", "contact_date >= (SELECT min(day) FROM wanted)")},
 resolved AS (
-    SELECT c.store, c.customer_id,
+    SELECT d.i, d.store, d.customer_id,
            arg_max(c.lead_level, c.row_id) FILTER (
                WHERE c.k = d.k_lvl AND c.lead_level IS NOT NULL) AS lead_level,
-           arg_max_null(c.consultant, c.row_id) FILTER (WHERE c.k = d.k_any) AS consultant
-    FROM contacts_again c
-    JOIN (SELECT * FROM candidates d WHERE {exact}) d
-      ON d.store = c.store AND d.customer_id = c.customer_id AND c.k IN (d.k_any, d.k_lvl)
-    GROUP BY c.store, c.customer_id
-),
-latest AS (
-    SELECT d.store, d.customer_id, d.last_contact, r.consultant,
-           coalesce(d.level_fast, r.lead_level) AS lead_level
-    FROM candidates d
-    LEFT JOIN resolved r ON r.store = d.store AND r.customer_id = d.customer_id
-),
-leads AS (
-    SELECT l.store, l.customer_id, l.consultant, l.lead_level, l.last_contact,
-           CAST(coalesce(k.days, d.days) AS INTEGER) AS cadence_days
-    FROM latest l
-    JOIN default_cadence d ON d.level = l.lead_level
-    LEFT JOIN cadence k ON k.store = l.store AND k.level = l.lead_level
-    WHERE l.lead_level IN ('O', 'H', 'A', 'B', 'C')
-      AND {filter_clause("l.consultant", "consultant")}
+           arg_max_null(c.consultant, (c.k, c.row_id)) FILTER (
+               WHERE c.contact_date = d.last_contact) AS consultant
+    FROM exact_contacts c
+    JOIN wanted w
+      ON w.store = c.store AND w.customer_id = c.customer_id AND w.day = c.contact_date
+    JOIN to_resolve d ON d.store = c.store AND d.customer_id = c.customer_id
+    GROUP BY d.i, d.store, d.customer_id
 ),
 open_leads AS (
-    SELECT *, last_contact < $as_of - cadence_days AS overdue FROM leads
+    SELECT d.i, d.store, d.customer_id, r.consultant, f.level AS lead_level, d.last_contact,
+           CAST(coalesce(k.days, f.days) AS INTEGER) AS cadence_days,
+           d.last_contact < d.as_of - CAST(coalesce(k.days, f.days) AS INTEGER) AS overdue
+    FROM candidates d
+    LEFT JOIN resolved r ON r.i = d.i AND r.store = d.store AND r.customer_id = d.customer_id
+    JOIN default_cadence f ON f.level = coalesce(d.level_fast, r.lead_level)
+    LEFT JOIN cadence k ON k.store = d.store AND k.level = f.level
+    WHERE {filter_clause("r.consultant", "consultant")}
 )"""
+    return sql, params
 
 
-def _leads_params(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
-    return dict(scope.params) | _cadence_params(con)
+def _leads_params(
+    con: duckdb.DuckDBPyConnection, scope: Scope, book: dict[str, Any]
+) -> dict[str, Any]:
+    return dict(scope.params) | _cadence_params(con) | book
 
 
 def _grouped(
@@ -247,14 +355,15 @@ def _grouped(
         for row in query.rows(con, sql, params):
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
 
+    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=scope.consultant is not None)
     leads_sql = f"""
-    WITH {_leads_cte(with_consultant=scope.consultant is not None)}
+    WITH {ctes}
     SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
            count(*) FILTER (WHERE overdue) AS overdue_followups
     FROM open_leads l
     {group}
     """
-    collect(leads_sql, _leads_params(con, scope), ("open_leads", "overdue_followups"))
+    collect(leads_sql, _leads_params(con, scope, book), ("open_leads", "overdue_followups"))
 
     visits_sql = f"""
     WITH served AS (
@@ -314,121 +423,19 @@ def _grouped(
 
 
 def _lead_counts_per_period(
-    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope], monthly: bool = False
+    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope]
 ) -> dict[str, dict[str, Any]]:
-    """Return open and overdue leads as of each period's as_of, all periods in one pass.
-
-    The contacts are read and grouped once. With a few as_of dates every aggregate of the
-    single-period leads (_leads_cte) is taken once per date with a FILTER on the contact date.
-    For a run of calendar months (``monthly``: each as_of a month end, or today for the last)
-    that would repeat the aggregates per month, so the contacts are grouped per customer and
-    month instead and a running maximum over the months gives each month-end's latest level
-    and last contact. No consultant filter here (the caller does those one period at a time).
-    """
+    """Return open and overdue leads as of each period's as_of, all periods in one query."""
     labels = list(periods)
+    scope = next(iter(periods.values()))
     as_ofs = [s.as_of for s in periods.values()]
-    code = _level_code()
-    if monthly:
-        per_period = f"""
-    months AS (
-        SELECT store, customer_id, year(contact_date) * 12 + month(contact_date) AS m,
-               max(contact_date) AS last_d,
-               max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS hi,
-               max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS lo
-        FROM contacts
-        GROUP BY 1, 2, 3
-    ),
-    running AS (
-        SELECT store, customer_id, m,
-               max(last_d) OVER w AS last_contact, max(hi) OVER w AS l_hi,
-               max(lo) OVER w AS l_lo,
-               lead(m) OVER (PARTITION BY store, customer_id ORDER BY m) AS next_m
-        FROM months
-        WINDOW w AS (PARTITION BY store, customer_id ORDER BY m
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    ),
-    per_period AS (
-        -- a customer's state after month m holds for every as_of month up to the next one
-        SELECT p.i, r.store, r.customer_id, r.last_contact, r.l_hi, r.l_lo
-        FROM running r
-        JOIN periods p
-          ON r.m <= p.am AND (r.next_m IS NULL OR r.next_m > p.am)
-        WHERE r.l_hi IS NOT NULL
-    )"""
-    else:
-        aggs, rows = [], []
-        for i in range(len(labels)):
-            upto = f"contact_date <= $a{i}"
-            leveled = f"lead_level IS NOT NULL AND {upto}"
-            aggs += [
-                f"max(contact_date) FILTER (WHERE {upto}) AS last_{i}",
-                f"max(k * 8 + {code}) FILTER (WHERE {leveled}) AS hi_{i}",
-                f"max(k * 8 + 7 - {code}) FILTER (WHERE {leveled}) AS lo_{i}",
-            ]
-            rows.append(
-                f"SELECT {i} AS i, store, customer_id, last_{i} AS last_contact, hi_{i} AS l_hi, "
-                f"lo_{i} AS l_lo FROM tops WHERE hi_{i} IS NOT NULL"
-            )
-        per_period = f"""
-    tops AS (
-        SELECT store, customer_id, {", ".join(aggs)}
-        FROM contacts
-        GROUP BY store, customer_id
-    ),
-    per_period AS ({" UNION ALL ".join(rows)})"""
+    ctes, book = _lead_book(con, scope, as_ofs, with_consultant=scope.consultant is not None)
     sql = f"""
-    WITH cadence AS (
-        SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
-    ),
-    default_cadence AS (SELECT unnest($def_level) AS level, unnest($def_days) AS days),
-    periods AS (SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of, unnest($p_am) AS am),
-    {_contacts("contacts", "$max_as_of")},
-    {_contacts("contacts_again", "$max_as_of")},
-    {per_period},
-    buyers AS (
-        SELECT store, customer_id, min(order_date) AS first_order
-        FROM orders
-        WHERE status <> 'cancelled' AND customer_id IS NOT NULL
-        GROUP BY store, customer_id
-    ),
-    candidates AS (
-        SELECT t.i, t.store, t.customer_id, t.last_contact, p.as_of, t.l_hi // 8 AS k_lvl,
-               CASE WHEN t.l_hi % 8 = 7 - t.l_lo % 8 THEN {_level_decode("t.l_hi")} END
-                   AS level_fast
-        FROM per_period t
-        JOIN periods p ON p.i = t.i
-        LEFT JOIN buyers b ON b.store = t.store AND b.customer_id = t.customer_id
-        WHERE (t.l_hi % 8 BETWEEN 1 AND 5 OR 7 - t.l_lo % 8 BETWEEN 1 AND 5)
-          AND (b.first_order IS NULL OR b.first_order > p.as_of)
-    ),
-    resolved AS (
-        SELECT d.i, d.store, d.customer_id, arg_max(c.lead_level, c.row_id) AS lead_level
-        FROM contacts_again c
-        JOIN (SELECT * FROM candidates WHERE level_fast IS NULL) d
-          ON d.store = c.store AND d.customer_id = c.customer_id AND c.k = d.k_lvl
-        WHERE c.lead_level IS NOT NULL
-        GROUP BY d.i, d.store, d.customer_id
-    ),
-    leads AS (
-        SELECT d.i, d.last_contact < d.as_of - CAST(coalesce(k.days, f.days) AS INTEGER)
-                   AS overdue
-        FROM candidates d
-        LEFT JOIN resolved r ON r.i = d.i AND r.store = d.store AND r.customer_id = d.customer_id
-        JOIN default_cadence f ON f.level = coalesce(d.level_fast, r.lead_level)
-        LEFT JOIN cadence k ON k.store = d.store AND k.level = f.level
-        WHERE coalesce(d.level_fast, r.lead_level) IN ('O', 'H', 'A', 'B', 'C')
-    )
-    SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM leads GROUP BY i
+    WITH {ctes}
+    SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM open_leads GROUP BY i
     """
-    params = dict(next(iter(periods.values())).params) | _cadence_params(con)
-    params |= {f"a{i}": a for i, a in enumerate(as_ofs)}
-    params |= {
-        "p_i": list(range(len(labels))),
-        "p_as_of": as_ofs,
-        "p_am": [a.year * 12 + a.month for a in as_ofs],
-        "max_as_of": max(as_ofs),
-    }
-    found = {i: (n, overdue) for i, n, overdue in query.rows(con, sql, params)}
+    rows = query.rows(con, sql, _leads_params(con, scope, book))
+    found = {i: (n, overdue) for i, n, overdue in rows}
     return {
         label: dict(zip(("open_leads", "overdue_followups"), found.get(i, (0, 0)), strict=True))
         for i, label in enumerate(labels)
@@ -517,12 +524,10 @@ def _flows_per_period(
 
 
 def _per_period(
-    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope], monthly: bool = False
+    con: duckdb.DuckDBPyConnection, periods: dict[str, Scope]
 ) -> dict[str, dict[str, float | int | None]]:
     """Return summary() of several periods (same store and filters), a few passes for all."""
-    if next(iter(periods.values())).consultant is not None:
-        return {label: summary(con, s) for label, s in periods.items()}
-    leads = _lead_counts_per_period(con, periods, monthly)
+    leads = _lead_counts_per_period(con, periods)
     flows = _flows_per_period(con, periods)
     return {label: _kpis(leads[label] | flows[label]) for label in periods}
 
@@ -554,7 +559,7 @@ def month_trend(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
         periods[f"{first:%Y-%m}"] = replace(
             scope, start=first, end=end, as_of=min(end, scope.as_of)
         )
-    found = _per_period(con, periods, monthly=True)
+    found = _per_period(con, periods)
     return pd.DataFrame(
         [{"month": m, **found[m]} for m in periods], columns=["month", *SUMMARY_IDS]
     )
@@ -631,8 +636,9 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
 
     Columns: store, consultant, level, open_leads (levels in the order O H A B C).
     """
+    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
-    WITH {_leads_cte()}
+    WITH {ctes}
     SELECT store, consultant, lead_level AS level, count(*) AS open_leads
     FROM open_leads
     GROUP BY store, consultant, lead_level
@@ -640,7 +646,7 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
              CASE lead_level WHEN 'O' THEN 0 WHEN 'H' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3
                              ELSE 4 END
     """
-    rows = query.rows(con, sql, _leads_params(con, scope))
+    rows = query.rows(con, sql, _leads_params(con, scope, book))
     return pd.DataFrame(rows, columns=["store", "consultant", "level", "open_leads"])
 
 
@@ -650,8 +656,9 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     Columns: store, customer_id, consultant, lead_level, last_contact, cadence_days,
     days_overdue (= as_of − last_contact − cadence_days, at least 1).
     """
+    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
-    WITH {_leads_cte()}
+    WITH {ctes}
     SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
            CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
     FROM open_leads
@@ -660,7 +667,7 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """
     cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
             "days_overdue"]  # fmt: skip
-    return pd.DataFrame(query.rows(con, sql, _leads_params(con, scope)), columns=cols)
+    return pd.DataFrame(query.rows(con, sql, _leads_params(con, scope, book)), columns=cols)
 
 
 def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:

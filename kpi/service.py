@@ -555,12 +555,23 @@ def by_technician(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return _technicians(con, scope, by_month=False)
 
 
-def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -> pd.DataFrame:
+def _technicians(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool, rank_by: str | None = None
+) -> pd.DataFrame:
     """Return by_technician()'s rows for the scope, or per calendar month of it (``month``).
 
     Per month, the roster rows are those of the month and the labour that of ROs closed in
     it: each month computed like by_technician() for that month, all months in one pass.
+    ``rank_by`` (one of RANKABLE) orders the rows by that ratio, highest first, and adds
+    ``rank`` (None where the ratio has no value; those rows come last).
     """
+    order = "month, labor_hours_sold DESC, store, technician"
+    rank = ""
+    if rank_by is not None:
+        if rank_by not in RANKABLE:
+            raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {rank_by!r}")
+        order = f"{rank_by} DESC NULLS LAST, store, technician"
+        rank = f", CASE WHEN {rank_by} IS NOT NULL THEN row_number() OVER (ORDER BY {order}) END"
     month_t = "t.month" if by_month else "''"
     month_r = "strftime(r.close_date, '%Y-%m')" if by_month else "''"
     sql = f"""
@@ -599,10 +610,14 @@ def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -
            labor_revenue,
            CAST(training_passed AS DOUBLE) / nullif(training_required, 0) AS training_compliance
     FROM joined
-    ORDER BY month, labor_hours_sold DESC, store, technician
     """
-    frame = query.frame(con, sql, _params(scope))
+    if rank_by is not None:
+        sql = f"SELECT *{rank} AS rank FROM ({sql})"
+    frame = query.frame(con, f"{sql} ORDER BY {order}", _params(scope))
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
+    if rank_by is not None:
+        columns.append("rank")
+        frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
     return _nan_to_none(frame[columns])
 
 
@@ -617,6 +632,39 @@ def technician_monthly(
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
     return _technicians(con, span, by_month=True)
+
+
+RANKABLE = ("tech_productivity", "tech_efficiency", "tech_proficiency", "training_compliance")
+
+
+def technician_trend(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    metric: str = "tech_productivity",
+    months: int = 12,
+) -> pd.DataFrame:
+    """Return every technician ranked by ``metric`` over technician_monthly()'s months.
+
+    Columns: rank, technician, store, ``metric`` over all the months (from their summed
+    hours, like by_technician() for the whole span), then one column per month ('YYYY-MM',
+    oldest first) with that month's value as in technician_monthly(). Best first: rank 1 is
+    the highest value; technicians without one (nothing to divide by) come last, rank None.
+    Ties go by store, then technician. ``metric`` is one of RANKABLE.
+    """
+    firsts = trailing_months(scope, months)
+    span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
+    ranked = _technicians(con, span, by_month=False, rank_by=metric)
+    per_month = _technicians(con, span, by_month=True)
+    keys = ["technician", "store"]
+    wide = (
+        per_month.assign(value=pd.to_numeric(per_month[metric], errors="coerce"))
+        .pivot_table(index=keys, columns="month", values="value", aggfunc="first", dropna=False)
+        .reindex(columns=[_month_text(f) for f in firsts])
+    )
+    out = ranked[["rank", *keys, metric]].merge(
+        wide.reset_index(), on=keys, how="left", validate="one_to_one"
+    )
+    return _nan_to_none(out)
 
 
 MONTHLY_IDS = (

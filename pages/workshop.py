@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts, data, sidebar, tables
-from ui.formatting import month_axis
+from ui import cards, data, sidebar, tables, technicians
 from ui.i18n import kpi_label, t
 
 ctx = sidebar.context()
@@ -31,8 +30,9 @@ cards.grid(
 )
 
 st.subheader(t("workshop.by_technician"))
+by_technician = data.frame("service", "by_technician", scope)
 tables.show(
-    data.frame("service", "by_technician", scope),
+    by_technician,
     [
         ("technician", "workshop.technician", "text"),
         ("store", "sidebar.store", "text"),
@@ -45,13 +45,13 @@ tables.show(
         ("labor_revenue", "workshop.labor_revenue", "money"),
         ("training_compliance", None, None),
     ],
-    status_cols=["tech_productivity", "training_compliance"],
+    status_cols=technicians.tinted(by_technician, ["tech_productivity", "training_compliance"]),
     overrides=overrides,
 )
+if len(by_technician) > technicians.TINT_ROWS:
+    st.caption(t("workshop.untinted", rows=len(by_technician), limit=technicians.TINT_ROWS))
 
-per_month = data.frame("service", "technician_monthly", scope, months=12)
-if not per_month.empty:
-    per_month["month"] = month_axis(per_month["month"])
+if technicians.has_rows(scope):
     metric = st.segmented_control(
         t("workshop.metric"),
         ["tech_productivity", "tech_efficiency", "tech_proficiency"],
@@ -60,8 +60,7 @@ if not per_month.empty:
         key="workshop_metric",
         required=True,
     )
-    group = ["technician"] if ctx.store else ["technician", "store"]
-    charts.heatmap(per_month, "month", group, metric, t("workshop.monthly"), key="tech_monthly")
+    technicians.trend(scope, metric, with_store=ctx.store is None, key="tech_monthly")
 
 st.subheader(t("workshop.obsolete"))
 tables.show(

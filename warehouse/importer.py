@@ -40,11 +40,24 @@ from warehouse.parsing import (
     REJECTION_DETAIL_LIMIT,
     ParsedFile,
     Rejection,
+    _apply_choice,
+    choose_header,
+    clean_rows_select,
     normalize_date_order,
     parse_source,
     read_table_file,
+    required_columns,
 )
-from warehouse.readers import Source
+from warehouse.readers import (
+    EXTRA_COLUMNS,
+    HEAD_BYTES,
+    ReadError,
+    Source,
+    TextReader,
+    guess_encoding,
+    open_reader,
+    sniff_format,
+)
 from warehouse.spec import TABLES
 
 __all__ = [
@@ -311,6 +324,18 @@ def import_files(
         mapping = saved or None
         order = order or saved_order
     sources = [Source.of(f) for f in files]
+    if len(sources) == 1 and not dry_run:
+        fast = _fast_import(db, table, sources[0], default_store, user, mapping, order)
+        if fast is not None:
+            return ImportReport(
+                table=table,
+                store=store,
+                files=[fast],
+                committed=True,
+                dry_run=False,
+                import_ids=[fast.import_id],
+                db=str(db_path(db)),
+            )
     parsed = [parse_source(s, table, mapping, order, default_store=default_store) for s in sources]
     incoming = _combine(parsed, table, default_store)
     results = [_file_result(pf) for pf in parsed]
@@ -339,6 +364,191 @@ def import_files(
     report.committed = not dry_run
     report.import_ids = [] if dry_run else ids
     return report
+
+
+class _Refused(Exception):
+    """The fast path cannot take a file as it is; the row-level path will."""
+
+
+def _fast_import(
+    db: str | Path | None,
+    table: str,
+    source: Source,
+    default_store: str,
+    user: str | None,
+    mapping: dict[str, str | None] | None,
+    order: str | None,
+) -> FileResult | None:
+    """Import one clean UTF-8 text file straight from DuckDB's CSV reader; None if it cannot.
+
+    The common case at a dealer group's scale: a well-formed export into a table holding no
+    rows of the file's stores. One statement reads, parses, checks and inserts every row
+    (no copy of the rows in Python, no key matching). Anything the row-level path would
+    reject or report, a row of a store the table already has, a file DuckDB cannot read or
+    whose cells need the wider trim: the transaction rolls back and the caller runs the
+    row-level path (parse first, then upsert), so both paths give the same result.
+    """
+    spec = TABLES[table]
+    reader = None
+    try:
+        head = source.head()
+        if not head or sniff_format(head, source.name) != "text":
+            return None
+        if guess_encoding(head, len(head) < HEAD_BYTES) not in ("utf-8", "utf-8-sig"):
+            return None  # other encodings are decoded in Python first: the row-level path
+        reader = open_reader(source)
+        if not isinstance(reader, TextReader) or reader.decoded:
+            return None
+        choice = choose_header(reader.candidates(), spec, mapping, source.name)
+        match = choice.match
+        if any(c not in match.columns.values() for c in required_columns(spec)):
+            return None
+        width = max((i for i, h in enumerate(match.headers) if h), default=0) + 1
+        reader.set_layout(choice.candidate, choice.line, width + EXTRA_COLUMNS)
+        csv_sql, csv_params = reader.csv_select(parallel=True)
+        rows_sql, params = clean_rows_select(spec, match, width, order, f"({csv_sql}) raw")
+        pf = ParsedFile(file=source.name, table=table, encoding=reader.encoding)
+        _apply_choice(pf, choice)
+        target = db_path(db)
+        if target.exists():
+            with connect(target) as con:
+                return _fast_write(
+                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user
+                )
+        # A rejected import must not leave a new database behind: build it under another
+        # name and put it in place only once the rows landed.
+        staging = target.with_name(f".{target.name}.{secrets.token_hex(6)}.new")
+        try:
+            with connect(staging) as con:
+                result = _fast_write(
+                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user
+                )
+                con.execute("CHECKPOINT")
+            _publish(staging, target)
+            return result
+        finally:
+            for path in (staging, Path(f"{staging}.wal")):
+                path.unlink(missing_ok=True)
+    except (ReadError, _Refused):
+        return None
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Put a new database file at ``target``; raise _Refused if one appeared meanwhile."""
+    if Path(f"{staging}.wal").exists():
+        raise _Refused("the new database kept a write-ahead log")
+    try:
+        os.link(staging, target)  # fails rather than replace a database created meanwhile
+    except FileExistsError as exc:
+        raise _Refused("another import created the database") from exc
+    except OSError:
+        if target.exists():
+            raise _Refused("another import created the database") from None
+        os.replace(staging, target)  # a file system without hard links
+
+
+def _hmac_pads(secret: str) -> tuple[bytes, bytes]:
+    """Return HMAC-SHA256's inner and outer padded keys for ``secret`` (RFC 2104)."""
+    key = secret.encode()
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _fast_write(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows_sql: str,
+    params: dict[str, object],
+    pf: ParsedFile,
+    reader: TextReader,
+    default_store: str,
+    user: str | None,
+) -> FileResult:
+    """Insert the file's rows in one transaction; raise _Refused (rolled back) when it cannot."""
+    spec = TABLES[table]
+    names = list(spec.names)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        first_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][
+            0
+        ]
+        existing = [r[0] for r in con.execute(f"SELECT DISTINCT store FROM {table}").fetchall()]
+        params = params | {
+            "default_store": default_store,
+            "existing": existing,
+            "import_id": first_id,
+        }
+        values = {c: f"r.{c}" for c in names}
+        if "customer_id" in names:
+            secret = con.execute(
+                "SELECT value FROM meta WHERE key = $k", {"k": HASH_KEY}
+            ).fetchall()
+            if secret:
+                # mobile_hash in SQL: HMAC-SHA256 from its padded keys, so no row visits Python.
+                params["hmac_in"], params["hmac_out"] = _hmac_pads(secret[0][0])
+                hashed = (
+                    "'C' || left(sha256($hmac_out || unhex(sha256($hmac_in || "
+                    "encode(r._mobile)))), 16)"
+                )
+            else:
+                hashed = "error($refused)"  # the first mobile number creates the secret
+            values["customer_id"] = (
+                f"CASE WHEN r._mobile IS NULL THEN r.customer_id ELSE {hashed} END"
+            )
+        live_cols = ", provisional, entered_by" if spec.live else ""
+        live_vals = ", false, NULL" if spec.live else ""
+        inserted = con.execute(
+            f"""INSERT INTO {table} (store, {", ".join(names)}{live_cols}, import_id)
+                SELECT r._store, {", ".join(values.values())}{live_vals}, $import_id
+                FROM (SELECT coalesce(store, $default_store) AS _store, * FROM ({rows_sql})) r
+                WHERE CASE WHEN list_contains(CAST($existing AS VARCHAR[]), r._store)
+                           THEN error($refused) ELSE true END""",
+            params,
+        ).fetchall()[0][0]
+        if not reader.plain_whitespace(pf.delimiter):
+            raise _Refused("cells may need the wider trim")
+        # Distinct hashes mean distinct keys; a repeated hash (a repeated key, or rarely two
+        # keys with one hash) leaves the exact check and its messages to the row-level path.
+        repeated = con.execute(
+            f"""SELECT count(*) - count(DISTINCT hash(store, {", ".join(spec.key)}))
+                FROM {table} WHERE import_id = $id""",
+            {"id": first_id},
+        ).fetchall()[0][0]
+        if repeated:
+            raise _Refused("repeated keys")
+        stores = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT store FROM {table} WHERE import_id = $id", {"id": first_id}
+            ).fetchall()
+        ]
+        scan = reader.scan
+        pf.sha256, pf.size, pf.row_count = scan.sha256, scan.size, int(inserted)
+        result = _file_result(pf)
+        result.inserted = int(inserted)
+        _log_imports(
+            con,
+            table,
+            [result],
+            first_id,
+            {0: stores} if stores else {},
+            default_store,
+            user,
+            False,
+        )
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise _Refused(str(exc)) from exc
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
 
 
 def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Table:
@@ -549,39 +759,10 @@ def _write(
         stores = {}
         for file, store in con.execute("SELECT DISTINCT _file, store FROM inc").fetchall():
             stores.setdefault(file, []).append(store)
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        ids = []
         for index, result in enumerate(results):
-            import_id = first_id + index
-            ids.append(import_id)
             result.inserted, result.updated, result.unchanged = counts.get(index, (0, 0, 0))
             result.provisional_replaced = live.get(index, 0)
-            result.stores = sorted(stores.get(index, [default_store]))
-            result.import_id = None if dry_run else import_id
-            con.execute(
-                """INSERT INTO imports (import_id, imported_at, username, store, table_name,
-                       file_name, file_size, sha256, inserted, updated, unchanged, rejected)
-                   VALUES ($id, $at, $user, $store, $table, $file, $size, $sha, $ins, $upd,
-                           $unch, $rej)""",
-                {
-                    "id": import_id,
-                    "at": now,
-                    "user": user,
-                    "store": ",".join(result.stores),
-                    "table": table,
-                    "file": result.file,
-                    "size": result.size,
-                    "sha": result.sha256,
-                    "ins": result.inserted,
-                    "upd": result.updated,
-                    "unch": result.unchanged,
-                    "rej": result.rejected,
-                },
-            )
-        stores = sorted({s for r in results for s in r.stores})
-        for store in stores:
-            ensure_store(con, store)
-        bump_data_version(con, tables={table}, stores=stores)
+        ids = _log_imports(con, table, results, first_id, stores, default_store, user, dry_run)
         for name in ("hits", "verdict", "gone"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute("ROLLBACK" if dry_run else "COMMIT")
@@ -594,6 +775,55 @@ def _write(
                 con.unregister(view)
             except duckdb.Error:
                 pass
+    return ids
+
+
+def _log_imports(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    results: list[FileResult],
+    first_id: int,
+    stores: dict[int, list[str]],
+    default_store: str,
+    user: str | None,
+    dry_run: bool,
+) -> list[int]:
+    """Log one ``imports`` row per file, create new stores and bump the data version.
+
+    Runs inside the caller's write transaction, after the rows landed; ``stores`` maps a
+    file's index to the stores of its rows. Returns the import ids.
+    """
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ids = []
+    for index, result in enumerate(results):
+        import_id = first_id + index
+        ids.append(import_id)
+        result.stores = sorted(stores.get(index, [default_store]))
+        result.import_id = None if dry_run else import_id
+        con.execute(
+            """INSERT INTO imports (import_id, imported_at, username, store, table_name,
+                   file_name, file_size, sha256, inserted, updated, unchanged, rejected)
+               VALUES ($id, $at, $user, $store, $table, $file, $size, $sha, $ins, $upd,
+                       $unch, $rej)""",
+            {
+                "id": import_id,
+                "at": now,
+                "user": user,
+                "store": ",".join(result.stores),
+                "table": table,
+                "file": result.file,
+                "size": result.size,
+                "sha": result.sha256,
+                "ins": result.inserted,
+                "upd": result.updated,
+                "unch": result.unchanged,
+                "rej": result.rejected,
+            },
+        )
+    all_stores = sorted({s for r in results for s in r.stores})
+    for store in all_stores:
+        ensure_store(con, store)
+    bump_data_version(con, tables={table}, stores=all_stores)
     return ids
 
 

@@ -51,6 +51,7 @@ from warehouse.spec import (
 )
 
 REJECTION_DETAIL_LIMIT = 1000  # rejections kept per file; the count covers all of them
+FAST_PATH_REFUSED = "kpi-import: the file needs the row-level checks"
 NUMERIC_KINDS = (NUMBER, INT, MONEY, RATE, SCORE)
 SUMMABLE_KINDS = (NUMBER, INT, MONEY)
 WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
@@ -74,6 +75,7 @@ DATE_ISO = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"
 DATE_ZH = (
     r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?$"
 )
+DATE_GLOB = "[0-9][0-9][0-9][0-9][-/.][0-9][0-9][-/.][0-9][0-9]"  # DATE_ISO's 10-char form
 DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 DATE_DAY_MONTH = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + "$"
 MONTH_PATTERNS = (
@@ -408,7 +410,12 @@ def _column_sql(
         return stages, value, error
     if kind == DATE:
         lower = f"lower({r})"
-        whens = [f"WHEN {r} LIKE '____-__-__' AND try_cast({r} AS DATE) IS NOT NULL THEN {r}"]
+        whens = [
+            f"WHEN {r} LIKE '____-__-__' AND try_cast({r} AS DATE) IS NOT NULL THEN {r}",
+            # What DATE_ISO makes of a 10-character date (2026/09/05, 2026.09.05), without
+            # a regular expression: several times cheaper on a file of slash dates.
+            f"WHEN {r} GLOB {sql.param('glob_date', DATE_GLOB)} THEN translate({r}, '/.', '--')",
+        ]
         for label, pattern in (("iso", DATE_ISO), ("zh", DATE_ZH), ("compact", DATE_COMPACT)):
             ref = sql.param(f"re_date_{label}", pattern)
             whens.append(
@@ -734,6 +741,25 @@ def _parse(
 
     Blank records stay in (``is_data`` false) so that ``parsed`` counts every record.
     """
+    query, params = parse_select(spec, match, width, order, plain)
+    con.execute("DROP TABLE IF EXISTS parsed")
+    con.execute("CREATE TEMP TABLE parsed AS " + query, params)
+
+
+def parse_select(
+    spec: Table,
+    match: HeaderMatch,
+    width: int,
+    order: str | None,
+    plain: bool,
+    source: str = "raw",
+) -> tuple[str, dict[str, object]]:
+    """Return the SELECT that parses every record of ``source``, and its parameters.
+
+    ``source`` is a relation of ``rec, line, c0..`` (the staged ``raw``, or a subquery).
+    Each record gives its shape, total-row and blank flags, ``store``, an error code per
+    present column and the typed value of every canonical column.
+    """
     sql = _Sql()
     full = width + EXTRA_COLUMNS
     index_of = {column: index for index, column in match.columns.items()}
@@ -781,8 +807,7 @@ def _parse(
     shape = f"CASE WHEN nf < {width} THEN 'short' WHEN extra IS NOT NULL THEN 'long' END AS _shape"
     helper = lambda exprs: "".join(", " + e for e in exprs)  # noqa: E731
     query = f"""
-        CREATE TEMP TABLE parsed AS
-        WITH base AS (SELECT {", ".join(base)} FROM raw),
+        WITH base AS (SELECT {", ".join(base)} FROM {source}),
         s0 AS (
             SELECT *, {_is_total_sql("first_cell", sql)} AS is_total {helper(stages[0])}
             FROM base
@@ -798,8 +823,7 @@ def _parse(
             {helper(values)}
         FROM checked
     """
-    con.execute("DROP TABLE IF EXISTS parsed")
-    con.execute(query, sql.params)
+    return query, sql.params
 
 
 def _collect_rejections(
@@ -900,24 +924,54 @@ def _collect_rejections(
     found.sort(key=lambda r: r.line or 0)
     result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
     key_ok = " AND ".join(f"p.{_q(k + '__err')} IS NULL" for k in spec.key)
-    params = None
-    mobile = "CAST(NULL AS VARCHAR)"
-    if "customer_id" in spec.names:
-        # Cheap length test first: most ids are not 11-17 characters long.
-        digits = "regexp_replace(p.customer_id, $sep, '', 'g')"
-        mobile = (
-            "CASE WHEN length(p.customer_id) BETWEEN 11 AND 20 AND "
-            f"regexp_full_match({digits}, $mobile) THEN right({digits}, 11) END"
-        )
-        params = {"sep": MOBILE_SEPARATORS, "mobile": MOBILE_RE}
+    mobile, params = _mobile_sql(spec)
     result.rows = con.sql(
         f"""SELECT p.rec AS _rec, p.line AS _line, b.rec IS NULL AS _ok, ({key_ok}) AS _key_ok,
                 {mobile} AS _mobile,
                 p.store, {", ".join("p." + _q(c) for c in spec.names)}
             FROM parsed p LEFT JOIN (SELECT DISTINCT rec FROM rejects) b ON b.rec = p.rec
             WHERE p.is_data AND p._shape IS NULL ORDER BY p.rec""",
-        params=params,
+        params=params or None,
     ).to_arrow_table()
+
+
+def _mobile_sql(spec: Table) -> tuple[str, dict[str, object]]:
+    """Return SQL for ``_mobile`` of a row ``p`` (the 11 digits of a mobile customer id)."""
+    if "customer_id" not in spec.names:
+        return "CAST(NULL AS VARCHAR)", {}
+    # Cheap length test first: most ids are not 11-17 characters long.
+    digits = "regexp_replace(p.customer_id, $sep, '', 'g')"
+    mobile = (
+        "CASE WHEN length(p.customer_id) BETWEEN 11 AND 20 AND "
+        f"regexp_full_match({digits}, $mobile) THEN right({digits}, 11) END"
+    )
+    return mobile, {"sep": MOBILE_SEPARATORS, "mobile": MOBILE_RE}
+
+
+def clean_rows_select(
+    spec: Table, match: HeaderMatch, width: int, order: str | None, source: str
+) -> tuple[str, dict[str, object]]:
+    """Return a SELECT of a file's data rows, typed, that fails unless every row is clean.
+
+    For the importer's fast path: :func:`parse_select` with plain whitespace, keeping the
+    data rows only, as ``store`` (the file's cell, NULL when absent), the canonical columns
+    and ``_mobile``. Any record the row-level path would reject or treat specially (a bad
+    cell, a short or long row, a total or subtotal row) raises an error whose message holds
+    :data:`FAST_PATH_REFUSED`, so the caller can fall back to :func:`parse_source`. Blank
+    records are skipped, as that path skips them.
+    """
+    query, params = parse_select(spec, match, width, order, True, source)
+    present = [c for c in spec.columns if c.name in match.columns.values()]
+    bad = ["p.is_total", "p._shape IS NOT NULL"]
+    bad += [f"p.{_q(c.name + '__err')} IS NOT NULL" for c in present]
+    mobile, mobile_params = _mobile_sql(spec)
+    params = params | mobile_params | {"refused": FAST_PATH_REFUSED}
+    query = f"""
+        SELECT p.store, {", ".join("p." + _q(c) for c in spec.names)}, {mobile} AS _mobile
+        FROM ({query}) p
+        WHERE CASE WHEN p.blank THEN false WHEN {" OR ".join(bad)} THEN error($refused)
+                   ELSE true END"""
+    return query, params
 
 
 def _header_name(match: HeaderMatch, index: int) -> str:

@@ -175,6 +175,14 @@ def _aggregate_query(
         vgroup = ogroup = "GROUP BY 1"
     using = "grp, model" if by_model else "grp"
     in_stock, in_transit = _per_period(_IN_STOCK), _per_period(_IN_TRANSIT)
+    vehicles_used = orders_used = ""
+    if not by_model:
+        # Without a model list to widen, only rows that can count are read: a vehicle sold by
+        # the earliest start or as_of is in no period's stock, transit or floorplan days, an
+        # order not delivered since the earliest window in no sales count. Every period
+        # crosses every row, so this is most of the work of the 13 months of monthly().
+        vehicles_used = "AND (v.sold_date IS NULL OR v.sold_date > $v_from)"
+        orders_used = "AND o.status = 'delivered' AND o.delivery_date >= $o_from"
     bucket_counts = bucket_cols = bucket_out = ""
     if buckets:
         age = "p.as_of - v.arrival_date"
@@ -208,7 +216,7 @@ def _aggregate_query(
         FROM v_vehicles v
         LEFT JOIN stores s ON s.store = v.store
         CROSS JOIN p
-        WHERE {_VEHICLE_FILTER}
+        WHERE {_VEHICLE_FILTER} {vehicles_used}
         {vgroup}
     ),
     sales AS (
@@ -227,7 +235,7 @@ def _aggregate_query(
         CROSS JOIN p
         -- Open orders only widen the by-model list (a model on order is worth planning).
         WHERE o.status <> 'cancelled' AND {store_clause("o")}
-          AND {filter_clause("o.model", "model")}
+          AND {filter_clause("o.model", "model")} {orders_used}
         {ogroup}
     ),
     pooled AS (
@@ -263,7 +271,16 @@ def _aggregate_query(
     {"WHERE model IS NOT NULL" if by_model else ""}
     ORDER BY grp{", model" if by_model else ""}
     """
-    return sql, _windows(scope) | _periods(periods or {"": scope})
+    scopes = periods or {"": scope}
+    params = _windows(scope) | _periods(scopes)
+    if not by_model:
+        params["v_from"] = min(min(s.start, s.as_of) for s in scopes.values())
+        params["o_from"] = min(
+            min(params["p_s3_start"]),
+            min(params["p_mtd_start"]),
+            min(params["p_d90_start"]) + timedelta(days=1),
+        )
+    return sql, params
 
 
 def _aggregate(
@@ -296,6 +313,20 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     """
     row = query.records(con, *_aggregate_query(scope, by_model=False))[0]
     return {k: query.plain(row[k]) for k in SUMMARY_IDS}
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+) -> list[dict[str, float | int | None]]:
+    """Return summary() of the scope shifted by each number of months (Scope.shifted).
+
+    The default gives this period, the previous one and last year's, as the KPI cards show
+    them, from one pass (each period evaluated on its own as_of and windows).
+    """
+    periods = {str(n): scope.shifted(n) if n else scope for n in shifts}
+    rows = query.records(con, *_aggregate_query(scope, by_model=False, periods=periods))
+    found = {r["grp"]: r for r in rows}
+    return [{k: query.plain(found[key][k]) for k in SUMMARY_IDS} for key in periods]
 
 
 def by_store(

@@ -59,6 +59,9 @@ SUMMARY_IDS = (
     "units_per_consultant",
 )
 
+# The KPIs that need the per-customer cohorts and the consultants (_distinct_counts).
+COHORT_IDS = ("cohort_close_rate", "phone_to_visit_rate", "units_per_consultant")
+
 # Counts that targets can be set on (targets.metric) and that counts_by() returns.
 COUNT_IDS = (
     "walk_in_batches",
@@ -154,6 +157,29 @@ def _month_of(column: str) -> str:
     return f"(strftime({column}, '%Y-%m'))"
 
 
+# The periods of one pass (summaries()): a row each, keyed grp, bound by _periods_params().
+PERIODS_CTE = (
+    "p AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS start, unnest($p_end) AS stop)"
+)
+
+
+def _on_periods(condition: str) -> str:
+    """Return a period condition on the joined period row p instead of $start and $end."""
+    return condition.replace("$start", "p.start").replace("$end", "p.stop")
+
+
+def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict[str, Any]:
+    """Return the parameters of a pass over several periods (PERIODS_CTE).
+
+    $start and $end become the span of every period: the period conditions on p place a row
+    in its periods, and the same conditions on the span prefilter each scan.
+    """
+    starts = [s.start for s in periods.values()]
+    ends = [s.end for s in periods.values()]
+    p = {"p_grp": list(periods), "p_start": starts, "p_end": ends}
+    return {**scope.params, **p, "start": min(starts), "end": max(ends)}
+
+
 # The period's traffic counts over `traffic t` (walk-ins, first visits, calls, test drives,
 # events) and the rows they count.
 TRAFFIC_COUNTS_SQL = f"""
@@ -166,9 +192,25 @@ TRAFFIC_ROWS = f"FROM traffic t WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}"
 
 
 def _traffic_counts(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by: str | None = None,
+    total: bool = False,
+    periods: dict[str, Scope] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events)."""
+    """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events).
+
+    ``periods`` ({key: scope}, the same filters) gives each period's counts from one scan,
+    keyed by its key, instead of grouping by ``by``.
+    """
+    if periods:
+        sql = f"""
+            WITH {PERIODS_CTE}
+            SELECT p.grp, {TRAFFIC_COUNTS_SQL}
+            FROM traffic t JOIN p ON {_on_periods(IN_PERIOD_VISIT)}
+            WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}
+            GROUP BY 1"""
+        return _rows(con, sql, _periods_params(scope, periods))
     key, group = _grouping(by, "t", total)
     sql = f"SELECT {key} AS grp, {TRAFFIC_COUNTS_SQL} {TRAFFIC_ROWS} {group}"
     return _rows(con, sql, scope.params)
@@ -194,13 +236,26 @@ ORDER_COUNTS_SQL = f"""
             sum(coalesce(o.accessories_revenue, 0)) FILTER (WHERE {DELIVERED})
                 AS accessories_revenue,
             sum({ACCESSORIES_GROSS}) FILTER (WHERE {DELIVERED}) AS accessories_gross"""
-ORDER_ROWS = f"FROM orders o WHERE ({IN_PERIOD_ORDER} OR {DELIVERED}) AND {ORDER_FILTERS}"
+_ORDER_IN_PERIOD = f"({IN_PERIOD_ORDER} OR {DELIVERED})"
+ORDER_ROWS = f"FROM orders o WHERE {_ORDER_IN_PERIOD} AND {ORDER_FILTERS}"
 
 
 def _order_counts(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by: str | None = None,
+    total: bool = False,
+    periods: dict[str, Scope] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Return the period's order and delivery counts and sums."""
+    """Return the period's order and delivery counts and sums (``periods``: per period)."""
+    if periods:
+        sql = f"""
+            WITH {PERIODS_CTE}
+            SELECT p.grp, {_on_periods(ORDER_COUNTS_SQL)}
+            FROM orders o JOIN p ON {_on_periods(_ORDER_IN_PERIOD)}
+            WHERE {_ORDER_IN_PERIOD} AND {ORDER_FILTERS}
+            GROUP BY 1"""
+        return _rows(con, sql, _periods_params(scope, periods))
     key, group = _grouping(by, "o", total)
     sql = f"SELECT {key} AS grp, {ORDER_COUNTS_SQL} {ORDER_ROWS} {group}"
     return _rows(con, sql, scope.params)
@@ -212,18 +267,27 @@ def _distinct_counts(
     by: str | None = None,
     order_key: str | None = None,
     total: bool = False,
+    periods: dict[str, Scope] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Return the per-customer cohorts and the number of active consultants.
 
     Customers and consultants are (store, id) pairs. Filters select the visits and calls that
     define a cohort; the order or walk-in that converts it may carry any consultant, model or
-    channel (the customer converted, whoever served the deal).
+    channel (the customer converted, whoever served the deal). ``periods`` ({key: scope})
+    gives each period's figures from one pass, keyed by its key.
     """
     tkey, okey = _grouping(by, "t")[0], _grouping(order_key or by, "o")[0]
+    traffic, orders, with_p, params = "traffic t", "orders o", "", scope.params
+    if periods:
+        # Each visit, call and delivery counts in every period it falls in (they may overlap).
+        tkey = okey = "p.grp"
+        traffic = f"traffic t JOIN p ON {_on_periods(IN_PERIOD_VISIT)}"
+        orders = f"orders o JOIN p ON {_on_periods(DELIVERED)}"
+        with_p, params = f"{PERIODS_CTE},", _periods_params(scope, periods)
     sql = f"""
-        WITH first_visits AS (
+        WITH {with_p} first_visits AS (
             SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date
-            FROM traffic t
+            FROM {traffic}
             WHERE t.kind = 'walk_in' AND t.first_visit AND {IN_PERIOD_VISIT}
               AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
         ),
@@ -240,7 +304,7 @@ def _distinct_counts(
         ),
         first_calls AS (
             SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date
-            FROM traffic t
+            FROM {traffic}
             WHERE t.kind = 'phone' AND t.first_visit AND {IN_PERIOD_VISIT}
               AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
         ),
@@ -255,12 +319,12 @@ def _distinct_counts(
         ),
         consultants AS (
             SELECT {tkey} AS grp, t.store, t.consultant
-            FROM traffic t
+            FROM {traffic}
             WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
               AND nullif(t.consultant, '') IS NOT NULL AND {TRAFFIC_FILTERS}
             UNION
             SELECT {okey}, o.store, o.consultant
-            FROM orders o
+            FROM {orders}
             WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
         ),
         counts AS (
@@ -273,7 +337,7 @@ def _distinct_counts(
             FROM call_customers GROUP BY grp
             UNION ALL
             SELECT grp, 0, 0, 0, 0, count(*) FROM consultants GROUP BY grp
-            {"UNION ALL SELECT '', 0, 0, 0, 0, 0" if by is None else ""}
+            {"UNION ALL SELECT '', 0, 0, 0, 0, 0" if by is None and not periods else ""}
         )
         SELECT grp, sum(visit_customers) AS visit_customers,
                sum(closed_customers) AS closed_customers,
@@ -283,7 +347,7 @@ def _distinct_counts(
         FROM counts
         GROUP BY {"GROUPING SETS ((grp), ())" if total else "grp"}
     """
-    return _rows(con, sql, scope.params)
+    return _rows(con, sql, params)
 
 
 def _days_to_as_of(scope: Scope) -> int:
@@ -372,6 +436,22 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     o = _order_counts(con, scope)[""]
     d = _distinct_counts(con, scope)[""]
     return _kpis(t, o, d, scope)
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+) -> list[dict[str, float | int | None]]:
+    """Return summary() of the scope shifted by each number of months (Scope.shifted).
+
+    The default gives this period, the previous one and last year's, as the KPI cards show
+    them: one pass per source for all of them (summary()'s queries, each row joined to the
+    periods it falls in).
+    """
+    periods = {str(n): scope.shifted(n) if n else scope for n in shifts}
+    t = _traffic_counts(con, scope, periods=periods)
+    o = _order_counts(con, scope, periods=periods)
+    d = _distinct_counts(con, scope, periods=periods)
+    return [_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), s) for k, s in periods.items()]
 
 
 def by_store(
@@ -626,7 +706,12 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 ORDER_DATE_FIELDS = ("orders", "retail_orders", "all_orders", "cancelled")
 
 
-def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
+def monthly(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    months: int = 13,
+    cohorts: bool = True,
+) -> pd.DataFrame:
     """Return the summary for each of the trailing `months` calendar months.
 
     The last month is the month of scope.end; each month is computed like summary() for that
@@ -635,7 +720,9 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
 
     One pass per source for all the months: summary()'s queries over the whole span, each
     row keyed by the month of the date that places it in a period (visits by visit_date,
-    orders by order_date, deliveries by delivery_date).
+    orders by order_date, deliveries by delivery_date). ``cohorts=False`` skips the costly
+    pass of the per-customer cohorts and the consultants: the COHORT_IDS columns are then
+    None (for callers that show none of them).
     """
     last = month_start(scope.end)
     firsts = [add_months(last, -i) for i in range(months - 1, -1, -1)]
@@ -644,7 +731,7 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     t = _traffic_counts(con, span, visit_month)
     by_order = _order_counts(con, span, _month_of("o.order_date"))
     by_delivery = _order_counts(con, span, _month_of("o.delivery_date"))
-    d = _distinct_counts(con, span, visit_month, _month_of("o.delivery_date"))
+    d = _distinct_counts(con, span, visit_month, _month_of("o.delivery_date")) if cohorts else {}
     rows = []
     for first in firsts:
         key = f"{first:%Y-%m}"
@@ -654,7 +741,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
             k: (by_order if k in ORDER_DATE_FIELDS else by_delivery).get(key, {}).get(k)
             for k in ORDER_FIELDS
         }
-        rows.append({"month": key, **_kpis(t.get(key, {}), o, d.get(key, {}), month_scope)})
+        kpis = _kpis(t.get(key, {}), o, d.get(key, {}), month_scope)
+        rows.append({"month": key, **kpis, **({} if cohorts else dict.fromkeys(COHORT_IDS))})
     import pandas as pd
 
     return pd.DataFrame(rows, columns=["month", *SUMMARY_IDS])

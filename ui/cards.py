@@ -139,10 +139,7 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
     from ui import data
 
     cur, prev, ly = data.summaries(module, scope)
-    # monthly() computes the 13 months in one pass; a module without one has no sparkline.
-    monthly = (
-        data.frame(module, "monthly", scope, months=13) if data.has(module, "monthly") else None
-    )
+    monthly = _trend_frame(module, ids, scope) if trend else None
     out = []
     for kpi_id in ids:
         if kpi_id not in cur:
@@ -161,6 +158,27 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
             )
         )
     return out
+
+
+def _trend_frame(module: str, ids: Sequence[str], scope):
+    """Return the module's 13-month trend for cards of ``ids`` (None without monthly()).
+
+    monthly() computes the 13 months in one pass. A module listing COHORT_IDS (sales) can skip
+    their costly pass (``cohorts=False``) when no card shows one of them, unless this session
+    already read the full trend of the scope (then its cached copy serves every card).
+    """
+    import importlib
+
+    from ui import data
+
+    if not data.has(module, "monthly"):
+        return None
+    cohort_ids = set(getattr(importlib.import_module(f"kpi.{module}"), "COHORT_IDS", ()))
+    full = st.session_state.setdefault("_full_trends", set())
+    if cohort_ids and not cohort_ids & set(ids) and (module, scope) not in full:
+        return data.frame(module, "monthly", scope, months=13, cohorts=False)
+    full.add((module, scope))
+    return data.frame(module, "monthly", scope, months=13)
 
 
 def attention_items(values: dict[str, object], overrides: dict | None = None) -> list[tuple]:

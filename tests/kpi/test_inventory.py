@@ -543,3 +543,32 @@ def test_report_empty_database(con):
     assert r["floorplan_cost"] == 0.0
     assert r["order_gap"] == {}
     assert r["aging_buckets"] == {"0-30": 0, "31-60": 0, "61-90": 0, "91-180": 0, ">180": 0}
+
+
+def test_summaries_this_period_the_previous_and_last_year(con):
+    # floorplan 365000 x 0.10 / 365 = 100 a day for each vehicle
+    insert(
+        con,
+        "vehicles",
+        [
+            veh("X1", arrival=date(2026, 8, 1), sold=date(2026, 9, 2), cost=365000.0, rate=0.1),
+            veh("Y1", arrival=date(2025, 8, 1), sold=date(2025, 9, 1), cost=365000.0, rate=0.1),
+            veh("Y2", arrival=date(2025, 8, 1), sold=date(2025, 9, 2), cost=365000.0, rate=0.1),
+        ],
+    )
+    insert(
+        con,
+        "orders",
+        [order("D1", date(2025, 6, 1)), order("D0", date(2025, 5, 31))],
+    )
+    now, prev, last_year = inventory.summaries(con, month_scope(date(2026, 9, 15)))
+    # September 1-15: X1 sold on the 2nd, one floorplan day (Sept 1)
+    assert (now["stock_units"], now["floorplan_cost"]) == (0, pytest.approx(100.0))
+    # August 1-15 as of Aug 15: X1 in stock, 15 days
+    assert (prev["stock_units"], prev["floorplan_cost"]) == (1, pytest.approx(1500.0))
+    # September 1-15, 2025: Y1 sold on the 1st (no day), Y2 on the 2nd (Sept 1)
+    assert (last_year["stock_units"], last_year["floorplan_cost"]) == (0, pytest.approx(100.0))
+    # as of 2025-09-15 the 3 complete months are June-August: D1 (June 1), not D0 (May 31)
+    assert last_year["avg_monthly_sales_3m"] == pytest.approx(1 / 3)
+    assert now["avg_monthly_sales_3m"] == 0.0  # June-August 2026: no delivery
+    assert list(now) == list(inventory.SUMMARY_IDS)

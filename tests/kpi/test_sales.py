@@ -736,3 +736,36 @@ def test_report_empty_database(con):
     assert r["close_rate"] is None
     assert r["deliveries_by_model"] == {}
     assert r["walk_ins_by_model"] == {}
+
+
+def test_summaries_this_period_the_previous_and_last_year(showroom):
+    now, prev, last_year = sales.summaries(showroom, SEPT)
+    assert (now["walk_in_batches"], now["orders"], now["deliveries"]) == (5, 4, 3)
+    assert now["cohort_close_rate"] == pytest.approx(2 / 3)  # as test_summary_showroom_month
+    # August: v6 (Aug 31, first visit); o3 ordered Aug 20, delivered in September
+    assert (prev["walk_in_batches"], prev["orders"], prev["deliveries"]) == (1, 1, 0)
+    assert prev["cohort_close_rate"] == 0.0  # c9: no order within 30 days
+    assert prev["units_per_consultant"] == 0.0  # 0 deliveries / Li
+    assert (last_year["walk_in_batches"], last_year["orders"]) == (0, 0)  # September 2025
+    assert last_year["close_rate"] is None
+    assert [list(s) for s in (now, prev, last_year)] == [list(sales.SUMMARY_IDS)] * 3
+
+
+def test_summaries_of_overlapping_periods_count_a_row_in_each(showroom):
+    # Aug 15 - Sep 30, and a month before: Jul 15 - Aug 30; o3 (Aug 20) is in both
+    scope = Scope.for_range(d(8, 15), d(9, 30), today=d(10, 20))
+    now, prev = sales.summaries(showroom, scope, shifts=(0, -1))
+    assert now["orders"] == 5  # o3, o1, o2, o4, o6 (o5 cancelled)
+    assert prev["orders"] == 1  # o3
+    assert now["walk_in_batches"] == 6  # v6 (Aug 31), v1..v5
+    assert prev["walk_in_batches"] == 0  # v6 is on Aug 31, after Aug 30
+
+
+def test_monthly_without_cohorts(showroom):
+    df = sales.monthly(showroom, SEPT, months=2, cohorts=False)
+    assert list(df["month"]) == ["2026-08", "2026-09"]
+    assert list(df["walk_in_batches"]) == [1, 5]  # v6 | v1..v5
+    assert list(df["deliveries"]) == [0, 3]
+    assert df["cohort_close_rate"].isna().all()  # not computed
+    assert df["units_per_consultant"].isna().all()
+    assert set(df.columns) == {"month", *sales.SUMMARY_IDS}

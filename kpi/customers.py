@@ -309,7 +309,21 @@ wanted AS (
            unnest([last_contact, DATE '1970-01-01' + CAST(k_lvl // 2 AS INTEGER)]) AS day
     FROM to_resolve
 ),
-{_contacts("exact_contacts", "contact_date >= (SELECT min(day) FROM wanted)")},
+exact_contacts AS (
+    -- joined per table: each scan then gets the join's date range as a filter
+    SELECT t.store, t.customer_id, t.visit_date AS contact_date,
+           (t.visit_date - DATE '1970-01-01') * 2 AS k, t.visit_id AS row_id, t.consultant,
+           nullif(t.lead_level, '') AS lead_level
+    FROM traffic t
+    JOIN wanted w ON w.store = t.store AND w.customer_id = t.customer_id AND w.day = t.visit_date
+    UNION ALL
+    SELECT f.store, f.customer_id, f.followup_date,
+           (f.followup_date - DATE '1970-01-01') * 2 + 1, f.followup_id, f.consultant,
+           nullif(f.lead_level, '')
+    FROM followups f
+    JOIN wanted w
+      ON w.store = f.store AND w.customer_id = f.customer_id AND w.day = f.followup_date
+),
 resolved AS (
     SELECT d.i, d.store, d.customer_id,
            arg_max(c.lead_level, c.row_id) FILTER (
@@ -317,8 +331,6 @@ resolved AS (
            arg_max_null(c.consultant, (c.k, c.row_id)) FILTER (
                WHERE c.contact_date = d.last_contact) AS consultant
     FROM exact_contacts c
-    JOIN wanted w
-      ON w.store = c.store AND w.customer_id = c.customer_id AND w.day = c.contact_date
     JOIN to_resolve d ON d.store = c.store AND d.customer_id = c.customer_id
     GROUP BY d.i, d.store, d.customer_id
 ),
@@ -455,6 +467,18 @@ def _flows_per_period(
         "window": RETURN_VISIT_WINDOW_DAYS,
     }
     p = "periods AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS s, unnest($p_end) AS e)"
+    # The days a return visit can follow a served event of some period: each period and the
+    # window after it, overlapping ones merged (a run of months is one range).
+    reach: list[list[date]] = []
+    for period in sorted(periods.values(), key=lambda x: x.start):
+        last = period.end + timedelta(days=RETURN_VISIT_WINDOW_DAYS)
+        if reach and period.start <= reach[-1][1] + timedelta(days=1):
+            reach[-1][1] = max(reach[-1][1], last)
+        else:
+            reach.append([period.start, last])
+    for n, (first, last) in enumerate(reach):
+        params |= {f"rs{n}": first, f"re{n}": last}
+    in_reach = " OR ".join(f"followup_date BETWEEN $rs{n} AND $re{n}" for n in range(len(reach)))
     out: dict[str, dict[str, Any]] = {label: {} for label in labels}
 
     def collect(sql: str, names: tuple[str, ...]) -> None:
@@ -477,19 +501,20 @@ def _flows_per_period(
               AND {filter_clause("r.advisor", "advisor")}
               AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
         ),
-        followed AS (
-            SELECT DISTINCT s.grp, s.store, s.customer_id, s.served_date
-            FROM served s
-            JOIN followups f
-              ON f.store = s.store AND f.customer_id = s.customer_id
-             AND f.kind = 'return_visit'
-             AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
+        visits AS (
+            -- each customer's return-visit dates in reach of the periods, as one list: the
+            -- join below then gives one row per served event (no duplicates to remove)
+            SELECT store, customer_id, list(followup_date) AS days
+            FROM followups
+            WHERE kind = 'return_visit' AND {store_clause()} AND ({in_reach})
+            GROUP BY store, customer_id
         )
-        SELECT s.grp, count(*) FILTER (WHERE f.grp IS NOT NULL), count(*)
+        SELECT s.grp,
+               count(*) FILTER (WHERE len(list_filter(
+                   v.days, lambda d: d BETWEEN s.served_date AND s.served_date + $window)) > 0),
+               count(*)
         FROM served s
-        LEFT JOIN followed f
-          ON f.grp = s.grp AND f.store = s.store AND f.customer_id = s.customer_id
-         AND f.served_date = s.served_date
+        LEFT JOIN visits v ON v.store = s.store AND v.customer_id = s.customer_id
         GROUP BY s.grp
         """,
         ("followed", "served"),

@@ -11,6 +11,8 @@ from ui.i18n import enum_label, kpi_label, t
 from ui.report_button import report_button
 
 LEVELS = ["O", "H", "A", "B", "C"]
+TREND_IDS = ["csi_sales", "csi_service", "nps", "followup_compliance", "return_visit_rate",
+             "complaint_satisfaction"]  # fmt: skip
 
 ctx = sidebar.context()
 scope = ctx.scope
@@ -82,9 +84,12 @@ if not shown.empty:
     csv_button(shown, t("cust.download"), f"overdue_{who or 'all'}_{scope.as_of}.csv", key="dl")
 
 st.subheader(t("cust.trends"))
-trend = data.frame("workbook", "customers_monthly", scope, months=13)
+# The cards' cached 13-month trend (one pass over the lead book), not a second computation.
+trend = data.frame("customers", "monthly", scope, months=13)
 if not trend.empty:
     trend["month"] = trend["month"].map(month_label)
+    for col in TREND_IDS:
+        trend[col] = pd.to_numeric(trend[col], errors="coerce").astype("float64")
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('cust.csi_trend')}**")
@@ -106,7 +111,10 @@ if complaints.empty:
 else:
     complaints["department"] = complaints["department"].map(lambda d: enum_label("department", d))
     complaints["status"] = complaints["status"].map(lambda s: t(f"cust.complaint_{s}"))
-    complaints["closed_date"] = complaints["closed_date"].map(lambda d: "—" if pd.isna(d) else d)
+    # text, not a mix of dates and "—" (Arrow would reject the mixed column and log a retry)
+    complaints["closed_date"] = complaints["closed_date"].map(
+        lambda d: "—" if pd.isna(d) else d.isoformat()
+    )
     for col in ("major", "satisfied"):
         complaints[col] = complaints[col].map(
             lambda v: "—" if v is None or v != v else t(f"common.{'yes' if v else 'no'}")

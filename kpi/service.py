@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from kpi import query
@@ -556,24 +557,45 @@ def by_technician(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 
 def _technicians(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool, rank_by: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by_month: bool,
+    rank_by: str | None = None,
+    totals: bool = False,
 ) -> pd.DataFrame:
     """Return by_technician()'s rows for the scope, or per calendar month of it (``month``).
 
     Per month, the roster rows are those of the month and the labour that of ROs closed in
     it: each month computed like by_technician() for that month, all months in one pass.
+    ``totals`` (with ``by_month``) adds the whole scope's rows from the same pass, month ''.
     ``rank_by`` (one of RANKABLE) orders the rows by that ratio, highest first, and adds
-    ``rank`` (None where the ratio has no value; those rows come last).
+    ``rank`` within each month (None where the ratio has no value; those rows come last).
     """
     order = "month, labor_hours_sold DESC, store, technician"
     rank = ""
     if rank_by is not None:
         if rank_by not in RANKABLE:
             raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {rank_by!r}")
-        order = f"{rank_by} DESC NULLS LAST, store, technician"
-        rank = f", CASE WHEN {rank_by} IS NOT NULL THEN row_number() OVER (ORDER BY {order}) END"
-    month_t = "t.month" if by_month else "''"
-    month_r = "strftime(r.close_date, '%Y-%m')" if by_month else "''"
+        within = f"{rank_by} DESC NULLS LAST, store, technician"
+        order = f"month, {within}"
+        rank = (
+            f", CASE WHEN {rank_by} IS NOT NULL"
+            f" THEN row_number() OVER (PARTITION BY month ORDER BY {within}) END"
+        )
+    # Months group as dates and become text after the sums (cheaper than text per row); the
+    # grouping set without the month gives the totals, its month NULL, then ''.
+    if not by_month:
+        t_group, r_group = "GROUP BY t.store, t.technician", "GROUP BY r.store, r.technician"
+    elif totals:
+        t_group = (
+            "GROUP BY GROUPING SETS ((t.month, t.store, t.technician), (t.store, t.technician))"
+        )
+        r_group = "GROUP BY GROUPING SETS ((mth, r.store, r.technician), (r.store, r.technician))"
+    else:
+        t_group = "GROUP BY t.month, t.store, t.technician"
+        r_group = "GROUP BY mth, r.store, r.technician"
+    month_t = "coalesce(t.month, '')" if by_month else "''"
+    mth = "date_trunc('month', r.close_date)" if by_month else "NULL::DATE"
     sql = f"""
     WITH roster AS (
         SELECT {month_t} AS month, t.store, t.technician,
@@ -583,15 +605,19 @@ def _technicians(
                sum(t.training_passed) AS training_passed
         FROM technicians t
         WHERE {ROSTER_FILTER}
-        GROUP BY 1, t.store, t.technician
+        {t_group}
     ),
     work AS (
-        SELECT {month_r} AS month, r.store, r.technician,
-               sum(r.labor_hours) AS labor_hours_sold,
-               sum(r.labor_revenue) AS labor_revenue
-        FROM repair_orders r
-        WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
-        GROUP BY 1, r.store, r.technician
+        SELECT coalesce(strftime(mth, '%Y-%m'), '') AS month, store, technician,
+               labor_hours_sold, labor_revenue
+        FROM (
+            SELECT {mth} AS mth, r.store, r.technician,
+                   sum(r.labor_hours) AS labor_hours_sold,
+                   sum(r.labor_revenue) AS labor_revenue
+            FROM repair_orders r
+            WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
+            {r_group}
+        )
     ),
     joined AS (
         SELECT month, technician, store,
@@ -653,17 +679,23 @@ def technician_trend(
     """
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
-    ranked = _technicians(con, span, by_month=False, rank_by=metric)
-    per_month = _technicians(con, span, by_month=True)
-    keys = ["technician", "store"]
-    wide = (
-        per_month.assign(value=pd.to_numeric(per_month[metric], errors="coerce"))
-        .pivot_table(index=keys, columns="month", values="value", aggfunc="first", dropna=False)
-        .reindex(columns=[_month_text(f) for f in firsts])
-    )
-    out = ranked[["rank", *keys, metric]].merge(
-        wide.reset_index(), on=keys, how="left", validate="one_to_one"
-    )
+    rows = _technicians(con, span, by_month=True, rank_by=metric, totals=True)
+    whole = rows["month"] == ""
+    ranked, per_month = rows[whole], rows[~whole]
+    # Each monthly row into its technician's row and its month's column (a dict, not a
+    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly).
+    row_of = {
+        key: i for i, key in enumerate(zip(ranked["technician"], ranked["store"], strict=True))
+    }
+    texts = [_month_text(f) for f in firsts]
+    col_of = {text: j for j, text in enumerate(texts)}
+    grid = np.full((len(ranked), len(texts)), np.nan)
+    grid[
+        [row_of[key] for key in zip(per_month["technician"], per_month["store"], strict=True)],
+        [col_of[m] for m in per_month["month"]],
+    ] = pd.to_numeric(per_month[metric], errors="coerce").to_numpy(dtype=float)
+    out = ranked[["rank", "technician", "store", metric]].reset_index(drop=True)
+    out = pd.concat([out, pd.DataFrame(grid, columns=texts)], axis=1)
     return _nan_to_none(out)
 
 

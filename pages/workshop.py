@@ -25,6 +25,8 @@ cards.grid(
             "obsolete_parts_value",
         ],
         scope,
+        # service.monthly() has none of these KPIs: no sparklines, so no 13-month pass.
+        trend=False,
     ),
     overrides,
 )

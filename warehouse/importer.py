@@ -21,10 +21,9 @@ import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from warehouse.db import (
     DatabaseBusy,
@@ -59,6 +58,9 @@ from warehouse.readers import (
     sniff_format,
 )
 from warehouse.spec import TABLES
+
+if TYPE_CHECKING:  # pyarrow only on the row-level path: the fast path never loads it
+    import pyarrow as pa
 
 __all__ = [
     "FileResult",
@@ -558,6 +560,9 @@ def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Tab
     (index into ``parsed``), their resolved store and ``_mobile`` (the 11-digit number when
     customer_id is a mobile number, for hashing inside the write transaction).
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     spec = TABLES[table]
     usable = [i for i, pf in enumerate(parsed) if pf.rows is not None and pf.error is None]
     if len(usable) > 1:
@@ -590,20 +595,18 @@ def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Tab
     else:
         rows = None
     columns = {"_file": pa.int64(), "store": pa.string()}
-    columns |= {c.name: _ARROW_TYPES[c.sql_type] for c in spec.columns}
+    arrow_types = {
+        "VARCHAR": pa.string(),
+        "DATE": pa.date32(),
+        "BOOLEAN": pa.bool_(),
+        "DOUBLE": pa.float64(),
+        "BIGINT": pa.int64(),
+    }
+    columns |= {c.name: arrow_types[c.sql_type] for c in spec.columns}
     columns["_mobile"] = pa.string()
     if rows is None:
         return pa.table({n: pa.array([], t) for n, t in columns.items()})
     return pa.table({n: rows[n].cast(t) for n, t in columns.items()})
-
-
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-    "DOUBLE": pa.float64(),
-    "BIGINT": pa.int64(),
-}
 
 
 def _cross_file_duplicates(
@@ -667,6 +670,9 @@ def _write(
     dry_run: bool,
 ) -> list[int]:
     """Upsert the rows in one transaction; return the import ids (one per file)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     spec = TABLES[table]
     names = list(spec.names)
     cols = ", ".join(names)

@@ -24,9 +24,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:  # pyarrow only when Python splits the rows: DuckDB's reader needs none
+    import pyarrow as pa
 
 HEAD_BYTES = 256 * 1024  # enough text to hold any title block and header row
 HEAD_ROWS = 60  # rows offered to the header search
@@ -270,6 +273,8 @@ def split_head_rows(
 
 def _columns_table(rows: list[list[str | None]], lines: list[int], width: int) -> pa.Table:
     """Return staged records as an arrow table rec, line, c0..c{width-1} (rows padded)."""
+    import pyarrow as pa
+
     padded = [r[:width] + [None] * (width - len(r)) if len(r) < width else r[:width] for r in rows]
     columns = list(zip(*padded, strict=True)) if padded else [()] * width
     data = {
@@ -460,6 +465,8 @@ class TextReader:
 
     def _record_lines(self, delimiter: str, header_line: int) -> pa.Table:
         """Return (rec, line) for every record after the header, counted as DuckDB does."""
+        import pyarrow as pa
+
         reader = self._python_reader(delimiter)
         recs: list[int] = []
         lines: list[int] = []

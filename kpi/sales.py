@@ -455,7 +455,11 @@ def summaries(
 
 
 def by_store(
-    con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by: str = "store",
+    total: bool = False,
+    cohorts: bool = True,
 ) -> pd.DataFrame:
     """Return every summary KPI per store (or per brand / region), each group pooled.
 
@@ -463,14 +467,18 @@ def by_store(
     counts over the groups gives the pooled count. Every group of the stores table in scope
     appears ('' for stores without a brand or region), with zeros and None where it has no
     rows. ``total`` adds a last row, ``by`` None, equal to summary() (from the same passes).
+    ``cohorts=False`` skips the cohorts' pass: the COHORT_IDS columns are then None.
     Columns: ``by``, then SUMMARY_IDS.
     """
     t = _traffic_counts(con, scope, by, total=total)
     o = _order_counts(con, scope, by, total=total)
-    d = _distinct_counts(con, scope, by, total=total)
+    d = _distinct_counts(con, scope, by, total=total) if cohorts else {}
     keys = sorted((set(groups(con, scope, by)) | set(t) | set(o) | set(d)) - {None})
     keys += [None] if total else []
-    rows = [{by: k, **_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), scope)} for k in keys]
+    skipped = {} if cohorts else dict.fromkeys(COHORT_IDS)
+    rows = [
+        {by: k, **_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), scope), **skipped} for k in keys
+    ]
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])

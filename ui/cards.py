@@ -167,15 +167,12 @@ def _trend_frame(module: str, ids: Sequence[str], scope):
     their costly pass (``cohorts=False``) when no card shows one of them, unless this session
     already read the full trend of the scope (then its cached copy serves every card).
     """
-    import importlib
-
     from ui import data
 
     if not data.has(module, "monthly"):
         return None
-    cohort_ids = set(getattr(importlib.import_module(f"kpi.{module}"), "COHORT_IDS", ()))
     full = st.session_state.setdefault("_full_trends", set())
-    if cohort_ids and not cohort_ids & set(ids) and (module, scope) not in full:
+    if data.skips_cohorts(module, ids) and (module, scope) not in full:
         return data.frame(module, "monthly", scope, months=13, cohorts=False)
     full.add((module, scope))
     return data.frame(module, "monthly", scope, months=13)

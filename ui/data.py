@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -142,6 +143,18 @@ def has(module: str, func: str) -> bool:
     except KpiUnavailable:
         return False
     return True
+
+
+def skips_cohorts(module: str, ids: Iterable[str]) -> bool:
+    """Return True when kpi.<module> lists COHORT_IDS (a costly pass) and ids need none.
+
+    Such a module's ``monthly`` and ``by_store`` take ``cohorts=False`` to skip that pass.
+    """
+    try:
+        found = getattr(importlib.import_module(f"kpi.{module}"), "COHORT_IDS", ())
+    except ModuleNotFoundError:
+        return False
+    return bool(found) and not set(found) & set(ids)
 
 
 def summary(module: str, scope: Scope) -> dict:

@@ -68,12 +68,14 @@ def _modules(ids: list[str]) -> dict[str, list[str]]:
 def _breakdowns(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
     """Return each section's by_store rows side by side, the pooled total (key None) last.
 
-    One cached call per section gives the groups and the total from the same grouped pass.
+    One cached call per section gives the groups and the total from the same grouped pass
+    (without a costly pass that none of the shown KPIs needs, data.skips_cohorts).
     """
     scope = replace(scope, store=None)
     frames = []
     for module, mids in _modules(ids).items():
-        frame = data.frame(module, "by_store", scope, by=by, total=True)
+        light = {"cohorts": False} if data.skips_cohorts(module, mids) else {}
+        frame = data.frame(module, "by_store", scope, by=by, total=True, **light)
         frame = frame.assign(key=frame[by].astype(object).where(frame[by].notna(), None))
         frames.append(frame.set_index("key")[mids])
     return pd.concat(frames, axis=1)

@@ -153,3 +153,17 @@ def test_region_row_equals_the_pooled_total(group):
 def test_unknown_grouping_is_refused(group):
     with pytest.raises(ValueError, match="by must be one of"):
         sales.by_store(group, SCOPE, "city")
+
+
+def test_sales_without_cohorts(group):
+    frame = sales.by_store(group, SCOPE, "store", total=True, cohorts=False)
+    assert _column(frame, "store", "walk_in_batches") == {"s1": 4, "s2": 1, "s3": 0, None: 5}
+    assert _column(frame, "store", "test_drive_rate") == {
+        "s1": 0.5, "s2": 0.0, "s3": None, None: 0.4
+    }  # fmt: skip
+    for kpi_id in sales.COHORT_IDS:  # not computed
+        assert set(_column(frame, "store", kpi_id).values()) == {None}, kpi_id
+    # with them: c0 ordered on the day of its first visit, in each store (1 of 4, 1 of 1)
+    full = sales.by_store(group, SCOPE, "store", total=True)
+    assert _column(full, "store", "cohort_close_rate")["s2"] == 1.0
+    assert _column(full, "store", "cohort_close_rate")[None] == pytest.approx(2 / 5)

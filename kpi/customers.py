@@ -199,7 +199,9 @@ def _months_done(con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date
 def _lead_book(
     con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date], with_consultant: bool
 ) -> tuple[str, dict[str, Any]]:
-    """Return the CTEs ending in ``open_leads`` for each as_of date, and their parameters.
+    """Return the CTEs ending in ``open_leads`` for each as_of date, and all they bind.
+
+    The parameters are the scope's, the cadence and the dates' (callers add their own).
 
     ``open_leads`` has one row per open lead and date: i (the date's index in ``as_ofs``),
     store, customer_id, consultant (None unless ``with_consultant``), lead_level,
@@ -238,13 +240,7 @@ def _lead_book(
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
     code, decode = _level_code(), _level_decode("t.l_hi")
     exact = "true" if with_consultant else "level_fast IS NULL"
-    sql = f"""
-cadence AS (
-    SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
-),
-default_cadence AS (
-    SELECT unnest($def_level) AS level, unnest($def_days) AS days
-),
+    head = f"""
 periods AS (
     SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of, unnest($p_sm) AS sm,
            CAST(unnest($p_cm) AS INTEGER) AS cm
@@ -270,7 +266,30 @@ saved AS (
     FROM stored s
     JOIN periods p ON s.m <= p.sm AND (s.next_m IS NULL OR s.next_m > p.sm)
     WHERE s.first_order IS NULL OR s.first_order > p.as_of
+)"""
+    params |= dict(scope.params) | _cadence_params(con)
+    # The exact rows are looked up on or after the earliest date a candidate can need (a
+    # stored state's last contact or level date, or the start of a month read from contacts),
+    # a bound that filters the contacts' scans row by row: at group scale the candidates are
+    # a few weeks of rows among years of them. Only worth a query when every lead is looked up.
+    params["exact_from"] = date.min
+    if with_consultant:
+        bound_sql = f"""
+        WITH {head}
+        SELECT min(least(last_contact, DATE '1970-01-01' + CAST(l_hi // 16 AS INTEGER)))
+        FROM saved
+        """
+        (found,) = query.rows(con, bound_sql, params)[0]
+        starts = [first for first, _ in ranges]
+        params["exact_from"] = min([d for d in (found, *starts) if d is not None], default=date.min)
+    sql = f"""
+cadence AS (
+    SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
 ),
+default_cadence AS (
+    SELECT unnest($def_level) AS level, unnest($def_days) AS days
+),
+{head},
 {_contacts("month_contacts", f"({in_months or 'false'})")},
 recent AS (
     -- the contacts of as_of's month up to as_of, when that month's state is not stored
@@ -316,6 +335,7 @@ exact_contacts AS (
            nullif(t.lead_level, '') AS lead_level
     FROM traffic t
     JOIN wanted w ON w.store = t.store AND w.customer_id = t.customer_id AND w.day = t.visit_date
+    WHERE t.visit_date >= $exact_from
     UNION ALL
     SELECT f.store, f.customer_id, f.followup_date,
            (f.followup_date - DATE '1970-01-01') * 2 + 1, f.followup_id, f.consultant,
@@ -323,6 +343,7 @@ exact_contacts AS (
     FROM followups f
     JOIN wanted w
       ON w.store = f.store AND w.customer_id = f.customer_id AND w.day = f.followup_date
+    WHERE f.followup_date >= $exact_from
 ),
 resolved AS (
     SELECT d.i, d.store, d.customer_id,
@@ -347,12 +368,6 @@ open_leads AS (
     return sql, params
 
 
-def _leads_params(
-    con: duckdb.DuckDBPyConnection, scope: Scope, book: dict[str, Any]
-) -> dict[str, Any]:
-    return dict(scope.params) | _cadence_params(con) | book
-
-
 def _grouped(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, total: bool = False
 ) -> dict[str, dict[str, Any]]:
@@ -367,7 +382,7 @@ def _grouped(
         for row in query.rows(con, sql, params):
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
 
-    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=scope.consultant is not None)
+    ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
     leads_sql = f"""
     WITH {ctes}
     SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
@@ -375,7 +390,7 @@ def _grouped(
     FROM open_leads l
     {group}
     """
-    collect(leads_sql, _leads_params(con, scope, book), ("open_leads", "overdue_followups"))
+    collect(leads_sql, book, ("open_leads", "overdue_followups"))
 
     visits_sql = f"""
     WITH served AS (
@@ -441,12 +456,12 @@ def _lead_counts_per_period(
     labels = list(periods)
     scope = next(iter(periods.values()))
     as_ofs = [s.as_of for s in periods.values()]
-    ctes, book = _lead_book(con, scope, as_ofs, with_consultant=scope.consultant is not None)
+    ctes, book = _lead_book(con, scope, as_ofs, scope.consultant is not None)
     sql = f"""
     WITH {ctes}
     SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM open_leads GROUP BY i
     """
-    rows = query.rows(con, sql, _leads_params(con, scope, book))
+    rows = query.rows(con, sql, book)
     found = {i: (n, overdue) for i, n, overdue in rows}
     return {
         label: dict(zip(("open_leads", "overdue_followups"), found.get(i, (0, 0)), strict=True))
@@ -671,7 +686,7 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
              CASE lead_level WHEN 'O' THEN 0 WHEN 'H' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3
                              ELSE 4 END
     """
-    rows = query.rows(con, sql, _leads_params(con, scope, book))
+    rows = query.rows(con, sql, book)
     return pd.DataFrame(rows, columns=["store", "consultant", "level", "open_leads"])
 
 
@@ -692,7 +707,7 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """
     cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
             "days_overdue"]  # fmt: skip
-    return pd.DataFrame(query.rows(con, sql, _leads_params(con, scope, book)), columns=cols)
+    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
 
 
 def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:

@@ -185,3 +185,23 @@ def test_technician_trend_rejects_other_columns(crew):
     scope = Scope.for_month("2026-10", today=date(2026, 12, 1))
     with pytest.raises(ValueError, match="rank_by"):
         service.technician_trend(crew, scope, "labor_revenue")
+
+
+def test_summaries_count_an_ro_in_every_period_it_falls_in(con):
+    insert(
+        con,
+        "repair_orders",
+        [
+            ro("X", date(2026, 8, 10), date(2026, 8, 12), lrev=100.0),  # in both periods
+            ro("Y", date(2026, 9, 5), date(2026, 9, 6), lrev=50.0),
+            ro("Z", date(2026, 6, 20), date(2026, 6, 21), lrev=30.0),
+        ],
+    )
+    # July-September 2026 (whole months, as of 09-30); one month back: June-August.
+    scope = Scope.for_range(date(2026, 7, 1), date(2026, 9, 30), today=date(2026, 10, 5))
+    now, prev, last_year = service.summaries(con, scope)
+    assert (now["ro_count"], now["service_revenue"]) == (2, 150.0)  # X + Y
+    assert (prev["ro_count"], prev["service_revenue"]) == (2, 130.0)  # Z + X
+    assert (last_year["ro_count"], last_year["service_revenue"]) == (0, 0.0)
+    assert now["avg_ro_value"] == pytest.approx(75.0)  # 150 / 2 closed
+    assert prev["avg_ro_value"] == pytest.approx(65.0)  # 130 / 2 closed

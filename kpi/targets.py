@@ -265,6 +265,30 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | s
     }
 
 
+def pooled_achievements(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metrics: tuple[str, ...] = sales.COUNT_IDS
+) -> dict[str, float | None]:
+    """Return actual ÷ target per sales count, every store in scope pooled.
+
+    The pooled figure of achievement(by='store') for each metric: Σ actual ÷ Σ of the stores'
+    non-zero targets, None when no store has one. The actuals of every metric come from one
+    pass (summary()'s counts of the target scope: model and channel ignored), as the KPI
+    cards need only the pooled share, not the per-store rows.
+    """
+    unknown = set(metrics) - set(sales.COUNT_IDS)
+    if unknown:
+        raise ValueError(f"not a sales count: {sorted(unknown)}; known: {sales.COUNT_IDS}")
+    scope = _target_scope(scope)
+    counts = sales._traffic_counts(con, scope)[""] | sales._order_counts(con, scope)[""]
+    out: dict[str, float | None] = {}
+    for metric in metrics:
+        found = targets_for(con, scope, metric)["target"].tolist()
+        shares = [float(v) for v in found if v == v and v]  # NaN and 0 are no target
+        target = sum(shares) if shares else None
+        out[metric] = float(counts[metric] or 0) / target if target else None
+    return out
+
+
 def achievement(
     con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, by: str = "store"
 ) -> pd.DataFrame:

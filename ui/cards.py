@@ -127,11 +127,9 @@ def target_achievement(metric: str, scope) -> float | None:
         return data.summary("targets", scope).get("target_achievement")
     if metric not in TARGET_METRICS:
         return None
-    df = data.frame("targets", "achievement", scope, metric=metric, by="store")
-    if df.empty or "target" not in df or df["target"].notna().sum() == 0:
-        return None
-    target = float(df["target"].sum())
-    return float(df["actual"].sum()) / target if target else None
+    # Every metric's pooled share from one cached call (one pass for the actuals).
+    shares = data.kpi("targets", "pooled_achievements", scope, default={}, metrics=TARGET_METRICS)
+    return (shares or {}).get(metric)
 
 
 def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) -> list[CardData]:

@@ -409,3 +409,29 @@ def test_service_revenue_target_achievement(con):
     df = targets.achievement(con, scope, "service_revenue", by="store")
     assert df["actual"].tolist() == [2000.0]  # (1000 + 500) + (300 + 200); internal left out
     assert df["achievement"].tolist() == [pytest.approx(0.5)]  # 2000 / 4000
+
+
+def test_pooled_achievements(stores):
+    insert(
+        stores,
+        "targets",
+        [target("2026-09", None, 0, metric="walk_in_batches")],  # a target of 0 is none
+        store="s2",
+    )
+    got = targets.pooled_achievements(stores, MID_SEPT, ("deliveries", "orders", "walk_in_batches"))
+    # deliveries a1, a2, a4, b1 / s1's store row 6 + s2's consultant rows 3 + 1
+    assert got["deliveries"] == pytest.approx(0.4)
+    # orders a1, a2, a4, b1 (ordered on delivery) / s1's 8; s2 has no orders target
+    assert got["orders"] == pytest.approx(0.5)
+    assert got["walk_in_batches"] is None  # s2's 0 only
+    # As the per-store rows pooled: (3 + 1) / (6 + 4)
+    df = targets.achievement(stores, MID_SEPT, "deliveries")
+    assert df["actual"].sum() / df["target"].sum() == pytest.approx(got["deliveries"])
+
+
+def test_pooled_achievements_ignore_model_and_channel(stores):
+    scope = MID_SEPT.with_filters(store="s1", model="X9", channel="tv")
+    got = targets.pooled_achievements(stores, scope, ("deliveries",))
+    assert got == {"deliveries": pytest.approx(0.5)}  # a1, a2, a4 / 6, as without filters
+    with pytest.raises(ValueError, match="not a sales count"):
+        targets.pooled_achievements(stores, MID_SEPT, ("service_revenue",))

@@ -154,6 +154,74 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(f) | {"fixed_expenses": f["fixed_expenses"]}
 
 
+# The periods of one pass (summaries()), a row each, bound by _periods_params().
+_PERIODS_CTE = (
+    "p AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS start, unnest($p_end) AS stop)"
+)
+
+
+def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict:
+    """Return the scope's parameters, the periods (p_*) and their span ($lo, $hi)."""
+    starts = [s.start for s in periods.values()]
+    ends = [s.end for s in periods.values()]
+    return {
+        **scope.params,
+        "p_grp": list(periods),
+        "p_start": starts,
+        "p_end": ends,
+        "lo": min(starts),
+        "hi": max(ends),
+    }
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+) -> list[dict[str, float | int | None]]:
+    """Return summary() of the scope shifted by each number of months (Scope.shifted).
+
+    The default gives this period, the previous one and last year's, as the KPI cards show
+    them. Deliveries and service gross come from one pass each for every period (a row joined
+    to each period it falls in; service gross is kpi.service's formula and repair-order
+    filter over the ROs closed in the period, as its RO figures compute it); the prorated
+    expenses, a small table, are read per period.
+    """
+    scope = _store_only(scope)
+    periods = {str(n): _store_only(scope.shifted(n)) if n else scope for n in shifts}
+    params = _periods_params(scope, periods)
+    found: dict[str, dict[str, float | int]] = {k: {} for k in periods}
+    sold = f"""
+        WITH {_PERIODS_CTE}
+        SELECT p.grp, count(*), coalesce(sum(sale_price - vehicle_cost + rebate), 0),
+               coalesce(sum(fi_income), 0),
+               coalesce(sum(accessories_revenue - accessories_cost), 0)
+        FROM orders o JOIN p ON o.delivery_date BETWEEN p.start AND p.stop
+        WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $lo AND $hi
+          AND {store_clause("o")}
+        GROUP BY 1"""
+    for grp, *values in query.rows(con, sold, params):
+        names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
+        found[grp].update(zip(names, values, strict=True))
+    gross = f"""
+        WITH {_PERIODS_CTE}
+        SELECT p.grp, coalesce(sum({service._GROSS}), 0)
+        FROM repair_orders r JOIN p ON r.close_date BETWEEN p.start AND p.stop
+        WHERE {service.RO_FILTER} AND r.close_date BETWEEN $lo AND $hi
+        GROUP BY 1"""
+    for grp, value in query.rows(con, gross, params):
+        found[grp]["service_gross"] = value
+    out = []
+    for key, one in periods.items():
+        rows = query.rows(con, _expenses_sql(None), query.prorate_params(one))
+        for _, total_expenses, fixed_expenses in rows:
+            found[key].update(total_expenses=total_expenses, fixed_expenses=fixed_expenses)
+        f = {
+            k: int(found[key].get(k) or 0) if k == "deliveries" else float(found[key].get(k) or 0)
+            for k in FIGURES
+        }
+        out.append(_kpis(f) | {"fixed_expenses": f["fixed_expenses"]})
+    return out
+
+
 def by_store(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
 ) -> pd.DataFrame:

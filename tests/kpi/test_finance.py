@@ -228,3 +228,21 @@ def test_monthly(store):
         14000.0,
         9000.0,
     )
+
+
+def test_summaries_this_period_the_previous_and_last_year(store):
+    october = Scope.for_month("2026-10", today=date(2026, 11, 5))
+    now, prev, last_year = finance.summaries(store, october)
+    # October: o3 100000 − 95000 + 9000 = 14000; r4 9000 of labour; no expenses
+    assert now["vehicle_gross"] == pytest.approx(14000.0)
+    assert now["net_profit"] == pytest.approx(23000.0)  # 14000 + 9000 − 0
+    assert now["service_absorption"] is None  # no fixed expenses
+    assert now["break_even_units"] == pytest.approx(-9000 / 14000)  # (0 − 9000) / 14000 × 1
+    # September as summary(): 18000 + 4000 + 2500 + service 1500 + 600 − expenses 19000
+    assert prev["total_gross"] == pytest.approx(26600.0)
+    assert prev["net_profit"] == pytest.approx(7600.0)
+    assert prev["service_absorption"] == pytest.approx(2100 / 16000)
+    assert prev["fixed_expenses"] == pytest.approx(16000.0)
+    assert last_year["total_gross"] == 0.0  # October 2025
+    assert last_year["break_even_units"] is None
+    assert list(now) == list(finance.summary(store, SEPT))

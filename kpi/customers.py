@@ -232,11 +232,22 @@ def _lead_book(
         "p_as_of": list(as_ofs),
         "p_sm": sm,
         "p_cm": cm,
-        "sm_min": min(sm),
-        "sm_max": max(sm),
     }
     for (first, last), n in ranges.items():
         params |= {f"cs{n}": first, f"ce{n}": last}
+    # The stored rows that hold at some period's month, a run of months as one range: a
+    # trend reads one range, the cards' three dates up to three single months.
+    runs: list[list[int]] = []
+    for month in sorted(set(sm)):
+        if runs and month == runs[-1][1] + 1:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    for n, (first, last) in enumerate(runs):
+        params |= {f"sa{n}": first, f"sb{n}": last}
+    held = " OR ".join(
+        f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
+    )
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
     code, decode = _level_code(), _level_decode("t.l_hi")
     exact = "true" if with_consultant else "level_fast IS NULL"
@@ -257,7 +268,7 @@ stored AS (
            b.first_order
     FROM derived_lead_months d
     LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
-    WHERE {store_clause("d")} AND d.m <= $sm_max AND (d.next_m IS NULL OR d.next_m > $sm_min)
+    WHERE {store_clause("d")} AND ({held})
       AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 > d.m)
 ),
 saved AS (
@@ -291,18 +302,22 @@ default_cadence AS (
 ),
 {head},
 {_contacts("month_contacts", f"({in_months or 'false'})")},
-recent AS (
+month_tops AS (
     -- the contacts of as_of's month up to as_of, when that month's state is not stored
-    SELECT p.i, c.store, c.customer_id, max(c.contact_date) AS last_contact,
+    SELECT p.i, p.as_of, c.store, c.customer_id, max(c.contact_date) AS last_contact,
            max(c.k * 8 + {code}) FILTER (WHERE c.lead_level IS NOT NULL) AS l_hi,
            max(c.k * 8 + 7 - {code}) FILTER (WHERE c.lead_level IS NOT NULL) AS l_lo
     FROM month_contacts c
     JOIN periods p
       ON p.cm = year(c.contact_date) * 12 + month(c.contact_date) - 1
      AND c.contact_date <= p.as_of
-    LEFT JOIN buyers b ON b.store = c.store AND b.customer_id = c.customer_id
-    WHERE b.first_order IS NULL OR b.first_order > p.as_of
-    GROUP BY p.i, c.store, c.customer_id
+    GROUP BY p.i, p.as_of, c.store, c.customer_id
+),
+recent AS (
+    SELECT t.i, t.store, t.customer_id, t.last_contact, t.l_hi, t.l_lo
+    FROM month_tops t
+    LEFT JOIN buyers b ON b.store = t.store AND b.customer_id = t.customer_id
+    WHERE b.first_order IS NULL OR b.first_order > t.as_of
 ),
 tops AS (
     -- greatest() skips NULLs: a month without (leveled) contacts keeps the stored values

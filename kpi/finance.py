@@ -325,11 +325,14 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
              last=month_end(last))  # fmt: skip
     names = ["deliveries", "vehicle_gross", "fi_gross", "accessories_gross", "total_expenses",
              "fixed_expenses"]  # fmt: skip
-    # service_gross from kpi.service's RO figures, its one source, keyed by the closing month
-    # (no first-time-fix counts: the view's comebacks are not needed here)
-    span = replace(scope, start=add_months(last, -(months - 1)), end=month_end(last))
-    closed = service._ro_figures(con, span, by="(strftime(r.close_date, '%Y-%m'))", with_ftf=False)
-    service_gross = dict(zip(closed["grp"], closed["service_gross"], strict=True))
+    # service_gross with kpi.service's formula and filter (its RO figures' service_gross), by
+    # the closing month; only the closed ROs' gross is summed (nothing else of the figures)
+    gross = f"""
+        SELECT strftime(r.close_date, '%Y-%m'), coalesce(sum({service._GROSS}), 0)
+        FROM repair_orders r
+        WHERE {service.RO_FILTER} AND r.close_date BETWEEN $first AND $last
+        GROUP BY 1"""
+    service_gross = dict(query.rows(con, gross, p))
     rows = []
     for month, *values in query.rows(con, sql, p):
         f = dict(zip(names, values, strict=True))

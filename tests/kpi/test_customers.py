@@ -405,3 +405,159 @@ def test_period_running_past_today(leads):
     # open: c1 (A, last contact 09-25, on time) and c3 (B, 09-01: 25 days > 14, overdue)
     assert (r["open_leads"], r["overdue_followups"]) == (2, 1)
     assert r["followup_compliance"] == pytest.approx(0.5)
+
+
+# The lead book read from the stored month states (derived_lead_months) plus, for an as_of
+# inside a month that has later contacts, that month's contacts up to as_of.
+SEPT_15 = Scope.for_month("2026-09", today=date(2026, 9, 15))  # as_of 09-15, a later contact
+SEPT_25 = Scope.for_month("2026-09", today=date(2026, 9, 25))  # as_of 09-25, none after it
+
+
+@pytest.fixture
+def book(con):
+    """Five customers of store s1 with contacts from July to September 2026."""
+    insert(con, "traffic", [
+        visit("v1", date(2026, 7, 10), "a1", "H", "Li"),
+        visit("v2", date(2026, 8, 20), "a2", "A", "Li"),
+        visit("v3", date(2026, 9, 2), "a3", "H", "Wang"),
+        visit("v4", date(2026, 7, 25), "a4", "C", "Li"),
+        visit("v5", date(2026, 8, 10), "a5", "O", "Li"),
+    ])  # fmt: skip
+    insert(con, "followups", [
+        follow("f1", date(2026, 8, 5), "a1", "A", "Wang"),
+        follow("f2", date(2026, 9, 20), "a2", "F", "Li"),  # a2's only September contact
+        follow("f3", date(2026, 9, 12), "a3", "B", "Wang"),  # H -> B within the month
+        follow("f4", date(2026, 9, 14), "a4", None, "Wang"),  # no level: a4 stays C
+    ])  # fmt: skip
+    insert(con, "orders", [order("o5", date(2026, 9, 5), "a5")])
+    return con
+
+
+def test_as_of_inside_a_month_with_later_contacts(book):
+    # as of 09-15 (cadence A 7, B 14, C 30):
+    #   a1 A, last contact 08-05 (f1) < 09-08: overdue
+    #   a2 A, last contact 08-20: its F of 09-20 is after as_of; 08-20 < 09-08: overdue
+    #   a3 B since 09-12 (H on 09-02 in the same month), 09-12 >= 09-01: on time
+    #   a4 C, last contact 09-14 (f4, no level) >= 08-16: on time
+    #   a5 ordered on 09-05: closed
+    r = customers.summary(book, SEPT_15)
+    assert (r["open_leads"], r["overdue_followups"]) == (4, 2)
+    assert r["followup_compliance"] == pytest.approx(0.5)  # 1 − 2 / 4
+
+
+def test_as_of_inside_a_month_without_later_contacts(book):
+    # as of 09-25 nothing later is known: September's stored state is the state on 09-25.
+    #   a1 A, 08-05 < 09-18: overdue; a2 F since 09-20: lost; a3 B, 09-12 >= 09-11: on time;
+    #   a4 C, 09-14: on time; a5 ordered
+    r = customers.summary(book, SEPT_25)
+    assert (r["open_leads"], r["overdue_followups"]) == (3, 1)
+
+
+def test_lead_consultant_inside_a_month(book):
+    # as of 09-15 the latest contacts: a1 f1 (Wang), a2 v2 (Li), a3 f3 (Wang), a4 f4 (Wang)
+    wang = customers.summary(book, SEPT_15.with_filters(consultant="Wang"))
+    assert (wang["open_leads"], wang["overdue_followups"]) == (3, 1)  # a1 a3 a4; a1
+    li = customers.summary(book, SEPT_15.with_filters(consultant="Li"))
+    assert (li["open_leads"], li["overdue_followups"]) == (1, 1)  # a2
+
+
+def test_overdue_list_inside_a_month(book):
+    got = customers.overdue_list(book, SEPT_15)
+    assert got.values.tolist() == [
+        # 09-15 − 08-05 = 41 days, − 7 = 34; 09-15 − 08-20 = 26 days, − 7 = 19
+        ["s1", "a1", "Wang", "A", date(2026, 8, 5), 7, 34],
+        ["s1", "a2", "Li", "A", date(2026, 8, 20), 7, 19],
+    ]
+
+
+def test_open_leads_by_level_inside_a_month(book):
+    got = customers.open_leads_by_level(book, SEPT_15)
+    assert got.values.tolist() == [
+        ["s1", "Li", "A", 1],  # a2
+        ["s1", "Wang", "A", 1],  # a1
+        ["s1", "Wang", "B", 1],  # a3
+        ["s1", "Wang", "C", 1],  # a4
+    ]
+
+
+def test_month_trend_reads_each_month_end(book):
+    got = customers.month_trend(book, SEPT_15, months=3)
+    assert got["month"].tolist() == ["2026-07", "2026-08", "2026-09"]
+    # 07-31: a1 H, 07-10 < 07-29: overdue; a4 C, 07-25 >= 07-01: on time
+    # 08-31: a1 A 08-05, a2 A 08-20, a5 O 08-10 (all < 08-24) and a4 C 07-25 (< 08-01):
+    #        four open, four overdue
+    # 09-15 (as_of): as in test_as_of_inside_a_month_with_later_contacts
+    assert got["open_leads"].tolist() == [2, 4, 4]
+    assert got["overdue_followups"].tolist() == [1, 4, 2]
+    assert got["followup_compliance"].tolist() == pytest.approx([0.5, 0.0, 0.5])
+
+
+def test_summaries_of_the_cards_inside_a_month(book):
+    # previous period: 08-01 .. 08-15, as of 08-15 (a2's visit of 08-20 is later):
+    #   a1 A 08-05 < 08-08: overdue; a4 C 07-25 >= 07-16: on time; a5 O 08-10: on time
+    # last year (2025-09-01 .. 09-15): no contacts
+    cur, prev, ly = customers.summaries(book, SEPT_15)
+    assert [(r["open_leads"], r["overdue_followups"]) for r in (cur, prev, ly)] == [
+        (4, 2), (3, 1), (0, 0)
+    ]  # fmt: skip
+    # Wang's leads: now a1 a3 a4 (a1 overdue); on 08-15 a1 only (a4's last contact was Li's)
+    cur, prev, ly = customers.summaries(book, SEPT_15.with_filters(consultant="Wang"))
+    assert [(r["open_leads"], r["overdue_followups"]) for r in (cur, prev, ly)] == [
+        (3, 1), (1, 1), (0, 0)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("later", [True, False])
+def test_same_day_levels_in_an_earlier_month(con, later):
+    # Two follow-ups of b1 on 08-12: the greater id (f9b, H) is the later, so b1 is an H lead
+    # (cadence 2) last contacted 08-12: overdue as of 09-15. With or without a contact after
+    # as_of in September (another customer's), the same answer.
+    insert(con, "followups", [
+        follow("f9b", date(2026, 8, 12), "b1", "H", "Wang"),
+        follow("f9a", date(2026, 8, 12), "b1", "F", "Li"),
+    ])  # fmt: skip
+    if later:
+        insert(con, "traffic", [visit("v9", date(2026, 9, 20), "b2", None)])
+    r = customers.summary(con, SEPT_15)
+    assert (r["open_leads"], r["overdue_followups"]) == (1, 1)
+    got = customers.overdue_list(con, SEPT_15)
+    # 09-15 − 08-12 = 34 days, − 2 = 32
+    assert got.values.tolist() == [["s1", "b1", "Wang", "H", date(2026, 8, 12), 2, 32]]
+
+
+def stored(con) -> list[tuple]:
+    return con.execute(
+        "SELECT customer_id, m, next_m, last_contact, l_hi, l_lo FROM derived_lead_months "
+        "ORDER BY customer_id, m"
+    ).fetchall()
+
+
+def test_stored_month_states_after_a_second_insert(con):
+    insert(con, "traffic", [
+        visit("v1", date(2026, 1, 5), "c1", "H"),
+        visit("v2", date(2026, 1, 6), "c2", "F"),  # lost: never a lead, not stored
+        visit("v3", date(2026, 1, 7), "c3", None),  # no level: not stored
+    ])  # fmt: skip
+    # m = year * 12 + month - 1: January 2026 = 24312. Days from 1970-01-01: 2026-01-01 is
+    # 56 * 365 + 14 leap days = 20454, so v1 (01-05) is day 20458, k = 2 * 20458 = 40916;
+    # H has code 2: l_hi = 40916 * 8 + 2 = 327330, l_lo = 40916 * 8 + 7 − 2 = 327333.
+    assert stored(con) == [("c1", 24312, None, date(2026, 1, 5), 327330, 327333)]
+    insert(con, "followups", [
+        follow("f1", date(2026, 2, 3), "c1", "F"),
+        follow("f2", date(2026, 3, 2), "c1", "A"),
+        follow("f3", date(2026, 2, 10), "c2", "B"),
+    ])  # fmt: skip
+    # c1: January's row now ends at February (c1's next month with contacts); February's
+    #   state (F) is not stored; March: f2 on day 20454 + 31 + 28 + 1 = 20514, a follow-up:
+    #   k = 2 * 20514 + 1 = 41029, A (code 3): l_hi = 328232 + 3, l_lo = 328232 + 4.
+    # c2: February: f3 on day 20454 + 31 + 9 = 20494, k = 40989, B (code 4):
+    #   l_hi = 327912 + 4, l_lo = 327912 + 3.
+    assert stored(con) == [
+        ("c1", 24312, 24313, date(2026, 1, 5), 327330, 327333),
+        ("c1", 24314, None, date(2026, 3, 2), 328235, 328236),
+        ("c2", 24313, None, date(2026, 2, 10), 327916, 327915),
+    ]
+    # as of 02-28: c1 lost (F), c2 B; as of 03-31: c1 A and c2 B
+    feb = customers.summary(con, Scope.for_month("2026-02", today=date(2026, 4, 1)))
+    mar = customers.summary(con, Scope.for_month("2026-03", today=date(2026, 4, 1)))
+    assert (feb["open_leads"], mar["open_leads"]) == (1, 2)

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from kpi import query
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported only by the functions that return a DataFrame: the report (summary and
+# tables) runs without it, and loading it costs a process about 0.4 s.
 
 SUMMARY_IDS = (
     "ro_count",
@@ -109,6 +113,8 @@ def _ratio(num: float | int | None, den: float | int | None) -> float | None:
 
 def _nan_to_none(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the frame with float columns holding None for no value (object dtype)."""
+    import pandas as pd
+
     out = frame.reset_index(drop=True).copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]) and out[col].isna().any():
@@ -153,6 +159,18 @@ def _ro_figures(
     with_ftf: bool = True,
     total: bool = False,
 ) -> pd.DataFrame:
+    """Return _ro_records() as a DataFrame (the breakdowns' rows)."""
+    return query.frame(con, *_ro_query(scope, keys, by, with_ftf, total))
+
+
+def _ro_records(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    keys: tuple[str, ...] = (),
+    by: str | None = None,
+    with_ftf: bool = True,
+    total: bool = False,
+) -> list[dict[str, Any]]:
     """Return the repair-order KPIs (RO_COLUMNS), pooled (one row) or grouped.
 
     `keys` are repair_orders column names (e.g. ("ro_type",) or ("store", "advisor"));
@@ -163,6 +181,13 @@ def _ro_figures(
     ``with_ftf=False`` leaves first_time_fix_rate out (None) for callers that need money only.
     ``total`` (with ``by``) adds the pooled row from the same passes, keyed TOTAL_KEY.
     """
+    return query.records(con, *_ro_query(scope, keys, by, with_ftf, total))
+
+
+def _ro_query(
+    scope: Scope, keys: tuple[str, ...], by: str | None, with_ftf: bool, total: bool
+) -> tuple[str, dict[str, Any]]:
+    """Return the SQL and parameters of _ro_records()."""
     exprs = [(f"r.{k}", k) for k in keys]
     if by is not None and by.startswith("("):
         exprs.append((by, "grp"))  # an expression over r, such as the month of a date
@@ -240,7 +265,7 @@ def _ro_figures(
     FROM agg a {join}
     {order}
     """
-    return query.frame(con, sql, _params(scope))
+    return sql, _params(scope)
 
 
 def revenue_by_store(
@@ -261,7 +286,7 @@ def money(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int
 
     The numbers are summary()'s (one query); finance reads service_gross from here.
     """
-    row = _ro_figures(con, scope, with_ftf=False).to_dict("records")[0]
+    row = _ro_records(con, scope, with_ftf=False)[0]
     return {k: query.plain(row[k]) for k in MONEY_IDS}
 
 
@@ -287,7 +312,7 @@ def _grouped_key(key: str, grouped: bool, total: bool) -> tuple[str, str]:
 
 def _roster(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
-) -> pd.DataFrame:
+) -> list[dict[str, Any]]:
     """Return the roster sums over every calendar month the period touches, per group."""
     key, group = _grouped_key(group_key("t", by), bool(by), total)
     sql = f"""
@@ -301,7 +326,7 @@ def _roster(
     WHERE {ROSTER_FILTER}
     {group}
     """
-    return query.frame(con, sql, _params(scope))
+    return query.records(con, sql, _params(scope))
 
 
 def _store_level(
@@ -310,7 +335,7 @@ def _store_level(
     by: str | None = None,
     total: bool = False,
     churn: bool = True,
-) -> pd.DataFrame:
+) -> list[dict[str, Any]]:
     """Return the parts KPIs and the churn rate (store level: advisor/technician ignored).
 
     Pooled (one row, grp '') or per group (``total``: plus the pooled row, grp TOTAL_KEY). A
@@ -404,7 +429,7 @@ def _store_level(
     LEFT JOIN costs USING (grp) LEFT JOIN churn USING (grp) LEFT JOIN turn USING (grp)
     LEFT JOIN snap USING (grp)
     """
-    return query.frame(con, sql, _params(scope))
+    return query.records(con, sql, _params(scope))
 
 
 def _kpis(ro: dict, roster: dict, store_level: dict) -> dict[str, float | int | None]:
@@ -464,9 +489,9 @@ def summaries(
     churn = _churn_rates(con, scopes)
     out = []
     for one, rate in zip(scopes, churn, strict=True):
-        ro = _ro_figures(con, one).to_dict("records")[0]
-        roster = _roster(con, one).to_dict("records")[0]
-        level = _store_level(con, one, churn=False).to_dict("records")[0]
+        ro = _ro_records(con, one)[0]
+        roster = _roster(con, one)[0]
+        level = _store_level(con, one, churn=False)[0]
         out.append(_kpis(ro, roster, {**level, "customer_churn_rate": rate}))
     return out
 
@@ -514,10 +539,12 @@ def by_store(
     None, equal to summary() (from the same passes). Columns: ``by``, then SUMMARY_IDS.
     """
 
-    def indexed(frame: pd.DataFrame, key: str) -> dict[str, dict]:
-        return {row[key]: row for row in frame.to_dict("records")}
+    import pandas as pd
 
-    ro = indexed(_ro_figures(con, scope, by=by, total=total), by)
+    def indexed(records: list[dict[str, Any]], key: str) -> dict[str, dict]:
+        return {row[key]: row for row in records}
+
+    ro = indexed(_ro_records(con, scope, by=by, total=total), by)
     roster = indexed(_roster(con, scope, by, total), "grp")
     level = indexed(_store_level(con, scope, by, total), "grp")
     keys = sorted((set(groups(con, scope, by)) | set(ro) | set(roster) | set(level)) - {TOTAL_KEY})
@@ -677,6 +704,9 @@ def technician_trend(
     the highest value; technicians without one (nothing to divide by) come last, rank None.
     Ties go by store, then technician. ``metric`` is one of RANKABLE.
     """
+    import numpy as np
+    import pandas as pd
+
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
     rows = _technicians(con, span, by_month=True, rank_by=metric, totals=True)
@@ -716,6 +746,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     closed (revenue, gross), and the repair and warranty ROs opened in it by their open
     month with their comeback flags (first-time fix).
     """
+    import pandas as pd
+
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
     # Integer month keys (year * 100 + month): cheaper to compute and group than text.
@@ -806,13 +838,10 @@ def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
 def tables(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dict[str, Any]]:
     """Return the table KPIs for the report: ROs opened and revenue per ro_type."""
     # Counts and revenue only: the first-time-fix comebacks are not needed here.
-    frame = _ro_figures(con, scope, ("ro_type",), with_ftf=False)
-    types = frame["ro_type"].astype(str).tolist()
+    rows = _ro_records(con, scope, ("ro_type",), with_ftf=False)
     return {
-        "ro_count_by_ro_type": dict(
-            zip(types, frame["ro_count"].astype(int).tolist(), strict=True)
-        ),
-        "service_revenue_by_ro_type": dict(
-            zip(types, frame["service_revenue"].astype(float).tolist(), strict=True)
-        ),
+        "ro_count_by_ro_type": {str(r["ro_type"]): int(r["ro_count"]) for r in rows},
+        "service_revenue_by_ro_type": {
+            str(r["ro_type"]): float(r["service_revenue"]) for r in rows
+        },
     }

@@ -504,6 +504,10 @@ def _fast_write(
             )
         live_cols = ", provisional, entered_by" if spec.live else ""
         live_vals = ", false, NULL" if spec.live else ""
+        # Rows land in file order, as the row-level path lands them. DuckDB keeps the order
+        # of a scan-and-project insert, but its IN-list rewrite turns the word lists into
+        # joins that hand chunks on out of order: keep them as expressions.
+        con.execute("SET disabled_optimizers = 'in_clause'")
         inserted = con.execute(
             f"""INSERT INTO {table} (store, {", ".join(names)}{live_cols}, import_id)
                 SELECT r._store, {", ".join(values.values())}{live_vals}, $import_id
@@ -512,6 +516,7 @@ def _fast_write(
                            THEN error($refused) ELSE true END""",
             params,
         ).fetchall()[0][0]
+        con.execute("RESET disabled_optimizers")
         if not reader.plain_whitespace(pf.delimiter):
             raise _Refused("cells may need the wider trim")
         # Distinct hashes mean distinct keys; a repeated hash (a repeated key, or rarely two

@@ -14,9 +14,9 @@ the whole store's expenses would be wrong, so every other filter is ignored here
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from kpi import query, service
 from kpi.inventory import TOTAL_KEY
@@ -30,6 +30,9 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WATERFALL_STEPS = (
     "vehicle_gross", "fi_gross", "accessories_gross", "service_gross", "total_expenses",
@@ -116,7 +119,8 @@ def _grouped_figures(
 
 def _figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int]:
     """Return the period's deliveries, gross by department and (prorated) expenses."""
-    return _grouped_figures(con, scope, None)[""]
+    scope = _store_only(scope)
+    return _period_figures(con, scope, {"": scope})[""]
 
 
 def _kpis(f: dict[str, float | int]) -> dict[str, float | int | None]:
@@ -186,7 +190,20 @@ def summaries(
     expenses, a small table, are read per period.
     """
     scope = _store_only(scope)
-    periods = {str(n): _store_only(scope.shifted(n)) if n else scope for n in shifts}
+    periods = {str(n): scope.shifted(n) if n else scope for n in shifts}
+    return [
+        _kpis(f) | {"fixed_expenses": f["fixed_expenses"]}
+        for f in _period_figures(con, scope, periods).values()
+    ]
+
+
+def _period_figures(
+    con: duckdb.DuckDBPyConnection, scope: Scope, periods: dict[str, Scope]
+) -> dict[str, dict[str, float | int]]:
+    """Return _figures() of each period (the scope's filters dropped), in the periods' order.
+
+    Deliveries and service gross of every period from one pass each; expenses per period.
+    """
     params = _periods_params(scope, periods)
     found: dict[str, dict[str, float | int]] = {k: {} for k in periods}
     sold = f"""
@@ -209,16 +226,15 @@ def summaries(
         GROUP BY 1"""
     for grp, value in query.rows(con, gross, params):
         found[grp]["service_gross"] = value
-    out = []
+    out = {}
     for key, one in periods.items():
         rows = query.rows(con, _expenses_sql(None), query.prorate_params(one))
         for _, total_expenses, fixed_expenses in rows:
             found[key].update(total_expenses=total_expenses, fixed_expenses=fixed_expenses)
-        f = {
+        out[key] = {
             k: int(found[key].get(k) or 0) if k == "deliveries" else float(found[key].get(k) or 0)
             for k in FIGURES
         }
-        out.append(_kpis(f) | {"fixed_expenses": f["fixed_expenses"]})
     return out
 
 
@@ -239,6 +255,8 @@ def by_store(
     for k in keys:
         f = found.get(k, empty)
         rows.append({by: k, **_kpis(f), "fixed_expenses": f["fixed_expenses"]})
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     return frame.astype(object).where(frame.notna(), None)
 
@@ -257,6 +275,8 @@ def expenses_by(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     GROUP BY e.department, e.category, e.fixed
     ORDER BY amount_cny DESC, e.department, e.category
     """
+    import pandas as pd
+
     frame = pd.DataFrame(
         query.rows(con, sql, query.prorate_params(scope)),
         columns=["department", "category", "fixed", "amount_cny"],
@@ -271,6 +291,8 @@ def gross_waterfall(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     Columns: step (vehicle_gross incl. rebates, fi_gross, accessories_gross, service_gross,
     total_expenses as a negative amount, net_profit as the total), amount_cny.
     """
+    import pandas as pd
+
     f = _figures(con, scope)
     k = _kpis(f)
     amounts = [
@@ -344,6 +366,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     cols = ["month", "deliveries", "vehicle_gross", "fi_gross", "accessories_gross",
             "service_gross", "total_gross", "total_expenses", "fixed_expenses", "net_profit",
             "service_absorption", "break_even_units"]  # fmt: skip
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=cols)
     for c in cols[2:]:
         frame[c] = frame[c].astype("float64")

@@ -17,13 +17,15 @@ because a campaign id is unique per store only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from kpi import query
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNKNOWN_CHANNEL = "unknown"
 EVENT_KINDS = ("outdoor_event", "showroom_event")
@@ -188,6 +190,8 @@ def by_channel(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     Channels appear when they have walk-ins, calls, orders or a campaign in the period;
     spend_cny and the cost KPIs are empty for a channel without a campaign.
     """
+    import pandas as pd
+
     rows = [r[:5] + r[6:] for r in _channel_rows(con, scope)]
     cols = ["channel", "walk_ins", "calls", "orders", "spend_cny", "cost_per_walk_in",
             "cost_per_order"]  # fmt: skip
@@ -215,6 +219,8 @@ def channel_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 
     ORDER BY 1, 3 DESC, 2
     """
     p = dict(scope.params, first=first, last=month_end(last), unknown=UNKNOWN_CHANNEL)
+    import pandas as pd
+
     return pd.DataFrame(query.rows(con, sql, p), columns=["month", "channel", "walk_ins"])
 
 
@@ -224,6 +230,8 @@ def events(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     spend_cny is the event's whole spend (not prorated) and cost_per_order = spend_cny ÷
     orders_30d (orders within 30 days after one of the event's walk-ins).
     """
+    import pandas as pd
+
     frame = pd.DataFrame(_event_rows(con, scope), columns=_EVENT_COLUMNS)
     for c in ("event_arrival_rate", "spend_cny", "cost_per_order"):
         frame[c] = frame[c].astype("float64")

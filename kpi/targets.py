@@ -17,18 +17,21 @@ import calendar
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from kpi import catalogue, query, sales, service
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
 # The metric the report's target_achievement, pace and traffic_light are about.
 REPORT_METRIC = "deliveries"
 
-MetricFn = Callable[[duckdb.DuckDBPyConnection, Scope, str], pd.DataFrame]
+MetricFn = Callable[[duckdb.DuckDBPyConnection, Scope, str], "pd.DataFrame"]
 METRICS: dict[str, MetricFn] = {}
 
 
@@ -138,9 +141,20 @@ def _monthly_targets(
     else the sum of the consultants' rows); by='consultant', or a consultant filter, reads the
     consultants' own rows.
     """
+    import pandas as pd
+
     cols = ["store", "consultant", "month", "target"]
     if not months:
         return pd.DataFrame(columns=cols)
+    sql, params = _monthly_targets_query(scope, metric, months, by)
+    df = con.execute(sql, query.bind(sql, params)).df()
+    return df[cols]
+
+
+def _monthly_targets_query(
+    scope: Scope, metric: str, months: list[str], by: str
+) -> tuple[str, dict]:
+    """Return the SQL and parameters of _monthly_targets (store, consultant, month, target)."""
     params = {"metric": metric, "first": months[0], "last": months[-1]}
     params.update({"store": scope.store, "consultant": scope.consultant})
     rows = f"""
@@ -167,8 +181,20 @@ def _monthly_targets(
             WHERE consultant IS NOT NULL AND {filter_clause("consultant", "consultant")}
             GROUP BY 1, 2, 3
         """
-    df = con.execute(sql, query.bind(sql, params)).df()
-    return df[cols]
+    return sql, params
+
+
+def _pooled_target(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, end: date | None = None
+) -> float:
+    """Return targets_for(...)'s targets summed over its rows (by store), without a frame."""
+    weights = month_weights(scope.start, scope.end if end is None else end)
+    months = list(month_weights(scope.start, scope.end))
+    if not months:
+        return 0.0
+    sql, params = _monthly_targets_query(scope, metric, months, "store")
+    rows = con.execute(sql, query.bind(sql, params)).fetchall()
+    return float(sum(t * weights.get(m, 0.0) for _, _, m, t in rows if t is not None))
 
 
 def targets_for(
@@ -183,6 +209,8 @@ def targets_for(
     Columns: store, consultant, target. Each month contributes target × (its days in the
     window ÷ its days). Rows only for stores (consultants) that have target rows.
     """
+    import pandas as pd
+
     window_end = scope.end if end is None else end
     weights = month_weights(scope.start, window_end)
     all_months = list(month_weights(scope.start, scope.end))
@@ -251,10 +279,11 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | s
     per model or channel.
     """
     scope = _target_scope(scope)
-    actual = _total(METRICS[REPORT_METRIC](con, scope, "store"), "actual")
-    mtd = _total(METRICS[REPORT_METRIC](con, _mtd_scope(scope), "store"), "actual")
-    target = _total(targets_for(con, scope, REPORT_METRIC), "target")
-    elapsed = _total(targets_for(con, scope, REPORT_METRIC, end=_elapsed_end(scope)), "target")
+    # The pooled deliveries of the per-store actuals (summary()'s count; no frame, no pandas)
+    actual = float(sales._order_counts(con, scope)[""]["deliveries"] or 0)
+    mtd = float(sales._order_counts(con, _mtd_scope(scope))[""]["deliveries"] or 0)
+    target = _pooled_target(con, scope, REPORT_METRIC)
+    elapsed = _pooled_target(con, scope, REPORT_METRIC, end=_elapsed_end(scope))
     achievement = actual / target if target else None
     expected = _expected(scope, target, elapsed)
     return {
@@ -304,6 +333,8 @@ def achievement(
         raise ValueError(f"by must be 'store' or 'consultant', not {by!r}")
     if metric not in METRICS:
         raise ValueError(f"no actual registered for metric {metric!r}; known: {sorted(METRICS)}")
+    import pandas as pd
+
     scope = _target_scope(scope)
     fn = METRICS[metric]
     keys = ["store", "consultant"]

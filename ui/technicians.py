@@ -37,6 +37,13 @@ STRINGS.update(
             "共 {total:,} 名技师：按近 {months} 个月的{metric}显示最高的 {each} 名和最低的 "
             "{each} 名（#1 为最高）。全部技师见图下方的表格。",
         ),
+        "workshop.heatmap_ranked_only": (
+            "{total:,} technicians: the {shown} with a value of {metric} over the {months} "
+            "months are shown, ranked (#1 is the highest). Every technician is in the table "
+            "below the chart.",
+            "共 {total:,} 名技师：显示近 {months} 个月有{metric}数值的 {shown} 名（#1 为最高）。"
+            "全部技师见图下方的表格。",
+        ),
         "workshop.heatmap_pick_store": (
             "Pick a store in the sidebar to see each of its technicians.",
             "在侧边栏选择门店可查看该店的每位技师。",
@@ -173,11 +180,14 @@ def trend(scope, metric: str, with_store: bool, key: str) -> None:
         heatmap(rows, metric, t("workshop.monthly"), with_store, key)
     if len(frame) <= CAP:
         return
+    # Fewer ranked than the best and worst together: all of them are shown, say that.
+    capped = len(rows) == 2 * EACH
     st.caption(
         t(
-            "workshop.heatmap_capped",
+            "workshop.heatmap_capped" if capped else "workshop.heatmap_ranked_only",
             total=len(frame),
             each=EACH,
+            shown=len(rows),
             metric=kpi_label(metric),
             months=MONTHS,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from tests.helpers import insert
@@ -103,3 +104,44 @@ def test_under_the_cap_every_technician_is_drawn_without_a_caption(run_app, crow
     assert heat["text"][0][-1] == "80%"  # 0.805 shown to whole percent (half to even)
     assert not [c for c in at.caption if "technicians:" in c.value]
     assert not at.expander or "Every technician" not in at.expander[0].label
+
+
+@pytest.fixture(scope="module")
+def mostly_unranked(tmp_path_factory):
+    """41 technicians in s1: R01..R35 with hours (productivity 51%..85%), N1..N6 without."""
+    path = tmp_path_factory.mktemp("workshop_unranked") / "workshop.duckdb"
+    with connect(path) as con:
+        insert(
+            con,
+            "technicians",
+            [_tech(f"R{i:02d}", 100.0, 50.0 + i) for i in range(1, 36)]
+            + [_tech(f"N{i}", 0.0, 0.0) for i in range(1, 7)],
+        )
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'data_version'")
+    return path
+
+
+def test_past_the_cap_with_few_ranked_every_ranked_one_is_drawn(run_app, mostly_unranked):
+    at = _open(run_app, mostly_unranked)
+    heat = _heatmap(at)
+    # 41 > 40, but only 35 have a value: all 35 are drawn (not 20 + 20), best first.
+    assert len(heat["y"]) == 35
+    # The only store is shown on its own: no store in the labels, no hint to pick one.
+    assert (heat["y"][0], heat["y"][34]) == ("#1 R35", "#35 R01")
+    captions = [c.value for c in at.caption]
+    assert (
+        "41 technicians: the 35 with a value of Technician productivity over the 12 months "
+        "are shown, ranked (#1 is the highest). Every technician is in the table below the "
+        "chart." in captions
+    )
+    assert "Pick a store in the sidebar to see each of its technicians." not in captions
+
+
+def test_shown_rows_takes_the_best_and_worst_of_the_ranked():
+    from ui.technicians import shown_rows
+
+    ranks = [1, 2, 3, 4, 5, None]
+    trend = pd.DataFrame({"rank": ranks, "technician": list("abcdef"), "store": ["s"] * 6})
+    assert shown_rows(trend, cap=6, each=2)["technician"].tolist() == list("abcdef")  # <= cap
+    assert shown_rows(trend, cap=5, each=2)["technician"].tolist() == ["a", "b", "d", "e"]
+    assert shown_rows(trend, cap=5, each=3)["technician"].tolist() == list("abcde")  # 5 <= 6

@@ -263,12 +263,13 @@ buyers AS (
     GROUP BY store, customer_id
 ),
 stored AS (
-    -- a customer who ordered by the end of a state's month is no lead at any later as_of
+    -- a customer who ordered by the end of a state's month is no lead at any later as_of;
+    -- the level test only matters for tables stored before states were filtered by it
     SELECT d.store, d.customer_id, d.m, d.next_m, d.last_contact, d.l_hi, d.l_lo,
            b.first_order
     FROM derived_lead_months d
     LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
-    WHERE {store_clause("d")} AND ({held})
+    WHERE {store_clause("d")} AND ({held}) AND {_maybe_open("d.l_hi", "d.l_lo")}
       AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 > d.m)
 ),
 saved AS (

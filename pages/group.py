@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from ui import data, sidebar, tables
 from ui import group_view as gv
-from ui import sidebar, tables
 from ui.i18n import kpi_label, t
 
 ctx = sidebar.context()
@@ -34,11 +34,15 @@ if by == "store":
     columns += [("brand", "group.by_brand", "text"), ("region", "group.by_region", "text")]
 columns += [(i, None, None) for i in ids]
 
-st.subheader(t("group.total"))
-tables.show(gv.totals_frame(ctx.scope, by, ids), columns[:1] + columns[-len(ids) :],
-            status_cols=ids, key="group_totals")  # fmt: skip
+# The sections' grouped passes share one database connection on a cold run.
+with data.batch():
+    totals = gv.totals_frame(ctx.scope, by, ids)
+    frame = gv.ranked(gv.group_frame(ctx.scope, by, ids), rank_by)
 
-frame = gv.ranked(gv.group_frame(ctx.scope, by, ids), rank_by)
+st.subheader(t("group.total"))
+tables.show(totals, columns[:1] + columns[-len(ids) :], status_cols=ids,
+            key="group_totals")  # fmt: skip
+
 st.subheader(t(f"group.ranking_{by}", n=len(frame)))
 if by == "store":
     st.caption(t("group.click_hint"))

@@ -38,17 +38,19 @@ st.caption(t("overview.caption", store=ctx.store_label, period=ctx.period_label)
 report_button(ctx, key="report_overview")
 attention_box = st.container(border=True)
 
-for dept, parts in SECTIONS.items():
-    section = [card for module, ids in parts for card in cards.section_cards(module, ids, scope)]
-    if section:
-        st.subheader(t(f"dept.{dept}"))
-        cards.grid(section, overrides)
+# A cold run computes a dozen KPI calls: they share one database connection.
+with data.batch():
+    for dept, parts in SECTIONS.items():
+        section = [c for module, ids in parts for c in cards.section_cards(module, ids, scope)]
+        if section:
+            st.subheader(t(f"dept.{dept}"))
+            cards.grid(section, overrides)
 
-# Every KPI of every section is checked, not only the cards shown.
-values: dict = {}
-for module in dict.fromkeys(m for parts in SECTIONS.values() for m, _ in parts):
-    values.update(data.summary(module, scope))
-lines = cards.attention_lines(values, data.summary("targets", scope), overrides)
+    # Every KPI of every section is checked, not only the cards shown.
+    values: dict = {}
+    for module in dict.fromkeys(m for parts in SECTIONS.values() for m, _ in parts):
+        values.update(data.summary(module, scope))
+    lines = cards.attention_lines(values, data.summary("targets", scope), overrides)
 with attention_box:
     st.markdown(f"**{t('overview.attention')}**")
     st.markdown("\n".join(f"- {line}" for line in lines) or t("overview.all_clear"))

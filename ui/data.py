@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -101,10 +103,47 @@ def _scope_key(scope: Scope) -> tuple:
     return tuple(getattr(scope, f.name) for f in fields(scope))
 
 
+# This thread's shared read-only connections while inside batch(): {path: connection}.
+_batch = threading.local()
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Let the KPI calls of this thread inside the block share one read-only connection.
+
+    A cold page computes a dozen cached KPI calls; opening the group database for each costs
+    tens of milliseconds. Inside the block the first call that computes opens it and the
+    rest reuse it; it closes when the block ends (the process lock is held meanwhile, as it
+    is during every computation). Cached calls open nothing.
+    """
+    if getattr(_batch, "cons", None) is not None:
+        yield  # nested: the outer block owns the connection
+        return
+    _batch.cons, _batch.stack = {}, ExitStack()
+    try:
+        with _batch.stack:
+            yield
+    finally:
+        _batch.cons = _batch.stack = None
+
+
+@contextmanager
+def _reader(path: str) -> Iterator[Any]:
+    """Yield a read-only connection: the batch's shared one, else a short-lived one."""
+    cons = getattr(_batch, "cons", None)
+    if cons is None:
+        with db.connect(path, read_only=True) as con:
+            yield con
+        return
+    if path not in cons:
+        cons[path] = _batch.stack.enter_context(db.connect(path, read_only=True))
+    yield cons[path]
+
+
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _kpi_cached(path: str, version: int, module: str, func: str, scope_key: tuple, kw: tuple):
     fn = _resolve(module, func)
-    with db.connect(path, read_only=True) as con:
+    with _reader(path) as con:
         return fn(con, Scope(*scope_key), **dict(kw))
 
 

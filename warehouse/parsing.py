@@ -704,7 +704,14 @@ def _reject_missing(
 
 
 def _nonblank_sql(width: int, sql: _Sql, plain: bool) -> str:
-    return "coalesce(" + ", ".join(_trim(f"c{i}", sql, plain) for i in range(width)) + ")"
+    """Return SQL for a record's first non-empty cell, NULL for a blank record."""
+    first = _trim("c0", sql, plain)
+    if width == 1:
+        return first
+    # coalesce() would trim every cell of every record: only records whose first cell is
+    # empty look further.
+    rest = ", ".join(_trim(f"c{i}", sql, plain) for i in range(1, width))
+    return f"CASE WHEN {first} IS NOT NULL THEN {first} ELSE coalesce({rest}) END"
 
 
 def _is_total_sql(cell: str, sql: _Sql) -> str:
@@ -764,7 +771,13 @@ def parse_select(
     full = width + EXTRA_COLUMNS
     index_of = {column: index for index, column in match.columns.items()}
     present = [c for c in spec.columns if c.name in index_of]
-    nf = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
+    # A record of exactly the header's width (the usual one) is told by NULL tests alone;
+    # only the others count their fields.
+    exact = " AND ".join(
+        [f"c{i} IS NOT NULL" for i in range(width)] + [f"c{i} IS NULL" for i in range(width, full)]
+    )
+    count = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
+    nf = f"CASE WHEN {exact} THEN {width} ELSE {count} END"
     extra = "coalesce(" + ", ".join(_trim(f"c{i}", sql, plain) for i in range(width, full)) + ")"
     base = [
         "rec",

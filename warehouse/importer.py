@@ -406,6 +406,14 @@ def _fast_import(
         if any(c not in match.columns.values() for c in required_columns(spec)):
             return None
         width = max((i for i, h in enumerate(match.headers) if h), default=0) + 1
+        store_index = next((i for i, c in match.columns.items() if c == "store"), None)
+        # The stores of the first rows: an upsert into stores the table has is told before
+        # any row is read (the statement itself checks every row).
+        seen = {
+            (cells[store_index].strip() if store_index < len(cells) else "") or default_store
+            for line, cells in choice.candidate.rows
+            if line > choice.line and store_index is not None
+        } or {default_store}
         reader.set_layout(choice.candidate, choice.line, width + EXTRA_COLUMNS)
         csv_sql, csv_params = reader.csv_select(parallel=True)
         rows_sql, params = clean_rows_select(spec, match, width, order, f"({csv_sql}) raw")
@@ -415,7 +423,7 @@ def _fast_import(
         if target.exists():
             with connect(target) as con:
                 return _fast_write(
-                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user
+                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
                 )
         # A rejected import must not leave a new database behind: build it under another
         # name and put it in place only once the rows landed.
@@ -423,7 +431,7 @@ def _fast_import(
         try:
             with connect(staging) as con:
                 result = _fast_write(
-                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user
+                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
                 )
                 con.execute("CHECKPOINT")
             _publish(staging, target)
@@ -470,8 +478,12 @@ def _fast_write(
     reader: TextReader,
     default_store: str,
     user: str | None,
+    seen: set[str],
 ) -> FileResult:
-    """Insert the file's rows in one transaction; raise _Refused (rolled back) when it cannot."""
+    """Insert the file's rows in one transaction; raise _Refused (rolled back) when it cannot.
+
+    ``seen`` holds the stores of the file's first rows.
+    """
     spec = TABLES[table]
     names = list(spec.names)
     con.execute("BEGIN TRANSACTION")
@@ -480,6 +492,8 @@ def _fast_write(
             0
         ]
         existing = [r[0] for r in con.execute(f"SELECT DISTINCT store FROM {table}").fetchall()]
+        if seen & set(existing):
+            raise _Refused("the table has rows of the file's stores")
         params = params | {
             "default_store": default_store,
             "existing": existing,

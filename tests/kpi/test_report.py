@@ -130,8 +130,8 @@ def test_missing_database_is_a_clear_error(tmp_path):
 
 # Sections whose report path loads no pandas (loading it costs the report process more than
 # these sections' queries); a section joins when its module, and every kpi module it imports,
-# imports pandas only where it builds a DataFrame (targets and finance import kpi.service).
-PANDAS_FREE_SECTIONS = "sales,inventory,marketing"
+# imports pandas only where it builds a DataFrame.
+PANDAS_FREE_SECTIONS = "sales,targets,inventory,service,marketing,finance"
 
 REPORT_MODULES = """
 import json, sys

@@ -205,3 +205,18 @@ def test_summaries_count_an_ro_in_every_period_it_falls_in(con):
     assert (last_year["ro_count"], last_year["service_revenue"]) == (0, 0.0)
     assert now["avg_ro_value"] == pytest.approx(75.0)  # 150 / 2 closed
     assert prev["avg_ro_value"] == pytest.approx(65.0)  # 130 / 2 closed
+
+
+def test_technician_trend_keeps_ros_without_a_technician(crew):
+    row = ro("W2", date(2026, 10, 5), date(2026, 10, 6), "repair") | {
+        "technician": None,
+        "labor_hours": 2.0,
+    }
+    insert(crew, "repair_orders", [row])
+    scope = Scope.for_month("2026-10", today=date(2026, 12, 1))
+    frame = service.technician_trend(crew, scope, "tech_productivity", months=2)
+    # The technician-less labour is one more unranked row, s1's before s2's t3.
+    assert frame["store"].tolist() == ["s1", "s1", "s2", "s1", "s2"]
+    assert frame["rank"].tolist() == [1, 2, 3, None, None]
+    assert frame["technician"].tolist()[4] == "t3"
+    assert frame["2026-10"].tolist()[3:] == [None, None]  # no hours available to divide by

@@ -726,6 +726,26 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return pd.DataFrame(query.rows(con, sql, book), columns=cols)
 
 
+def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return every open lead as of as_of, most overdue first (then store, customer).
+
+    Columns as overdue_list's; days_overdue (as_of − last_contact − cadence_days) is 0 or
+    less for a lead followed up in time. One read for a page that shows both the open leads
+    by level and the overdue list (the rows with days_overdue > 0, in the same order).
+    """
+    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
+    sql = f"""
+    WITH {ctes}
+    SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
+           CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
+    FROM open_leads
+    ORDER BY days_overdue DESC, store, customer_id
+    """
+    cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
+            "days_overdue"]  # fmt: skip
+    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
+
+
 def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:
     """Return csi_sales, csi_service and nps per calendar month ending with as_of's month.
 

@@ -40,8 +40,20 @@ cards.grid(
     overrides,
 )
 
+# Every open lead in one read, most overdue first: the chart counts them per store,
+# consultant and level (as customers.open_leads_by_level), the list keeps the overdue ones
+# (as customers.overdue_list, same order).
+book = data.frame("customers", "open_lead_list", scope)
+
 st.subheader(t("cust.leads"))
-leads = data.frame("customers", "open_leads_by_level", scope)
+leads = (
+    book.groupby(["store", "consultant", "lead_level"], dropna=False)
+    .size()
+    .reset_index(name="open_leads")
+    .rename(columns={"lead_level": "level"})
+    if not book.empty
+    else book
+)
 if not leads.empty:
     if ctx.store is None:
         leads["consultant"] = leads["consultant"].fillna("—") + " · " + leads["store"]
@@ -63,7 +75,7 @@ else:
     st.caption(t("common.none_listed"))
 
 st.subheader(t("cust.overdue"))
-overdue = data.frame("customers", "overdue_list", scope)
+overdue = book[book["days_overdue"] > 0].reset_index(drop=True) if not book.empty else book
 names = sorted(overdue["consultant"].dropna().unique()) if not overdue.empty else []
 me = auth.current_user()
 mine = names.index(me.display_name) + 1 if me and me.display_name in names else 0

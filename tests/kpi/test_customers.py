@@ -470,6 +470,17 @@ def test_overdue_list_inside_a_month(book):
     ]
 
 
+def test_open_lead_list_inside_a_month(book):
+    # every open lead as of 09-15, most overdue first: the overdue list, then the rest
+    got = customers.open_lead_list(book, SEPT_15)
+    assert got.values.tolist() == [
+        ["s1", "a1", "Wang", "A", date(2026, 8, 5), 7, 34],  # 41 days − 7
+        ["s1", "a2", "Li", "A", date(2026, 8, 20), 7, 19],  # 26 days − 7
+        ["s1", "a3", "Wang", "B", date(2026, 9, 12), 14, -11],  # 3 days − 14
+        ["s1", "a4", "Wang", "C", date(2026, 9, 14), 30, -29],  # 1 day − 30
+    ]
+
+
 def test_open_leads_by_level_inside_a_month(book):
     got = customers.open_leads_by_level(book, SEPT_15)
     assert got.values.tolist() == [

@@ -24,10 +24,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from kpi import query
 from kpi.catalogue import DEFAULT_CADENCE, cadence_for
@@ -41,6 +40,9 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RETURN_VISIT_WINDOW_DAYS = 7
 
@@ -607,6 +609,8 @@ def month_trend(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
     Each month is summary() of that whole month as of its last day (as_of for the running
     month), every month in one pass. Columns: month, then the summary ids.
     """
+    import pandas as pd
+
     last = month_start(scope.as_of)
     periods = {}
     for n in range(months - 1, -1, -1):
@@ -679,6 +683,8 @@ def by_store(
     region). ``total`` adds a last row, ``by`` None, equal to summary() (from the same
     queries). Columns: ``by``, then the summary ids.
     """
+    import pandas as pd
+
     found = _grouped(con, scope, by, total)
     keys = sorted((set(groups(con, scope, by)) | set(found)) - {None})
     keys += [None] if total else []
@@ -692,6 +698,8 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
 
     Columns: store, consultant, level, open_leads (levels in the order O H A B C).
     """
+    import pandas as pd
+
     ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
     WITH {ctes}
@@ -712,6 +720,8 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     Columns: store, customer_id, consultant, lead_level, last_contact, cadence_days,
     days_overdue (= as_of − last_contact − cadence_days, at least 1).
     """
+    import pandas as pd
+
     ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
     WITH {ctes}
@@ -733,6 +743,8 @@ def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     less for a lead followed up in time. One read for a page that shows both the open leads
     by level and the overdue list (the rows with days_overdue > 0, in the same order).
     """
+    import pandas as pd
+
     ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
     WITH {ctes}
@@ -751,6 +763,8 @@ def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
 
     One row per month (a month without surveys has empty values).
     """
+    import pandas as pd
+
     last = month_start(scope.as_of)
     month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
     sql = f"""
@@ -787,6 +801,8 @@ def complaints_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     satisfied, status ('open' when not closed on or before as_of, else 'closed'), days_open
     (closed_date − opened_date when closed, as_of − opened_date when open).
     """
+    import pandas as pd
+
     sql = f"""
     SELECT store, complaint_id, opened_date, closed_date, department, category, major, satisfied,
            CASE WHEN closed_date IS NULL OR closed_date > $as_of THEN 'open' ELSE 'closed' END

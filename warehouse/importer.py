@@ -416,7 +416,9 @@ def _fast_import(
         } or {default_store}
         reader.set_layout(choice.candidate, choice.line, width + EXTRA_COLUMNS)
         csv_sql, csv_params = reader.csv_select(parallel=True)
-        rows_sql, params = clean_rows_select(spec, match, width, order, f"({csv_sql}) raw")
+        rows_sql, params = clean_rows_select(
+            spec, match, width, order, f"({csv_sql}) raw", reader.has_spaces()
+        )
         pf = ParsedFile(file=source.name, table=table, encoding=reader.encoding)
         _apply_choice(pf, choice)
         target = db_path(db)

@@ -371,12 +371,15 @@ def must_have_value(table: str, column: Column, key: tuple[str, ...]) -> bool:
     )
 
 
-def _trim(expr: str, sql: _Sql, plain: bool) -> str:
+def _trim(expr: str, sql: _Sql, plain: bool, spaces: bool = True) -> str:
     """Return SQL for a trimmed cell, NULL when empty.
 
     Plain trim() is several times faster than trimming a character set, so the wider set
-    (tabs, ideographic and no-break spaces, stray BOMs) is used only when the file has them.
+    (tabs, ideographic and no-break spaces, stray BOMs) is used only when the file has them;
+    a plain file without a single space (``spaces`` false) has nothing to trim at all.
     """
+    if plain and not spaces:
+        return f"nullif({expr}, '')"
     if plain:
         # Most cells have no space to trim: test first, trim() copies every string.
         return (
@@ -642,7 +645,7 @@ def parse_source(
                     count = _count_data_rows(con, width + EXTRA_COLUMNS)
                 else:
                     plain = reader.plain_whitespace(choice.candidate.delimiter)
-                    _parse(con, spec, match, width, order, plain)
+                    _parse(con, spec, match, width, order, plain, reader.has_spaces())
                 break
             except duckdb.Error as exc:
                 if not reader.recover(con, exc):
@@ -703,14 +706,14 @@ def _reject_missing(
     result.error = f"missing column(s): {', '.join(missing)}"
 
 
-def _nonblank_sql(width: int, sql: _Sql, plain: bool) -> str:
+def _nonblank_sql(width: int, sql: _Sql, plain: bool, spaces: bool = True) -> str:
     """Return SQL for a record's first non-empty cell, NULL for a blank record."""
-    first = _trim("c0", sql, plain)
+    first = _trim("c0", sql, plain, spaces)
     if width == 1:
         return first
     # coalesce() would trim every cell of every record: only records whose first cell is
     # empty look further.
-    rest = ", ".join(_trim(f"c{i}", sql, plain) for i in range(1, width))
+    rest = ", ".join(_trim(f"c{i}", sql, plain, spaces) for i in range(1, width))
     return f"CASE WHEN {first} IS NOT NULL THEN {first} ELSE coalesce({rest}) END"
 
 
@@ -743,12 +746,13 @@ def _parse(
     width: int,
     order: str | None,
     plain: bool,
+    spaces: bool = True,
 ) -> None:
     """Parse every record of ``raw`` into table ``parsed`` (values and error codes).
 
     Blank records stay in (``is_data`` false) so that ``parsed`` counts every record.
     """
-    query, params = parse_select(spec, match, width, order, plain)
+    query, params = parse_select(spec, match, width, order, plain, spaces=spaces)
     con.execute("DROP TABLE IF EXISTS parsed")
     con.execute("CREATE TEMP TABLE parsed AS " + query, params)
 
@@ -760,12 +764,14 @@ def parse_select(
     order: str | None,
     plain: bool,
     source: str = "raw",
+    spaces: bool = True,
 ) -> tuple[str, dict[str, object]]:
     """Return the SELECT that parses every record of ``source``, and its parameters.
 
     ``source`` is a relation of ``rec, line, c0..`` (the staged ``raw``, or a subquery).
     Each record gives its shape, total-row and blank flags, ``store``, an error code per
-    present column and the typed value of every canonical column.
+    present column and the typed value of every canonical column. ``plain`` and ``spaces``
+    say what the file's cells may need trimmed (see :func:`_trim`).
     """
     sql = _Sql()
     full = width + EXTRA_COLUMNS
@@ -778,23 +784,23 @@ def parse_select(
     )
     count = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
     nf = f"CASE WHEN {exact} THEN {width} ELSE {count} END"
-    extra = "coalesce(" + ", ".join(_trim(f"c{i}", sql, plain) for i in range(width, full)) + ")"
+    cells = [_trim(f"c{i}", sql, plain, spaces) for i in range(full)]
+    extra = "coalesce(" + ", ".join(cells[width:]) + ")"
     base = [
         "rec",
         "line",
         f"{nf} AS nf",
         f"{extra} AS extra",
-        f"{_nonblank_sql(full, sql, plain)} AS first_cell",
+        f"{_nonblank_sql(full, sql, plain, spaces)} AS first_cell",
     ]
     store_index = index_of.get("store")
     base.append(
-        f"{_trim(f'c{store_index}', sql, plain)} AS store"
+        f"{cells[store_index]} AS store"
         if store_index is not None
         else "CAST(NULL AS VARCHAR) AS store"
     )
     for column in present:
-        cell = f"c{index_of[column.name]}"
-        base.append(f"{_trim(cell, sql, plain)} AS {_q(column.name + '__raw')}")
+        base.append(f"{cells[index_of[column.name]]} AS {_q(column.name + '__raw')}")
     stages: list[list[str]] = [[], [], [], []]
     values, errors = [], []
     for column in spec.columns:
@@ -964,7 +970,12 @@ def _mobile_sql(spec: Table) -> tuple[str, dict[str, object]]:
 
 
 def clean_rows_select(
-    spec: Table, match: HeaderMatch, width: int, order: str | None, source: str
+    spec: Table,
+    match: HeaderMatch,
+    width: int,
+    order: str | None,
+    source: str,
+    spaces: bool = True,
 ) -> tuple[str, dict[str, object]]:
     """Return a SELECT of a file's data rows, typed, that fails unless every row is clean.
 
@@ -975,7 +986,7 @@ def clean_rows_select(
     :data:`FAST_PATH_REFUSED`, so the caller can fall back to :func:`parse_source`. Blank
     records are skipped, as that path skips them.
     """
-    query, params = parse_select(spec, match, width, order, True, source)
+    query, params = parse_select(spec, match, width, order, True, source, spaces)
     present = [c for c in spec.columns if c.name in match.columns.values()]
     bad = ["p.is_total", "p._shape IS NOT NULL"]
     bad += [f"p.{_q(c.name + '__err')} IS NOT NULL" for c in present]

@@ -6,6 +6,10 @@ written. Otherwise one transaction upserts every row by the table's key per stor
 rows it replaced in ``import_replaced`` (so an undo can restore them), replaces provisional
 live entries the files cover, logs one ``imports`` row per file and bumps the data version.
 
+The common case at a dealer group's scale, one clean export into a table holding no rows of
+its stores, takes a fast path (:func:`_fast_import`): read, parsed, checked and inserted in
+one statement; anything that path cannot take rolls back and goes the way above.
+
 Command line: ``python -m kpi import --db PATH --table TABLE [--store STORE] FILE...``.
 """
 

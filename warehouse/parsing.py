@@ -519,8 +519,12 @@ def _column_sql(
         sign = f"(CASE WHEN {m}.s1 = '-' OR {m}.s2 = '-' THEN -1 ELSE 1 END)"
         scale = f"(CASE WHEN {m}.pct = '%' THEN 100.0 ELSE 1.0 END)"
         if kind != MONEY:
-            # ¥ belongs to money only; a grouped number elsewhere must not carry it.
-            g = f"(CASE WHEN {r} LIKE '%¥%' OR {r} LIKE '%￥%' THEN NULL ELSE {g} END)"
+            # ¥ belongs to money only; a grouped number elsewhere must not carry it (a cell
+            # that casts to a number has no ¥, so only the others are looked at).
+            g = (
+                f"(CASE WHEN {f} IS NULL AND ({r} LIKE '%¥%' OR {r} LIKE '%￥%') THEN NULL "
+                f"ELSE {g} END)"
+            )
         stages[3].append(
             f"CASE WHEN {m} IS NULL THEN {g} "
             f"WHEN {' AND '.join(syntax)} THEN "

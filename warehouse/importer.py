@@ -402,7 +402,7 @@ def _fast_import(
             return None
         if guess_encoding(head, len(head) < HEAD_BYTES) not in ("utf-8", "utf-8-sig"):
             return None  # other encodings are decoded in Python first: the row-level path
-        reader = open_reader(source)
+        reader = open_reader(source, count_lines=False)
         if not isinstance(reader, TextReader) or reader.decoded:
             return None
         choice = choose_header(reader.candidates(), spec, mapping, source.name)

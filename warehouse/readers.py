@@ -102,7 +102,7 @@ class Scan:
 
     sha256: str
     size: int
-    lines: int  # lines up to the last non-empty one (trailing line breaks ignored)
+    lines: int  # lines up to the last non-empty one (trailing line breaks ignored); -1: not counted
     odd_space: bool = True  # holds a non-ASCII space that plain trim() keeps
     tabs: bool = True
 
@@ -112,26 +112,52 @@ ODD_SPACES_UTF8 = (b"\xe3\x80\x80", b"\xc2\xa0", b"\xef\xbb\xbf")
 ODD_SPACES = ("\u3000", "\u00a0", "\ufeff", "\t")
 
 
-def _contains(data: bytes, mark: bytes) -> bool:
-    """Return ``mark in data``, finding the mark's lead byte first.
+def _contains(data: bytes | mmap.mmap, mark: bytes, start: int = 0) -> bool:
+    """Return whether ``mark`` occurs in ``data`` from ``start``, finding its lead byte first.
 
     The lead bytes of the odd spaces are rare in Chinese text, and finding one byte is a
     memchr, several times faster than searching for the whole mark; a text where the
     lead byte is common goes back to the plain search.
     """
     lead, rest = mark[:1], mark[1:]
-    at = data.find(lead)
+    at = data.find(lead, start)
     for _ in range(64):
         if at < 0:
             return False
-        if data.startswith(rest, at + 1):
+        if data[at + 1 : at + len(mark)] == rest:
             return True
         at = data.find(lead, at + 1)
-    return mark in data
+    return data.find(mark, start) >= 0
 
 
-def scan_bytes(source: Source) -> Scan:
-    """Return the sha256, size and line count of a source in one streaming pass."""
+def _scan_mapped(path: Path) -> Scan:
+    """Return a file's checksum, size and space flags, read through a memory map.
+
+    No copy of the file passes through Python and no line is counted (``lines`` is -1):
+    for the importer's fast path, which needs no line numbers.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            return Scan(digest.hexdigest(), 0, 0, False, False)
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            with memoryview(view) as buffer:
+                for start in range(0, size, CHUNK):
+                    digest.update(buffer[start : start + CHUNK])
+            start = len(codecs.BOM_UTF8) if view[:3] == codecs.BOM_UTF8 else 0
+            odd = any(_contains(view, mark, start) for mark in ODD_SPACES_UTF8)
+            tabs = view.find(b"\t") >= 0
+    return Scan(digest.hexdigest(), size, -1, odd, tabs)
+
+
+def scan_bytes(source: Source, lines: bool = True) -> Scan:
+    """Return the sha256, size and line count of a source in one streaming pass.
+
+    Without ``lines`` a file on disk is scanned through a memory map and ``lines`` is -1.
+    """
+    if not lines and source.path is not None:
+        return _scan_mapped(source.path)
     digest = hashlib.sha256()
     size = newlines = trailing = 0
     last = b""
@@ -301,6 +327,7 @@ class TextReader:
     _layout: tuple[str, int, int] = field(default=(",", 0, 0), repr=False)
     _mode: str = field(default="duckdb", repr=False)
     _parallel: bool = field(default=True, repr=False)
+    count_lines: bool = True  # False: the caller needs no line numbers (a cheaper scan)
 
     def __post_init__(self) -> None:
         head = self.source.head()
@@ -314,7 +341,7 @@ class TextReader:
             self.head_text = text.lstrip("\ufeff")
             # Checksum, line count and odd spaces come from one pass over the bytes, run
             # while DuckDB reads the file (hashlib releases the GIL).
-            self._scanning = _SCAN_POOL.submit(scan_bytes, self.source)
+            self._scanning = _SCAN_POOL.submit(scan_bytes, self.source, self.count_lines)
         if not complete:
             # The sample may end inside a record; the header search only needs whole lines.
             self.head_text = self.head_text[: self.head_text.rfind("\n") + 1]
@@ -621,11 +648,14 @@ class XlsxReader:
             self._book = None
 
 
-def open_reader(source: Source) -> TextReader | XlsxReader:
-    """Return the reader for a source, chosen by the file's content."""
+def open_reader(source: Source, count_lines: bool = True) -> TextReader | XlsxReader:
+    """Return the reader for a source, chosen by the file's content.
+
+    ``count_lines`` False: a text file's scan counts no lines (no line numbers are needed).
+    """
     head = source.head(8)
     if not head:
         raise ReadError(f"{source.name} is empty")
     if sniff_format(head, source.name) == "xlsx":
         return XlsxReader(source)
-    return TextReader(source)
+    return TextReader(source, count_lines=count_lines)

@@ -16,7 +16,7 @@ import pytest
 
 from warehouse import importer
 from warehouse.importer import import_files
-from warehouse.readers import Source, _contains
+from warehouse.readers import Source, _contains, scan_bytes
 
 RO_HEADER = (
     "门店,工单号,进厂日期,结算日期,车架号,客户编号,工单类型,服务顾问,维修技师,工时,工时费,"
@@ -208,3 +208,33 @@ def test_mobile_numbers_are_hashed_in_sql_as_in_python(tmp_path, fast_calls):
 )
 def test_contains_finds_a_mark_as_in_does(data, found):
     assert _contains(data, b"\xe3\x80\x80") is found
+
+
+@pytest.mark.parametrize(
+    ("data", "odd", "tabs"),
+    [
+        (b"\xef\xbb\xbfa,b\n1,2\n", False, False),  # a BOM at the start is no odd space
+        ("a,b\n1,\u30002\n".encode(), True, False),  # an ideographic space
+        ("a,b\n\u00a0,1\n".encode(), True, False),  # a no-break space
+        (b"a\tb\n1\t2\n", False, True),
+    ],
+)
+def test_mapped_scan_finds_what_the_streaming_scan_finds(tmp_path, data, odd, tabs):
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    streamed = scan_bytes(Source.of(path))
+    mapped = scan_bytes(Source.of(path), lines=False)
+    assert (streamed.sha256, streamed.size, streamed.odd_space, streamed.tabs) == (
+        digest,
+        len(data),
+        odd,
+        tabs,
+    )
+    assert (mapped.sha256, mapped.size, mapped.lines, mapped.odd_space, mapped.tabs) == (
+        digest,
+        len(data),
+        -1,
+        odd,
+        tabs,
+    )

@@ -439,19 +439,32 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
 
 
 def summaries(
-    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    shifts: tuple[int, ...] = (0, -1, -12),
+    cohorts: bool = True,
 ) -> list[dict[str, float | int | None]]:
     """Return summary() of the scope shifted by each number of months (Scope.shifted).
 
     The default gives this period, the previous one and last year's, as the KPI cards show
     them: one pass per source for all of them (summary()'s queries, each row joined to the
-    periods it falls in).
+    periods it falls in). ``cohorts=False`` runs the cohorts' pass for the first period only:
+    the others' COHORT_IDS are then None (for cards that show none of them).
     """
     periods = {str(n): scope.shifted(n) if n else scope for n in shifts}
     t = _traffic_counts(con, scope, periods=periods)
     o = _order_counts(con, scope, periods=periods)
-    d = _distinct_counts(con, scope, periods=periods)
-    return [_kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), s) for k, s in periods.items()]
+    first = next(iter(periods))
+    d = (
+        _distinct_counts(con, scope, periods=periods)
+        if cohorts
+        else {first: _distinct_counts(con, periods[first])[""]}
+    )
+    out = []
+    for k, s in periods.items():
+        kpis = _kpis(t.get(k, {}), o.get(k, {}), d.get(k, {}), s)
+        out.append(kpis if cohorts or k == first else kpis | dict.fromkeys(COHORT_IDS))
+    return out
 
 
 def by_store(

@@ -46,10 +46,11 @@ with data.batch():
             st.subheader(t(f"dept.{dept}"))
             cards.grid(section, overrides)
 
-    # Every KPI of every section is checked, not only the cards shown.
+    # Every KPI of every section is checked, not only the cards shown: this period's
+    # summary is complete in the cards' (light) summaries too.
     values: dict = {}
     for module in dict.fromkeys(m for parts in SECTIONS.values() for m, _ in parts):
-        values.update(data.summary(module, scope))
+        values.update(data.summary(module, scope, light=True))
     lines = cards.attention_lines(values, data.summary("targets", scope), overrides)
 with attention_box:
     st.markdown(f"**{t('overview.attention')}**")

@@ -136,7 +136,7 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
     """Return cards for a section's KPIs: this period, the previous one, last year, trend."""
     from ui import data
 
-    cur, prev, ly = data.summaries(module, scope)
+    cur, prev, ly = data.summaries(module, scope, ids)
     monthly = _trend_frame(module, ids, scope) if trend else None
     out = []
     for kpi_id in ids:
@@ -169,7 +169,7 @@ def _trend_frame(module: str, ids: Sequence[str], scope):
 
     if not data.has(module, "monthly"):
         return None
-    full = st.session_state.setdefault("_full_trends", set())
+    full = st.session_state.setdefault("_full_trends", set())  # (module, scope) read in full
     if data.skips_cohorts(module, ids) and (module, scope) not in full:
         return data.frame(module, "monthly", scope, months=13, cohorts=False)
     full.add((module, scope))

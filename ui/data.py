@@ -196,21 +196,34 @@ def skips_cohorts(module: str, ids: Iterable[str]) -> bool:
     return bool(found) and not set(found) & set(ids)
 
 
-def summary(module: str, scope: Scope) -> dict:
+def summary(module: str, scope: Scope, light: bool = False) -> dict:
     """Return a section's summary dict ({} when the module is not available).
 
     A module with ``summaries`` (this period, the previous one, last year in one pass) is
     asked for those, so the KPI cards' three calls and this one share one cached result.
+    ``light``: the page's cards show none of the module's COHORT_IDS, so the light variant
+    of summaries() serves (its first period is complete).
     """
     if has(module, "summaries"):
-        return summaries(module, scope)[0]
+        return summaries(module, scope, ids=() if light else None)[0]
     return kpi(module, "summary", scope, default={}) or {}
 
 
-def summaries(module: str, scope: Scope) -> list[dict]:
-    """Return the summaries of the scope, the previous period and last year's (Scope.shifted)."""
+def summaries(module: str, scope: Scope, ids: Iterable[str] | None = None) -> list[dict]:
+    """Return the summaries of the scope, the previous period and last year's (Scope.shifted).
+
+    ``ids``: the KPIs the caller shows of the shifted periods (None: all). When they need
+    none of the module's COHORT_IDS (skips_cohorts), its light ``summaries(cohorts=False)``
+    serves, unless this session already read the full one of the scope (then the cached
+    full result serves every caller).
+    """
     if has(module, "summaries"):
-        found = kpi(module, "summaries", scope, default=None)
+        full = st.session_state.setdefault("_full_reads", set())
+        if ids is not None and skips_cohorts(module, ids) and (module, scope) not in full:
+            found = kpi(module, "summaries", scope, default=None, cohorts=False)
+        else:
+            full.add((module, scope))
+            found = kpi(module, "summaries", scope, default=None)
         if found:
             return list(found)
     return [

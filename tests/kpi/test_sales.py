@@ -769,3 +769,12 @@ def test_monthly_without_cohorts(showroom):
     assert df["cohort_close_rate"].isna().all()  # not computed
     assert df["units_per_consultant"].isna().all()
     assert set(df.columns) == {"month", *sales.SUMMARY_IDS}
+
+
+def test_summaries_without_cohorts_keep_them_for_the_first_period(showroom):
+    now, prev, last_year = sales.summaries(showroom, SEPT, cohorts=False)
+    assert now["cohort_close_rate"] == pytest.approx(2 / 3)  # this period is complete
+    assert now["units_per_consultant"] == pytest.approx(1.5)
+    assert (prev["walk_in_batches"], prev["orders"]) == (1, 1)  # v6 | o3, as with cohorts
+    for kpi_id in sales.COHORT_IDS:  # not computed for the shifted periods
+        assert prev[kpi_id] is None and last_year[kpi_id] is None, kpi_id

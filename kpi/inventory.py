@@ -100,12 +100,17 @@ def _windows(scope: Scope) -> dict[str, Any]:
     """Return the scope's parameters plus the date windows the inventory formulas use."""
     as_of = scope.as_of
     s3_start, s3_end = complete_months_window(as_of, 3)
+    d90_start = as_of - timedelta(days=SALES_WINDOW_DAYS)
     return {
         **scope.params,
         "s3_start": s3_start,
         "s3_end": s3_end,
         "mtd_start": month_start(as_of),
-        "d90_start": as_of - timedelta(days=SALES_WINDOW_DAYS),
+        "d90_start": d90_start,
+        # A vehicle sold by v_lo is in none of the period's stock, transit or floorplan days;
+        # a delivery outside [o_lo, as_of] in none of its sales windows.
+        "v_lo": min(scope.start, as_of),
+        "o_lo": min(s3_start, month_start(as_of), d90_start + timedelta(days=1)),
         # Floorplan days run from the period's start to as_of inclusive: days after as_of
         # (a period running past today) are in the future and unknown.
         "fp_stop": as_of + timedelta(days=1),
@@ -124,6 +129,8 @@ _PERIOD_COLUMNS = (
     "d90_start",
     "fp_stop",
     "horizon",
+    "v_lo",
+    "o_lo",
 )
 
 
@@ -176,13 +183,19 @@ def _aggregate_query(
     using = "grp, model" if by_model else "grp"
     in_stock, in_transit = _per_period(_IN_STOCK), _per_period(_IN_TRANSIT)
     vehicles_used = orders_used = ""
+    v_periods = o_periods = "CROSS JOIN p"
     if not by_model:
-        # Without a model list to widen, only rows that can count are read: a vehicle sold by
-        # the earliest start or as_of is in no period's stock, transit or floorplan days, an
-        # order not delivered since the earliest window in no sales count. Every period
-        # crosses every row, so this is most of the work of the 13 months of monthly().
+        # Without a model list to widen, a row meets only the periods it can count in: a
+        # vehicle those from its order or arrival (whichever is known first) until it is
+        # sold (v_lo, fp_stop), a delivery those whose sales windows hold its date (o_lo,
+        # as_of). Every other pair adds nothing to any figure; the 13 periods of monthly()
+        # would otherwise cross every row.
         vehicles_used = "AND (v.sold_date IS NULL OR v.sold_date > $v_from)"
         orders_used = "AND o.status = 'delivered' AND o.delivery_date >= $o_from"
+        v_periods = """JOIN p ON coalesce(v.sold_date, DATE '9999-12-31') > p.v_lo
+            AND least(coalesce(v.ordered_date, DATE '0001-01-01'),
+                      coalesce(v.arrival_date, DATE '0001-01-01')) <= p.fp_stop"""
+        o_periods = "JOIN p ON o.delivery_date BETWEEN p.o_lo AND p.as_of"
     bucket_counts = bucket_cols = bucket_out = ""
     if buckets:
         age = "p.as_of - v.arrival_date"
@@ -215,7 +228,7 @@ def _aggregate_query(
                ) FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
         FROM v_vehicles v
         LEFT JOIN stores s ON s.store = v.store
-        CROSS JOIN p
+        {v_periods}
         WHERE {_VEHICLE_FILTER} {vehicles_used}
         {vgroup}
     ),
@@ -232,7 +245,7 @@ def _aggregate_query(
                      AND o.delivery_date <= p.as_of
                ) AS sales_90d
         FROM orders o
-        CROSS JOIN p
+        {o_periods}
         -- Open orders only widen the by-model list (a model on order is worth planning).
         WHERE o.status <> 'cancelled' AND {store_clause("o")}
           AND {filter_clause("o.model", "model")} {orders_used}

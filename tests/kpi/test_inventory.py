@@ -572,3 +572,25 @@ def test_summaries_this_period_the_previous_and_last_year(con):
     assert last_year["avg_monthly_sales_3m"] == pytest.approx(1 / 3)
     assert now["avg_monthly_sales_3m"] == 0.0  # June-August 2026: no delivery
     assert list(now) == list(inventory.SUMMARY_IDS)
+
+
+def test_monthly_counts_each_vehicle_and_delivery_in_the_months_it_belongs_to(con):
+    # floorplan 365000 x 0.10 / 365 = 100 a day
+    insert(
+        con,
+        "vehicles",
+        [
+            veh("T0"),  # no dates at all: in transit at every month end
+            veh("T1", ordered=date(2026, 8, 10)),  # in transit from August
+            veh("S1", arrival=date(2026, 7, 20), sold=date(2026, 8, 5), cost=365000.0, rate=0.1),
+        ],
+    )
+    insert(con, "orders", [order("D1", date(2026, 6, 15)), order("D2", date(2026, 5, 31))])
+    frame = inventory.monthly(con, month_scope(date(2026, 9, 15)), months=3)
+    assert frame["month"].tolist() == ["2026-07", "2026-08", "2026-09"]
+    assert frame["in_transit_units"].tolist() == [1, 2, 2]  # T0 | T0, T1 | T0, T1
+    assert frame["stock_units"].tolist() == [1, 0, 0]  # S1 on Jul 31, sold Aug 5
+    # S1: Jul 20..31 = 12 days; Aug 1..4 = 4 days; none in September
+    assert frame["floorplan_cost"].tolist() == pytest.approx([1200.0, 400.0, 0.0])
+    # 3 complete months: May-Jul (D1, D2) | Jun-Aug (D1) | Jun-Aug as of Sep 15 (D1)
+    assert frame["avg_monthly_sales_3m"].tolist() == pytest.approx([2 / 3, 1 / 3, 1 / 3])

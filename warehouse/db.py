@@ -19,7 +19,7 @@ import duckdb
 from warehouse import derived
 from warehouse.spec import TABLES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
@@ -197,8 +197,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         derived.create_tables(con)
         for ddl in _views():
             con.execute(ddl)
-        # Future migrations go here: `if current < 3: ...`, each step idempotent.
-        if 0 < current < 2:
+        # Future migrations go here: `if current < 4: ...`, each step idempotent.
+        if 0 < current < 3:
+            # 2: the derived tables appeared; 3: derived_lead_months keeps open-level states only.
             derived.refresh(con)
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)}

@@ -83,10 +83,15 @@ def _enum(*pairs: tuple[str, tuple[str, ...]]) -> dict[str, str]:
 
 
 LEAD_LEVELS = _enum(*((lvl, ()) for lvl in "OHABCF"))
-BUYER_TYPES = _enum(("private", ("个人", "私人", "personal")), ("corporate", ("公司", "企业", "单位")))
+BUYER_TYPES = _enum(
+    ("private", ("个人", "私人", "personal")), ("corporate", ("公司", "企业", "单位"))
+)
 DEPARTMENTS_CX = _enum(("sales", ("销售",)), ("service", ("售后", "服务", "维修")))
 
-STORE = Column("store", TEXT, optional=True, aliases=("门店", "门店编号", "门店代码", "经销商", "Store", "Dealer"))
+STORE = Column(
+    "store", TEXT, optional=True,
+    aliases=("门店", "门店编号", "门店代码", "经销商", "Store", "Dealer"),
+)
 
 TABLES: dict[str, Table] = {}
 
@@ -107,7 +112,8 @@ _table(
     Column("event_id", TEXT, optional=True, aliases=("活动编号",)),
     Column("consultant", TEXT, aliases=("销售顾问", "顾问", "Salesperson", "Sales Consultant")),
     Column("customer_id", TEXT, aliases=("客户编号", "客户ID", "手机号")),
-    Column("lead_level", ENUM, choices=LEAD_LEVELS, allow_empty=True, aliases=("意向级别", "客户级别")),
+    Column("lead_level", ENUM, choices=LEAD_LEVELS, allow_empty=True,
+           aliases=("意向级别", "客户级别")),
     Column("model_interest", TEXT, aliases=("意向车型",)),
     Column("test_drive", BOOL, aliases=("是否试驾", "试驾", "Test Drive")),
     Column("buyer_type", ENUM, optional=True, default="private", choices=BUYER_TYPES,
@@ -127,8 +133,9 @@ _table(
     Column("consultant", TEXT, aliases=("销售顾问", "Salesperson")),
     Column("model", TEXT, aliases=("车型", "车系")),
     Column("vin", TEXT, optional=True, aliases=("VIN", "VIN码", "车架号")),
-    Column("sale_type", ENUM, choices=_enum(("retail", ("零售",)), ("fleet", ("大客户", "集团采购")),
-                                            ("sub_dealer", ("二网",))),
+    Column("sale_type", ENUM,
+           choices=_enum(("retail", ("零售",)), ("fleet", ("大客户", "集团采购")),
+                         ("sub_dealer", ("二网",))),
            aliases=("销售类型",)),
     Column("buyer_type", ENUM, choices=BUYER_TYPES, aliases=("购买类型", "客户性质")),
     Column("channel", TEXT, aliases=("信息来源", "客户来源")),
@@ -163,9 +170,10 @@ _table(
     Column("close_date", DATE, optional=True, aliases=("结算日期",)),
     Column("vin", TEXT, aliases=("VIN", "车架号")),
     Column("customer_id", TEXT, aliases=("客户编号",)),
-    Column("ro_type", ENUM, choices=_enum(("maintenance", ("保养",)), ("repair", ("机修", "一般维修")),
-                                          ("warranty", ("索赔",)), ("accident", ("事故", "钣喷")),
-                                          ("internal", ("内部",))),
+    Column("ro_type", ENUM,
+           choices=_enum(("maintenance", ("保养",)), ("repair", ("机修", "一般维修")),
+                         ("warranty", ("索赔",)), ("accident", ("事故", "钣喷")),
+                         ("internal", ("内部",))),
            aliases=("工单类型", "维修类型")),
     Column("advisor", TEXT, aliases=("服务顾问",)),
     Column("technician", TEXT, aliases=("维修技师", "主修技师")),
@@ -200,8 +208,11 @@ _table(
     "campaigns", "市场活动", ("campaign_id",),
     Column("campaign_id", TEXT, aliases=("活动编号",)),
     Column("month", MONTH, aliases=("月份",)),
-    Column("kind", ENUM, choices=_enum(("advertising", ("广告",)), ("outdoor_event", ("外展", "外拓", "外展活动")),
-                                       ("showroom_event", ("展厅活动", "店头活动")), ("online", ("线上", "网络"))),
+    Column("kind", ENUM,
+           choices=_enum(("advertising", ("广告",)),
+                         ("outdoor_event", ("外展", "外拓", "外展活动")),
+                         ("showroom_event", ("展厅活动", "店头活动")),
+                         ("online", ("线上", "网络"))),
            aliases=("活动类型", "类型")),
     Column("channel", TEXT, aliases=("渠道", "信息来源")),
     Column("name", TEXT, aliases=("活动名称", "名称")),
@@ -259,9 +270,11 @@ _table(
     Column("followup_date", DATE, aliases=("跟进日期", "回访日期")),
     Column("customer_id", TEXT, aliases=("客户编号", "手机号")),
     Column("consultant", TEXT, aliases=("销售顾问", "顾问")),
-    Column("kind", ENUM, choices=_enum(("lead_followup", ("潜客跟进", "跟进")), ("return_visit", ("回访",))),
+    Column("kind", ENUM,
+           choices=_enum(("lead_followup", ("潜客跟进", "跟进")), ("return_visit", ("回访",))),
            aliases=("跟进类型", "类型")),
-    Column("lead_level", ENUM, optional=True, choices=LEAD_LEVELS, aliases=("意向级别", "客户级别")),
+    Column("lead_level", ENUM, optional=True, choices=LEAD_LEVELS,
+           aliases=("意向级别", "客户级别")),
 )
 
 # Key columns of text kind must carry a value, except targets.consultant (empty = whole store).

@@ -720,20 +720,9 @@ def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     Columns: store, customer_id, consultant, lead_level, last_contact, cadence_days,
     days_overdue (= as_of − last_contact − cadence_days, at least 1).
     """
-    import pandas as pd
-
-    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
-    sql = f"""
-    WITH {ctes}
-    SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
-           CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
-    FROM open_leads
-    WHERE overdue
-    ORDER BY days_overdue DESC, store, customer_id
-    """
-    cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
-            "days_overdue"]  # fmt: skip
-    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
+    # Overdue means last_contact < as_of − cadence_days, that is days_overdue > 0.
+    leads = open_lead_list(con, scope)
+    return leads[leads["days_overdue"] > 0].reset_index(drop=True)
 
 
 def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

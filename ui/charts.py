@@ -170,16 +170,26 @@ def heatmap(
     Cells take the catalogue's status colour when the KPI has thresholds, else a blue scale
     relative to the values shown. Reads better than one line per person past a handful.
     """
-    from ui.cards import status
-    from ui.tables import STATUS_TINTS
-
     rows = df.assign(_row=df[group].astype(str).agg(" · ".join, axis=1))
     order = list(dict.fromkeys(rows[x]))
     wide = rows.pivot_table(index="_row", columns=x, values=value, aggfunc="first", sort=True)
     wide = wide.reindex(columns=order)
-    values = wide.to_numpy(dtype=float)
+    percent_heatmap(wide.to_numpy(dtype=float), order, list(wide.index), value, title, key)
+
+
+def percent_heatmap(
+    values, x: list, y: list, kpi_id: str, title: str, key: str | None = None
+) -> None:
+    """Draw a matrix of percentages (rows y, top first, by columns x) for the KPI kpi_id.
+
+    Cells take the catalogue's status colour when the KPI has thresholds, else a blue scale
+    relative to the values shown.
+    """
+    from ui.cards import status
+    from ui.tables import STATUS_TINTS
+
     text = [[percent(v, 0) for v in row] for row in values]
-    states = [[status(value, v) for v in row] for row in values]
+    states = [[status(kpi_id, v) for v in row] for row in values]
     if any(s in ("green", "amber", "red") for row in states for s in row):
         codes = {"red": 0, "amber": 1, "green": 2, "grey": 3, "neutral": 3}
         z = [[codes[s] for s in row] for row in states]
@@ -189,8 +199,8 @@ def heatmap(
     else:
         heat = go.Heatmap(z=values, colorscale=[[0, "#EEF3FA"], [1, "#1F5FAD"]], showscale=False)
     heat.update(
-        x=order,
-        y=list(wide.index),
+        x=x,
+        y=y,
         text=text,
         texttemplate="%{text}",
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
@@ -201,4 +211,4 @@ def heatmap(
     fig.update_layout(title_text=title)
     fig.update_xaxes(type="category")
     fig.update_yaxes(autorange="reversed", type="category")
-    show(apply(fig, height=max(240, 24 * len(wide.index) + 120)), key=key)
+    show(apply(fig, height=max(240, 24 * len(y) + 120)), key=key)

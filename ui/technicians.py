@@ -11,15 +11,12 @@ per measure, so a rerun only draws at most CAP rows.
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from ui import data
-from ui.cards import status
-from ui.formatting import month_axis, percent
+from ui.charts import percent_heatmap
+from ui.formatting import month_axis
 from ui.i18n import STRINGS, kpi_label, t
-from ui.tables import STATUS_TINTS
-from ui.theme import apply, show
 
 CAP = 40  # rows a heatmap stays readable with
 EACH = 20  # best and worst shown past CAP
@@ -86,34 +83,12 @@ def heatmap(rows: pd.DataFrame, metric: str, title: str, with_store: bool, key: 
     """Draw the rows (technician_trend() rows) by month in their order, best at the top.
 
     Cells take the catalogue's status colour when the measure has thresholds, else a blue
-    scale, as ui.charts.heatmap draws them.
+    scale (ui.charts.percent_heatmap).
     """
     months = [c for c in rows.columns if len(c) == 7 and c[4] == "-"]
     values = rows[months].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    text = [[percent(v, 0) for v in row] for row in values]
-    states = [[status(metric, v) for v in row] for row in values]
-    if any(s in ("green", "amber", "red") for row in states for s in row):
-        codes = {"red": 0, "amber": 1, "green": 2, "grey": 3, "neutral": 3}
-        z = [[codes[s] for s in row] for row in states]
-        tints = [STATUS_TINTS[c] for c in ("red", "amber", "green", "grey")]
-        scale = [[i / 4 + e, tints[i]] for i in range(4) for e in (0, 0.25)]
-        heat = go.Heatmap(z=z, zmin=-0.5, zmax=3.5, colorscale=scale, showscale=False)
-    else:
-        heat = go.Heatmap(z=values, colorscale=[[0, "#EEF3FA"], [1, "#1F5FAD"]], showscale=False)
-    heat.update(
-        x=month_axis(months),
-        y=[_label(r, with_store) for r in rows.to_dict("records")],
-        text=text,
-        texttemplate="%{text}",
-        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
-        xgap=2,
-        ygap=2,
-    )
-    fig = go.Figure(heat)
-    fig.update_layout(title_text=title)
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(autorange="reversed", type="category")
-    show(apply(fig, height=max(240, 24 * len(rows) + 120)), key=key)
+    labels = [_label(r, with_store) for r in rows.to_dict("records")]
+    percent_heatmap(values, month_axis(months), labels, metric, title, key)
 
 
 def _csv(frame: pd.DataFrame) -> bytes:

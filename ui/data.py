@@ -1,27 +1,33 @@
 """Read the store database for the pages: cached KPI calls and a few status queries.
 
-Pages never open connections. Every cached function keys on the database path and its data
-version (warehouse.db.data_version), so an import shows new numbers on the next rerun without
-a restart, and each computation opens one short read-only connection: DuckDB allows a single
-writing process and imports must not wait for the dashboard.
+Pages never open connections. Every cached function keys on the database path and a data
+version, so an import shows new numbers on the next rerun without a restart, and each
+computation opens one short read-only connection: DuckDB allows a single writing process and
+imports must not wait for the dashboard. A KPI call keys on the versions of only the tables it
+reads, for its store (``version_key``): a walk-in logged at one store's reception leaves the
+other stores' cached results, and every result that does not read traffic, in place.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from kpi.scope import Scope, today_in
-from warehouse import db
+from warehouse import db, derived
 from warehouse.spec import TABLES
 
 TODAY_ENV = "KPI_TODAY"
@@ -55,6 +61,8 @@ class Source:
     path: str
     state: str
     version: int = 0
+    # (table, store, version) of every recorded change (warehouse.db.table_versions).
+    tables: tuple[tuple[str, str, int], ...] = ()
 
 
 def today() -> date:
@@ -76,6 +84,7 @@ def probe(path: str | None = None) -> Source:
     try:
         with db.connect(target, read_only=True, timeout_s=PROBE_TIMEOUT_S) as con:
             version = db.data_version(con)
+            tables = db.table_versions(con)
             try:
                 has_rows = con.execute("SELECT count(*) FROM stores").fetchone()[0] > 0
             except Exception:  # a file without our schema
@@ -85,7 +94,7 @@ def probe(path: str | None = None) -> Source:
         if isinstance(last, Source) and last.path == target:
             return last
         raise
-    src = Source(target, "ok" if has_rows else "empty", version)
+    src = Source(target, "ok" if has_rows else "empty", version, tables)
     st.session_state["_last_source"] = src
     return src
 
@@ -141,7 +150,9 @@ def _reader(path: str) -> Iterator[Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _kpi_cached(path: str, version: int, module: str, func: str, scope_key: tuple, kw: tuple):
+def _kpi_cached(
+    path: str, version: tuple | int, module: str, func: str, scope_key: tuple, kw: tuple
+):
     fn = _resolve(module, func)
     with _reader(path) as con:
         return fn(con, Scope(*scope_key), **dict(kw))
@@ -160,15 +171,75 @@ def _resolve(module: str, func: str):
     return fn
 
 
+_IMPORTS = re.compile(
+    r"from kpi import (?:\(([\w\s,]+)\)|([\w ,]+))|from kpi\.(\w+) import|import kpi\.(\w+)"
+)
+
+
+@functools.cache
+def reads(module: str) -> frozenset[str] | None:
+    """Return the tables kpi.<module> may read, with the kpi modules it imports; None: unknown.
+
+    Read from the source: every contract table (and "stores", the settings) named anywhere in
+    it, the tables behind each view and derived table it names. A superset is safe (a result
+    recomputes a little more often); a module that imports others by name at run time
+    (import_module) is unknown and keys on the whole database's version.
+    """
+    known = {*TABLES, db.SETTINGS}
+    behind = dict(db.VIEW_SOURCES) | {d.name: d.sources for d in derived.DERIVED}
+    found: set[str] = set()
+    todo, seen = [module], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = importlib.util.find_spec(f"kpi.{name}")
+        if spec is None or not spec.origin:
+            return None
+        text = Path(spec.origin).read_text(encoding="utf-8")
+        if "import_module" in text:
+            return None
+        words = set(re.findall(r"\w+", text))
+        found |= words & known
+        for view in words & behind.keys():
+            found |= behind[view]
+        for groups in _IMPORTS.findall(text):
+            todo += [m for m in re.split(r"[\s,]+", " ".join(groups)) if m]
+    return frozenset(found)
+
+
+def version_key(module: str, store: str | None, src: Source) -> tuple | int:
+    """Return what a result of kpi.<module> for ``store`` (None: all) is cached under.
+
+    Per table the module reads, the newest version at which that table changed for the store
+    (a change of every store, '*', counts for each), or for any store when pooled. Falls back
+    to the database's version when the module's tables are unknown.
+    """
+    tables = reads(module)
+    if tables is None:
+        return src.version
+    newest: dict[str, int] = {}
+    for table, at, version in src.tables:
+        if table in tables and (store is None or at in (store, "*")):
+            newest[table] = max(newest.get(table, 0), version)
+    return tuple(sorted(newest.items()))
+
+
 def kpi(module: str, func: str, scope: Scope, default: Any = None, **kwargs: Any) -> Any:
-    """Return kpi.<module>.<func>(con, scope, **kwargs), cached by database version and scope.
+    """Return kpi.<module>.<func>(con, scope, **kwargs), cached by the data it reads and scope.
 
     A function the library does not have (yet) returns `default` and is listed under the page.
     """
     src = current()
     try:
         return _kpi_cached(
-            src.path, src.version, module, func, _scope_key(scope), tuple(sorted(kwargs.items()))
+            src.path,
+            version_key(module, scope.store, src),
+            module,
+            func,
+            _scope_key(scope),
+            tuple(sorted(kwargs.items())),
         )
     except KpiUnavailable as exc:
         note_unavailable(str(exc))

@@ -268,7 +268,7 @@ def save_store_settings(
         for key, value in clean.items():
             # Column names come from SETTINGS_FIELDS, never from the caller.
             con.execute(f"UPDATE stores SET {key} = $v WHERE store = $s", {"v": value, "s": store})
-        bump_data_version(con, tables=())
+        bump_data_version(con, tables={"stores"}, stores=[store])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -19,7 +19,7 @@ import duckdb
 from warehouse import derived
 from warehouse.spec import TABLES
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
@@ -123,6 +123,10 @@ def _table_ddl(table_name: str) -> str:
 
 META_DDL = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    # The data version at which each table's rows of a store last changed ('*': every store).
+    """CREATE TABLE IF NOT EXISTS data_versions (
+        table_name VARCHAR NOT NULL, store VARCHAR NOT NULL, version BIGINT NOT NULL,
+        PRIMARY KEY (table_name, store))""",
     """CREATE TABLE IF NOT EXISTS stores (
         store VARCHAR PRIMARY KEY, name VARCHAR, brand VARCHAR, region VARCHAR,
         timezone VARCHAR NOT NULL DEFAULT 'Asia/Shanghai',
@@ -144,6 +148,15 @@ META_DDL = (
         salt VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, email VARCHAR,
         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
 )
+
+
+# The tables each view and derived table reads: what a reader of it depends on.
+VIEW_SOURCES = {
+    "v_vehicles": frozenset({"vehicles", "orders"}),
+    "v_repair_orders": frozenset({"repair_orders"}),
+}
+# Store settings (thresholds, cadence, floorplan rate) count as a table of their own.
+SETTINGS = "stores"
 
 
 def _views() -> tuple[str, ...]:
@@ -223,16 +236,36 @@ def bump_data_version(
 ) -> int:
     """Refresh derived state and increment the data version; call in every write transaction.
 
-    ``tables`` and ``stores`` name what the write changed (None: anything), so only the
-    derived tables that read those tables are recomputed, and only for those stores
-    (warehouse.derived). A write of settings only passes ``tables=()``.
+    ``tables`` and ``stores`` name what the write changed (None: anything; a settings write
+    passes ``tables={"stores"}``, the SETTINGS pseudo-table). Only the derived tables that read
+    those tables are recomputed, and only for those stores (warehouse.derived); the new
+    version is recorded for each (table, store) in data_versions, so a cache can key a result
+    on the versions of just the tables and store it reads (see table_versions).
     """
     derived.refresh(con, tables, stores)
     con.execute(
         "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
         "WHERE key = 'data_version'"
     )
-    return data_version(con)
+    version = data_version(con)
+    names = sorted({*TABLES, SETTINGS} if tables is None else set(tables))
+    keys = ["*"] if stores is None else sorted(set(stores))
+    if names and keys:
+        con.execute(
+            """INSERT OR REPLACE INTO data_versions
+               SELECT t, s, $v FROM unnest($tables) u(t), unnest($stores) w(s)""",
+            {"v": version, "tables": names, "stores": keys},
+        )
+    return version
+
+
+def table_versions(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str, int], ...]:
+    """Return (table, store, version) of every recorded change, sorted ('*': every store)."""
+    try:
+        rows = con.execute("SELECT * FROM data_versions ORDER BY ALL").fetchall()
+    except duckdb.CatalogException:
+        return ()
+    return tuple((t, s, int(v)) for t, s, v in rows)
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

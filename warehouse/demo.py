@@ -227,7 +227,7 @@ def _store_settings(db_path: Path, chosen) -> None:
                 "WHERE store = $store",
                 {"name": p.name, "brand": BRAND, "region": p.region, "store": p.store},
             )
-        bump_data_version(con, tables=())
+        bump_data_version(con, tables={"stores"})
 
 
 def build_demo(

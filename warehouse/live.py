@@ -185,8 +185,12 @@ def _require(user: User, role: str) -> None:
         raise PermissionError(f"{user.username} ({user.role}) may not do this: needs {role}")
 
 
-def _write(con: duckdb.DuckDBPyConnection, store: str, work) -> Any:
-    """Run work(con) in one transaction with the data version bumped and the entry time noted."""
+def _write(con: duckdb.DuckDBPyConnection, store: str, table: str, work) -> Any:
+    """Run work(con) in one transaction with the data version bumped and the entry time noted.
+
+    Only ``table`` of ``store`` changed: the derived state and the cached results of the rest
+    stay (warehouse.db.bump_data_version).
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         result = work(con)
@@ -194,7 +198,7 @@ def _write(con: duckdb.DuckDBPyConnection, store: str, work) -> Any:
             "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
             {"k": _META_LAST + store, "v": datetime.now(UTC).isoformat()},
         )
-        bump_data_version(con, stores=[store])
+        bump_data_version(con, tables={table}, stores=[store])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -225,7 +229,7 @@ def add_entry(
         c.execute(sql, params)
         return row[key]
 
-    return _write(con, store, work)
+    return _write(con, store, table, work)
 
 
 def log_visit(con: duckdb.DuckDBPyConnection, store: str, user: User, **values: Any) -> str:
@@ -285,7 +289,7 @@ def update_entry(
     sets = ", ".join(f"{c} = ${c}" for c in changed)
     sql = f"UPDATE {table} SET {sets} WHERE store = $store AND {key} = $entry_id AND provisional"
     params = {**changed, "store": store, "entry_id": entry_id}
-    _write(con, store, lambda c: c.execute(sql, params))
+    _write(con, store, table, lambda c: c.execute(sql, params))
 
 
 def delete_entry(
@@ -298,7 +302,7 @@ def delete_entry(
     _live_row(con, table, store, entry_id)
     key = LIVE_TABLES[table][0]
     sql = f"DELETE FROM {table} WHERE store = $s AND {key} = $id AND provisional"
-    _write(con, store, lambda c: c.execute(sql, {"s": store, "id": entry_id}))
+    _write(con, store, table, lambda c: c.execute(sql, {"s": store, "id": entry_id}))
 
 
 # ----------------------------------------------------------------------------- reads

@@ -8,7 +8,7 @@ import pytest
 from tests.helpers import insert
 from warehouse import live
 from warehouse.auth import User
-from warehouse.db import data_version
+from warehouse.db import data_version, table_versions
 
 DAY = date(2026, 9, 16)
 STAFF = User("amy", "Amy Zhou", "staff")
@@ -58,6 +58,16 @@ def test_a_walk_in_is_a_provisional_live_row(con):
     )
     assert data_version(con) == before + 1
     assert con.execute("SELECT store FROM stores").fetchall() == [("s1",)]
+
+
+def test_a_live_entry_marks_only_its_table_of_its_store_changed(con):
+    # Cached results of other tables and stores stay valid (ui.data.version_key).
+    live.log_visit(con, "s1", STAFF, **walk_in(customer_id="c-9"))
+    assert table_versions(con) == (("traffic", "s1", 1),)
+    # The lead book of s1 follows the walk-in (traffic feeds derived_lead_months).
+    assert con.execute("SELECT store, customer_id FROM derived_lead_months").fetchall() == [
+        ("s1", "c-9")
+    ]
 
 
 def test_ids_are_unique(con):

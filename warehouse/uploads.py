@@ -30,6 +30,7 @@ from warehouse import importer
 from warehouse.admin import require
 from warehouse.auth import User
 from warehouse.db import bump_data_version, connect, ensure_schema
+from warehouse.derived import DERIVED
 from warehouse.parsing import (
     ParsedFile,
     Rejection,
@@ -554,7 +555,9 @@ def _copy_stores(path: str | os.PathLike | None, stores: list[str]) -> duckdb.Du
         mem.execute("INSERT INTO meta VALUES ('data_version', '0')")
         return mem
     with connect(source, read_only=True) as con:
-        copies = [(t, f"SELECT * FROM {t} WHERE list_contains($s, store)") for t in TABLES]
+        # The derived state too: the KPIs before the upload read it like the app does.
+        names = [*TABLES, *(d.name for d in DERIVED)]
+        copies = [(t, f"SELECT * FROM {t} WHERE list_contains($s, store)") for t in names]
         copies += [
             ("stores", "SELECT * FROM stores WHERE list_contains($s, store)"),
             ("imports", "SELECT * FROM imports"),

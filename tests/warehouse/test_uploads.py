@@ -423,3 +423,11 @@ def test_the_fixture_files_are_what_the_script_writes():
     for name, data in files().items():
         if not name.endswith(".xlsx"):  # a workbook's zip carries its creation time
             assert read(name) == data, f"{name}: run tests/fixtures/messy/make_fixtures.py"
+
+
+def test_dry_run_reads_the_stored_derived_state_before_the_upload(db):
+    # The fixture's November walk-ins K-1 (level H) and K-2 (A) are open leads before the
+    # upload: the in-memory copy must carry the lead book, not start from an empty one.
+    result = uploads.dry_run(db, "s1", [gbk_plan()], TODAY)
+    changes = result.kpi_changes.set_index("kpi")
+    assert changes.loc["open_leads", "before"] == 2

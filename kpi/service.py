@@ -360,13 +360,26 @@ def _store_level(
         )
         turn_grp, turn_group = "grp", "GROUP BY grp"
     visits_window = "r.open_date > $churn_base OR " if churn else ""
+    # first_open: the group's earliest visit ever; with none before the cut nobody can have
+    # been lost yet, and the rate is no value rather than 0 (history too short).
     churn_select = (
         f"""
-        SELECT {grp}, count(*) AS churn_base,
-               count(*) FILTER (WHERE last_open < $churn_cut) AS churned
-        FROM visits {group}"""
+        SELECT c.*, f.first_open FROM (
+            SELECT {grp}, count(*) AS churn_base,
+                   count(*) FILTER (WHERE last_open < $churn_cut) AS churned
+            FROM visits {group}
+        ) c
+        LEFT JOIN (
+            SELECT {grp}, min(first_open) AS first_open
+            FROM (SELECT {rkey} AS grp, min(r.open_date) AS first_open
+                  FROM repair_orders r
+                  WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date <= $as_of
+                  GROUP BY 1) firsts
+            {group}
+        ) f USING (grp)"""
         if churn
-        else "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned WHERE false"
+        else "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned, NULL::DATE AS "
+        "first_open WHERE false"
     )
     sql = f"""
     WITH r AS (
@@ -424,7 +437,8 @@ def _store_level(
                 THEN stock_value / nullif(coalesce(cost_3m, 0) / 3.0, 0) END
                AS parts_months_supply,
            CASE WHEN snapshot_rows > 0 THEN obsolete_value END AS obsolete_parts_value,
-           CAST(churned AS DOUBLE) / nullif(churn_base, 0) AS customer_churn_rate
+           CASE WHEN first_open < $churn_cut
+                THEN CAST(churned AS DOUBLE) / nullif(churn_base, 0) END AS customer_churn_rate
     FROM keys k
     LEFT JOIN costs USING (grp) LEFT JOIN churn USING (grp) LEFT JOIN turn USING (grp)
     LEFT JOIN snap USING (grp)
@@ -526,7 +540,18 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     SELECT {", ".join(counts)} FROM visits
     """
     row = con.execute(sql, query.bind(sql, params)).fetchone()
-    return [_ratio(row[2 * i + 1], row[2 * i]) for i in range(len(scopes))]
+    # With no visit before a scope's cut nobody can have been lost yet: no value, not 0.
+    first_sql = f"""
+    SELECT min(r.open_date) FROM repair_orders r
+    WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date <= $hi
+    """
+    first = con.execute(first_sql, query.bind(first_sql, params)).fetchone()[0]
+    return [
+        _ratio(row[2 * i + 1], row[2 * i])
+        if first is not None and first < params[f"c{i}"]
+        else None
+        for i in range(len(scopes))
+    ]
 
 
 def by_store(

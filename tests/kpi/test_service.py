@@ -571,13 +571,35 @@ def test_customer_churn_two_stores(churn):
 
 @pytest.mark.parametrize(
     ("opened", "lost"),
-    [(date(2023, 2, 28), 0.0), (date(2023, 2, 27), 1.0)],
+    [(date(2023, 2, 28), 0.5), (date(2023, 2, 27), 1.0)],
 )
 def test_churn_12_months_clamped_to_month_end(con, opened, lost):
-    # as_of 2024-02-29: 12 months back is 2023-02-28 (clamped)
-    insert(con, "repair_orders", [ro("R", opened, vin="V")])
+    # as_of 2024-02-29: 12 months back is 2023-02-28 (clamped). W, seen 2023-01-10 only, is
+    # lost either way; V is lost when its visit is before 2023-02-28: 1 / 2 or 2 / 2.
+    insert(con, "repair_orders", [ro("R", opened, vin="V"), ro("W1", date(2023, 1, 10), vin="W")])
     scope = Scope.for_month("2024-02", today=date(2024, 3, 5))
     assert service.summary(con, scope)["customer_churn_rate"] == pytest.approx(lost)
+
+
+def test_churn_is_no_value_until_the_history_reaches_12_months_back(con):
+    # The store's first visit is 2025-10-01. As of 2026-09-30 the cut is 2025-09-30: nothing
+    # before it, nobody can have been lost yet, so no value (not 0 %). As of 2026-10-31 the
+    # cut is 2025-10-31: V1 (last seen 2025-10-01) is lost, V2 (2026-05-01) not: 1 / 2.
+    insert(con, "repair_orders", [
+        ro("A", date(2025, 10, 1), vin="V1"),
+        ro("B", date(2026, 5, 1), vin="V2"),
+    ])  # fmt: skip
+    sept = Scope.for_month("2026-09", today=date(2026, 11, 25))
+    octo = Scope.for_month("2026-10", today=date(2026, 11, 25))
+    assert service.summary(con, sept)["customer_churn_rate"] is None
+    assert service.summary(con, octo)["customer_churn_rate"] == pytest.approx(0.5)
+    # The cards' one-pass periods (Oct, Sep, last Oct) and the per-store breakdown agree.
+    rates = [r["customer_churn_rate"] for r in service.summaries(con, octo)]
+    assert rates[0] == pytest.approx(0.5) and rates[1:] == [None, None]
+    frame = service.by_store(con, sept, total=True)
+    assert frame["customer_churn_rate"].tolist() == [None, None]
+    frame = service.by_store(con, octo, total=True)
+    assert frame["customer_churn_rate"].tolist() == [pytest.approx(0.5), pytest.approx(0.5)]
 
 
 def test_by_ro_type_and_tables(base):

@@ -38,6 +38,7 @@ __all__ = [
 SECTIONS: dict[str, tuple[str, str]] = {
     "sales": ("Sales and showroom", "销售"),
     "targets": ("Targets and pacing", "目标"),
+    "programs": ("Manufacturer programmes", "厂家商务"),
     "inventory": ("Vehicle inventory", "整车库存"),
     "service": ("After-sales", "售后"),
     "marketing": ("Marketing", "市场"),
@@ -336,6 +337,38 @@ _KPIS: tuple[KPI, ...] = (
         "Consultants are counted per store; one who only answered calls is not counted.",
         "销售顾问按门店分别计数；只接来电的顾问不计入。",
     ),
+    KPI(
+        id="backlog_orders", section="sales", label_en="Orders awaiting delivery",
+        label_zh="待交车订单", unit="units", direction=None,
+        formula_en="orders not cancelled with order_date ≤ as_of and not delivered by as_of "
+        "(delivery_date empty or > as_of)",
+        formula_zh="order_date ≤ as_of、未退订且截至 as_of 尚未交车（delivery_date 为空或 > as_of）"
+        "的订单数",
+        help_en="Read as on as_of: an order delivered after as_of still waits on that day.",
+        help_zh="按 as_of 当日的状态：as_of 之后才交车的订单在当日仍属待交车。",
+    ),
+    KPI(
+        id="backlog_unmatched", section="sales", label_en="Backlog without a vehicle",
+        label_zh="待交车缺车", unit="units", direction="down",
+        formula_en="backlog orders that get no vehicle in the allocation: a backlog order whose "
+        "vin is a vehicle in stock or in transit at as_of keeps it; the others, oldest order "
+        "first (ties by order_id), take the unallocated in-stock vehicle of the same model with "
+        "the earliest arrival_date, then the in-transit one with the earliest eta (empty eta "
+        "last; ties by vin)",
+        formula_zh="分配后仍无车的待交车订单数：vin 为 as_of 时在库或在途车辆的订单保留该车；"
+        "其余订单按 order_date 从早到晚（同日按 order_id）依次分配同车型、未被分配、arrival_date "
+        "最早的在库车，再分配 eta 最早的在途车（eta 为空的排最后；同者按 vin）",
+        help_en="These units need ordering from the manufacturer; Order planning adds them to "
+        "its suggestion.",
+        help_zh="这些订单需要向厂家订车；订货计划页会把它们计入建议订货量。",
+    ),
+    KPI(
+        id="backlog_age_days", section="sales", label_en="Average backlog age",
+        label_zh="待交车平均天数", unit="days", direction="down",
+        formula_en="mean(as_of − order_date) over backlog orders",
+        formula_zh="待交车订单的 mean(as_of − order_date)",
+        warning=30, critical=45,
+    ),
     # ---- Targets and pacing -------------------------------------------------------------
     KPI(
         "time_progress", "targets", "Time elapsed", "时间进度", "rate", None,
@@ -376,6 +409,100 @@ _KPIS: tuple[KPI, ...] = (
         "Grey when the achievement or the time elapsed has no value (e.g. no target).",
         "达成率或时间进度无值（如无目标）时为灰。",
     ),
+    KPI(
+        id="deliveries_forecast", section="targets", label_en="Month-end delivery forecast",
+        label_zh="月底交车预测", unit="units", direction="up",
+        formula_en="expected deliveries of as_of's month, from what was known on as_of only: "
+        "deliveries so far, orders awaiting delivery on as_of (order_date ≤ as_of and not "
+        "delivered by as_of, whatever the database says happened later), the store's own "
+        "history (order-to-delivery lead times, how much of a month's deliveries come from "
+        "orders placed in it, the shape of its months and weekdays). The method is the "
+        "product's; it must beat `pace` in a backtest (median absolute percentage error over "
+        "past months at days 5, 10, 15, 20 and 25)",
+        formula_zh="as_of 所在月的预计交车台次，只用 as_of 当日已知的信息：已交车台次、as_of 时的"
+        "待交车订单（order_date ≤ as_of 且截至 as_of 未交车，不论数据库记录其后如何）、本店历史"
+        "（订单到交车的周期、当月订单当月交车的比例、月内和星期的分布）。方法由产品决定；"
+        "回测中（过去各月第 5、10、15、20、25 天的中位绝对百分比误差）须优于 `pace`",
+        help_en="Deliveries so far, plus the waiting orders expected to deliver this month, "
+        "plus the deliveries still to come from orders not yet placed, each estimated from "
+        "the store's last 12 months (docs/DECISIONS.md). The straight line stays as pace.",
+        help_zh="已交车台次，加上预计本月交车的待交车订单，再加上尚未签约、本月仍会成交交车的"
+        "部分，均按本店过去 12 个月估算（见 docs/DECISIONS.md）。直线外推仍见 pace。",
+    ),
+    KPI(
+        id="deliveries_forecast_low", section="targets", label_en="Forecast range",
+        label_zh="预测区间", unit="units", direction=None,
+        formula_en="the forecast's 80 % interval: in the backtest, the month's actual "
+        "deliveries fall inside it in 70–90 % of cases",
+        formula_zh="预测的 80 % 区间：回测中当月实际交车台次落在区间内的比例为 70–90 %",
+        help_en="The low end of the interval.",
+        help_zh="区间下限。",
+    ),
+    KPI(
+        id="deliveries_forecast_high", section="targets", label_en="Forecast range",
+        label_zh="预测区间", unit="units", direction=None,
+        formula_en="the forecast's 80 % interval: in the backtest, the month's actual "
+        "deliveries fall inside it in 70–90 % of cases",
+        formula_zh="预测的 80 % 区间：回测中当月实际交车台次落在区间内的比例为 70–90 %",
+        help_en="The high end of the interval.",
+        help_zh="区间上限。",
+    ),
+    # ---- Manufacturer programmes --------------------------------------------------------
+    KPI(
+        id="wholesale_units", section="programs", label_en="Wholesale units",
+        label_zh="批发台数", unit="units", direction="up",
+        formula_en="vehicles whose wholesale_date (else arrival_date) is in period",
+        formula_zh="wholesale_date（为空时取 arrival_date）在统计期内的车辆数",
+        help_en="The manufacturer's invoices to the store (批发/提车开票).",
+        help_zh="厂家开给本店的批发发票（批发/提车开票）。",
+    ),
+    KPI(
+        id="program_achievement", section="programs", label_en="Programme achievement",
+        label_zh="商务政策达成率", unit="rate", direction="up", kind="table",
+        formula_en="units counted ÷ target_units (target 0: no value)",
+        formula_zh="计入台数 ÷ target_units（目标为 0：无值）",
+        help_en="Units counted: deliveries (basis retail) or vehicles by wholesale date (basis "
+        "wholesale) from the programme's start_date to the earlier of its end_date and as_of.",
+        help_zh="计入台数：零售口径为交车台次，批发口径为按批发日期计的车辆数，从政策 start_date "
+        "到 end_date 与 as_of 中较早者。",
+    ),
+    KPI(
+        id="rebate_earned", section="programs", label_en="Rebate earned so far",
+        label_zh="已达成返利", unit="cny", direction="up", kind="table",
+        formula_en="the amount of the highest tier whose min_achievement ≤ "
+        "program_achievement, on the units counted; 0 when none",
+        formula_zh="min_achievement ≤ program_achievement 的最高档位按计入台数计算的返利金额；"
+        "未达任何档位为 0",
+        help_en="A tier pays u × (per_unit + pct_of_cost × the mean cost of the units counted).",
+        help_zh="每档返利 = u × (per_unit + pct_of_cost × 计入车辆的平均成本)。",
+    ),
+    KPI(
+        id="rebate_next_tier_units", section="programs", label_en="Units to the next tier",
+        label_zh="距下一档台数", unit="units", direction=None, kind="table",
+        formula_en="the next tier is the one with the smallest min_achievement above "
+        "program_achievement: ceil(its min_achievement × target_units − 1e-9) − units counted; "
+        "no value at the top tier",
+        formula_zh="下一档为 min_achievement 高于 program_achievement 的最小档：ceil(其 "
+        "min_achievement × target_units − 1e-9) − 计入台数；已在最高档时无值",
+    ),
+    KPI(
+        id="rebate_next_tier_gain", section="programs", label_en="Gain at the next tier",
+        label_zh="下一档增加返利", unit="cny", direction=None, kind="table",
+        formula_en="the next tier's amount on ceil(its min_achievement × target_units − 1e-9) "
+        "units − rebate_earned; no value at the top tier",
+        formula_zh="下一档按 ceil(其 min_achievement × target_units − 1e-9) 台计算的返利金额 − "
+        "rebate_earned；已在最高档时无值",
+    ),
+    KPI(
+        id="rebate_projected", section="programs", label_en="Rebate at the current pace",
+        label_zh="按进度预计返利", unit="cny", direction="up", kind="table",
+        formula_en="the amount of the tier that the straight-line projection of units to "
+        "end_date reaches (units counted ÷ days of the programme elapsed to as_of × its days), "
+        "on the projected units; after end_date equal to rebate_earned; before start_date no "
+        "value",
+        formula_zh="按直线外推到 end_date 的台数（计入台数 ÷ 截至 as_of 政策已过天数 × 政策总天数）"
+        "所达档位、按外推台数计算的返利金额；end_date 之后等于 rebate_earned；start_date 之前无值",
+    ),
     # ---- Vehicle inventory --------------------------------------------------------------
     KPI(
         "stock_units", "inventory", "Units in stock", "在库台数", "units", None,
@@ -414,15 +541,19 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         "inventory_coefficient", "inventory", "Inventory coefficient", "库存系数", "ratio",
         "down",
-        "stock_units at as_of ÷ deliveries from the first day of as_of's month to as_of (CADA's "
-        "industry measure, month end ÷ month sales; warning line 1.5)",
-        "as_of 时的 stock_units ÷ as_of 所在月从月初到 as_of 的交车台次（中国汽车流通协会的行业"
-        "口径：月末库存 ÷ 当月销量；警戒线 1.5）",
+        "stock_units at as_of ÷ (deliveries from the first day of as_of's month to as_of ÷ days "
+        "of that month elapsed × days in that month): CADA's industry measure (month-end stock "
+        "÷ the month's sales; warning line 1.5), with the month's sales projected while it "
+        "runs; equal to CADA's on the month's last day",
+        "as_of 时的 stock_units ÷（as_of 所在月从月初到 as_of 的交车台次 ÷ 该月已过天数 × 该月"
+        "天数）：中国汽车流通协会的行业口径（月末库存 ÷ 当月销量；警戒线 1.5），月中按当月销量"
+        "的月底预测计算；在月末最后一天与协会口径一致",
         "The China Automobile Dealers Association's monthly measure: 0.8–1.2 is considered "
-        "healthy, above 1.5 is its warning line. Early in a month it runs high because few "
-        "deliveries have happened yet; months of supply (inventory_months) is steadier.",
-        "中国汽车流通协会每月发布的口径：0.8–1.2 为合理区间，高于 1.5 为警戒线。月初交车少，"
-        "系数偏高；库存深度（inventory_months）更平稳。",
+        "healthy, above 1.5 is its warning line. While the month runs its sales are projected "
+        "to month end (as pace does), so early days do not inflate it; months of supply "
+        "(inventory_months) is steadier.",
+        "中国汽车流通协会每月发布的口径：0.8–1.2 为合理区间，高于 1.5 为警戒线。月中按当月销量的"
+        "月底预测（同 pace）计算，月初不会虚高；库存深度（inventory_months）更平稳。",
         warning=1.5, critical=2.0,
     ),
     KPI(
@@ -765,6 +896,38 @@ _KPIS: tuple[KPI, ...] = (
         "days", "down",
         "mean(closed_date − opened_date) over complaints closed in period",
         "统计期内结案投诉的 mean(closed_date − opened_date)",
+    ),
+    KPI(
+        id="lead_capture_rate", section="customers", label_en="Lead capture rate",
+        label_zh="留档率", unit="rate", direction="up",
+        formula_en="first-visit walk-ins with a customer_id ÷ first-visit walk-ins",
+        formula_zh="有 customer_id 的首次来店批次 ÷ 首次来店批次",
+        help_en="A visitor who left without a phone number or CRM record is an anonymous "
+        "walk-in and cannot be followed up.",
+        help_zh="未留电话或未建档的来店客人为匿名来店，无法跟进。",
+        warning=0.80, critical=0.60,
+    ),
+    KPI(
+        id="lost_leads", section="customers", label_en="Lost leads", label_zh="战败客户数",
+        unit="customers", direction="down",
+        formula_en="distinct customers whose latest known level as of as_of is F, set by a row "
+        "dated in period",
+        formula_zh="截至 as_of 最新已知级别为 F、且该级别由统计期内的记录设定的不同客户数",
+    ),
+    KPI(
+        id="lost_rate", section="customers", label_en="Lost-lead rate", label_zh="战败率",
+        unit="rate", direction="down",
+        formula_en="lost_leads ÷ (lost_leads + distinct customers with a non-cancelled order "
+        "dated in period)",
+        formula_zh="lost_leads ÷ (lost_leads + 统计期内有未退订订单的不同客户数)",
+    ),
+    KPI(
+        id="lost_reasons", section="customers", label_en="Lost-lead reasons",
+        label_zh="战败原因", unit="customers", direction=None, kind="table",
+        formula_en="lost_leads by the lost_reason of the followup that set F (none: "
+        "`unknown`); in the report an object keyed by reason",
+        formula_zh="按设定 F 的跟进记录的 lost_reason 分组的 lost_leads（无原因：`unknown`）；"
+        "报告中为按原因为键的对象",
     ),
     # ---- Finance ------------------------------------------------------------------------
     KPI(

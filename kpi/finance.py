@@ -167,7 +167,7 @@ _PERIODS_CTE = (
 def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict:
     """Return the scope's parameters, the periods (p_*) and their span ($lo, $hi)."""
     starts = [s.start for s in periods.values()]
-    ends = [s.end for s in periods.values()]
+    ends = [s.upto for s in periods.values()]
     return {
         **scope.params,
         "p_grp": list(periods),

@@ -69,8 +69,12 @@ def plain(value: Any) -> Any:
 
 
 def prorate_params(scope: Scope) -> dict[str, Any]:
-    """Return the scope's parameters plus its months and their day weights (WEIGHTS_CTE)."""
-    weights = scope.month_days_in_period()
+    """Return the scope's parameters plus its months and their day weights (WEIGHTS_CTE).
+
+    The weights accrue to as_of: a running period's monthly amounts (expenses, campaign
+    spend) count for the days from its start to as_of (catalogue, "A period still running").
+    """
+    weights = scope.known().month_days_in_period()
     p = dict(scope.params)
     p["w_month"] = list(weights)
     p["w_inside"] = [inside for inside, _ in weights.values()]

@@ -175,7 +175,7 @@ def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict[str, Any]:
     in its periods, and the same conditions on the span prefilter each scan.
     """
     starts = [s.start for s in periods.values()]
-    ends = [s.end for s in periods.values()]
+    ends = [s.upto for s in periods.values()]
     p = {"p_grp": list(periods), "p_start": starts, "p_end": ends}
     return {**scope.params, **p, "start": min(starts), "end": max(ends)}
 

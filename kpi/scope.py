@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import duckdb
 
 DEFAULT_TZ = "Asia/Shanghai"
+# No forward-window limit: the last day DuckDB and Python dates share.
+FAR_FUTURE = date(9999, 12, 31)
 FILTERS = ("consultant", "model", "channel", "advisor", "technician")
 
 
@@ -78,11 +80,54 @@ class Scope:
         return (self.end - self.start).days + 1
 
     @property
+    def running(self) -> bool:
+        """Return True while the period is still running: as_of is before its last day."""
+        return self.as_of < self.end
+
+    @property
+    def upto(self) -> date:
+        """Return the last day whose dated events count: as_of (the end once complete).
+
+        A period still running is read as what was known on as_of (catalogue rules): visits,
+        orders, deliveries, ROs, surveys, complaints and contacts dated after as_of are not
+        counted, so `report --as-of D` reproduces the report of day D.
+        """
+        return min(self.end, self.as_of)
+
+    @property
+    def horizon(self) -> date:
+        """Return the last day a forward window ("within N days after …") may reach.
+
+        A complete period's windows run past its end (no limit); a running period's stop at
+        as_of, since nothing later was known.
+        """
+        return self.as_of if self.running else FAR_FUTURE
+
+    @property
     def params(self) -> dict:
-        """Return the named query parameters every KPI query may bind."""
-        p = {"start": self.start, "end": self.end, "as_of": self.as_of, "store": self.store}
+        """Return the named query parameters every KPI query may bind.
+
+        `$end` is the last day whose events count (`upto`), `$period_end` the period's own
+        last day (targets stay whole), `$horizon` the limit of forward windows.
+        """
+        p = {
+            "start": self.start,
+            "end": self.upto,
+            "period_end": self.end,
+            "as_of": self.as_of,
+            "horizon": self.horizon,
+            "store": self.store,
+        }
         p.update({f: getattr(self, f) for f in FILTERS})
         return p
+
+    def known(self) -> Scope:
+        """Return the period cut at as_of: what counts while it runs (itself once complete).
+
+        Accruing monthly amounts (expenses, campaign spend) count in proportion to the days
+        from the start to as_of; roster months are those up to as_of's month.
+        """
+        return replace(self, end=self.upto) if self.running else self
 
     def shifted(self, months: int) -> Scope:
         """Return the comparable scope `months` calendar months away (prev month, last year).
@@ -119,7 +164,8 @@ class Scope:
             first = parse_month(m)
             last = month_end(first)
             inside = (min(last, self.end) - max(first, self.start)).days + 1
-            out[m] = (inside, last.day)
+            if inside > 0:
+                out[m] = (inside, last.day)
         return out
 
 

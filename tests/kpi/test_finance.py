@@ -158,11 +158,35 @@ def test_expenses_prorated_over_a_custom_range(con):
 
 
 def test_period_running_past_today(store):
-    # today 2026-09-10: the whole month's expenses count (prorated by the period, not as_of)
+    # today 2026-09-10, the rows of the whole month already stored: read as known that day.
     scope = Scope.for_month("2026-09", today=date(2026, 9, 10))
     r = finance.summary(store, scope)
-    assert r["total_expenses"] == pytest.approx(19000.0)
-    assert r["vehicle_gross"] == pytest.approx(18000.0)  # deliveries dated in the period
+    # expenses accrue to as_of: 19000 × 10/30 days
+    assert r["total_expenses"] == pytest.approx(6333.333333333333)
+    assert r["fixed_expenses"] == pytest.approx(5333.333333333333)  # 16000 × 10/30
+    assert r["vehicle_gross"] == pytest.approx(7000.0)  # o1 (1 Sep) only; o2 is dated 30 Sep
+    assert r["fi_gross"] == pytest.approx(1500.0)
+    assert r["accessories_gross"] == pytest.approx(2000.0)
+    # r1 closed 5 Sep (1500); r2 closes 30 Sep, after as_of
+    assert r["total_gross"] == pytest.approx(12000.0)  # 7000 + 1500 + 2000 + 1500
+    assert r["net_profit"] == pytest.approx(5666.666666666667)  # 12000 − 6333.33
+    assert r["service_absorption"] == pytest.approx(0.28125)  # 1500 / 5333.33
+    # (6333.33 − 1500) / (7000 + 1500 + 2000) × 1 delivery
+    assert r["break_even_units"] == pytest.approx(0.46031746031746035)
+
+
+@pytest.mark.parametrize(
+    ("today", "expenses", "vehicle_gross"),
+    [
+        (date(2026, 9, 1), 19000.0 / 30, 7000.0),  # day 1: a 30th of the month, o1 of 1 Sep
+        (date(2026, 9, 29), 19000.0 * 29 / 30, 7000.0),  # the day before month end
+        (date(2026, 9, 30), 19000.0, 18000.0),  # the last day: the complete month
+    ],
+)
+def test_running_month_first_and_last_days(store, today, expenses, vehicle_gross):
+    r = finance.summary(store, Scope.for_month("2026-09", today=today))
+    assert r["total_expenses"] == pytest.approx(expenses)
+    assert r["vehicle_gross"] == pytest.approx(vehicle_gross)
 
 
 def test_two_stores_pooled(store):

@@ -159,7 +159,8 @@ def _month_of(column: str) -> str:
 
 # The periods of one pass (summaries()): a row each, keyed grp, bound by _periods_params().
 PERIODS_CTE = (
-    "p AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS start, unnest($p_end) AS stop)"
+    "p AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS start, unnest($p_end) AS stop, "
+    "unnest($p_horizon) AS horizon)"
 )
 
 
@@ -176,8 +177,10 @@ def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict[str, Any]:
     """
     starts = [s.start for s in periods.values()]
     ends = [s.upto for s in periods.values()]
-    p = {"p_grp": list(periods), "p_start": starts, "p_end": ends}
-    return {**scope.params, **p, "start": min(starts), "end": max(ends)}
+    horizons = [s.horizon for s in periods.values()]
+    p = {"p_grp": list(periods), "p_start": starts, "p_end": ends, "p_horizon": horizons}
+    return {**scope.params, **p, "start": min(starts), "end": max(ends),
+            "horizon": max(horizons)}  # fmt: skip
 
 
 # The period's traffic counts over `traffic t` (walk-ins, first visits, calls, test drives,
@@ -278,6 +281,8 @@ def _distinct_counts(
     """
     tkey, okey = _grouping(by, "t")[0], _grouping(order_key or by, "o")[0]
     traffic, orders, with_p, params = "traffic t", "orders o", "", scope.params
+    # The 30-day windows stop at as_of while a period runs (its horizon).
+    horizon = "p.horizon" if periods else "$horizon"
     if periods:
         # Each visit, call and delivery counts in every period it falls in (they may overlap).
         tkey = okey = "p.grp"
@@ -286,7 +291,7 @@ def _distinct_counts(
         with_p, params = f"{PERIODS_CTE},", _periods_params(scope, periods)
     sql = f"""
         WITH {with_p} first_visits AS (
-            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date
+            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date, {horizon} AS horizon
             FROM {traffic}
             WHERE t.kind = 'walk_in' AND t.first_visit AND {IN_PERIOD_VISIT}
               AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
@@ -298,12 +303,13 @@ def _distinct_counts(
               ON o.store = f.store AND o.customer_id = f.customer_id
              AND o.status <> 'cancelled'
              AND o.order_date BETWEEN f.visit_date AND f.visit_date + {COHORT_DAYS}
-             -- implied by the line above; a bound on o alone lets DuckDB skip older orders
-             AND o.order_date BETWEEN $start AND $end + {COHORT_DAYS}
+             AND o.order_date <= f.horizon
+             -- implied by the lines above; a bound on o alone lets DuckDB skip older orders
+             AND o.order_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
             GROUP BY f.grp, f.store, f.customer_id
         ),
         first_calls AS (
-            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date
+            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date, {horizon} AS horizon
             FROM {traffic}
             WHERE t.kind = 'phone' AND t.first_visit AND {IN_PERIOD_VISIT}
               AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
@@ -314,7 +320,8 @@ def _distinct_counts(
             LEFT JOIN traffic w
               ON w.store = c.store AND w.customer_id = c.customer_id AND w.kind = 'walk_in'
              AND w.visit_date BETWEEN c.visit_date AND c.visit_date + {COHORT_DAYS}
-             AND w.visit_date BETWEEN $start AND $end + {COHORT_DAYS}
+             AND w.visit_date <= c.horizon
+             AND w.visit_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
             GROUP BY c.grp, c.store, c.customer_id
         ),
         consultants AS (

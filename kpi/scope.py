@@ -60,6 +60,9 @@ class Scope:
     channel: str | None = None
     advisor: str | None = None
     technician: str | None = None
+    # Set on the comparison of a running period (shifted): its forward windows stop at its
+    # end, the same day of its month as this period's as_of, like for like.
+    horizon_at: date | None = None
 
     @classmethod
     def for_range(cls, start: date, end: date, today: date | None = None, **kw) -> Scope:
@@ -101,6 +104,8 @@ class Scope:
         A complete period's windows run past its end (no limit); a running period's stop at
         as_of, since nothing later was known.
         """
+        if self.horizon_at is not None:
+            return self.horizon_at
         return self.as_of if self.running else FAR_FUTURE
 
     @property
@@ -142,7 +147,7 @@ class Scope:
         end = month_end(add_months(self.end, months)) if whole else add_months(self.end, months)
         if self.start <= self.as_of < self.end:
             end = min(end, start + timedelta(days=(self.as_of - self.start).days))
-            return replace(self, start=start, end=end, as_of=end)
+            return replace(self, start=start, end=end, as_of=end, horizon_at=end)
         lag = self.end - self.as_of
         return replace(self, start=start, end=end, as_of=max(start, end - lag))
 

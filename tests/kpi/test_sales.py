@@ -441,6 +441,58 @@ def test_daily_walk_ins_uses_days_to_as_of(con):
     assert sales.summary(con, future)["daily_walk_ins"] is None
 
 
+def test_running_month_counts_what_was_known_on_as_of(showroom):
+    # Today Sept 10; the database already holds the rest of September and October.
+    r = sales.summary(showroom, Scope.for_month("2026-09", today=d(9, 10)))
+    assert r["walk_in_batches"] == 4  # v1, v2, v3, v4 (v5 on Sept 30 not yet)
+    assert r["first_visit_batches"] == 3  # v1, v2, v4
+    assert r["phone_batches"] == 3  # p1, p2, p3
+    assert r["daily_walk_ins"] == pytest.approx(0.4)  # 4 / Sept 1..10
+    assert r["test_drive_rate"] == pytest.approx(0.5)  # v1, v2 / 4
+    assert r["orders"] == 2  # o1 (Sept 5), o2 (Sept 8); o4, o6 are later
+    assert r["deliveries"] == 1  # o3 (Sept 1); o1 is delivered Sept 12
+    assert r["close_rate"] == pytest.approx(1 / 3)  # retail o1 / 3 first visits
+    # c1 (o1 on Sept 5) of c1, c2; c2's o5 is cancelled
+    assert r["cohort_close_rate"] == pytest.approx(0.5)
+    # the 30-day windows stop at as_of: c4's walk-in (Oct 5) and c5's (Oct 7) are not known
+    assert r["phone_to_visit_rate"] == pytest.approx(0.0)
+    assert r["cancellation_rate"] == pytest.approx(0.0)  # o5 (Sept 20) not yet; 0 / 2
+    assert r["fleet_share"] == pytest.approx(0.0)  # o3 is retail; o2 delivers later
+    assert r["event_traffic_share"] == pytest.approx(0.5)  # v2, v3 / 4
+
+
+def test_running_month_on_its_first_day(showroom):
+    r = sales.summary(showroom, Scope.for_month("2026-09", today=d(9, 1)))
+    assert r["walk_in_batches"] == 1  # v1
+    assert r["daily_walk_ins"] == pytest.approx(1.0)  # 1 / 1 day
+    assert r["orders"] == 0  # o1 is ordered Sept 5
+    assert r["deliveries"] == 1  # o3, delivered Sept 1
+    assert r["close_rate"] == pytest.approx(0.0)  # 0 retail orders / 1 first visit
+    assert r["cohort_close_rate"] == pytest.approx(0.0)  # c1's o1 (Sept 5) after as_of
+
+
+def test_running_month_on_the_day_before_its_end(showroom):
+    r = sales.summary(showroom, Scope.for_month("2026-09", today=d(9, 29)))
+    assert r["walk_in_batches"] == 4  # v1..v4; v5 is Sept 30
+    assert r["orders"] == 3  # o1, o2, o4; o6 is ordered Sept 30
+    assert r["deliveries"] == 3  # o1, o2, o3
+    assert r["cancellation_rate"] == pytest.approx(0.25)  # o5 / o1, o2, o4, o5
+    assert r["close_rate"] == pytest.approx(2 / 3)  # retail o1, o4 / v1, v2, v4
+    assert r["cohort_close_rate"] == pytest.approx(0.5)  # c1 of c1, c2
+    assert r["phone_to_visit_rate"] == pytest.approx(0.0)  # Oct 5 and Oct 7 are later
+
+
+def test_running_month_compares_with_the_same_days(showroom):
+    # Oct 1..3 running (today Oct 3) against Sept 1..3, whose 30-day windows stop at Sept 3
+    now, prev, _ = sales.summaries(showroom, Scope.for_month("2026-10", today=d(10, 3)))
+    assert now["walk_in_batches"] == 1  # v7 (Oct 1); v8, v9 later
+    assert now["deliveries"] == 1  # o6 (Oct 2)
+    assert prev["walk_in_batches"] == 3  # v1, v2, v3 (Sept 1..3)
+    assert prev["deliveries"] == 1  # o3 (Sept 1)
+    assert prev["orders"] == 0  # o1 is ordered Sept 5
+    assert prev["cohort_close_rate"] == pytest.approx(0.0)  # c1's o1 (Sept 5) after Sept 3
+
+
 def test_custom_range(showroom):
     # Sept 10..Oct 5 (26 days), today Oct 20
     scope = Scope.for_range(d(9, 10), d(10, 5), today=d(10, 20))
@@ -626,9 +678,10 @@ def test_monthly_custom_range_ends_with_the_end_month(showroom):
     scope = Scope.for_range(d(9, 20), d(10, 3), today=d(11, 30))
     df = sales.monthly(showroom, scope, months=2)
     assert list(df["month"]) == ["2026-09", "2026-10"]  # whole calendar months
-    assert list(df["walk_in_batches"]) == [5, 3]  # v1..v5 | v7, v8, v9
-    assert list(df["deliveries"]) == [3, 1]  # o1, o2, o3 | o6
-    assert df["daily_walk_ins"].iloc[1] == pytest.approx(1.0)  # 3 / Oct 1..3 (as_of Oct 3)
+    # October is read as known on as_of (Oct 3): v8 (Oct 5) and v9 (Oct 7) not yet
+    assert list(df["walk_in_batches"]) == [5, 1]  # v1..v5 | v7
+    assert list(df["deliveries"]) == [3, 1]  # o1, o2, o3 | o6 (Oct 2)
+    assert df["daily_walk_ins"].iloc[1] == pytest.approx(1 / 3)  # 1 / Oct 1..3 (as_of Oct 3)
 
 
 def test_funnel(showroom):

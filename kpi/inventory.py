@@ -106,6 +106,8 @@ def _windows(scope: Scope) -> dict[str, Any]:
         "s3_start": s3_start,
         "s3_end": s3_end,
         "mtd_start": month_start(as_of),
+        # The month's deliveries projected to its end (pace): days in month ÷ days elapsed.
+        "mtd_scale": month_end(as_of).day / as_of.day,
         "d90_start": d90_start,
         # A vehicle sold by v_lo is in none of the period's stock, transit or floorplan days;
         # a delivery outside [o_lo, as_of] in none of its sales windows.
@@ -126,6 +128,7 @@ _PERIOD_COLUMNS = (
     "s3_start",
     "s3_end",
     "mtd_start",
+    "mtd_scale",
     "d90_start",
     "fp_stop",
     "horizon",
@@ -262,7 +265,7 @@ def _aggregate_query(
                coalesce(capital_tied_up, 0) AS capital_tied_up,
                coalesce(floorplan_cost, 0) AS floorplan_cost,
                coalesce(sales_3m, 0) AS sales_3m,
-               coalesce(sales_mtd, 0) AS sales_mtd,
+               coalesce(sales_mtd, 0) * p.mtd_scale AS sales_month_projected,
                coalesce(sales_90d, 0) AS sales_90d
         FROM p LEFT JOIN (veh FULL JOIN sales USING ({using})) USING (grp)
     )
@@ -272,7 +275,8 @@ def _aggregate_query(
            in_transit_by_horizon,
            sales_3m / 3.0 AS avg_monthly_sales_3m,
            CAST(stock_units AS DOUBLE) / nullif(sales_3m / 3.0, 0) AS inventory_months,
-           CAST(stock_units AS DOUBLE) / nullif(sales_mtd, 0) AS inventory_coefficient,
+           CAST(stock_units AS DOUBLE) / nullif(sales_month_projected, 0)
+               AS inventory_coefficient,
            CAST(stock_units AS DOUBLE) / nullif(sales_90d / {float(SALES_WINDOW_DAYS)}, 0)
                AS days_supply,
            CAST(age_days_sum AS DOUBLE) / nullif(stock_units, 0) AS avg_days_in_stock,

@@ -169,7 +169,8 @@ def test_sales_based_kpis_mid_month(sales_con):
     r = inventory.summary(sales_con, month_scope(date(2026, 9, 29)))
     assert r["avg_monthly_sales_3m"] == pytest.approx(7 / 3)  # (1 Jun + 3 Jul + 3 Aug) / 3
     assert r["inventory_months"] == pytest.approx(18 / 7)  # 6 / (7 / 3)
-    assert r["inventory_coefficient"] == pytest.approx(3.0)  # 6 / 2 delivered 09-01..09-29
+    # 2 delivered 09-01..09-29, projected to month end: 2 / 29 × 30 = 60/29; 6 / (60/29)
+    assert r["inventory_coefficient"] == pytest.approx(2.9)
     # 07-01 < d <= 09-29: JUL15..SEP15 = 7 deliveries
     assert r["days_supply"] == pytest.approx(6 / (7 / 90))
 
@@ -189,7 +190,33 @@ def test_days_supply_90_day_window_edges(con):
     )
     r = inventory.summary(con, month_scope(date(2026, 9, 15)))
     assert r["days_supply"] == pytest.approx(45.0)  # 1 / (2 / 90)
-    assert r["inventory_coefficient"] == pytest.approx(1.0)  # 1 / 1 delivered 09-01..09-15
+    # 1 delivered 09-01..09-15, projected: 1 / 15 × 30 = 2; 1 in stock / 2
+    assert r["inventory_coefficient"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("today", "stock", "coefficient"),
+    [
+        # Sept 1: V1..V3 in stock (V3 sold Sept 20, later); D1 delivered: 1 × 30 projected
+        (date(2026, 9, 1), 3, 0.1),  # 3 / 30
+        # Sept 29: V3 sold; D1, D20 delivered: 2 / 29 × 30 = 60/29 projected
+        (date(2026, 9, 29), 2, 0.9666666666666667),  # 2 / (60/29) = 58/60
+        # Sept 30, the last day: CADA's month-end stock ÷ the month's 3 deliveries
+        (date(2026, 9, 30), 2, 0.6666666666666666),  # 2 / 3
+    ],
+)
+def test_inventory_coefficient_projects_a_running_month(con, today, stock, coefficient):
+    insert(con, "vehicles", [
+        veh("V1", arrival=date(2026, 8, 1)), veh("V2", arrival=date(2026, 8, 2)),
+        veh("V3", arrival=date(2026, 8, 3), sold=date(2026, 9, 20)),
+    ])  # fmt: skip
+    insert(con, "orders", [
+        order("D1", date(2026, 9, 1)), order("D20", date(2026, 9, 20)),
+        order("D30", date(2026, 9, 30)), order("D_OCT", date(2026, 10, 3)),
+    ])  # fmt: skip
+    r = inventory.summary(con, month_scope(today))
+    assert r["stock_units"] == stock
+    assert r["inventory_coefficient"] == pytest.approx(coefficient)
 
 
 def test_zero_sales_gives_no_supply_ratios(con):

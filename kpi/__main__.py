@@ -109,7 +109,10 @@ def report_main(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    usage = "usage: python -m kpi {import,report,users} ...  (add -h for a command's options)"
+    usage = (
+        "usage: python -m kpi {import,report,users,digest,alerts} ...  "
+        "(add -h for a command's options)"
+    )
     if not argv or argv[0] in ("-h", "--help"):
         print(usage)
         return 0 if argv else 2
@@ -120,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         return import_main(rest)
     if command == "report":
         return report_main(rest)
+    if command in ("digest", "alerts"):
+        from app import cli
+
+        return cli.digest_main(rest) if command == "digest" else cli.alerts_main(rest)
     if command == "users":
         from warehouse.auth import main as users_main
 

@@ -431,8 +431,9 @@ def _grouped(
                    WHERE f.store = s.store AND f.customer_id = s.customer_id
                      AND f.kind = 'return_visit'
                      AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
-                     -- uncorrelated bounds: only the period's follow-ups are looked at
-                     AND f.followup_date BETWEEN $start AND $end + $window
+                     -- uncorrelated bounds: only the period's follow-ups are looked at, up
+                     -- to as_of while the period runs ($horizon)
+                     AND f.followup_date BETWEEN $start AND least($end + $window, $horizon)
                ) AS followed
         FROM served s
     )
@@ -496,15 +497,19 @@ def _flows_per_period(
     params = dict(scope.params) | {
         "p_grp": labels,
         "p_start": [s.start for s in periods.values()],
-        "p_end": [s.end for s in periods.values()],
+        "p_end": [s.upto for s in periods.values()],
+        "p_horizon": [s.horizon for s in periods.values()],
         "window": RETURN_VISIT_WINDOW_DAYS,
     }
-    p = "periods AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS s, unnest($p_end) AS e)"
+    p = (
+        "periods AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS s, unnest($p_end) AS e, "
+        "unnest($p_horizon) AS h)"
+    )
     # The days a return visit can follow a served event of some period: each period and the
     # window after it, overlapping ones merged (a run of months is one range).
     reach: list[list[date]] = []
     for period in sorted(periods.values(), key=lambda x: x.start):
-        last = period.end + timedelta(days=RETURN_VISIT_WINDOW_DAYS)
+        last = min(period.upto + timedelta(days=RETURN_VISIT_WINDOW_DAYS), period.horizon)
         if reach and period.start <= reach[-1][1] + timedelta(days=1):
             reach[-1][1] = max(reach[-1][1], last)
         else:
@@ -522,13 +527,13 @@ def _flows_per_period(
         f"""
         WITH {p},
         served AS (
-            SELECT p.grp, o.store, o.customer_id, o.delivery_date AS served_date
+            SELECT p.grp, o.store, o.customer_id, o.delivery_date AS served_date, p.h
             FROM orders o JOIN periods p ON o.delivery_date BETWEEN p.s AND p.e
             WHERE o.status = 'delivered' AND {store_clause("o")}
               AND {filter_clause("o.consultant", "consultant")}
               AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
             UNION ALL
-            SELECT p.grp, r.store, r.customer_id, r.close_date
+            SELECT p.grp, r.store, r.customer_id, r.close_date, p.h
             FROM repair_orders r JOIN periods p ON r.close_date BETWEEN p.s AND p.e
             WHERE r.ro_type <> 'internal' AND {store_clause("r")}
               AND {filter_clause("r.advisor", "advisor")}
@@ -544,7 +549,8 @@ def _flows_per_period(
         )
         SELECT s.grp,
                count(*) FILTER (WHERE len(list_filter(
-                   v.days, lambda d: d BETWEEN s.served_date AND s.served_date + $window)) > 0),
+                   v.days, lambda d: d BETWEEN s.served_date
+                                           AND least(s.served_date + $window, s.h))) > 0),
                count(*)
         FROM served s
         LEFT JOIN visits v ON v.store = s.store AND v.customer_id = s.customer_id

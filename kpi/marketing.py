@@ -83,10 +83,12 @@ WITH ev AS (
       AND {store_clause()} AND {filter_clause("channel", "channel")}
 ),
 visits AS (
-    -- an event's walk-ins are all walk-in rows carrying its id, whatever their date
+    -- an event's walk-ins are all walk-in rows carrying its id, whatever their date, up to
+    -- as_of while the period runs ($horizon)
     SELECT e.store, e.campaign_id, t.visit_date, t.customer_id, t.lead_level
     FROM ev e
     JOIN traffic t ON t.store = e.store AND t.event_id = e.campaign_id AND t.kind = 'walk_in'
+     AND t.visit_date <= $horizon
 ),
 arrivals AS (
     SELECT store, campaign_id, count(*) AS arrived,
@@ -100,6 +102,7 @@ deals AS (
     JOIN orders o ON o.store = v.store AND o.customer_id = v.customer_id
      AND o.status <> 'cancelled'
      AND o.order_date BETWEEN v.visit_date AND v.visit_date + $window
+     AND o.order_date <= $horizon
     GROUP BY v.store, v.campaign_id
 )
 SELECT e.store, e.campaign_id, e.name, e.kind, e.month, e.invited,
@@ -131,7 +134,8 @@ def _channel_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
 
 def _event_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
     """Return one row per event of the period, in the order of _EVENT_COLUMNS."""
-    p = dict(scope.params, months=scope.months(), window=EVENT_ORDER_WINDOW_DAYS)
+    # The period's events: those of the months it touches up to as_of's month.
+    p = dict(scope.params, months=scope.known().months(), window=EVENT_ORDER_WINDOW_DAYS)
     return query.rows(con, _EVENTS_SQL, p)
 
 

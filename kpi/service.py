@@ -129,7 +129,9 @@ def _month_text(d: date) -> str:
 def _params(scope: Scope) -> dict[str, Any]:
     """Return the scope's parameters plus the windows of the after-sales formulas."""
     as_of = scope.as_of
-    months = scope.months()
+    # Roster months: those the period touches up to as_of's (a running month's roster holds
+    # the hours so far); none when the period has not started.
+    months = scope.known().months() or ["9999-12", "0000-01"]
     s3_start, s3_end = complete_months_window(as_of, 3)
     year_ago = add_months(as_of, -TURNOVER_MONTHS)
     # Snapshot months whose last day d satisfies as_of - 12 months < d <= as_of.

@@ -407,6 +407,36 @@ def test_period_running_past_today(leads):
     assert r["followup_compliance"] == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize(
+    ("today", "rate"),
+    [
+        # served to Sept 20: d1, d4 (anonymous), d2, r1, r3 = 5; followed: d1 (f1 Sept 17),
+        # r1 (f5 Sept 5); d3 (Sept 30) and f4 (Oct 5) are later
+        (date(2026, 9, 20), 0.4),
+        # served to Sept 16: d1, d4, r1, r3 = 4; d1's return visit (Sept 17) is not known yet
+        (date(2026, 9, 16), 0.25),
+    ],
+)
+def test_return_visits_of_a_running_month(served, today, rate):
+    scope = Scope.for_month("2026-09", today=today)
+    assert customers.summary(served, scope)["return_visit_rate"] == pytest.approx(rate)
+    assert customers.summaries(served, scope)[0]["return_visit_rate"] == pytest.approx(rate)
+
+
+def test_surveys_and_complaints_of_a_running_month(surveys):
+    scope = Scope.for_month("2026-09", today=date(2026, 9, 15))
+    r = customers.summary(surveys, scope)
+    assert r["csi_sales"] == pytest.approx(80.0)  # s1 only: 8 × 10
+    assert r["csi_service"] == pytest.approx(70.0)  # s3 only: 7 × 10
+    assert r["nps"] == pytest.approx(50.0)  # answers 10, 8: 100 × (1 − 0) / 2
+
+
+def test_complaints_of_a_running_month(complaints):
+    r = customers.summary(complaints, Scope.for_month("2026-09", today=date(2026, 9, 5)))
+    assert r["complaint_satisfaction"] == pytest.approx(1.0)  # k1 closed Sept 4, satisfied
+    assert r["complaint_close_days"] == pytest.approx(3.0)  # k1: Sept 1 .. Sept 4
+
+
 # The lead book read from the stored month states (derived_lead_months) plus, for an as_of
 # inside a month that has later contacts, that month's contacts up to as_of.
 SEPT_15 = Scope.for_month("2026-09", today=date(2026, 9, 15))  # as_of 09-15, a later contact

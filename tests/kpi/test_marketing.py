@@ -150,13 +150,21 @@ def test_spend_prorated_over_a_custom_range(con):
 
 
 def test_period_running_past_today(channels):
-    # today 2026-09-15: the month's whole spend counts (monthly amounts are prorated by the
-    # period's days, not by as_of); walk-ins are those dated in the period [09-01, 09-30]
+    # today 2026-09-15, the rest of September already stored: spend accrues to as_of and
+    # walk-ins and orders are those dated Sept 1..15
     scope = Scope.for_month("2026-09", today=date(2026, 9, 15), store="s1")
     assert scope.as_of == date(2026, 9, 15)
-    assert marketing.summary(channels, scope)["marketing_spend"] == pytest.approx(12000.0)
-    assert marketing.tables(channels, scope)["cost_per_walk_in"]["autohome"] == (
-        pytest.approx(3000.0)  # 9000 / 3
+    # (9000 + 3000) × 15/30 days
+    assert marketing.summary(channels, scope)["marketing_spend"] == pytest.approx(6000.0)
+    t = marketing.tables(channels, scope)
+    assert t["channel_walk_ins"] == {"autohome": 2, "referral": 2, "unknown": 1}  # v3 later
+    assert t["cost_per_walk_in"]["autohome"] == pytest.approx(2250.0)  # 9000 × 15/30 / 2
+    assert t["cost_per_order"]["autohome"] == pytest.approx(4500.0)  # 4500 / o1 (o2 later)
+    first = Scope.for_month("2026-09", today=date(2026, 9, 1), store="s1")
+    # day 1: 12000 / 30; v1 is the only walk-in: 9000 / 30 / 1
+    assert marketing.summary(channels, first)["marketing_spend"] == pytest.approx(400.0)
+    assert marketing.tables(channels, first)["cost_per_walk_in"]["autohome"] == (
+        pytest.approx(300.0)
     )
 
 
@@ -204,6 +212,17 @@ def test_event_kpis(events):
     # o1 (c1, day 30 after t4), o4 (c3, day 0), o5 (c4, day 30) = 3
     assert t["event_orders"] == {"E1": 3, "E3": 0, "E4": 0}
     assert marketing.summary(events, SEPT_S1)["marketing_events"] == 3
+
+
+def test_event_kpis_of_a_running_month(events):
+    # today Sept 11, the later rows already stored: E1's walk-ins and orders known that day
+    scope = Scope.for_month("2026-09", today=date(2026, 9, 11), store="s1")
+    t = marketing.tables(events, scope)
+    # t1, t2, t3, t5, t6 (t4 on Oct 5 is later) / 25 invited
+    assert t["event_arrival_rate"]["E1"] == pytest.approx(0.2)
+    assert t["event_a_leads"]["E1"] == 3  # c1 (A on t1), c3 (H), c4 (O)
+    # o4 (c3, Aug 28) only: o5 (Oct 1) and o1 (Nov 4) come after as_of
+    assert t["event_orders"]["E1"] == 1
 
 
 @pytest.mark.parametrize(

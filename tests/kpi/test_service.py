@@ -190,6 +190,25 @@ def test_ro_kpis(base):
     assert r["open_ros"] == 2  # R4 (closes 10-02), R7; internal R6 left out
 
 
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        # day 1: R1 opened and closed; R2 (opened Aug 28) still open until Sept 2
+        (date(2026, 9, 1), {"ro_count": 1, "service_revenue": 500.0, "open_ros": 1,
+                            "first_time_fix_rate": None}),
+        # Sept 10: opened R1, R3; closed R1, R2 (500 + 1600); R3 open until Sept 12
+        (date(2026, 9, 10), {"ro_count": 2, "service_revenue": 2100.0, "open_ros": 1,
+                             "service_gross": 1150.0,  # 2100 − (50 + 100) − (200 + 600)
+                             "avg_ro_value": 1050.0, "first_time_fix_rate": 1.0}),
+        # the day before month end: R7 (Sept 30) not yet; R4 opened Sept 29, open
+        (date(2026, 9, 29), {"ro_count": 3, "service_revenue": 2650.0, "open_ros": 1}),
+    ],
+)  # fmt: skip
+def test_running_month_counts_ros_known_on_as_of(base, today, expected):
+    r = service.summary(base, sep(today))
+    assert {k: r[k] for k in expected} == pytest.approx(expected)
+
+
 def test_advisor_filter(base):
     r = service.summary(base, sep(advisor="a1"))
     assert r["ro_count"] == 1  # R1 (R2 opened in August)
@@ -320,6 +339,22 @@ def test_roster_kpis_pooled_over_months_and_stores(workshop):
     assert r["tech_efficiency"] == pytest.approx(23 / 300)
     assert r["tech_proficiency"] == pytest.approx(23 / 400)
     assert r["training_compliance"] == pytest.approx(0.75)  # (2 + 0 + 1) / (2 + 1 + 1)
+
+
+def test_roster_and_labour_of_a_running_period(workshop):
+    # Sept 20..Oct 10 on Oct 5: rosters of Sept and Oct as exported; labour closed to Oct 5:
+    # R1 10 h 1000 (s1), R4 8 h 800 (s2); R2 closes Oct 10
+    running = Scope.for_range(date(2026, 9, 20), date(2026, 10, 10), today=date(2026, 10, 5))
+    r = service.summary(workshop, running)
+    assert r["revenue_per_technician"] == pytest.approx(600.0)  # 1800 / 3 technicians
+    assert r["tech_efficiency"] == pytest.approx(18 / 300)
+    # On Sept 25 only September's roster is known: available 160 + 40, clocked 120 + 30
+    early = Scope.for_range(date(2026, 9, 20), date(2026, 10, 10), today=date(2026, 9, 25))
+    r = service.summary(workshop, early)
+    assert r["tech_productivity"] == pytest.approx(0.75)  # 150 / 200
+    assert r["tech_efficiency"] == pytest.approx(10 / 150)  # R1 only
+    assert r["revenue_per_technician"] == pytest.approx(500.0)  # 1000 / s1 t1, s1 t2
+    assert r["training_compliance"] == pytest.approx(1.0)  # (2 + 1) / (2 + 1)
 
 
 def test_roster_kpis_single_store(workshop):

@@ -61,14 +61,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "critical_none": ("No KPI past its critical line.", "没有指标超出预警线。"),
     "overdue": ("Overdue follow-ups", "逾期未跟进线索"),
     "overdue_item": (
-        "{consultant}: {n} leads, up to {days} days overdue",
+        "{consultant}: {n} overdue, longest {days} days",
         "{consultant}：{n} 个，最长逾期 {days} 天",
     ),
     "overdue_none": ("No follow-up overdue.", "没有逾期未跟进的线索。"),
     "unassigned": ("(no consultant)", "（未分配顾问）"),
     "aged": ("Aged stock (91 days and more)", "超龄库存（91 天及以上）"),
     "aged_item": (
-        "{n} units, {value} at cost, oldest {days} days",
+        "{n} in stock, {value} at cost, oldest {days} days",
         "{n} 台，成本 {value}，最长 {days} 天",
     ),
     "aged_none": ("No unit in stock for 91 days or more.", "没有库龄 91 天及以上的车辆。"),

@@ -3,6 +3,11 @@
 These follow from the showroom and workshop simulations: targets stretch each month's
 activity a little, expenses are sized so the store earns a thin margin, surveys and return
 visits come after deliveries and closed repair orders.
+
+Targets and expenses are monthly amounts, so a running month (the last one, cut at the end
+date) holds whole-month figures like the complete months: its expected activity (what happened
+so far, the rest of the month at the pace of the recent complete months). The KPIs accrue
+expenses to as_of and read targets against time progress.
 """
 
 from __future__ import annotations
@@ -32,12 +37,25 @@ def _elapsed_share(cal: Calendar) -> np.ndarray:
     return out
 
 
+def _whole_month(cal: Calendar, so_far: np.ndarray) -> np.ndarray:
+    """Return each month's expected whole-month activity from its activity so far.
+
+    Complete months are as they were; the running month adds, for its days still to come, the
+    pace of the last three complete months (a one-month window extrapolates its own pace).
+    """
+    out = np.asarray(so_far, dtype=float).copy()
+    share = _elapsed_share(cal)[-1]
+    if share < 1:
+        recent = out[max(0, cal.n_months - 4) : -1]
+        out[-1] += (1 - share) * recent.mean() if len(recent) else out[-1] * (1 / share - 1)
+    return out
+
+
 def targets(
     p: StoreProfile, cal: Calendar, rng: np.random.Generator, sales: Sales, service: Service
 ) -> Frame:
     """Set monthly targets per consultant (four sales metrics) and the store's service revenue."""
     tr, o, ro = sales.traffic, sales.orders, service.repair_orders
-    share = _elapsed_share(cal)
     walk = tr["kind"] == "walk_in"
     live = o["status"] != "cancelled"
     actual = {
@@ -46,6 +64,7 @@ def targets(
         "orders": _month_sum(cal, o["order_day"][live]),
         "deliveries": _month_sum(cal, o["delivery_day"][o["status"] == "delivered"]),
     }
+    actual = {k: _whole_month(cal, v) for k, v in actual.items()}
     names = np.array(sales.consultants, dtype=object)
     cons_of = {n: i for i, n in enumerate(sales.consultants)}
     ci = np.array([cons_of[c] for c in tr["consultant"][walk]], dtype=np.int64)
@@ -58,21 +77,24 @@ def targets(
     for m, first in enumerate(cal.months):
         mo = first.strftime("%Y-%m")
         for metric in ("deliveries", "orders", "walk_in_batches", "test_drives"):
-            store_goal = actual[metric][m] / share[m] * rng.uniform(0.97, 1.15)
+            store_goal = actual[metric][m] * rng.uniform(0.97, 1.15)
             for j in np.flatnonzero(sales.active[m]):
                 rows["month"].append(mo)
                 rows["consultant"].append(names[j])
                 rows["metric"].append(metric)
                 rows["target"].append(float(max(1, round(store_goal * frac[m, j]))))
     closed = (ro["close_day"] != NO_DATE) & (ro["ro_type"] != "internal")
-    revenue = _month_sum(
-        cal, ro["close_day"][closed], (ro["labor_revenue"] + ro["parts_revenue"])[closed]
+    revenue = _whole_month(
+        cal,
+        _month_sum(
+            cal, ro["close_day"][closed], (ro["labor_revenue"] + ro["parts_revenue"])[closed]
+        ),
     )
     for m, first in enumerate(cal.months):
         rows["month"].append(first.strftime("%Y-%m"))
         rows["consultant"].append(None)
         rows["metric"].append("service_revenue")
-        goal = revenue[m] / share[m] * rng.uniform(0.96, 1.12)
+        goal = revenue[m] * rng.uniform(0.96, 1.12)
         rows["target"].append(float(round(goal, -3)))
     return {k: np.array(v, dtype=object if k != "target" else float) for k, v in rows.items()}
 
@@ -83,10 +105,12 @@ def expenses(
     """Book monthly expenses per department: fixed overheads plus activity-driven costs.
 
     Fixed costs are sized so that after-sales gross covers about two thirds of them (service
-    absorption); variable costs so that the store keeps roughly a tenth of its gross.
+    absorption); variable costs so that the store keeps roughly a tenth of its gross. The
+    running month's rows are the whole month's expected amounts (its accrual basis): variable
+    costs on the month's expected deliveries and repair orders, interest on the stock held on
+    the end date for the whole month.
     """
     o, ro, camp = sales.orders, service.repair_orders, sales.campaigns
-    share = _elapsed_share(cal)
     d = o["status"] == "delivered"
     unit_gross = (
         o["sale_price"]
@@ -96,12 +120,12 @@ def expenses(
         + o["accessories_revenue"]
         - o["accessories_cost"]
     )
-    sales_gross = _month_sum(cal, o["delivery_day"][d], unit_gross[d])
-    deliveries = _month_sum(cal, o["delivery_day"][d])
+    sales_gross = _whole_month(cal, _month_sum(cal, o["delivery_day"][d], unit_gross[d]))
+    deliveries = _whole_month(cal, _month_sum(cal, o["delivery_day"][d]))
     closed = (ro["close_day"] != NO_DATE) & (ro["ro_type"] != "internal")
     sg = ro["labor_revenue"] + ro["parts_revenue"] - ro["labor_cost"] - ro["parts_cost"]
-    service_gross = _month_sum(cal, ro["close_day"][closed], sg[closed])
-    n_ros = _month_sum(cal, ro["open_day"])
+    service_gross = _whole_month(cal, _month_sum(cal, ro["close_day"][closed], sg[closed]))
+    n_ros = _whole_month(cal, _month_sum(cal, ro["open_day"]))
     month_names = [m.strftime("%Y-%m") for m in cal.months]
     spend = np.array([camp["spend"][camp["month"] == mo].sum() for mo in month_names])
     veh = sales.vehicles
@@ -112,7 +136,7 @@ def expenses(
         sold = np.where(veh["_sold_day"] == NO_DATE, np.iinfo(np.int64).max, veh["_sold_day"])
         arr = np.where(veh["arrival_date"] == NO_DATE, np.iinfo(np.int64).max, veh["arrival_date"])
         stock = (arr <= hi) & (sold > hi)
-        interest[m] = veh["cost"][stock].sum() * 0.05 / 12 * share[m]
+        interest[m] = veh["cost"][stock].sum() * 0.05 / 12
 
     full = slice(0, max(1, cal.n_months - 1))
     fixed_total = service_gross[full].mean() / rng.uniform(0.62, 0.7) * p.expense_scale
@@ -157,7 +181,7 @@ def expenses(
             n_ros[m] * per_unit * 0.15 * deliveries[full].mean() / max(n_ros[full].mean(), 1.0),
             False,
         )
-        add(mo, "admin", "office", fixed_total * 0.02 * rng.uniform(0.8, 1.2) * share[m], False)
+        add(mo, "admin", "office", fixed_total * 0.02 * rng.uniform(0.8, 1.2), False)
     return {
         k: np.array(v, dtype=object if k in ("month", "department", "category") else None)
         for k, v in rows.items()

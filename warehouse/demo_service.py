@@ -3,6 +3,12 @@
 Cars come to the workshop from the store's existing customer base (the "parc", sold before
 the window) and from the window's own deliveries, every few months for maintenance, now and
 then for repairs, warranty claims and accidents; a few repairs come back (返修).
+
+The roster follows from the jobs: a technician's clocked hours are those of the jobs he
+completed (their flat-rate hours divided by his efficiency, booked on completion as DMS dispatch
+slips are), his attendance the days he was at work. So the roster and the repair orders agree
+in every month, the running one included: its roster holds attendance and clocked hours up to
+the end date, like a DMS export taken that day.
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ from warehouse.demo_world import (
 RO_TYPES = np.array(["maintenance", "repair", "warranty", "accident"], dtype=object)
 MODEL_POP = np.array([m.popularity for m in MODELS])
 PRICE_FACTOR = np.array([m.msrp for m in MODELS]) / 180_000
+DAY_HOURS = 8.0  # a technician's working day
+# Each technician's weekly day off (Monday = 0): the workshop opens every day, quieter on
+# Sundays, so most rest on Sunday and the others rotate through the week.
+REST_DAY = np.array([6, 1, 6, 2, 3, 6, 4])
+# Flat-rate hours a technician sells in a complete month: about 196 h attended, 88 % of it
+# clocked on jobs at about 110 % efficiency.
+HOURS_SOLD_PER_TECHNICIAN = 190.0
 
 
 @dataclass
@@ -151,10 +164,11 @@ def simulate_service(
     ro["advisor"] = np.array(p.advisors, dtype=object)[
         pick(rng, nr, np.linspace(1.3, 0.8, len(p.advisors)))
     ]
-    roster, names = _roster(p, cal, ro, rng)
-    ro["technician"] = _assign_technicians(cal, ro, roster, names, rng)
+    roster, names, skill = _roster(p, cal, ro, rng)
+    ro["technician"] = _assign_technicians(cal, ro, roster, skill, names, rng)
     ro["ro_id"] = _ro_ids(p, ro["open_day"])
-    techs = _technician_rows(cal, roster, names, ro, rng)
+    clocked = _clocked_on_jobs(cal, ro, skill, names, rng)
+    techs = _technician_rows(cal, roster, names, clocked, rng)
     parts = _parts(p, cal, ro, rng)
     visits = _return_visits(cal, ro, rng)
     return Service(repair_orders=ro, technicians=techs, parts_stock=parts, return_visits=visits)
@@ -234,11 +248,17 @@ def _money(p: StoreProfile, rng: np.random.Generator, ro: Frame) -> None:
 
 
 def _roster(p, cal, ro, rng):
-    """Size the workshop from the hours sold and let one technician leave mid-window."""
+    """Size the workshop from the hours sold and let one technician leave mid-window.
+
+    Returns the roster (month x technician), the names and each technician's efficiency
+    (flat-rate hours sold per hour clocked).
+    """
     months = cal.month_index(ro["open_day"])
     hours = np.bincount(months, weights=ro["labor_hours"], minlength=cal.n_months)
-    full = hours[:-1] if cal.n_months > 1 else hours
-    need = max(2, int(round(full.mean() / 185.0)))  # ~190 h clocked, 110% efficiency
+    lo, hi = cal.month_bounds(cal.n_months - 1)
+    # A complete month's hours: the complete months', or the one running month's at its pace.
+    full = hours[:-1].mean() if cal.n_months > 1 else hours[0] * (hi - lo + 1) / (cal.end - lo + 1)
+    need = max(2, int(round(full / HOURS_SOLD_PER_TECHNICIAN)))
     names = list(p.technicians[: need + 1])
     roster = np.zeros((cal.n_months, len(names)), bool)
     roster[:, :need] = True
@@ -246,12 +266,18 @@ def _roster(p, cal, ro, rng):
         change = cal.n_months // 2
         roster[change:, 1] = False  # the second technician leaves
         roster[change:, need] = True  # and a new one joins
-    return roster, names
+    skill = rng.uniform(1.0, 1.25, len(names))
+    return roster, names, skill
 
 
-def _assign_technicians(cal, ro, roster, names, rng) -> np.ndarray:
+def _assign_technicians(cal, ro, roster, skill, names, rng) -> np.ndarray:
+    """Give each job to a technician on the month's roster; faster ones get more flat-rate hours.
+
+    Jobs go in proportion to efficiency, so every technician clocks about the same share of
+    the month's work.
+    """
     months = cal.month_index(ro["open_day"])
-    w = roster[months].astype(float) * np.linspace(1.2, 0.85, len(names))[None, :]
+    w = roster[months].astype(float) * skill[None, :]
     cw = np.cumsum(w, axis=1)
     u = rng.random((len(months), 1)) * cw[:, -1:]
     idx = np.minimum((u >= cw).sum(axis=1), len(names) - 1)
@@ -267,9 +293,43 @@ def _ro_ids(p: StoreProfile, open_day: np.ndarray) -> np.ndarray:
     return "RO" + p.code + ymd + np.char.zfill(seq.astype(str), 3).astype(object)
 
 
-def _technician_rows(cal, roster, names, ro, rng) -> Frame:
-    """Return the monthly roster: attendance, clocked hours and certifications."""
-    rows = {
+def _clocked_on_jobs(cal, ro, skill, names, rng) -> np.ndarray:
+    """Return the hours each technician clocked per window month on the jobs he completed.
+
+    A job of h flat-rate hours takes about h / efficiency clocked hours, booked on the day the
+    repair order closes; work in progress is not booked yet.
+    """
+    done = ro["close_day"] != NO_DATE
+    tech = np.array([names.index(t) for t in ro["technician"][done]], dtype=np.int64)
+    hours = ro["labor_hours"][done] / skill[tech] * rng.lognormal(0.0, 0.12, len(tech))
+    out = np.zeros((cal.n_months, len(names)))
+    np.add.at(out, (cal.month_index(ro["close_day"][done]), tech), hours)
+    return out
+
+
+def _open_days(first: int, last: int) -> np.ndarray:
+    """Return the days the workshop opens: every day but the Spring Festival holiday."""
+    days = np.arange(first, last + 1)
+    for y in np.unique(day_parts(days)[0]):
+        c = CNY.get(int(y))
+        if c is not None:
+            days = days[(days < day_no(c) - 1) | (days > day_no(c) + 5)]
+    return days
+
+
+def _technician_rows(cal, roster, names, clocked, rng) -> Frame:
+    """Return the monthly roster: attendance, clocked hours and certifications.
+
+    Attendance is the working days up to the end date (six a week) less leave days, less half
+    a day of meetings; leave days and training sessions fall on dated days of the month, so a
+    running month holds only those up to the end date. Overtime is paid attendance too: when
+    the crew clocks more than 95 % of its attendance (after Spring Festival, say), everyone
+    worked overtime, and in a complete month a technician clocking more than 97 % of his
+    attendance worked extra hours. In the running month a job completed so far may have been
+    started before it, so one technician may show more clocked than attended hours for a few
+    days, as DMS exports do.
+    """
+    rows: dict[str, list] = {
         k: []
         for k in (
             "month",
@@ -282,28 +342,37 @@ def _technician_rows(cal, roster, names, ro, rng) -> Frame:
     }
     for m, first in enumerate(cal.months):
         lo, hi = cal.month_bounds(m)
-        days = np.arange(lo, min(hi, cal.end) + 1)
-        workdays = int(((days + 3) % 7 != 6).sum())  # six-day weeks, Sundays off
-        for j, name in enumerate(names):
-            if not roster[m, j]:
-                continue
-            avail = max(8.0, workdays * 8 - 8 * float(rng.integers(0, 3)) - 4.0 * 1)
-            clocked = round(avail * float(rng.uniform(0.82, 0.95)), 1)
-            req = (
-                int(rng.integers(0, 3)) if first.month in (3, 6, 9, 12) else int(rng.random() < 0.3)
-            )
-            passed = req - int(req > 0 and rng.random() < 0.12)
-            rows["month"].append(first.strftime("%Y-%m"))
-            rows["technician"].append(name)
-            rows["available_hours"].append(avail)
-            rows["clocked_hours"].append(clocked)
-            rows["training_required"].append(req)
-            rows["training_passed"].append(passed)
-    out = {
+        open_days = _open_days(lo, hi)
+        crew = np.flatnonzero(roster[m])
+        avail, worked, req, passed = [], [], [], []
+        for j in crew:
+            workdays = open_days[(open_days + 3) % 7 != REST_DAY[j % len(REST_DAY)]]
+            leave = rng.choice(workdays, int(rng.integers(0, 3)), replace=False)
+            meeting = workdays[rng.integers(0, len(workdays))]
+            present = int((workdays <= cal.end).sum() - (leave <= cal.end).sum())
+            avail.append(DAY_HOURS * present - DAY_HOURS / 2 * float(meeting <= cal.end))
+            worked.append(round(clocked[m, j] * float(rng.uniform(0.95, 1.05)), 1))
+            sessions = rng.integers(0, 3) if first.month in (3, 6, 9, 12) else rng.random() < 0.3
+            held = int((rng.choice(workdays, int(sessions)) <= cal.end).sum())
+            req.append(held)
+            passed.append(held - int(held > 0 and rng.random() < 0.12))
+        avail_, worked_ = np.maximum(np.array(avail), 0.0), np.array(worked)
+        load = worked_.sum() / max(avail_.sum(), 1.0)
+        if load > 0.95:
+            avail_ = avail_ * load / float(rng.uniform(0.88, 0.94))
+        if hi <= cal.end:
+            busy = worked_ > 0.97 * avail_
+            avail_ = np.where(busy, worked_ / rng.uniform(0.92, 0.97, len(crew)), avail_)
+        rows["month"] += [first.strftime("%Y-%m")] * len(crew)
+        rows["technician"] += [names[j] for j in crew]
+        rows["available_hours"] += np.round(avail_, 1).tolist()
+        rows["clocked_hours"] += worked
+        rows["training_required"] += req
+        rows["training_passed"] += passed
+    return {
         k: np.array(v, dtype=object if k in ("month", "technician") else None)
         for k, v in rows.items()
     }
-    return out
 
 
 def _parts(p, cal, ro, rng) -> Frame:

@@ -95,10 +95,12 @@ try:
         first_run.render(source)
         auth.sidebar_widget()
     else:
-        if not TV_MODE:
+        tv_board = TV_MODE and page.url_path == "kanban"  # the TV shows only the board
+        if not tv_board:
             auth.sidebar_widget()
             sidebar.render()
-        auth.require_view()
+        # One access decision per rerun, on the store the page shows (docs/AUTH.md).
+        auth.require_view(auth.decide(page.url_path, tv_board))
         page.run()
         missing = data.take_unavailable()
         if missing:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from ui import data, tv
+from ui import auth, data, tv
 from ui.i18n import t
 from warehouse import live
 
@@ -18,25 +18,32 @@ if opts.tv:
     st.html(tv.CHROME_OFF_CSS)
 st.html(tv.BOARD_CSS)
 
-store = opts.store
 if not opts.tv:
     from ui import sidebar
 
-    store = store or sidebar.context().store
+    sidebar.context()
     st.title(t("tv.page_title"))
-if store is None:
-    known = data.stores()
-    store = known[0] if known else None
+# The store shown is the one the access decision checked (ui.auth.decide), never re-read here.
+decision = auth.access()
+if decision is None or decision.part != "tv":  # this file run alone: decide here, same rule
+    decision = auth.decide("kanban", opts.tv)
+auth.require_view(decision)
+store = decision.store
 if not opts.tv and store is not None:
     st.caption(t("tv.link_hint"))
     st.code(f"/kanban?tv=1&store={store}", language=None)
+bad_params = t("tv.bad_params", names=", ".join(opts.ignored)) if opts.ignored else ""
+if bad_params and not opts.tv:
+    st.warning(bad_params, icon=":material/link_off:")
 
 
 @st.fragment(run_every=opts.tick_s)
 def board(opts: tv.TvOptions, store: str | None) -> None:
     """Read the numbers (or keep the last ones while the database is away) and draw a panel."""
+    if not auth.still_allowed(decision):  # made private while the TV runs: show the sign-in
+        st.rerun()
     memo = f"tv_last:{store}"
-    note = ""
+    note = bad_params if opts.tv else ""
     try:
         found = tv.probe()
         if found is None or store is None:
@@ -45,7 +52,7 @@ def board(opts: tv.TvOptions, store: str | None) -> None:
         path, version = found
         info = tv.settings(path, version, store)
         if not info["exists"]:
-            st.error(t("tv.unknown_store", store=store))
+            st.error(t("tv.unknown_store", store=auth.md(store)))
             return
         snap = tv.snapshot(path, version, store)
         st.session_state[memo] = (snap, datetime.now(tv.zone(info["timezone"])))
@@ -53,7 +60,7 @@ def board(opts: tv.TvOptions, store: str | None) -> None:
         if memo not in st.session_state:
             st.info(t("tv.connecting"))
             return
-        note = t("tv.reconnecting")
+        note = " · ".join(x for x in (t("tv.reconnecting"), note) if x)
     snap, updated = st.session_state[memo]
     tz = snap.settings["timezone"]
     now = tv.store_now(tz)

@@ -35,6 +35,13 @@ def pretty(raw: str | None) -> str:
     return json.dumps(json.loads(raw), ensure_ascii=False, indent=2) if raw else ""
 
 
+public = "all" if now["public_view"] else "board" if now["public_tv"] else "none"
+st.info(
+    t("settings.public_now", what=t(f"settings.public_{public}")),
+    icon=":material/lock_open:" if public != "none" else ":material/lock:",
+)
+st.caption(t("settings.public_help") + " " + t("settings.public_tv_help"))
+
 zones = sorted(available_timezones() | {now["timezone"]})
 with st.form(f"settings-{store}"):
     left, right = st.columns(2)
@@ -59,6 +66,9 @@ with st.form(f"settings-{store}"):
         / 100,
         "public_view": st.toggle(
             t("settings.public_view"), bool(now["public_view"]), help=t("settings.public_help")
+        ),
+        "public_tv": st.toggle(
+            t("settings.public_tv"), bool(now["public_tv"]), help=t("settings.public_tv_help")
         ),
         "thresholds": st.text_area(
             t("settings.thresholds"),

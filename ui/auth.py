@@ -7,33 +7,32 @@ Two ways to sign in (docs/AUTH.md):
   the identity provider's button (`st.login`) instead of the password form, and the person is
   mapped to an account by e-mail (users.email). An e-mail without an account gets no role.
 
-Roles include the ones before them: viewer < staff < manager. KPI pages are open to anyone
-while the store's `public_view` setting is on; otherwise they need a viewer. Every write page
-calls :func:`require_role` itself, so typing a page's URL does not get around the menu.
+Roles include the ones before them: viewer < staff < manager. Every store is private until a
+manager makes it public: `public_view` opens all its KPI pages and downloads to anyone,
+`public_tv` only its showroom board (/kanban, counts without money). Each rerun takes one
+access decision (:func:`decide`) on the canonical id of the store the page shows; the showroom
+board shows exactly the store that was checked. Every write page calls :func:`require_role`
+itself, so typing a page's URL does not get around the menu.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
-import time
+import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from ui.i18n import t
+from warehouse import auth as accounts
 from warehouse import db
-from warehouse.auth import ROLES, User, has_role, user_for_email, verify
+from warehouse.auth import ROLES, User, has_role, user_for_email
 
 SESSION_KEY = "_auth_user"
+ACCESS_KEY = "_access"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-# Password guessing: after this many failures for one name within the window, wait.
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 600.0
-LOCKOUT_S = 60.0
-_failures: dict[str, list[float]] = {}
-_failures_lock = threading.Lock()
 
 
 def md(text: object) -> str:
@@ -150,66 +149,153 @@ def allowed(role: str | None) -> bool:
 # ------------------------------------------------------------------ public view
 
 
-def _public(con, store: str | None) -> bool:
-    row = con.execute(
-        "SELECT coalesce(bool_and(public_view), true) FROM stores WHERE $s IS NULL OR store = $s",
-        {"s": store},
-    ).fetchone()
-    return bool(row[0])
+_EDGE_JUNK = ("Cc", "Cf", "Zs", "Zl", "Zp")  # controls, zero-width marks, every kind of space
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _public_cached(path: str, version: int, store: str | None) -> bool:
+def canonical_store(raw: object) -> str | None:
+    """Return a store id as the database spells it: no spaces, tabs or invisible marks around.
+
+    `?store=hz-xihu%20`, `%09hz-xihu` and `hz-xihu` all name hz-xihu; case is kept (store ids
+    are compared as stored). None when nothing is left.
+    """
+    if raw is None:
+        return None
+    text = str(raw)
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]) in _EDGE_JUNK:
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]) in _EDGE_JUNK:
+        end -= 1
+    return text[start:end] or None
+
+
+def _public_table(con) -> dict[str, tuple[bool, bool]]:
+    rows = con.execute(
+        "SELECT store, coalesce(public_view, false), coalesce(public_tv, false) FROM stores"
+    ).fetchall()
+    return {r[0]: (bool(r[1]), bool(r[2])) for r in rows}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _public_cached(path: str, version: int) -> dict[str, tuple[bool, bool]]:
     with db.connect(path, read_only=True) as con:
-        return _public(con, store)
+        return _public_table(con)
 
 
-def is_public(store: str | None) -> bool:
-    """Return True when anyone may read the store's KPIs (all stores public when None)."""
+def _publicity() -> dict[str, tuple[bool, bool]]:
+    """Return {store: (whole store public, TV board public)} for every known store."""
     path = _path()
     if not os.path.exists(path):
-        return True
+        return {}
     from ui import data
 
-    return _public_cached(path, data.current().version, store)
+    return _public_cached(path, data.current().version)
 
 
-def may_view(store: str | None) -> bool:
-    """Return True when this session may read the store's KPI pages."""
-    return is_public(store) or has_role(session_role(), "viewer")
+def is_public(store: str | None, part: str = "all") -> bool:
+    """Return True when anyone may read `part` ('all' pages, or the 'tv' board) of the store.
+
+    None means all stores pooled: every store must be public. An unknown store is private.
+    """
+    table = _publicity()
+    if store is None:
+        return bool(table) and all(whole for whole, _ in table.values())
+    whole, board = table.get(store, (False, False))
+    return whole or (part == "tv" and board)
+
+
+def may_view(store: str | None, part: str = "all") -> bool:
+    """Return True when this session may read the store's pages (`part` 'all') or board ('tv')."""
+    return has_role(session_role(), "viewer") or is_public(store, part)
+
+
+@dataclass(frozen=True)
+class Access:
+    """This rerun's access decision: the store shown (None: all), which part, known, allowed."""
+
+    store: str | None
+    part: str
+    known: bool
+    allowed: bool
+
+
+def board_store(tv_mode: bool) -> str | None:
+    """Return the store the showroom board shows: the TV's ?store=, else the sidebar's, else the
+    first store. The one function the gate and the board both use."""
+    from ui import data
+
+    wanted = st.query_params.get("store")
+    if tv_mode and wanted is not None:
+        return canonical_store(wanted)
+    ctx = st.session_state.get("_ctx")
+    store = getattr(ctx, "store", None) if not tv_mode else None
+    if store is None:
+        known = data.stores()
+        store = known[0] if known else None
+    return store
+
+
+def decide(url_path: str | None, tv_mode: bool = False) -> Access:
+    """Take this rerun's access decision for the page at `url_path` and remember it.
+
+    The board (kanban) shows one store and needs its TV board public; the group view shows
+    every store; every other page shows the sidebar's store (None: all stores pooled).
+    """
+    from ui import data
+
+    if url_path == "kanban":
+        store, part = board_store(tv_mode), "tv"
+    elif url_path == "group":
+        store, part = None, "all"
+    else:
+        ctx = st.session_state.get("_ctx")
+        store, part = getattr(ctx, "store", None), "all"
+    known = store is None or store in data.stores()
+    user = refresh_user()  # a deleted account or a changed role counts at once
+    allowed = has_role(user.role if user else None, "viewer") or (known and is_public(store, part))
+    decision = Access(store, part, known, allowed)
+    st.session_state[ACCESS_KEY] = decision
+    return decision
+
+
+def access() -> Access | None:
+    """Return this rerun's access decision (None before :func:`decide` ran)."""
+    found = st.session_state.get(ACCESS_KEY)
+    return found if isinstance(found, Access) else None
+
+
+def still_allowed(decision: Access) -> bool:
+    """Return True when the decision's store may still be read (a fragment's re-check)."""
+    if has_role(session_role(), "viewer"):
+        return True
+    return decision.known and is_public(decision.store, decision.part)
 
 
 # ------------------------------------------------------------------ signing in and out
 
 
-def _locked_out(username: str) -> bool:
-    now = time.monotonic()
-    with _failures_lock:
-        recent = [s for s in _failures.get(username, []) if now - s < FAILURE_WINDOW_S]
-        _failures[username] = recent
-        return len(recent) >= MAX_FAILURES and now - recent[-1] < LOCKOUT_S
+def client_id() -> str:
+    """Return who is knocking for the sign-in throttle: the connection's IP address.
 
-
-def _note_failure(username: str) -> None:
-    with _failures_lock:
-        _failures.setdefault(username, []).append(time.monotonic())
+    Streamlit gives None for a browser on the server itself ('local'). Headers such as
+    X-Forwarded-For are not trusted: any client can write them.
+    """
+    try:
+        ip = st.context.ip_address
+    except Exception:  # no browser connection (a script run)
+        ip = None
+    return str(ip) if ip else "local"
 
 
 def sign_in(username: str, password: str) -> User | None:
-    """Check a password and sign the session in; return the account or None.
+    """Check a password through the database's throttle and sign the session in.
 
-    Raises PermissionError while the name is locked out after repeated failures.
+    Returns the account or None. Raises warehouse.auth.Throttled while this name from this
+    client (or this client) must wait.
     """
-    username = (username or "").strip()
-    if _locked_out(username):
-        raise PermissionError(t("auth.locked"))
-    user = read(verify, username, password or "")
-    if user is None:
-        _note_failure(username)
-        return None
-    with _failures_lock:
-        _failures.pop(username, None)
-    st.session_state[SESSION_KEY] = user
+    user = accounts.sign_in(_path(), username, password or "", client_id())
+    if user is not None:
+        st.session_state[SESSION_KEY] = user
     return user
 
 
@@ -227,8 +313,11 @@ def _password_form(key: str) -> None:
         if st.form_submit_button(t("auth.sign_in"), type="primary"):
             try:
                 user = sign_in(name, password)
-            except PermissionError as exc:
-                st.error(str(exc))
+            except accounts.Throttled as exc:
+                st.error(t("auth.throttled", seconds=int(exc.wait_s) + 1))
+                return
+            except db.DatabaseBusy:
+                st.warning(t("common.db_busy"))
                 return
             if user is None:
                 st.error(t("auth.wrong"))
@@ -303,26 +392,14 @@ def require_role(role: str) -> User:
     raise RuntimeError("unreachable")  # st.stop() raises; keeps type checkers honest
 
 
-def viewed_store() -> str | None:
-    """Return the store this rerun shows: the sidebar's choice, else ?store= (the TV), else None."""
-    wanted = st.query_params.get("store") or None
-    if wanted and st.query_params.get("tv"):
-        return wanted
-    ctx = st.session_state.get("_ctx")
-    if ctx is not None and hasattr(ctx, "store"):
-        return ctx.store
-    return wanted
+def require_view(decision: Access | None = None) -> None:
+    """Stop the page with a sign-in unless this rerun's access decision allows it.
 
-
-def require_view(store: str | None = None, *, use_context: bool = True) -> None:
-    """Stop the page with a sign-in unless the store is public or a viewer is signed in.
-
-    Without a store, the store this rerun shows is used (None: all stores, which must all be
-    public).
+    An anonymous visitor of a private or unknown store sees the same sign-in: whether a store
+    exists is not told to strangers.
     """
-    if store is None and use_context:
-        store = viewed_store()
-    if may_view(store):
+    decision = decision or access()
+    if decision is not None and decision.allowed:
         return
     st.title(t("auth.needs_title"))
     st.info(t("auth.private_store"), icon=":material/lock:")

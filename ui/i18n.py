@@ -455,6 +455,10 @@ STRINGS.update(
             "已超过 {minutes} 分钟没有新数据：请确认来店登记和数据导入是否正常。",
         ),
         "tv.no_data": ("No store data yet.", "尚无门店数据。"),
+        "tv.bad_params": (
+            "Address settings not understood, defaults used: {names}.",
+            "地址中的以下参数无效，已使用默认值：{names}。",
+        ),
         "tv.unknown_store": (
             "Unknown store “{store}”: check the store= part of the address.",
             "未找到门店“{store}”：请检查地址中的 store= 参数。",
@@ -470,9 +474,9 @@ STRINGS.update(
         "auth.username": ("User name", "用户名"),
         "auth.password": ("Password", "密码"),
         "auth.wrong": ("Wrong user name or password.", "用户名或密码错误。"),
-        "auth.locked": (
-            "Too many wrong passwords for this name. Wait a minute and try again.",
-            "该用户名密码错误次数过多,请一分钟后再试。",
+        "auth.throttled": (
+            "Too many failed sign-ins from this computer. Wait {seconds} seconds and try again.",
+            "本机登录失败次数过多，请等待 {seconds} 秒后再试。",
         ),
         "auth.sso": ("Sign in with company account", "使用企业账号登录"),
         "auth.sso_named": ("Sign in with {name}", "使用 {name} 登录"),
@@ -1027,13 +1031,34 @@ STRINGS.update(
             "库存融资年利率(%)",
         ),
         "settings.public_view": (
-            "Anyone may read this store's KPI pages without signing in",
-            "无需登录即可查看本门店指标",
+            "Whole store public: anyone may read every KPI page and download without signing in",
+            "整店公开：无需登录即可查看本门店全部指标页面并下载",
         ),
         "settings.public_help": (
-            "Off: the KPI pages ask for a viewer account first.",
-            "关闭后,查看指标页面需先使用“查看”及以上权限的账号登录。",
+            "On: anyone on the network reads everything, including operating profit, gross, "
+            "expenses, F&I income, gross per unit, the consultant tables and the Excel report. "
+            "Off (the default): the pages ask for a viewer account.",
+            "开启后，网络上的任何人都能看到全部数据，包括经营利润、毛利、费用、金融保险收入、"
+            "单车毛利、顾问明细及 Excel 月报。关闭（默认）时需使用“查看”及以上权限的账号登录。",
         ),
+        "settings.public_tv": (
+            "Showroom TV board public: anyone may open /kanban for this store without signing in",
+            "展厅电视看板公开：无需登录即可打开本门店的 /kanban 看板",
+        ),
+        "settings.public_tv_help": (
+            "On: the board's counts become public (consultant names, deliveries, orders, targets, "
+            "walk-ins, test drives, models, stock units); no money figures. Off (the default): "
+            "the TV needs a signed-in viewer.",
+            "开启后，看板上的数量信息公开（顾问姓名、交车、订单、目标、进店、试驾、车型、库存台数），"
+            "不含任何金额。关闭（默认）时电视需登录“查看”及以上权限的账号。",
+        ),
+        "settings.public_now": (
+            "Public now: {what}.",
+            "当前公开范围：{what}。",
+        ),
+        "settings.public_none": ("nothing (sign-in needed)", "无（需登录）"),
+        "settings.public_all": ("every page and download", "全部页面与下载"),
+        "settings.public_board": ("the showroom TV board only", "仅展厅电视看板"),
         "settings.thresholds": ("KPI warning lines (JSON)", "指标预警线(JSON)"),
         "settings.thresholds_help": (
             'Overrides of the catalogue, e.g. {"close_rate": {"warning": 0.2, "critical": '

@@ -13,7 +13,7 @@ import streamlit as st
 
 from kpi.scope import Scope, add_months, month_end, month_start
 from ui import data
-from ui.formatting import day_label, month_label
+from ui.formatting import day_label, month_label, period_text
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from ui.nav import run_through_entry_point
 
@@ -38,10 +38,8 @@ class Context:
 
     @property
     def period_label(self) -> str:
-        if self.month:
-            return month_label(self.month, self.lang)
-        s = self.scope
-        return f"{day_label(s.start, self.lang)} – {day_label(s.end, self.lang)}"
+        """Return the period as a caption says it: a running one up to as_of, marked running."""
+        return period_text(self.scope, self.lang)
 
 
 def init_language() -> str:
@@ -84,10 +82,13 @@ def render() -> Context:
             horizontal=True,
         )
         lang = st.session_state["lang"]
-        stores = data.stores()
+        stores = _visible_stores()
         options: list[str | None] = ([None] if len(stores) != 1 else []) + stores
+        if len(stores) < len(data.stores()):  # all stores pooled only for who may see them all
+            options = stores
         names = {s: data.store_name(s) for s in stores}
         _keep_valid("store", options)
+        _store_from_url(options)
         store = st.selectbox(
             t("sidebar.store"),
             options,
@@ -121,6 +122,25 @@ def render() -> Context:
     ctx = Context(lang=lang, store=store, scope=scope, today=today, month=month)
     st.session_state["_ctx"] = ctx
     return ctx
+
+
+def _visible_stores() -> list[str]:
+    """Return the stores this session may read (every store when it may read none: the page
+    then asks for a sign-in)."""
+    from ui import auth
+
+    stores = data.stores()
+    visible = [s for s in stores if auth.may_view(s)]
+    return visible or stores
+
+
+def _store_from_url(options: list[str | None]) -> None:
+    """Preselect ?store= (a shared link) on a session's first page, when it is an option."""
+    from ui import auth
+
+    wanted = auth.canonical_store(st.query_params.get("store"))
+    if "store" not in st.session_state and wanted in options:
+        st.session_state["store"] = wanted
 
 
 def _range_scope(today: date, store: str | None) -> Scope | None:

@@ -140,6 +140,7 @@ class TvOptions:
     rotate_s: int
     refresh_s: int
     stale_min: int
+    ignored: tuple[str, ...] = ()  # query parameters that were not valid (defaults used)
 
     @property
     def tick_s(self) -> int:
@@ -149,28 +150,48 @@ class TvOptions:
         return math.gcd(self.rotate_s, self.refresh_s)
 
 
-def _int(params: Mapping[str, str], name: str) -> int:
+def _int(params: Mapping[str, str], name: str) -> int | None:
+    """Return a whole number of the query within LIMITS, or None (invalid: use the default).
+
+    'inf', 'nan', '1e400', words and numbers out of range are all invalid.
+    """
+    if name not in params:
+        return DEFAULTS[name]
     low, high = LIMITS[name]
     try:
-        value = int(float(str(params.get(name, DEFAULTS[name])).strip()))
+        value = float(str(params.get(name)).strip())
     except ValueError:
-        return DEFAULTS[name]
-    return min(max(value, low), high)
+        return None
+    if not math.isfinite(value) or not low <= value <= high:
+        return None
+    return int(value)
 
 
 def options_from(params: Mapping[str, str]) -> TvOptions:
-    """Return the TV options of a query string; unknown panels and bad numbers fall back."""
+    """Return the TV options of a query string; unknown panels and bad numbers fall back to
+    the defaults and are named in ``ignored`` (the board says so)."""
+    from ui.auth import canonical_store
+
+    ignored: list[str] = []
     one = str(params.get("panel", "")).strip()
-    wanted = [one] if one else str(params.get("panels", "")).split(",")
+    wanted = [one] if one else [p for p in str(params.get("panels", "")).split(",") if p.strip()]
     panels = tuple(p.strip() for p in wanted if p.strip() in PANELS)
-    store = str(params.get("store", "")).strip() or None
+    if len(panels) < len(wanted):
+        ignored.append("panel" if one else "panels")
+    numbers = {}
+    for name in ("rotate", "refresh", "stale"):
+        value = _int(params, name)
+        if value is None:
+            ignored.append(name)
+        numbers[name] = DEFAULTS[name] if value is None else value
     return TvOptions(
         tv=str(params.get("tv", "")).strip().lower() in ("1", "true", "yes"),
-        store=store,
+        store=canonical_store(params.get("store")),
         panels=panels or PANELS,
-        rotate_s=_int(params, "rotate"),
-        refresh_s=_int(params, "refresh"),
-        stale_min=_int(params, "stale"),
+        rotate_s=numbers["rotate"],
+        refresh_s=numbers["refresh"],
+        stale_min=numbers["stale"],
+        ignored=tuple(ignored),
     )
 
 
@@ -314,7 +335,7 @@ def leaderboard(board: kanban.Board) -> None:
     table = pd.DataFrame(
         {
             t("tv.rank"): [str(r) for r in rows["rank"]],
-            t("tv.consultant"): [str(c) for c in rows["consultant"]],
+            t("tv.consultant"): [_text(c) for c in rows["consultant"]],
             t("tv.deliveries"): [_count(v) for v in rows["deliveries"]],
             t("tv.orders"): [_count(v) for v in rows["orders"]],
             t("tv.target"): [_count(v) for v in rows["target"]],
@@ -338,6 +359,13 @@ def leaderboard(board: kanban.Board) -> None:
         t("tv.time_progress", value=percent(board.time_progress, 0))
         + (f" · {t('tv.more', n=more)}" if more > 0 else "")
     )
+
+
+def _text(value: object) -> str:
+    """Return data for a st.table cell, which renders Markdown: escaped, so it shows as text."""
+    from ui.auth import md
+
+    return md(value)
 
 
 def _state(state: object) -> str:
@@ -412,7 +440,7 @@ def models(frame: pd.DataFrame) -> None:
     table = pd.DataFrame(
         {
             t("tv.rank"): [str(i + 1) for i in range(len(rows))],
-            t("tv.model"): [NO_VALUE if is_missing(m) else str(m) for m in rows["model"]],
+            t("tv.model"): [NO_VALUE if is_missing(m) else _text(m) for m in rows["model"]],
             t("tv.orders"): [_count(v) for v in rows["orders"]],
             t("tv.deliveries"): [_count(v) for v in rows["deliveries"]],
             t("tv.stock"): [_count(v) for v in rows["stock_units"]],

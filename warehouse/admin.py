@@ -29,6 +29,7 @@ SETTINGS_FIELDS = (
     "thresholds",
     "cadence",
     "public_view",
+    "public_tv",
 )
 CADENCE_LEVELS = ("O", "H", "A", "B", "C")
 MAX_TEXT = 100
@@ -126,7 +127,8 @@ def store_settings(con: duckdb.DuckDBPyConnection, store: str) -> dict[str, Any]
     out: dict[str, Any] = dict(
         zip(SETTINGS_FIELDS, row or [None] * len(SETTINGS_FIELDS), strict=True)
     )
-    for key, value in {**STORE_DEFAULTS, "public_view": True}.items():
+    # Private unless a manager made it public (docs/AUTH.md); an unknown store is private too.
+    for key, value in {**STORE_DEFAULTS, "public_view": False, "public_tv": False}.items():
         if out.get(key) is None:
             out[key] = value
     out["store"] = store

@@ -19,7 +19,7 @@ import duckdb
 from warehouse import derived
 from warehouse.spec import TABLES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
@@ -132,7 +132,14 @@ META_DDL = (
         timezone VARCHAR NOT NULL DEFAULT 'Asia/Shanghai',
         opening_hours VARCHAR NOT NULL DEFAULT '09:00-18:00',
         floorplan_rate DOUBLE NOT NULL DEFAULT 0.05,
-        thresholds VARCHAR, cadence VARCHAR, public_view BOOLEAN NOT NULL DEFAULT true)""",
+        thresholds VARCHAR, cadence VARCHAR,
+        -- Nothing is public until a manager says so (docs/AUTH.md): the whole store, or only
+        -- the showroom TV board (counts, no money).
+        public_view BOOLEAN NOT NULL DEFAULT false, public_tv BOOLEAN NOT NULL DEFAULT false)""",
+    # Sign-in attempts (warehouse.auth's throttle): ok NULL while the password is checked.
+    """CREATE TABLE IF NOT EXISTS login_attempts (
+        tried_at TIMESTAMP NOT NULL, username VARCHAR NOT NULL, client VARCHAR NOT NULL,
+        ok BOOLEAN, attempt_id UBIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS imports (
         import_id BIGINT PRIMARY KEY, imported_at TIMESTAMP NOT NULL, username VARCHAR,
         store VARCHAR, table_name VARCHAR NOT NULL, file_name VARCHAR, file_size BIGINT,
@@ -189,6 +196,24 @@ def _views() -> tuple[str, ...]:
     )
 
 
+def _private_by_default(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 5: stores are private by default; a store that was public keeps only its TV board.
+
+    Before schema 5 every store was public unless a manager turned it off, so a public store
+    was rarely a choice: its money figures go private, its showroom TV keeps running
+    (docs/DECISIONS.md, "Access").
+    """
+    have = con.execute(
+        "SELECT 1 FROM information_schema.columns "
+        "WHERE table_name = 'stores' AND column_name = 'public_tv'"
+    ).fetchone()
+    if have:  # a database that already took this step
+        return
+    con.execute("ALTER TABLE stores ADD COLUMN public_tv BOOLEAN DEFAULT false")
+    con.execute("ALTER TABLE stores ALTER COLUMN public_view SET DEFAULT false")
+    con.execute("UPDATE stores SET public_tv = coalesce(public_view, false), public_view = false")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view if missing and record the schema version (idempotent)."""
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -207,6 +232,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(ddl)
         for name in TABLES:
             con.execute(_table_ddl(name))
+        if current > 0:
+            _private_by_default(con)
         derived.create_tables(con)
         for ddl in _views():
             con.execute(ddl)

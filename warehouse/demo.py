@@ -215,17 +215,29 @@ def _import(db_path: Path, out_dir: Path, chosen, log) -> tuple[dict, list[str]]
     return inserted, rejections
 
 
+# Stores are private by default; the demo makes one showroom TV board public, explicitly, so
+# /kanban?tv=1&store=sh-pudong runs without an account. Every other page needs a sign-in.
+DEMO_PUBLIC_TV = ("sh-pudong",)
+
+
 def _store_settings(db_path: Path, chosen) -> None:
-    """Give the demo stores their display names, brand and region (settings page fields)."""
+    """Give the demo stores their display names, brand and region (settings page fields), and
+    open the TV board of DEMO_PUBLIC_TV (nothing else is public)."""
     from warehouse.db import bump_data_version, connect, ensure_store
 
     with connect(db_path) as con:
         for _, p in chosen:
             ensure_store(con, p.store)
             con.execute(
-                "UPDATE stores SET name = $name, brand = $brand, region = $region "
-                "WHERE store = $store",
-                {"name": p.name, "brand": BRAND, "region": p.region, "store": p.store},
+                "UPDATE stores SET name = $name, brand = $brand, region = $region, "
+                "public_tv = $tv WHERE store = $store",
+                {
+                    "name": p.name,
+                    "brand": BRAND,
+                    "region": p.region,
+                    "tv": p.store in DEMO_PUBLIC_TV,
+                    "store": p.store,
+                },
             )
         bump_data_version(con, tables={"stores"})
 
@@ -292,6 +304,12 @@ def build_demo(
         log(f"[demo] importing into {db_path}")
         inserted, rejections = _import(Path(db_path), out, chosen, log)
         _store_settings(Path(db_path), chosen)
+        boards = [p.store for _, p in chosen if p.store in DEMO_PUBLIC_TV]
+        log(
+            "[demo] private by default: every page needs a sign-in (create a manager with "
+            f"`python -m kpi users --db {db_path} add gm --role manager`)"
+            + (f"; public: the showroom TV board of {', '.join(boards)}" if boards else "")
+        )
         summary["inserted"] = inserted
         summary["rejections"] = rejections
     summary["seconds"] = round(time.perf_counter() - t0, 2)

@@ -44,13 +44,17 @@ def _require_chromium() -> None:
 
 @pytest.fixture(scope="session")
 def app_db(request, tmp_path_factory) -> Path:
-    """Return the demo database (tests/conftest.py's demo_db) or, until it exists, a sample."""
+    """Return the demo database (tests/conftest.py's demo_db) or, until it exists, a sample;
+    a copy with every store made public explicitly (stores are private by default)."""
+    from tests.ui.signin import public_copy
+
     try:
-        return request.getfixturevalue("demo_db")
+        source = request.getfixturevalue("demo_db")
     except pytest.FixtureLookupError:
         from tests.ui.sample_store import build
 
-        return build(tmp_path_factory.mktemp("browser") / "sample.duckdb")
+        source = build(tmp_path_factory.mktemp("browser") / "sample.duckdb")
+    return public_copy(source, tmp_path_factory.mktemp("browser-public") / source.name)
 
 
 class Server:

@@ -34,8 +34,12 @@ def resolve_app_db(request, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_db(request, tmp_path_factory) -> Path:
-    """Return a database with data for the app tests."""
-    return resolve_app_db(request, tmp_path_factory)
+    """Return a database with data for the app tests, every store made public explicitly
+    (stores are private by default; tests/ui/test_auth.py covers the private ones)."""
+    from tests.ui.signin import public_copy
+
+    source = resolve_app_db(request, tmp_path_factory)
+    return public_copy(source, tmp_path_factory.mktemp("public") / source.name)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from warehouse.auth import create_user
-from warehouse.db import connect
+from warehouse.db import bump_data_version, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-25"
@@ -46,6 +46,26 @@ def with_accounts(source: Path, target: Path) -> Path:
         for name, (password, role, email) in ACCOUNTS.items():
             create_user(con, name, password, role, email=email)
     return target
+
+
+def made_public(db: Path, stores: tuple[str, ...] | None = None, part: str = "all") -> Path:
+    """Make stores public explicitly (stores are private by default): the whole store
+    (part 'all') or only its showroom TV board ('tv'). Returns db."""
+    column = {"all": "public_view", "tv": "public_tv"}[part]
+    with connect(db) as con:
+        # The column name comes from the mapping above, never from the caller.
+        con.execute(
+            f"UPDATE stores SET {column} = true WHERE $s IS NULL OR list_contains($s, store)",
+            {"s": list(stores) if stores is not None else None},
+        )
+        bump_data_version(con, tables={"stores"})
+    return db
+
+
+def public_copy(source: Path, target: Path) -> Path:
+    """Copy a database and make every store in the copy public (tests reading as anyone)."""
+    shutil.copy(source, target)
+    return made_public(target)
 
 
 def start(db: Path, monkeypatch: pytest.MonkeyPatch, lang: str = "en", **state) -> AppTest:

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.signin import ROOT, page_files, sign_in, start, steady_navigation, texts
+from tests.ui.signin import (
+    ROOT,
+    made_public,
+    page_files,
+    sign_in,
+    start,
+    steady_navigation,
+    texts,
+)
 from tests.ui.signin import with_accounts as copy_with_accounts
 from warehouse.auth import verify
 from warehouse.db import connect
@@ -157,20 +165,121 @@ def test_single_sign_on_without_an_account_gets_no_role(db, monkeypatch):
 # ------------------------------------------------------------------ public view
 
 
-def test_a_private_store_asks_for_a_viewer_first(db, monkeypatch):
-    with connect(db) as con:
-        con.execute("UPDATE stores SET public_view = false WHERE store = 's1'")
-        con.execute("UPDATE meta SET value = '99' WHERE key = 'data_version'")
+KPI_PAGES = (
+    "overview", "sales", "inventory", "service", "workshop", "order_planning", "marketing",
+    "customers", "finance", "targets", "group", "data_status", "kanban",
+)  # fmt: skip
+# How a URL may spell store s1: every one names s1 (or nothing known) and none gets past the gate.
+SPELLINGS = ("s1", "s1 ", " s1", "s1\t", "\ts1", "s1\u3000", "s1\u200b", "\ns1\r\n", "S1")
+
+
+def refused(at: AppTest) -> bool:
+    """Return True when the run shows the sign-in gate and no figure, table or download."""
+    return (
+        texts(at.title) == ["Sign-in needed"]
+        and texts(at.info) == ["This store's figures are not public. Sign in to see them."]
+        and not at.metric and not at.dataframe and not at.table
+        and not at.get("download_button")
+    )  # fmt: skip
+
+
+def test_a_new_store_is_private_and_a_viewer_reads_it(db, monkeypatch):
     at = start(db, monkeypatch, store="s1")
-    assert texts(at.title) == ["Sign-in needed"]
-    assert texts(at.info) == ["This store's figures are not public. Sign in to see them."]
+    assert refused(at)
     at = sign_in(at, "reader")
     assert texts(at.title) == ["Overview"]
 
 
-def test_a_public_store_is_open_to_everyone(db, monkeypatch):
-    at = start(db, monkeypatch, store="s2")
-    assert texts(at.title) == ["Overview"]
+@pytest.mark.parametrize("page", KPI_PAGES)
+def test_every_page_refuses_anyone_while_no_store_is_public(db, monkeypatch, page):
+    at = start(db, monkeypatch, store="s1")
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert refused(at)
+
+
+@pytest.mark.parametrize("page", KPI_PAGES)
+def test_a_public_store_is_all_anyone_can_choose_and_see(db, monkeypatch, page):
+    made_public(db, ("s2",))
+    at = start(db, monkeypatch, store="s1")  # asked for s1, which is private
+    assert at.sidebar.selectbox(key="store").options == ["s2"]  # no s1, no "all stores"
+    assert at.sidebar.selectbox(key="store").value == "s2"
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    if page == "group":  # every store side by side: s1 is private
+        assert refused(at)
+    else:
+        assert texts(at.title) != ["Sign-in needed"]
+
+
+def test_the_in_app_board_shows_the_store_it_checked(db, monkeypatch):
+    # /kanban?store=s1 (private), then the sidebar's public s2: the board is s2's, not s1's.
+    with connect(db) as con:
+        con.execute("UPDATE stores SET name = '私密店' WHERE store = 's1'")
+        con.execute("UPDATE stores SET name = '公开店' WHERE store = 's2'")
+    made_public(db, ("s2",))
+    at = start(db, monkeypatch)
+    at.query_params["store"] = "s1"
+    at.switch_page("pages/kanban.py").run()
+    at.sidebar.selectbox(key="store").set_value("s2").run()
+    shown = texts(at.text) + texts(at.code)
+    assert "公开店" in shown
+    assert not any("私密店" in x or "store=s1" in x for x in shown)
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS, ids=repr)
+def test_the_tv_refuses_a_private_store_in_every_spelling(db, monkeypatch, spelling):
+    made_public(db, ("s2",))  # the whole of s2 public; s1 private
+    at = tv(db, monkeypatch, spelling)
+    assert not at.exception
+    assert refused(at)
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS[:-1], ids=repr)
+def test_the_tv_of_a_public_board_opens_in_every_spelling(db, monkeypatch, spelling):
+    made_public(db, ("s1",), part="tv")
+    at = tv(db, monkeypatch, spelling)
+    assert not at.exception
+    assert texts(at.title) != ["Sign-in needed"]
+    assert "s1" in texts(at.text)  # the header names the store shown: s1 (its id as name)
+
+
+def test_the_tv_of_an_unknown_or_case_changed_store_is_refused(db, monkeypatch):
+    made_public(db, part="tv")
+    for store in ("S1", "nowhere", "**Closed** [Sign in](https://evil.example)"):
+        at = tv(db, monkeypatch, store)
+        assert refused(at), store
+        assert not [m for m in at.markdown if "evil" in m.value]
+
+
+def test_a_tv_only_board_keeps_every_other_page_private(db, monkeypatch):
+    made_public(db, part="tv")
+    at = start(db, monkeypatch, store="s1")
+    for page in KPI_PAGES:
+        at.switch_page(f"pages/{page}.py").run()
+        assert refused(at) is (page != "kanban"), page
+
+
+def test_a_viewer_sees_a_private_board_and_is_told_of_an_unknown_store(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch), "reader")
+    at.query_params.update({"tv": "1", "store": " s1 ", "panel": "leaderboard"})
+    at.switch_page("pages/kanban.py").run()
+    assert at.table
+    at.query_params["store"] = "**Closed** [Sign in](https://evil.example)"
+    at.run()
+    assert len(at.error) == 1
+    assert "\\*\\*Closed\\*\\* \\[Sign in\\]\\(https\\://evil" in at.error[0].value
+
+
+def tv(db: Path, monkeypatch, store: str) -> AppTest:
+    """Return an AppTest of the TV URL /kanban?tv=1&store=<store> run once, signed out."""
+    monkeypatch.setenv("KPI_DB", str(db))
+    steady_navigation(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.query_params.update({"tv": "1", "store": store, "panel": "leaderboard"})
+    at.switch_page("pages/kanban.py")
+    return at.run()
 
 
 # ------------------------------------------------------------------ accounts and settings

@@ -99,7 +99,10 @@ def small_db(tmp_path_factory) -> Path:
             [{"vin": "V1", "model": "X5", "arrival_date": date(2026, 8, 1), "cost": 1.0}],
             store="sh-pudong",
         )
-        con.execute("UPDATE stores SET name = '浦东店', opening_hours = '00:00-24:00'")
+        # The board is made public explicitly (stores are private by default).
+        con.execute(
+            "UPDATE stores SET name = '浦东店', opening_hours = '00:00-24:00', public_tv = true"
+        )
         create_user(con, "amy", "password123", "staff", "Amy")
         create_user(con, "guest", "password123", "viewer", "Guest")
     return path
@@ -112,8 +115,10 @@ def app_env(small_db, monkeypatch):
     return small_db
 
 
-def tv_app(panel: str, **params: str) -> AppTest:
+def tv_app(panel: str, user: User | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    if user is not None:
+        at.session_state["_auth_user"] = user
     at.query_params.update({"tv": "1", "store": "sh-pudong", "panel": panel, "lang": "zh"})
     at.query_params.update(params)
     at.switch_page("pages/kanban.py")
@@ -203,9 +208,12 @@ def test_stale_banner_when_nothing_new_for_longer_than_the_threshold(app_env):
     assert not at.warning
 
 
-def test_unknown_store_is_said(app_env):
-    at = tv_app("today", store="nowhere")
+def test_unknown_store_is_said_to_a_viewer_and_refused_to_anyone_else(app_env):
+    at = tv_app("today", store="nowhere", user=User("guest", "Guest", "viewer"))
     assert [e.value for e in at.error] == [t("tv.unknown_store", "zh", store="nowhere")]
+    at = tv_app("today", store="nowhere")  # signed out: the same sign-in as a private store
+    assert [x.value for x in at.title] == [t("auth.needs_title", "zh")]
+    assert not at.table and not at.metric
 
 
 def test_options_from_the_url():
@@ -220,15 +228,36 @@ def test_options_from_the_url():
         120,
     )
     assert o.tick_s == 5  # gcd(5, 30): the board reruns often enough to turn on time
+    assert o.ignored == ("panels", "refresh")
+    # Numbers out of range fall back to the defaults (and are named), not to the nearest limit.
     one = options_from({"panel": "month", "panels": "today", "refresh": "0", "stale": "-3"})
     assert (one.tv, one.panels, one.refresh_s, one.stale_min, one.tick_s) == (
         False,
         ("month",),
-        1,
-        0,
-        1,
+        30,
+        120,
+        30,
     )
+    assert one.ignored == ("refresh", "stale")
     assert options_from({}).panels == kanban.PANELS
+    assert options_from({}).ignored == ()
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e309", "1e400", "", "  ", "9" * 400])
+def test_absurd_numbers_fall_back_to_the_defaults(value):
+    from ui.tv import options_from
+
+    o = options_from({"tv": "1", "refresh": value, "rotate": value, "stale": value})
+    assert (o.refresh_s, o.rotate_s, o.stale_min) == (30, 20, 120)
+    assert o.ignored == ("rotate", "refresh", "stale")
+
+
+def test_refresh_inf_shows_the_board_and_a_notice(app_env):
+    at = tv_app("today", refresh="inf", panels="today,nonsense")
+    assert not at.exception
+    assert len(at.metric) == 5  # the floor panel's five counts
+    notice = t("tv.bad_params", "zh", names="refresh")
+    assert notice in [x.value for x in at.text]
 
 
 # ----------------------------------------------------------------------------- reception

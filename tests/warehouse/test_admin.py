@@ -8,6 +8,7 @@ import pytest
 
 from warehouse import admin
 from warehouse.auth import User, create_user, list_users, verify
+from warehouse.db import connect
 
 BOSS = User("boss", "Boss", "manager")
 CLERK = User("clerk", "Clerk", "staff")
@@ -90,6 +91,7 @@ def test_settings_saved_normalised_and_bump_the_data_version(con):
         "thresholds": '{"close_rate": {"critical": null, "warning": 0.2}}',
         "cadence": '{"C": 21, "H": 3}',
         "public_view": False,
+        "public_tv": False,
     }
     after = int(con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
     assert after == before + 1
@@ -135,8 +137,37 @@ def test_settings_of_a_new_store_are_the_defaults(con):
         "timezone": "Asia/Shanghai",
         "opening_hours": "09:00-18:00",
         "floorplan_rate": 0.05,
-        "public_view": True,
+        "public_view": False,  # private until a manager makes it public (docs/AUTH.md)
+        "public_tv": False,
     }
+
+
+def test_a_store_row_is_private_by_default_and_a_manager_opens_the_tv_board_only(con):
+    admin.save_store_settings(con, BOSS, "s1", {"name": "浦东店"})
+    row = con.execute("SELECT public_view, public_tv FROM stores WHERE store = 's1'").fetchone()
+    assert row == (False, False)
+    saved = admin.save_store_settings(con, BOSS, "s1", {"public_tv": "是"})
+    assert (saved["public_view"], saved["public_tv"]) == (False, True)
+    with pytest.raises(PermissionError):
+        admin.save_store_settings(con, None, "s1", {"public_view": True})
+    assert admin.store_settings(con, "s1")["public_view"] is False
+
+
+def test_a_schema_4_database_keeps_a_public_stores_tv_board_only(tmp_path):
+    # Before schema 5 every store was public by default: after the upgrade its money figures
+    # are private and its showroom TV keeps running; a private store stays private.
+    path = tmp_path / "old.duckdb"
+    with connect(path) as new:
+        new.execute("INSERT INTO stores (store, public_view) VALUES ('a', true), ('b', false)")
+        new.execute("ALTER TABLE stores DROP COLUMN public_tv")
+        new.execute("ALTER TABLE stores ALTER COLUMN public_view SET DEFAULT true")
+        new.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with connect(path) as con:
+        rows = con.execute("SELECT store, public_view, public_tv FROM stores ORDER BY 1").fetchall()
+        assert rows == [("a", False, True), ("b", False, False)]
+        con.execute("INSERT INTO stores (store) VALUES ('c')")
+        new_row = con.execute("SELECT public_view, public_tv FROM stores WHERE store = 'c'")
+        assert new_row.fetchone() == (False, False)
 
 
 def test_thresholds_json_round_trips_through_the_catalogue_reader(con):

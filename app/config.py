@@ -219,10 +219,13 @@ def save(
     if leaked:
         raise ConfigError({k: "secrets are never stored in the database" for k in leaked})
     settings = clean(values)
+    # Only the fields given are stored: the rest (endpoints, a private CA) stay the file's.
+    given = {f.name for f in fields(NotifySettings)} & set(values)
+    data = {k: v for k, v in json.loads(settings.to_json()).items() if k in given}
     ensure_table(con)
     con.execute(
         "INSERT OR REPLACE INTO notify_settings VALUES ($s, $j, $u, current_timestamp)",
-        {"s": store, "j": settings.to_json(), "u": username},
+        {"s": store, "j": json.dumps(data, ensure_ascii=False, sort_keys=True), "u": username},
     )
     return settings
 

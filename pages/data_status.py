@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, sidebar, tables
+from ui import data, notify_view, sidebar, tables
 from ui.formatting import month_ranges, month_ticks
 from ui.i18n import enum_label, t
 from ui.tables import STATUS_TINTS
@@ -13,6 +13,7 @@ src = data.current()
 st.title(t("data.title"))
 st.caption(t("data.db", path=src.path) + " · " + t("sidebar.data_version", version=src.version))
 st.markdown(t("data.caption"))
+notify_view.delivery_problems()  # digests and alerts that did not go out
 
 months = data.trailing_months(ctx.scope.end, 12)
 grid = data.coverage_grid(ctx.store, months)

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from ui import auth, data, sidebar
+from ui import auth, data, notify_view, sidebar
 from ui.i18n import t
 from warehouse import admin
 from warehouse.db import DatabaseBusy
@@ -94,3 +94,5 @@ with st.form(f"settings-{store}"):
         else:
             st.session_state["_settings_notice"] = t("settings.saved", store=auth.md(store))
             st.rerun()
+
+notify_view.settings_section(user, store)  # digest and alerts: channels, test message

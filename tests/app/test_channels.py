@@ -166,9 +166,9 @@ def test_settings_refuse_secrets_and_bad_values(tmp_path):
                             "base_url": "https://kpi.example/"}, "gm")  # fmt: skip
     file = {"*": {"lang": "en"}, "s1": {"wecom": True}}
     got = config.settings_for(con, "s1", file)
-    # the file's defaults and store table, then the page's saved fields on top
+    # the file's defaults and store table, then the fields the page saved on top
     assert (got.lang, got.wecom, got.dingtalk, got.base_url) == (
-        "zh", False, True, "https://kpi.example")  # fmt: skip
+        "en", True, True, "https://kpi.example")  # fmt: skip
     assert "k" not in con.execute("SELECT settings FROM notify_settings").fetchone()[0].split('"')
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "format_unit",
     "format_value",
     "get",
+    "judged",
     "markdown_table",
     "section_ids",
     "status",
@@ -1076,18 +1077,47 @@ def _past(value: float, line: float, direction: str) -> bool:
     return value < line if direction == "up" else value > line
 
 
-def status(kpi_id: str, value: float | None, overrides: Mapping | None = None) -> str:
+# How a running period is judged (catalogue, "A period still running"; docs/DECISIONS.md).
+# These thresholded KPIs are measured on as_of itself (a stock, an age, a backlog, the lead
+# book, a 12-month rate): a running period shows them as they are, from its first day.
+AS_OF_KPIS = frozenset({
+    "inventory_months", "avg_days_in_stock", "aged_units_90", "open_ros",
+    "training_compliance", "parts_months_supply", "customer_churn_rate", "followup_compliance",
+    "backlog_age_days",
+})  # fmt: skip
+# Every other thresholded KPI, and the target's traffic light, is a rate over the days so far
+# (like for like: accrued expenses, projected sales): judged once a whole week is known, so a
+# handful of early visits or one slow day cannot raise an alarm.
+MIN_JUDGED_DAYS = 8
+
+
+def judged(kpi_id: str, days_elapsed: int | None) -> bool:
+    """Return True when a KPI's value is judged against its lines in its period.
+
+    ``days_elapsed`` is the number of days of a running period known so far (Scope.elapsed),
+    None for a complete period (always judged).
+    """
+    return days_elapsed is None or kpi_id in AS_OF_KPIS or days_elapsed >= MIN_JUDGED_DAYS
+
+
+def status(
+    kpi_id: str,
+    value: float | None,
+    overrides: Mapping | None = None,
+    days_elapsed: int | None = None,
+) -> str:
     """Return the status colour of a KPI value: 'green', 'amber', 'red', 'grey' or 'neutral'.
 
     'grey' when the value is missing (None, NaN); 'neutral' when the KPI has no direction or no
-    threshold. An 'up' KPI is amber when strictly below warning and red when strictly below
-    critical; a 'down' KPI is amber strictly above warning and red strictly above critical. A
-    value on the line (within 1e-9 relative) is not past it.
+    threshold, or when a running period is too young to judge it (``judged``). An 'up' KPI is
+    amber when strictly below warning and red when strictly below critical; a 'down' KPI is
+    amber strictly above warning and red strictly above critical. A value on the line (within
+    1e-9 relative) is not past it.
     """
     kpi = get(kpi_id)
     if _missing(value):
         return "grey"
-    if kpi.direction is None:
+    if kpi.direction is None or not judged(kpi_id, days_elapsed):
         return "neutral"
     warning, critical = thresholds_for(kpi_id, overrides)
     if warning is None and critical is None:

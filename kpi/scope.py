@@ -98,6 +98,16 @@ class Scope:
         return min(self.end, self.as_of)
 
     @property
+    def elapsed(self) -> int | None:
+        """Return the days of a running period known so far (start to as_of), None once complete.
+
+        Thresholds judge a running period like for like (kpi.catalogue.judged).
+        """
+        if not self.running:
+            return None
+        return max(0, (self.as_of - self.start).days + 1)
+
+    @property
     def horizon(self) -> date:
         """Return the last day a forward window ("within N days after …") may reach.
 

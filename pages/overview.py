@@ -51,7 +51,7 @@ with data.batch():
     values: dict = {}
     for module in dict.fromkeys(m for parts in SECTIONS.values() for m, _ in parts):
         values.update(data.summary(module, scope, light=True))
-    lines = cards.attention_lines(values, data.summary("targets", scope), overrides)
+    lines = cards.attention_lines(values, data.summary("targets", scope), scope, overrides)
 with attention_box:
     st.markdown(f"**{t('overview.attention')}**")
     st.markdown("\n".join(f"- {line}" for line in lines) or t("overview.all_clear"))

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.formatting import is_missing, kpi_delta, kpi_value, percent
+from kpi import attention as judging
+from kpi import catalogue
+from ui.formatting import is_missing, kpi_delta, kpi_value, percent, span_label
 from ui.i18n import kpi_help, kpi_label, t
 from ui.theme import STATUS_BADGE
 
-SEVERITY = {"red": 0, "amber": 1}
+SEVERITY = judging.SEVERITY
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class CardData:
     last_year: object = None
     achievement: float | None = None  # actual ÷ target, when the KPI has a target
     trend: tuple[float, ...] = ()
+    elapsed: int | None = None  # days known of a running period (Scope.elapsed)
+    # What a running period's deltas compare with (the same days of the previous period and
+    # of last year), e.g. '2026年11月1日–7日'; empty for a complete period.
+    previous_span: str = ""
+    last_year_span: str = ""
 
 
 def direction(kpi_id: str) -> str:
@@ -41,18 +48,17 @@ def direction(kpi_id: str) -> str:
     return "none"
 
 
-def status(kpi_id: str, value: object, overrides: dict | None = None) -> str:
-    """Return the catalogue's status: 'green', 'amber', 'red', 'grey' (no value) or 'neutral'."""
+def status(
+    kpi_id: str, value: object, overrides: dict | None = None, elapsed: int | None = None
+) -> str:
+    """Return the catalogue's status: 'green', 'amber', 'red', 'grey' (no value) or 'neutral'.
+
+    ``elapsed``: the days known of a running period; a rate is not judged in its first week
+    (kpi.catalogue.judged).
+    """
     if is_missing(value):
         return "grey"
-    try:
-        from kpi import catalogue
-    except ImportError:
-        return "neutral"
-    fn = getattr(catalogue, "status", None)
-    if fn is None:
-        return "neutral"
-    return fn(kpi_id, value, overrides or {}) or "neutral"
+    return catalogue.status(kpi_id, value, overrides or {}, elapsed)
 
 
 def _get(kpi_id: str):
@@ -76,7 +82,7 @@ def badge(state: str) -> str:
 
 def card(data: CardData, overrides: dict | None = None) -> str:
     """Draw one KPI card and return its status."""
-    state = status(data.kpi_id, data.value, overrides)
+    state = status(data.kpi_id, data.value, overrides, data.elapsed)
     trend = [float(v) for v in data.trend if not is_missing(v)]
     with st.container(border=True, height="stretch"):
         st.metric(
@@ -84,12 +90,22 @@ def card(data: CardData, overrides: dict | None = None) -> str:
             kpi_value(data.kpi_id, data.value),
             delta=kpi_delta(data.kpi_id, data.value, data.previous),
             delta_color=_delta_colour(data.kpi_id),
-            delta_description=t("common.vs_prev_short"),
+            delta_description=(
+                t("card.vs_span", period=data.previous_span)
+                if data.previous_span
+                else t("common.vs_prev_short")
+            ),
             help=kpi_help(data.kpi_id),
             chart_data=trend if len(trend) > 1 else None,
         )
         ly = kpi_delta(data.kpi_id, data.value, data.last_year)
-        parts = [badge(state), t("card.ly", delta=ly) if ly else t("card.no_ly")]
+        if not ly:
+            ly_text = t("card.no_ly")
+        elif data.last_year_span:
+            ly_text = t("card.ly_span", delta=ly, period=data.last_year_span)
+        else:
+            ly_text = t("card.ly", delta=ly)
+        parts = [badge(state), ly_text]
         if not is_missing(data.achievement):
             parts.append(t("card.target", value=percent(data.achievement, 0)))
         st.markdown(" · ".join(p for p in parts if p))
@@ -138,6 +154,9 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
 
     cur, prev, ly = data.summaries(module, scope, ids)
     monthly = _trend_frame(module, ids, scope) if trend else None
+    spans = ("", "")
+    if scope.running:
+        spans = tuple(span_label(s.start, s.end) for s in (scope.shifted(-1), scope.shifted(-12)))
     out = []
     for kpi_id in ids:
         if kpi_id not in cur:
@@ -153,6 +172,8 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
                 ly.get(kpi_id),
                 target_achievement(kpi_id, scope),
                 series,
+                scope.elapsed,
+                *spans,
             )
         )
     return out
@@ -176,31 +197,13 @@ def _trend_frame(module: str, ids: Sequence[str], scope):
     return data.frame(module, "monthly", scope, months=13)
 
 
-def attention_items(values: dict[str, object], overrides: dict | None = None) -> list[tuple]:
-    """Return (status, kpi_id, value) for every catalogue KPI past a warning line, red first."""
-    known = getattr(_catalogue(), "CATALOGUE", {})
-    items = []
-    for kpi_id, value in values.items():
-        if kpi_id not in known:
-            continue
-        state = status(kpi_id, value, overrides)
-        if state in SEVERITY:
-            items.append((state, kpi_id, value))
-    return sorted(items, key=lambda it: SEVERITY[it[0]])
+def attention_lines(values: dict, pacing: dict, scope, overrides: dict | None = None) -> list[str]:
+    """Return markdown lines (badge + text) for the target pace and KPIs past a warning line.
 
-
-def _catalogue():
-    try:
-        from kpi import catalogue
-    except ImportError:
-        return None
-    return catalogue
-
-
-def attention_lines(values: dict, pacing: dict, overrides: dict | None = None) -> list[str]:
-    """Return markdown lines (badge + text) for the target pace and KPIs past a warning line."""
+    Judged like for like while the period runs (kpi.attention).
+    """
     lines = []
-    light = pacing.get("traffic_light")
+    light = judging.target_light(pacing, scope)
     if light in SEVERITY:
         text = t(
             "overview.target_item",
@@ -209,7 +212,7 @@ def attention_lines(values: dict, pacing: dict, overrides: dict | None = None) -
             elapsed=percent(pacing.get("time_progress"), 0),
         )
         lines.append(f"{badge(light)} {text}")
-    for state, kpi_id, value in attention_items(values, overrides):
+    for state, kpi_id, value in judging.items(values, scope, overrides):
         text = t("overview.attention_item", label=kpi_label(kpi_id), value=kpi_value(kpi_id, value))
         lines.append(f"{badge(state)} {text}")
     return lines

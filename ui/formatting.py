@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from ui.i18n import current_lang
+from kpi.scope import month_end
+from ui.i18n import current_lang, t
 
 NO_VALUE = "—"
 
@@ -161,6 +162,38 @@ def day_label(d: date, lang: str | None = None) -> str:
     if lang == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.day} {d:%b %Y}"
+
+
+def span_label(start: date, end: date, lang: str | None = None) -> str:
+    """Format an inclusive date range compactly: '1–7 Dec 2026' or '2026年12月1日–7日'."""
+    lang = lang or current_lang()
+    if start == end:
+        return day_label(start, lang)
+    if lang == "zh":
+        if start.year != end.year:
+            return f"{day_label(start, lang)}–{day_label(end, lang)}"
+        tail = f"{end.day}日" if start.month == end.month else f"{end.month}月{end.day}日"
+        return f"{start.year}年{start.month}月{start.day}日–{tail}"
+    if start.year != end.year:
+        return f"{day_label(start, lang)} – {day_label(end, lang)}"
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {end:%b %Y}"
+    return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+
+
+def period_text(scope, lang: str | None = None) -> str:
+    """Say what a scope shows: a month, a range, or a running period up to as_of.
+
+    A running period names its days so far and says it is running ('1–7 Dec 2026 · running',
+    '2026年12月1日–7日 · 进行中'); a complete calendar month is its month.
+    """
+    lang = lang or current_lang()
+    if scope.running:
+        known = span_label(scope.start, max(scope.start, scope.as_of), lang)
+        return f"{known} · {t('period.running', lang)}"
+    if scope.start.day == 1 and scope.end == month_end(scope.start):
+        return month_label(f"{scope.start:%Y-%m}", lang)
+    return span_label(scope.start, scope.end, lang)
 
 
 def month_ticks(months: list[str], lang: str | None = None, sep: str = " ") -> list[str]:

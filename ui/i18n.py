@@ -87,6 +87,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "To load your own DMS exports (CSV or Excel, one file per table):",
         "如需导入本店 DMS 导出文件（CSV 或 Excel，每张表一个文件）：",
     ),
+    "first_run.upload": (
+        "Sign in as a manager and open **Upload** (数据导入) in the menu: drop your DMS exports "
+        "(CSV or Excel, one file per table), check them and import them.",
+        "请以店长（管理员）身份登录，在菜单中打开 **数据导入**：拖入 DMS 导出文件"
+        "（CSV 或 Excel，每张表一个文件），检查后导入。",
+    ),
+    "first_run.open_upload": ("Open Upload", "打开数据导入"),
+    "first_run.it": ("For IT: the command line and the server", "IT 人员：命令行与服务器"),
     "first_run.after": (
         "Then reload this page. The Data status page shows what has been loaded.",
         "导入后刷新本页面。“数据状态”页显示已导入的数据。",
@@ -106,6 +114,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{label}：目标达成 {achieved}，时间进度 {elapsed}",
     ),
     "card.ly": ("LY {delta}", "同比 {delta}"),
+    "card.ly_span": ("LY {delta} (vs {period})", "同比 {delta}（对比 {period}）"),
+    "card.vs_span": ("vs {period}", "环比 {period}"),
+    "period.running": ("running", "进行中"),
     "card.target": ("Target {value}", "目标达成 {value}"),
     "card.no_ly": ("LY —", "同比 —"),
     "dept.sales": ("Sales", "销售"),
@@ -309,6 +320,7 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "surveys": ("Surveys", "满意度回访"),
         "complaints": ("Complaints", "投诉"),
         "followups": ("Follow-ups", "跟进/回访记录"),
+        "rebate_programs": ("Manufacturer programmes", "厂家商务政策"),
     },
 }
 
@@ -475,8 +487,8 @@ STRINGS.update(
         "auth.password": ("Password", "密码"),
         "auth.wrong": ("Wrong user name or password.", "用户名或密码错误。"),
         "auth.throttled": (
-            "Too many failed sign-ins from this computer. Wait {seconds} seconds and try again.",
-            "本机登录失败次数过多，请等待 {seconds} 秒后再试。",
+            "Too many failed sign-ins from this computer. Try again in {seconds} s.",
+            "本机登录失败次数过多，请 {seconds} 秒后再试。",
         ),
         "auth.sso": ("Sign in with company account", "使用企业账号登录"),
         "auth.sso_named": ("Sign in with {name}", "使用 {name} 登录"),
@@ -960,6 +972,13 @@ STRINGS.update(
         "upload.undone": (
             "{file}: undone — {deleted} rows removed, {restored} earlier rows restored.",
             "{file}:已撤销 — 删除 {deleted} 行,恢复 {restored} 行原数据。",
+        ),
+        "upload.undo_pick": ("Choose an import…", "请选择一次导入…"),
+        "upload.undo_preview": (
+            "Undoing removes {rows} {table} rows of store(s) {stores} that {file} wrote on "
+            "{when} ({user}), and puts back {restored} earlier rows it replaced.",
+            "撤销将删除 {file} 于 {when}（{user}）写入门店 {stores} 的 {rows} 行{table}数据，"
+            "并恢复被其替换的 {restored} 行原数据。",
         ),
     }
 )

@@ -13,7 +13,7 @@ import streamlit as st
 
 from kpi.scope import Scope, add_months, month_end, month_start
 from ui import data
-from ui.formatting import day_label, month_label
+from ui.formatting import day_label, month_label, period_text
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from ui.nav import run_through_entry_point
 
@@ -38,10 +38,8 @@ class Context:
 
     @property
     def period_label(self) -> str:
-        if self.month:
-            return month_label(self.month, self.lang)
-        s = self.scope
-        return f"{day_label(s.start, self.lang)} – {day_label(s.end, self.lang)}"
+        """Return the period as a caption says it: a running one up to as_of, marked running."""
+        return period_text(self.scope, self.lang)
 
 
 def init_language() -> str:

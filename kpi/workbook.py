@@ -49,6 +49,7 @@ FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE", "grey": "E7E6E6"
 SHEET_NAMES = {
     "sales": ("Sales", "销售"),
     "targets": ("Targets", "目标"),
+    "programs": ("Manufacturer", "厂家商务"),
     "inventory": ("Inventory", "整车库存"),
     "service": ("After-sales", "售后"),
     "marketing": ("Marketing", "市场"),
@@ -125,6 +126,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "t_waterfall": ("Gross to operating profit", "毛利到经营利润"),
     "t_expenses": ("Expenses", "费用明细"),
     "t_monthly": ("By month", "月度趋势"),
+    "t_programs": ("Manufacturer programmes", "厂家商务政策"),
     "none": ("Nothing to list.", "暂无记录。"),
 }
 
@@ -187,6 +189,12 @@ HEADERS: dict[str, tuple[str, str]] = {
     "amount_cny": ("Amount (CNY)", "金额(元)"),
     "fixed": ("Fixed", "固定费用"),
     "fixed_expenses": ("Fixed expenses", "固定费用"),
+    "program_id": ("Programme", "政策编号"),
+    "basis": ("Basis", "考核口径"),
+    "start_date": ("Start", "开始日期"),
+    "end_date": ("End", "结束日期"),
+    "target_units": ("Target units", "目标台数"),
+    "days_left": ("Days left", "剩余天数"),
 }
 
 # Fixed vocabularies translated in the tables (data such as channel names stay as written).
@@ -199,6 +207,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "admin": ("Administration", "行政"),
     },
     "status": {"open": ("open", "处理中"), "closed": ("closed", "已结案")},
+    "basis": {"retail": ("Retail", "零售"), "wholesale": ("Wholesale", "批发")},
     "traffic_light": {k: v for k, v in WORDS.items() if k in ("green", "amber", "red")},
 }
 
@@ -592,6 +601,8 @@ def _tables(con: duckdb.DuckDBPyConnection, scope: Scope, section: str, lang: st
                             ["consultant", "store", "actual", "target", "achievement",
                              "traffic_light", "pace"]))  # fmt: skip
         return out
+    if section == "programs":
+        return [(w("t_programs", lang), programs_frame(con, scope), None)]
     if section == "inventory":
         return [
             (w("t_stock", lang), _frame(inventory.by_model, con, scope), None),
@@ -623,6 +634,23 @@ def _tables(con: duckdb.DuckDBPyConnection, scope: Scope, section: str, lang: st
             (w("t_monthly", lang), _frame(finance.monthly, con, scope), None),
         ]
     return []
+
+
+def programs_frame(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return the programme table of the Manufacturer sheet: one row per programme."""
+    from kpi import programs
+
+    rows = [
+        {"store": d["store"], "program_id": d["program_id"], "name": d["name"],
+         "basis": d["basis"], "start_date": d["start_date"], "end_date": d["end_date"],
+         "target_units": d["target_units"], "units": d["units"],
+         "program_achievement": d["achievement"], "rebate_earned": d["earned"],
+         "rebate_next_tier_units": d["next_tier_units"],
+         "rebate_next_tier_gain": d["next_tier_gain"], "rebate_projected": d["projected"],
+         "days_left": d["days_left"]}
+        for d in programs.programs_detail(con, scope)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _metrics_with_targets(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:

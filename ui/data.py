@@ -47,6 +47,7 @@ DATE_COLUMNS = {
     "surveys": "survey_date",
     "complaints": "opened_date",
     "followups": "followup_date",
+    "rebate_programs": "start_date",
 }
 
 

@@ -19,7 +19,7 @@ import duckdb
 from warehouse import derived
 from warehouse.spec import TABLES
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
@@ -196,6 +196,27 @@ def _views() -> tuple[str, ...]:
     )
 
 
+def _rebuild_in_spec_order(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    """Give older tables the contract's new columns, in the order a new database has them.
+
+    A column added with ALTER TABLE would come last (after import_id), and the copies that
+    move rows between databases by position (the upload dry run) would then misplace it; so
+    a table missing columns is rebuilt from the current DDL and its rows copied by name.
+    """
+    for name in names:
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $t",
+            {"t": name},
+        ).fetchall()}  # fmt: skip
+        if {c.name for c in TABLES[name].columns} <= have:
+            continue
+        old = f"{name}_schema_old"
+        con.execute(f"ALTER TABLE {name} RENAME TO {old}")
+        con.execute(_table_ddl(name))
+        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {old}")
+        con.execute(f"DROP TABLE {old}")
+
+
 def _private_by_default(con: duckdb.DuckDBPyConnection) -> None:
     """Schema 5: stores are private by default; a store that was public keeps only its TV board.
 
@@ -232,6 +253,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(ddl)
         for name in TABLES:
             con.execute(_table_ddl(name))
+        if 0 < current < 6:
+            # 6: vehicles.wholesale_date, followups.lost_reason and lost_to (rebate_programs
+            # is new, created above).
+            _rebuild_in_spec_order(con, ("vehicles", "followups"))
         if current > 0:
             _private_by_default(con)
         derived.create_tables(con)

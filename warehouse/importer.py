@@ -41,6 +41,7 @@ from warehouse.parsing import (
     MOBILE_RE,
     MOBILE_SEPARATORS,
     REJECTION_DETAIL_LIMIT,
+    ROW_RULES,
     ParsedFile,
     Rejection,
     _apply_choice,
@@ -395,6 +396,8 @@ def _fast_import(
     row-level path (parse first, then upsert), so both paths give the same result.
     """
     spec = TABLES[table]
+    if table in ROW_RULES:
+        return None  # rules across rows: the row-level path applies them
     reader = None
     try:
         head = source.head()

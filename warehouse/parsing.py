@@ -669,6 +669,8 @@ def parse_source(
                 width,
                 default_store,
             )
+            if table in ROW_RULES:
+                ROW_RULES[table](result, default_store)
         scan = getattr(reader, "scan", None) or scan_bytes(source)
     except ReadError as exc:
         result.error = str(exc)
@@ -680,6 +682,76 @@ def parse_source(
         if reader is not None:
             reader.close()
     result.sha256, result.size = scan.sha256, scan.size
+    return result
+
+
+def _programme_rules(result: ParsedFile, default_store: str) -> None:
+    """Reject rebate_programs rows that break the contract's rules for a programme.
+
+    A tier's start_date must not be after its end_date, and every tier of one programme (per
+    store) carries the same dates and target_units: a row that differs from the programme's
+    first clean row in the file is rejected, naming that line.
+    """
+    import pyarrow
+
+    rows = result.rows
+    if rows is None or rows.num_rows == 0:
+        return
+    cols = ("_ok", "_line", "store", "program_id", "start_date", "end_date", "target_units")
+    data = rows.select(list(cols)).to_pylist()
+    ok = [r["_ok"] for r in data]
+    first: dict[tuple[str, str], dict] = {}
+    found: list[Rejection] = []
+    for i, r in enumerate(data):
+        if not r["_ok"]:
+            continue
+        if r["start_date"] > r["end_date"]:
+            found.append(Rejection(
+                result.file, r["_line"], "end_date", r["end_date"].isoformat(),
+                f"is before the start_date {r['start_date'].isoformat()}: a programme ends on "
+                "or after the day it starts",
+            ))  # fmt: skip
+            ok[i] = False
+            continue
+        key = (r["store"] or default_store, r["program_id"])
+        head = first.setdefault(key, r)
+        for col in ("start_date", "end_date", "target_units"):
+            if r[col] != head[col]:
+                value = r[col].isoformat() if col != "target_units" else f"{r[col]:g}"
+                was = head[col].isoformat() if col != "target_units" else f"{head[col]:g}"
+                found.append(Rejection(
+                    result.file, r["_line"], col, value,
+                    f"differs from line {head['_line']} of the same programme "
+                    f"{r['program_id']!r} ({was}): every tier of a programme has the same "
+                    "start_date, end_date and target_units",
+                ))  # fmt: skip
+                ok[i] = False
+    if not found:
+        return
+    for rejection in found:
+        result.add(rejection)
+    result.rejected_rows += sum(1 for r, now in zip(data, ok, strict=True) if r["_ok"] and not now)
+    result.rejections.sort(key=lambda r: r.line or 0)
+    ok_at = rows.schema.get_field_index("_ok")
+    result.rows = rows.set_column(ok_at, "_ok", pyarrow.array(ok, pyarrow.bool_()))
+
+
+# Rules across a table's rows beyond each cell's own (the importer's fast path leaves these
+# tables to the row-level path, which applies them).
+ROW_RULES = {"rebate_programs": _programme_rules}
+
+
+def refuse_empty(result: ParsedFile) -> ParsedFile:
+    """Refuse a file with a header row but no data rows (an import, not a preview, calls it).
+
+    A 0-row import would log an import and bump the data version while changing nothing.
+    """
+    if result.error is None and result.row_count == 0:
+        params = {"file": result.file}
+        result.error_code, result.error_params = "no_rows", params
+        result.error = messages.text("no_rows", **params)
+        line = result.header_line or None
+        result.add(rejection(result.file, line, None, None, "no_rows", params))
     return result
 
 

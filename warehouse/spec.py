@@ -86,6 +86,10 @@ LEAD_LEVELS = _enum(*((lvl, ()) for lvl in "OHABCF"))
 BUYER_TYPES = _enum(
     ("private", ("个人", "私人", "personal")), ("corporate", ("公司", "企业", "单位"))
 )
+LOST_REASONS = _enum(
+    ("price", ("价格",)), ("competitor", ("竞品",)), ("financing", ("贷款",)),
+    ("no_stock", ("无车",)), ("postponed", ("暂缓",)), ("other", ("其他",)),
+)
 DEPARTMENTS_CX = _enum(("sales", ("销售",)), ("service", ("售后", "服务", "维修")))
 
 STORE = Column(
@@ -161,6 +165,7 @@ _table(
     Column("sold_date", DATE, optional=True, aliases=("销售日期", "出库日期")),
     Column("cost", MONEY, aliases=("采购价", "进价", "车辆成本")),
     Column("floorplan_rate", RATE, optional=True, aliases=("融资利率",)),
+    Column("wholesale_date", DATE, optional=True, aliases=("批发日期", "开票日期", "提车日期")),
 )
 
 _table(
@@ -275,6 +280,23 @@ _table(
            aliases=("跟进类型", "类型")),
     Column("lead_level", ENUM, optional=True, choices=LEAD_LEVELS,
            aliases=("意向级别", "客户级别")),
+    Column("lost_reason", ENUM, optional=True, choices=LOST_REASONS, aliases=("战败原因",)),
+    Column("lost_to", TEXT, optional=True, aliases=("战败车型", "战败品牌")),
+)
+
+_table(
+    "rebate_programs", "厂家商务政策", ("program_id", "tier"),
+    Column("program_id", TEXT, aliases=("政策编号",)),
+    Column("name", TEXT, optional=True, aliases=("政策名称",)),
+    Column("start_date", DATE, aliases=("开始日期",)),
+    Column("end_date", DATE, aliases=("结束日期",)),
+    Column("basis", ENUM, choices=_enum(("retail", ("零售",)), ("wholesale", ("批发",))),
+           aliases=("考核口径",)),
+    Column("target_units", NUMBER, aliases=("目标台数",)),
+    Column("tier", NUMBER, aliases=("档位",)),
+    Column("min_achievement", RATE, aliases=("达成率门槛",)),
+    Column("per_unit", MONEY, optional=True, default=0.0, aliases=("单台返利",)),
+    Column("pct_of_cost", RATE, optional=True, default=0.0, aliases=("返利比例",)),
 )
 
 # Key columns of text kind must carry a value, except targets.consultant (empty = whole store).
@@ -283,4 +305,5 @@ KEY_MAY_BE_EMPTY = {("targets", "consultant")}
 ORDER_OF_IMPORT = (
     "campaigns", "targets", "expenses", "technicians", "parts_stock", "vehicles",
     "traffic", "orders", "repair_orders", "followups", "surveys", "complaints",
+    "rebate_programs",
 )

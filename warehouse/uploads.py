@@ -64,6 +64,7 @@ DATE_COLUMNS: dict[str, str] = {
     "surveys": "survey_date",
     "complaints": "opened_date",
     "followups": "followup_date",
+    "rebate_programs": "start_date",
 }
 SNAPSHOT_TABLES = ("vehicles", "parts_stock")
 

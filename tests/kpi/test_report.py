@@ -131,7 +131,7 @@ def test_missing_database_is_a_clear_error(tmp_path):
 # Sections whose report path loads no pandas (loading it costs the report process more than
 # these sections' queries); a section joins when its module, and every kpi module it imports,
 # imports pandas only where it builds a DataFrame.
-PANDAS_FREE_SECTIONS = "sales,targets,inventory,service,marketing,finance"
+PANDAS_FREE_SECTIONS = "sales,targets,programs,inventory,service,marketing,finance"
 
 REPORT_MODULES = """
 import json, sys

@@ -89,8 +89,8 @@ def _texts(ws) -> list:
 
 
 def test_sheets_and_cover(book):
-    assert book.sheetnames == ["Cover", "Sales", "Targets", "Inventory", "After-sales",
-                               "Marketing", "Customers", "Finance"]  # fmt: skip
+    assert book.sheetnames == ["Cover", "Sales", "Targets", "Manufacturer", "Inventory",
+                               "After-sales", "Marketing", "Customers", "Finance"]  # fmt: skip
     cover = book["Cover"]
     rows = {r[0]: r[1] for r in cover.iter_rows(min_row=1, max_row=8, values_only=True)}
     assert rows["Store"] == "s1"
@@ -181,7 +181,9 @@ def test_escape_cell(value, expected):
 def test_labels_in_chinese(con):
     fill_dataset(con)
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(con, SCOPE, "zh", GENERATED)))
-    assert book.sheetnames == ["封面", "销售", "目标", "整车库存", "售后", "市场", "客户", "财务"]
+    assert book.sheetnames == [
+        "封面", "销售", "目标", "厂家商务", "整车库存", "售后", "市场", "客户", "财务"
+    ]
     sales = book["销售"]
     assert _value(sales, "walk_in_batches", 1) == "来店批次"
     assert _value(sales, "deliveries", 3) == "台"

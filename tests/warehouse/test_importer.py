@@ -458,7 +458,7 @@ HAPPY = {
         "vin,model,ordered_date,eta,arrival_date,sold_date,cost,floorplan_rate",
         ["VIN1,Han,2026-08-01,,2026-08-20,,185000,5%", "VIN2,Tang,2026-08-15,2026-09-20,,,140000,"],
         ("main", "VIN2", "Tang", dt.date(2026, 8, 15), dt.date(2026, 9, 20), None, None,
-         140000.0, None),
+         140000.0, None, None),
     ),
     "repair_orders": (
         "ro_id,open_date,close_date,vin,customer_id,ro_type,advisor,technician,labor_hours,"
@@ -510,7 +510,14 @@ HAPPY = {
     "followups": (
         "followup_id,followup_date,customer_id,consultant,kind,lead_level",
         ["F1,2026-09-03,CRM001,Zhang,lead_followup,H", "F2,2026-09-04,CRM002,Li,回访,"],
-        ("main", "F2", dt.date(2026, 9, 4), "CRM002", "Li", "return_visit", None),
+        ("main", "F2", dt.date(2026, 9, 4), "CRM002", "Li", "return_visit", None, None, None),
+    ),
+    "rebate_programs": (
+        "program_id,start_date,end_date,basis,target_units,tier,min_achievement,per_unit",
+        ["Q3,2026-07-01,2026-09-30,retail,100,1,80%,1000",
+         "Q3,2026-07-01,2026-09-30,retail,100,2,1,2000"],
+        ("main", "Q3", None, dt.date(2026, 7, 1), dt.date(2026, 9, 30), "retail", 100.0, 2.0,
+         1.0, 2000.0, 0.0),
     ),
 }  # fmt: skip
 

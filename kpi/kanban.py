@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kpi import inventory, query, sales, targets
+from kpi import catalogue, inventory, query, sales, targets
 from kpi.scope import Scope
 
 PANELS = ("leaderboard", "today", "month", "models")
@@ -108,6 +108,11 @@ def leaderboard(con: duckdb.DuckDBPyConnection, store: str, today: date) -> Boar
         "achievement": store_d.get("achievement"),
         "traffic_light": store_d.get("traffic_light"),
     }
+    if not catalogue.judged("traffic_light", scope.elapsed):
+        # The month's first week: too few days to tell a slow start from a problem, so the
+        # board shows progress without lights (grey), like the Overview (kpi.attention).
+        rows["traffic_light"] = None
+        total["traffic_light"] = None
     cols = ["rank", "consultant", "deliveries", "orders", "total_gross", "target"]
     cols += ["achievement", "traffic_light"]
     return Board(rows=rows[cols], total=total, time_progress=targets.time_progress(today))

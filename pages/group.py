@@ -54,7 +54,7 @@ tables.show(
 
 st.subheader(t("group.heatmap"))
 st.caption(t("group.heatmap_hint"))
-gv.heatmap(frame, ids, key="group_heatmap")
+gv.heatmap(frame, ids, key="group_heatmap", elapsed=ctx.scope.elapsed)
 
 if stores:
     names = dict(zip(frame["key"], frame["label"], strict=True))

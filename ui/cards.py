@@ -48,16 +48,21 @@ def direction(kpi_id: str) -> str:
     return "none"
 
 
-def status(
-    kpi_id: str, value: object, overrides: dict | None = None, elapsed: int | None = None
-) -> str:
+_PAGE = object()
+
+
+def status(kpi_id: str, value: object, overrides: dict | None = None, elapsed=_PAGE) -> str:
     """Return the catalogue's status: 'green', 'amber', 'red', 'grey' (no value) or 'neutral'.
 
-    ``elapsed``: the days known of a running period; a rate is not judged in its first week
-    (kpi.catalogue.judged).
+    ``elapsed``: the days known of a running period, whose rates are not judged in its first
+    week (kpi.catalogue.judged); by default the page's period (the sidebar's), so every card,
+    table tint and heatmap of a page judges alike.
     """
     if is_missing(value):
         return "grey"
+    if elapsed is _PAGE:
+        ctx = st.session_state.get("_ctx")
+        elapsed = ctx.scope.elapsed if ctx is not None else None
     return catalogue.status(kpi_id, value, overrides or {}, elapsed)
 
 

@@ -116,13 +116,15 @@ def ranked(frame: pd.DataFrame, kpi_id: str) -> pd.DataFrame:
     return out
 
 
-def heatmap(frame: pd.DataFrame, ids: list[str], key: str) -> None:
+def heatmap(frame: pd.DataFrame, ids: list[str], key: str, elapsed: int | None = None) -> None:
     """Draw rows × KPIs coloured by the catalogue status of each value, the value written in.
 
-    Only KPIs with warning lines are drawn; customdata holds each cell's status name.
+    Only KPIs with warning lines are drawn; customdata holds each cell's status name. A
+    running period (``elapsed`` days known) judges its rates only from its second week.
     """
     ids = [i for i in ids if direction(i) in ("up", "down") and any(thresholds_for(i))]
-    states = [[status(i, row[i]) for i in ids] for row in frame[ids].to_dict("records")]
+    records = frame[ids].to_dict("records")
+    states = [[status(i, row[i], None, elapsed) for i in ids] for row in records]
     z = [[STATES.index(s) if s in STATES else 4 for s in row] for row in states]
     text = [[_cell(i, row[i]) for i in ids] for row in frame[ids].to_dict("records")]
     n = len(STATES)

@@ -215,6 +215,16 @@ def test_leaderboard_targets_and_lights_against_time_progress(board):
     assert rows.loc["Chen", "traffic_light"] is None
 
 
+def test_leaderboard_shows_no_lights_in_the_first_week(board):
+    # Sept 7: a week is not yet known, progress without lights (kpi.catalogue.judged)
+    got = kanban.leaderboard(board, "s1", date(2026, 9, 7))
+    assert got.rows["traffic_light"].isna().all()
+    assert got.total["traffic_light"] is None
+    assert got.total["target"] == 10  # targets stay whole
+    lit = kanban.leaderboard(board, "s1", date(2026, 9, 8))
+    assert lit.total["traffic_light"] in ("green", "amber", "red")
+
+
 def test_leaderboard_team_total_is_the_store(board):
     got = kanban.leaderboard(board, "s1", TODAY)
     # Deliveries: 2 + 2 + 1 + 1 + the one without a consultant = 7 (s2 and August apart).

@@ -605,6 +605,174 @@ def test_customer_ids_are_crm_ids_or_mobile_numbers(demo_build, db):
     assert stored_mobiles == 0
 
 
+# ---- the running month: a DMS export taken on the end date
+#
+# The last window month is cut at the end date. Its roster, repair orders, expenses and
+# campaign plan must read like the complete months' (docs/DECISIONS.md, "Demo data"). The KPIs
+# computed here (kpi.service, kpi.finance) are only the object checked against realism bands.
+
+# Small one-store builds (the flagship, six months) ending on the 1st, the 7th and a month's
+# last day, besides the session demo ending on the 25th.
+RUNNING_ENDS = (date(2026, 12, 1), date(2026, 12, 7), date(2026, 10, 31))
+RUNNING_CASES = [(END, s) for s in STORES] + [(e, "sh-pudong") for e in RUNNING_ENDS]
+
+
+@pytest.fixture(scope="module")
+def running_dbs(demo_db: Path, tmp_path_factory) -> dict[date, Path]:
+    """Return the database of each end date: the session demo's and the small builds'."""
+    out = {END: demo_db}
+    for end in RUNNING_ENDS:
+        root = tmp_path_factory.mktemp(f"running-{end.isoformat()}")
+        summary = build_demo(
+            root / "s.duckdb", root / "x", seed=7, end=end, months=6, stores=1, quiet=True
+        )
+        assert summary["rejections"] == []
+        out[end] = root / "s.duckdb"
+    return out
+
+
+def _month_read(con, scope) -> dict:
+    """Return one month of one store as read on its as_of (a running month: to the end date)."""
+    from kpi import finance, service
+
+    techs = service.by_technician(con, scope)
+    worked = techs[techs["clocked_hours"] > 0]
+    attended, on_roster = con.execute(
+        "SELECT sum(available_hours), count(*) FROM technicians WHERE store = $s AND month = $m",
+        {"s": scope.store, "m": scope.start.strftime("%Y-%m")},
+    ).fetchone()
+    wip = one(
+        con,
+        """SELECT count(*) FROM repair_orders WHERE store = $s AND ro_type <> 'internal'
+        AND open_date <= $d AND (close_date IS NULL OR close_date > $d)""",
+        s=scope.store,
+        d=scope.as_of,
+    )
+    days = (scope.as_of - scope.start).days + 1
+    return {
+        "days": days,
+        "service": service.summary(con, scope),
+        "finance": finance.summary(con, scope),
+        "max_tech_efficiency": float(worked["tech_efficiency"].max()),
+        "attended_per_day": attended / on_roster / days,  # per technician and elapsed day
+        "wip": wip,
+    }
+
+
+@pytest.fixture(scope="module")
+def months_read(running_dbs):
+    """Return read(end, store): the 3 complete months before the end date's month, then it."""
+    from kpi.scope import Scope, add_months
+
+    cache: dict[tuple[date, str], list[dict]] = {}
+
+    def read(end: date, store: str) -> list[dict]:
+        if (end, store) not in cache:
+            con = duckdb.connect(str(running_dbs[end]), read_only=True)
+            try:
+                cache[end, store] = [
+                    _month_read(con, Scope.for_month(add_months(end, k), end, store=store))
+                    for k in (-3, -2, -1, 0)
+                ]
+            finally:
+                con.close()
+        return cache[end, store]
+
+    return read
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+@pytest.mark.parametrize("end", RUNNING_ENDS)
+def test_running_month_builds_hold_nothing_after_the_end_date(running_dbs, end):
+    c = duckdb.connect(str(running_dbs[end]), read_only=True)
+    try:
+        opened, closed, open_now = c.execute(
+            """SELECT max(open_date), max(close_date),
+                      count(*) FILTER (WHERE close_date IS NULL)
+            FROM repair_orders"""
+        ).fetchone()
+        roster_month = one(c, "SELECT max(month) FROM technicians")
+        spend_months = one(c, "SELECT count(DISTINCT month) FROM campaigns WHERE spend > 0")
+    finally:
+        c.close()
+    assert opened == end  # the workshop opened repair orders on the end date itself
+    assert closed <= end
+    assert open_now >= 5  # work in progress on the end date
+    assert roster_month == end.strftime("%Y-%m")
+    assert spend_months == 6  # the running month's spend is planned like the others'
+
+
+@pytest.mark.parametrize("end, store", RUNNING_CASES)
+def test_running_month_roster_holds_the_hours_so_far(months_read, end, store):
+    *complete, running = months_read(end, store)
+    # Attendance per technician and elapsed day is a working day's (8 h, six days a week, a
+    # little leave: about 6.5 h), as in the complete months: the hours so far, not the month's.
+    usual = _mean(m["attended_per_day"] for m in complete)
+    assert 5.5 <= usual <= 8.0
+    assert 0.8 * usual <= running["attended_per_day"] <= 1.3 * usual
+    # Clocked ÷ attended stays in a workshop's range, near the complete months' (one day's
+    # jobs completed vary more: a wider band on the first days).
+    productivity = running["service"]["tech_productivity"]
+    near = 0.15 if running["days"] >= 3 else 0.3
+    assert 0.55 <= productivity <= 1.0
+    assert abs(productivity - _mean(m["service"]["tech_productivity"] for m in complete)) <= near
+
+
+@pytest.mark.parametrize("end, store", RUNNING_CASES)
+def test_running_month_sells_the_hours_its_roster_clocked(months_read, end, store):
+    *complete, running = months_read(end, store)
+    efficiency = [m["service"]["tech_efficiency"] for m in complete]
+    # Complete months: flat-rate hours sold ÷ clocked about 100-125 %.
+    assert all(0.95 <= e <= 1.3 for e in efficiency)
+    # The running month reads within 15 points of them, whatever the day.
+    assert abs(running["service"]["tech_efficiency"] - _mean(efficiency)) <= 0.15
+    # No technician far above the crew: the fastest sells at most ~1.6 hours per clocked hour.
+    assert max(m["max_tech_efficiency"] for m in complete) < 1.6
+    assert running["max_tech_efficiency"] < 1.8
+
+
+@pytest.mark.parametrize("end, store", RUNNING_CASES)
+def test_running_month_has_work_in_progress_like_any_month_end(months_read, end, store):
+    *complete, running = months_read(end, store)
+    usual = _mean(m["wip"] for m in complete)
+    assert usual >= 5
+    assert 0.5 * usual <= running["wip"] <= 2 * usual
+    # Repair orders so far come at the complete months' daily pace.
+    pace = _mean(m["service"]["ro_count"] / m["days"] for m in complete)
+    assert 0.6 * pace <= running["service"]["ro_count"] / running["days"] <= 1.5 * pace
+
+
+@pytest.mark.parametrize("end, store", RUNNING_CASES)
+def test_running_month_expenses_accrue_like_for_like(months_read, end, store):
+    *complete, running = months_read(end, store)
+
+    def per_day(m: dict, kpi: str) -> float:
+        return m["finance"][kpi] / m["days"]
+
+    # Expense rows hold the whole month's amounts; accrued to the end date they cost what a
+    # complete month costs per day, not the whole month against a few days' gross.
+    usual_cost = _mean(per_day(m, "total_expenses") for m in complete)
+    assert 0.85 * usual_cost <= per_day(running, "total_expenses") <= 1.15 * usual_cost
+    assert 0.85 * _mean(per_day(m, "fixed_expenses") for m in complete) <= per_day(
+        running, "fixed_expenses"
+    )
+    # Operating profit is of the complete months' order: a loss no deeper than half a usual
+    # day's gross per day (a slow first day can lose money, never the month's overheads).
+    usual_gross = _mean(per_day(m, "total_gross") for m in complete)
+    profit = per_day(running, "net_profit")
+    assert -0.5 * usual_gross <= profit <= 0.6 * usual_gross
+    if running["days"] >= 7 and _mean(per_day(m, "net_profit") for m in complete) > 0:
+        assert profit > 0
+    # Service absorption (service gross ÷ accrued fixed costs) reads like the complete months'.
+    absorption = [m["finance"]["service_absorption"] for m in complete]
+    assert min(absorption) - 0.25 <= running["finance"]["service_absorption"]
+    assert running["finance"]["service_absorption"] <= max(absorption) + 0.25
+
+
 # ---- determinism and the command line
 
 

@@ -680,6 +680,13 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(_grouped(con, scope, None).get("", {}))
 
 
+def report(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """Return summary() plus lead capture and lost leads (kpi.leads), for the report."""
+    from kpi import leads
+
+    return {**summary(con, scope), **leads.report(con, scope)}
+
+
 def by_store(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store", total: bool = False
 ) -> pd.DataFrame:

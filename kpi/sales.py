@@ -445,6 +445,13 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | i
     return _kpis(t, o, d, scope)
 
 
+def _backlog(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:
+    """Return the backlog KPIs on as_of (kpi.backlog: orders awaiting delivery, allocated)."""
+    from kpi import backlog
+
+    return backlog.summary(con, scope)
+
+
 def summaries(
     con: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -863,7 +870,7 @@ def report(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
     t = next(r for r in traffic if r["pooled"])
     o = next(r for r in orders if r["pooled"])
     d = _distinct_counts(con, scope)[""]
-    return {**_kpis(t, o, d, scope), **_mix(traffic, orders)}
+    return {**_kpis(t, o, d, scope), **_backlog(con, scope), **_mix(traffic, orders)}
 
 
 def monthly_deliveries(

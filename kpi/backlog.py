@@ -1,0 +1,136 @@
+"""The order backlog (待交车): orders awaiting delivery on as_of, matched to stock and transit.
+
+KPI-CATALOGUE.md, "Sales and showroom": a backlog order is not cancelled, dated on or before
+as_of and not delivered by as_of (delivery_date empty or after as_of), whatever the database
+says happened later. The allocation, per store, on as_of:
+
+1. a backlog order whose vin is a vehicle in stock or in transit at as_of keeps it (two
+   backlog orders naming one vehicle: the older keeps it, the other joins step 2);
+2. the other backlog orders, oldest first (order_date, then order_id), each take the
+   unallocated vehicle of the same model that is in stock with the earliest arrival_date, or,
+   when none is left, the one in transit with the earliest eta (empty eta last); ties by vin.
+
+Because every order of a model competes only for that model's vehicles and takes the best one
+left, step 2 is the k-th waiting order of a model getting the k-th free vehicle of it in that
+order: one SQL pass with row numbers, no loop. In stock and in transit are the inventory
+module's definitions (v_vehicles: the sold date falls back to a delivered order's date).
+
+Filters: the allocation always runs over the store's whole backlog (a consultant's order waits
+behind older orders of others); the consultant and model filters then choose the orders
+reported. Channel and the after-sales filters do not apply. The module loads no pandas unless
+a DataFrame is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from kpi import query
+from kpi.scope import Scope, filter_clause, store_clause
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SUMMARY_IDS = ("backlog_orders", "backlog_unmatched", "backlog_age_days")
+LIST_COLUMNS = (
+    "order_id", "store", "consultant", "model", "order_date", "days_waiting", "vin",
+    "allocated_from",
+)  # fmt: skip
+
+_ALLOCATION_SQL = f"""
+WITH bl AS (
+    SELECT store, order_id, order_date, consultant, model, vin
+    FROM orders
+    WHERE status <> 'cancelled' AND order_date <= $as_of
+      AND (delivery_date IS NULL OR delivery_date > $as_of) AND {store_clause()}
+),
+cars AS (
+    SELECT store, vin, model, arrival_date, eta,
+           CASE WHEN arrival_date <= $as_of THEN 'stock' ELSE 'transit' END AS place
+    FROM v_vehicles
+    WHERE {store_clause()} AND (sold_date IS NULL OR sold_date > $as_of)
+      AND (arrival_date <= $as_of  -- in stock, or in transit:
+           OR ((ordered_date IS NULL OR ordered_date <= $as_of)
+               AND (arrival_date IS NULL OR arrival_date > $as_of)))
+),
+own AS (
+    SELECT b.store, b.order_id, c.vin, c.place
+    FROM bl b JOIN cars c ON c.store = b.store AND c.vin = b.vin
+    QUALIFY row_number() OVER (PARTITION BY b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
+),
+waiting AS (
+    SELECT b.store, b.order_id, b.model,
+           row_number() OVER (PARTITION BY b.store, b.model ORDER BY b.order_date, b.order_id) AS k
+    FROM bl b ANTI JOIN own o ON o.store = b.store AND o.order_id = b.order_id
+),
+free AS (
+    SELECT c.store, c.vin, c.model, c.place,
+           row_number() OVER (
+               PARTITION BY c.store, c.model
+               ORDER BY c.place = 'transit',
+                        CASE WHEN c.place = 'stock' THEN c.arrival_date ELSE c.eta END NULLS LAST,
+                        c.vin
+           ) AS k
+    FROM cars c ANTI JOIN own o ON o.store = c.store AND o.vin = c.vin
+),
+allocated AS (
+    SELECT b.order_id, b.store, b.consultant, b.model, b.order_date,
+           datediff('day', b.order_date, $as_of) AS days_waiting,
+           coalesce(o.vin, f.vin) AS vin,
+           CASE WHEN o.vin IS NOT NULL THEN 'own_vin' ELSE f.place END AS allocated_from
+    FROM bl b
+    LEFT JOIN own o ON o.store = b.store AND o.order_id = b.order_id
+    LEFT JOIN waiting w ON w.store = b.store AND w.order_id = b.order_id
+    LEFT JOIN free f ON f.store = w.store AND f.model = w.model AND f.k = w.k
+    WHERE {filter_clause("b.consultant", "consultant")} AND {filter_clause("b.model", "model")}
+)
+"""
+
+_SUMMARY_SQL = f"""{_ALLOCATION_SQL}
+SELECT count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting) FROM allocated
+"""
+
+_LIST_SQL = f"""{_ALLOCATION_SQL}
+SELECT {", ".join(LIST_COLUMNS)} FROM allocated ORDER BY store, order_date, order_id
+"""
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, int | float | None]:
+    """Return backlog_orders, backlog_unmatched and backlog_age_days on the scope's as_of.
+
+    The age is mean(as_of − order_date) in days over the backlog; no backlog: no value.
+    """
+    n, unmatched, age = query.rows(con, _SUMMARY_SQL, scope.params)[0]
+    return {
+        "backlog_orders": int(n),
+        "backlog_unmatched": int(unmatched),
+        "backlog_age_days": query.plain(age),
+    }
+
+
+def backlog_records(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:
+    """Return every backlog order with its allocation, oldest first within each store.
+
+    Keys: LIST_COLUMNS; ``vin`` is the allocated vehicle (None: needs ordering) and
+    ``allocated_from`` 'own_vin', 'stock', 'transit' or None.
+    """
+    return query.records(con, _LIST_SQL, scope.params)
+
+
+def backlog_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return backlog_records() as a DataFrame (the Sales page's backlog list)."""
+    import pandas as pd
+
+    return pd.DataFrame(backlog_records(con, scope), columns=list(LIST_COLUMNS))
+
+
+def unmatched_by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[tuple[str, str], int]:
+    """Return backlog orders without a vehicle per (store, model), for order planning."""
+    out: dict[tuple[str, str], int] = {}
+    for r in backlog_records(con, scope):
+        if r["vin"] is None:
+            key = (r["store"], r["model"])
+            out[key] = out.get(key, 0) + 1
+    return out

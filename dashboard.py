@@ -6,9 +6,10 @@ Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 import streamlit as st
 
 from ui import auth, data, first_run, sidebar, tv
-from ui.i18n import t
+from ui.i18n import current_lang, t
 from ui.nav import NavItem, navigation
 from warehouse.db import DatabaseBusy
+from warehouse.errors import DatabaseError
 
 # One line per page; a later page (upload, TV, targets, group view) is one more line.
 PAGES = [
@@ -107,3 +108,5 @@ try:
             st.caption(t("common.unavailable", names=", ".join(missing)))
 except DatabaseBusy:
     st.warning(t("common.db_busy"), icon=":material/hourglass_top:")
+except DatabaseError as exc:  # full disk, read-only, damaged or newer file: a sentence
+    st.error(exc.text(current_lang()), icon=":material/database:")

@@ -59,7 +59,8 @@ def scope_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 def report_main(argv: list[str]) -> int:
     """Run the report command; return the process exit code."""
     from kpi.report import SECTIONS, build_report, to_csv
-    from warehouse.db import DatabaseBusy, connect, db_path
+    from warehouse.db import connect, db_path
+    from warehouse.errors import DatabaseError, MissingDatabase
 
     parser = _parser()
     args = parser.parse_args(argv)
@@ -74,10 +75,7 @@ def report_main(argv: list[str]) -> int:
             )
     path = db_path(args.db)
     if not path.exists():
-        print(
-            f"error: no database at {path} (import data first: python -m kpi import)",
-            file=sys.stderr,
-        )
+        print(f"error: {MissingDatabase(path).text(args.lang)}", file=sys.stderr)
         return 2
     try:
         with connect(path, read_only=True) as con:
@@ -91,8 +89,8 @@ def report_main(argv: list[str]) -> int:
                     fh.write(data)
                 return 0
             report = build_report(con, scope, sections)
-    except DatabaseBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except DatabaseError as exc:
+        print(f"error: {exc.text(args.lang)}", file=sys.stderr)
         return 2
     text = (
         json.dumps(report, ensure_ascii=False, indent=2)
@@ -127,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         from app import cli
 
         return cli.digest_main(rest) if command == "digest" else cli.alerts_main(rest)
+    if command in ("backup", "restore"):
+        from warehouse.backup import main as backup_main
+
+        return backup_main(command, rest)
     if command == "users":
         from warehouse.auth import main as users_main
 

@@ -21,8 +21,9 @@ from ui.auth import md
 from ui.download import csv_button
 from ui.formatting import kpi_delta, kpi_value, month_label, unit_kind, unit_of
 from ui.i18n import STRINGS, current_lang, enum_label, t
-from warehouse import db, uploads
+from warehouse import db, messages, uploads
 from warehouse.auth import User
+from warehouse.errors import DatabaseError
 from warehouse.parsing import REASONS, ParsedFile, required_columns
 from warehouse.spec import STORE, TABLES
 
@@ -196,7 +197,10 @@ def file_panel(number: int, upload: Any, store: str) -> Item | None:
     key = _file_key(upload, digest)
     found = _detect(key, upload, store)
     if found.error:
-        st.error(t("upload.unreadable", reason=md(found.error)), icon=":material/block:")
+        reason = found.error
+        if found.error_code:
+            reason = messages.text(found.error_code, current_lang(), **(found.error_params or {}))
+        st.error(t("upload.unreadable", reason=md(reason)), icon=":material/block:")
         return None
     tables = list(TABLES)
     lang = current_lang()
@@ -263,7 +267,10 @@ def _mapping_editor(
     mapped = set(pf.mapping.values())
     missing = [c for c in required_columns(TABLES[table]) if c not in mapped]
     unknown = [h for h in headers if h not in pf.mapping]
-    ambiguous = any(REASONS["ambiguous_date"] in r.reason for r in pf.rejections)
+    ambiguous = any(
+        r.code == "ambiguous_date" or REASONS["ambiguous_date"] in r.reason
+        for r in pf.rejections
+    )
     if missing:
         names = ", ".join(column_label(table, c) for c in missing)
         st.warning(t("upload.missing", columns=names), icon=":material/rule:")
@@ -312,13 +319,14 @@ def _problems(key: str, pf: ParsedFile) -> None:
         st.success(t("upload.file_ok", rows=pf.row_count), icon=":material/check_circle:")
         return
     if pf.error is not None:
-        st.error(t("upload.file_refused", reason=md(pf.error)), icon=":material/block:")
+        reason = pf.error_text(current_lang())
+        st.error(t("upload.file_refused", reason=md(reason)), icon=":material/block:")
     else:
         st.error(
             t("upload.file_problems", n=pf.problems, rows=pf.rejected_rows),
             icon=":material/error:",
         )
-    report = uploads.rejections_frame([pf])
+    report = uploads.rejections_frame([pf], current_lang())
     report.columns = [t(f"upload.col.{c}") for c in report.columns]
     st.dataframe(report, hide_index=True)
     csv_button(report, t("upload.download_report"), f"{pf.file}-problems.csv", key=f"{key}-dl")
@@ -506,6 +514,9 @@ def _commit(items: list[Item], store: str, user: User) -> None:
     except db.DatabaseBusy:
         st.warning(t("upload.busy"), icon=":material/hourglass_top:")
         return
+    except DatabaseError as exc:  # full disk, read-only or damaged file: nothing was written
+        st.error(exc.text(current_lang()), icon=":material/database:")
+        return
     except (uploads.UploadError, PermissionError) as exc:
         st.error(md(exc))
         return
@@ -521,6 +532,7 @@ def _commit(items: list[Item], store: str, user: User) -> None:
     st.session_state["_upload_notice"] = lines
     st.session_state.pop("_upload_dry", None)
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+    st.session_state["undo_round"] = st.session_state.get("undo_round", 0) + 1
     st.rerun()
 
 
@@ -563,7 +575,7 @@ def history(store: str | None, user: User) -> None:
     )
     st.dataframe(shown, hide_index=True)
     csv_button(shown, t("upload.download_history"), "imports.csv", key="upload-history-dl")
-    last = log[log["undoable"]]
+    last = log[log["undoable"]].sort_values("import_id", ascending=False)
     if last.empty:
         return
     labels = {
@@ -576,13 +588,47 @@ def history(store: str | None, user: User) -> None:
         )
         for r in last.itertuples()
     }
+    # Widget keys carry the undo round and the undoable imports: after an import or an undo
+    # the selector starts empty (never a stale choice) and the confirm box is a new one
+    # that takes its first click.
+    rnd = st.session_state.get("undo_round", 0)
+    sig = hashlib.sha256(",".join(map(str, labels)).encode()).hexdigest()[:8]
     with st.expander(t("upload.undo"), icon=":material/undo:"):
-        chosen: int = st.selectbox(
-            t("upload.undo_which"), list(labels), format_func=labels.get, key="undo-which"
+        chosen: int | None = st.selectbox(
+            t("upload.undo_which"),
+            list(labels),
+            index=None,
+            placeholder=t("upload.undo_pick"),
+            format_func=labels.get,
+            key=f"undo-which-{rnd}-{sig}",
         )
-        sure = st.checkbox(t("upload.undo_confirm"), key="undo-sure")
-        if st.button(t("upload.undo_button"), disabled=not sure, key="undo-go"):
+        if chosen is None:
+            return
+        _undo_preview(chosen, store)
+        sure = st.checkbox(t("upload.undo_confirm"), key=f"undo-sure-{rnd}-{chosen}")
+        if st.button(t("upload.undo_button"), disabled=not sure, key=f"undo-go-{rnd}"):
             _undo(chosen, user)
+
+
+def _undo_preview(import_id: int, store: str | None) -> None:
+    """Say what undoing the import removes and puts back, before it is confirmed."""
+    with db.connect(_path(), read_only=True) as con:
+        will = uploads.undo_preview(con, import_id)
+    if will is None:
+        return
+    st.warning(
+        t(
+            "upload.undo_preview",
+            rows=will["remove"],
+            table=enum_label("table", will["table"]),
+            stores=md(", ".join(will["stores"]) or "—"),
+            file=md(will["file_name"] or "—"),
+            when=local_time(will["imported_at"], store),
+            user=md(will["username"] or "—"),
+            restored=will["restore"],
+        ),
+        icon=":material/undo:",
+    )
 
 
 def _undo(import_id: int, user: User) -> None:
@@ -592,11 +638,14 @@ def _undo(import_id: int, user: User) -> None:
     except db.DatabaseBusy:
         st.warning(t("upload.busy"), icon=":material/hourglass_top:")
         return
+    except DatabaseError as exc:  # full disk, read-only or damaged file: nothing was written
+        st.error(exc.text(current_lang()), icon=":material/database:")
+        return
     except (uploads.UploadError, PermissionError) as exc:
         st.error(md(exc))
         return
     st.session_state["_upload_notice"] = [
         t("upload.undone", file=done.file_name, deleted=done.deleted, restored=done.restored)
     ]
-    st.session_state.pop("undo-sure", None)
+    st.session_state["undo_round"] = st.session_state.get("undo_round", 0) + 1
     st.rerun()

@@ -36,8 +36,14 @@ STORE_DEFAULTS = {
 _PROCESS_LOCK = threading.RLock()
 
 
-class DatabaseBusy(RuntimeError):
-    """The database file stayed locked by another process for longer than the timeout."""
+# The typed failures of the file (full disk, read-only, damaged, newer, busy): warehouse.errors.
+from warehouse.errors import (  # noqa: E402, F401
+    DatabaseBusy,
+    DatabaseError,
+    NewerSchema,
+    classify,
+    rollback,
+)
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -74,15 +80,13 @@ def connect(
                     str(target), read_only=read_only, config={"memory_limit": MEMORY_LIMIT}
                 )
                 break
+            except OSError as exc:
+                raise (classify(exc, target) or exc) from exc
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 if not _is_lock_error(exc) or time.monotonic() >= deadline:
                     if _is_lock_error(exc):
-                        raise DatabaseBusy(
-                            f"The database {target} is in use by another program "
-                            "(an import or the dashboard is writing to it). Nothing was "
-                            "written; try again in a moment."
-                        ) from exc
-                    raise
+                        raise DatabaseBusy(target) from exc
+                    raise (classify(exc, target) or exc) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         try:
@@ -99,9 +103,24 @@ def connect(
                     str(target), read_only=True, config={"memory_limit": MEMORY_LIMIT}
                 )
                 con.execute("SET enable_progress_bar = false")
+            elif _schema_version(con) > SCHEMA_VERSION:
+                raise NewerSchema(target, found=_schema_version(con), known=SCHEMA_VERSION)
             yield con
+        except (duckdb.Error, OSError, DatabaseError) as exc:
+            typed = classify(exc, target)
+            if typed is None:
+                raise
+            raise typed from exc
         finally:
             con.close()
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        return 0
+    return int(rows[0][0]) if rows else 0
 
 
 def _needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
@@ -243,10 +262,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if current == SCHEMA_VERSION:
         return
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"The database was written by a newer version (schema {current}); "
-            f"this program knows schema {SCHEMA_VERSION}. Update the program."
-        )
+        raise NewerSchema(found=current, known=SCHEMA_VERSION)
     con.execute("BEGIN TRANSACTION")
     try:
         for ddl in META_DDL:
@@ -272,7 +288,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 

@@ -29,14 +29,15 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from warehouse import hashkey
 from warehouse.db import (
-    DatabaseBusy,
     bump_data_version,
     connect,
     db_path,
     ensure_schema,
     ensure_store,
 )
+from warehouse.errors import DatabaseError, rollback
 from warehouse.parsing import (
     MOBILE_RE,
     MOBILE_SEPARATORS,
@@ -50,6 +51,7 @@ from warehouse.parsing import (
     normalize_date_order,
     parse_source,
     read_table_file,
+    refuse_empty,
     required_columns,
 )
 from warehouse.readers import (
@@ -196,13 +198,13 @@ class ImportReport:
             "files": [f.to_dict() for f in self.files],
         }
 
-    def to_text(self, limit: int = CLI_REJECTION_LIMIT) -> str:
-        """Return the CLI's text: a line per file, then the first rejections."""
+    def to_text(self, limit: int = CLI_REJECTION_LIMIT, lang: str = "en") -> str:
+        """Return the CLI's text: a line per file, then the first rejections (in ``lang``)."""
         lines = [f.message for f in self.files]
         for f in self.files:
             lines += [f"  {f.file}: {m}" for m in f.messages]
         shown = self.rejections[:limit]
-        lines += [r.message for r in shown]
+        lines += [r.message_in(lang) for r in shown]
         if self.problems > len(shown):
             lines.append(f"and {self.problems - len(shown)} more")
         if self.committed:
@@ -250,13 +252,11 @@ def _clean_store(store: str | None) -> str:
 
 
 def hash_key(con: duckdb.DuckDBPyConnection) -> str:
-    """Return the database's secret for customer keys, creating it on first use."""
-    rows = con.execute("SELECT value FROM meta WHERE key = $k", {"k": HASH_KEY}).fetchall()
-    if rows:
-        return rows[0][0]
-    value = secrets.token_hex(32)
-    con.execute("INSERT INTO meta VALUES ($k, $v)", {"k": HASH_KEY, "v": value})
-    return value
+    """Return the database's secret for customer keys, creating it on first use.
+
+    It lives outside the database file ($KPI_HASH_KEY or ``<db>.key``, warehouse.hashkey).
+    """
+    return hashkey.get_or_create(con)
 
 
 def mobile_hash(secret: str, mobile: str) -> str:
@@ -343,7 +343,10 @@ def import_files(
                 import_ids=[fast.import_id],
                 db=str(db_path(db)),
             )
-    parsed = [parse_source(s, table, mapping, order, default_store=default_store) for s in sources]
+    parsed = [
+        refuse_empty(parse_source(s, table, mapping, order, default_store=default_store))
+        for s in sources
+    ]
     incoming = _combine(parsed, table, default_store)
     results = [_file_result(pf) for pf in parsed]
     report = ImportReport(
@@ -365,6 +368,15 @@ def import_files(
             ids = _write(con, table, incoming, results, default_store, user, dry_run)
         finally:
             con.close()
+    elif not dry_run and not db_path(db).exists():
+        try:
+            ids = in_new_database(
+                db_path(db),
+                lambda con: _write(con, table, incoming, results, default_store, user, False),
+            )
+        except _Refused:  # another import created the database meanwhile: write into it
+            with connect(db) as con:
+                ids = _write(con, table, incoming, results, default_store, user, dry_run)
     else:
         with connect(db) as con:
             ids = _write(con, table, incoming, results, default_store, user, dry_run)
@@ -434,25 +446,37 @@ def _fast_import(
                 return _fast_write(
                     con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
                 )
-        # A rejected import must not leave a new database behind: build it under another
-        # name and put it in place only once the rows landed.
-        staging = target.with_name(f".{target.name}.{secrets.token_hex(6)}.new")
-        try:
-            with connect(staging) as con:
-                result = _fast_write(
-                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
-                )
-                con.execute("CHECKPOINT")
-            _publish(staging, target)
-            return result
-        finally:
-            for path in (staging, Path(f"{staging}.wal")):
-                path.unlink(missing_ok=True)
+        return in_new_database(
+            target,
+            lambda con: _fast_write(
+                con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
+            ),
+        )
     except (ReadError, _Refused):
         return None
     finally:
         if reader is not None:
             reader.close()
+
+
+def in_new_database(target: Path, write):
+    """Run ``write(con)`` on a new database built aside; put it at ``target`` once complete.
+
+    A rejected or interrupted first import (even kill -9) must leave no database, not one
+    holding the schema only: the file is built under another name and linked into place
+    after its rows landed and were checkpointed. Raises _Refused when a database appeared
+    at ``target`` meanwhile (the caller then writes into that one).
+    """
+    staging = target.with_name(f".{target.name}.{secrets.token_hex(6)}.new")
+    try:
+        with connect(staging) as con:
+            result = write(con)
+            con.execute("CHECKPOINT")
+        _publish(staging, target)
+        return result
+    finally:
+        for path in (staging, Path(f"{staging}.wal")):
+            path.unlink(missing_ok=True)
 
 
 def _publish(staging: Path, target: Path) -> None:
@@ -510,12 +534,10 @@ def _fast_write(
         }
         values = {c: f"r.{c}" for c in names}
         if "customer_id" in names:
-            secret = con.execute(
-                "SELECT value FROM meta WHERE key = $k", {"k": HASH_KEY}
-            ).fetchall()
-            if secret:
+            secret = hashkey.find(con)
+            if secret is not None:
                 # mobile_hash in SQL: HMAC-SHA256 from its padded keys, so no row visits Python.
-                params["hmac_in"], params["hmac_out"] = _hmac_pads(secret[0][0])
+                params["hmac_in"], params["hmac_out"] = _hmac_pads(secret)
                 hashed = (
                     "'C' || left(sha256($hmac_out || unhex(sha256($hmac_in || "
                     "encode(r._mobile)))), 16)"
@@ -540,6 +562,8 @@ def _fast_write(
             params,
         ).fetchall()[0][0]
         con.execute("RESET disabled_optimizers")
+        if not inserted:
+            raise _Refused("no data rows: the row-level path refuses the file with its reason")
         if not reader.plain_whitespace(pf.delimiter):
             raise _Refused("cells may need the wider trim")
         # Distinct hashes mean distinct keys; a repeated hash (a repeated key, or rarely two
@@ -573,10 +597,10 @@ def _fast_write(
         )
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise _Refused(str(exc)) from exc
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return result
 
@@ -801,7 +825,7 @@ def _write(
             con.execute(f"DROP TABLE IF EXISTS {name}")
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     finally:
         for view in ("inc",):
@@ -884,6 +908,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the valid rows even when others are rejected",
     )
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the problems listed"
+    )
     parser.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
@@ -905,12 +932,15 @@ def main(argv: list[str]) -> int:
             dry_run=args.dry_run,
             allow_partial=args.allow_partial,
         )
-    except (DatabaseBusy, FileNotFoundError, ValueError) as exc:
+    except DatabaseError as exc:
+        print(f"error: {exc.text(args.lang)}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        print(report.to_text())
+        print(report.to_text(lang=args.lang))
     # Partial imports (--allow-partial) still exit 1: something was left out.
     return 0 if report.ok and (report.committed or report.dry_run) else 1

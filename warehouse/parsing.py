@@ -9,6 +9,7 @@ becomes a :class:`Rejection`; nothing here writes to the store database.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from warehouse import messages
 from warehouse.readers import (
     EXTRA_COLUMNS,
     HEAD_ROWS,
@@ -93,6 +95,49 @@ MOBILE_RE = r"(?:\+?86)?1[3-9]\d{9}"
 # Thousands separators and a yuan sign: the usual money form, checked before NUMBER_RE.
 GROUPED_RE = r"^[¥￥]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 
+# Plausibility (docs/DECISIONS.md, "Plausibility"): what one cell of a real store's export
+# cannot exceed, by kind, then by column. A larger value is a unit or decimal-point mistake
+# (or an attack), and it would turn sums into infinity or overflow a BIGINT.
+KIND_CEILINGS = {MONEY: 100_000_000, NUMBER: 1_000_000_000, INT: 10_000_000, RATE: 1.0}
+COLUMN_CEILINGS = {
+    # One repair order's amounts: a total-loss accident repair of a luxury car stays below.
+    ("repair_orders", "labor_revenue"): 10_000_000,
+    ("repair_orders", "labor_cost"): 10_000_000,
+    ("repair_orders", "parts_revenue"): 10_000_000,
+    ("repair_orders", "parts_cost"): 10_000_000,
+    ("repair_orders", "labor_hours"): 1_000,
+    # A month has at most 31 x 24 = 744 hours.
+    ("technicians", "available_hours"): 744,
+    ("technicians", "clocked_hours"): 744,
+    ("technicians", "training_required"): 1_000,
+    ("technicians", "training_passed"): 1_000,
+    ("parts_stock", "unit_cost"): 10_000_000,
+    ("parts_stock", "qty"): 10_000_000,
+}
+EARLIEST_DATE = dt.date(2000, 1, 1)
+MAX_COLUMNS = 300  # a header row naming more columns than any export has is refused
+# (table, later date column) -> the date column it must not precede on the same row.
+ORDERED_DATES = {
+    ("repair_orders", "close_date"): "open_date",
+    ("orders", "delivery_date"): "order_date",
+    ("complaints", "closed_date"): "opened_date",
+}
+
+
+def ceiling(table: str, column: Column) -> float | None:
+    """Return the largest magnitude a cell of the column may hold (None: no ceiling)."""
+    return COLUMN_CEILINGS.get((table, column.name), KIND_CEILINGS.get(column.kind))
+
+
+def date_bounds(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """Return the first and last date a store's data may carry: 2000-01-01 to a year ahead."""
+    today = today or dt.date.today()
+    try:
+        return EARLIEST_DATE, today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return EARLIEST_DATE, today.replace(year=today.year + 1, day=28)
+
+
 REASONS = {
     "empty": "is empty; every row needs a value here",
     "bad_date": "is not a date; write 2026-09-05 (2026/9/5, 2026.09.05 and 2026年9月5日 also work)",
@@ -124,18 +169,33 @@ class Rejection:
     line: int | None
     column: str | None
     value: str | None
-    reason: str
+    reason: str  # in English; :meth:`text` gives it in either language
+    code: str | None = None  # a warehouse.messages code, when the reason has one
+    params: dict | None = None
+
+    def text(self, lang: str = "en") -> str:
+        """Return the reason in ``lang`` ('en' or 'zh'), the English one when it has no code."""
+        if self.code is None or lang == "en":
+            return self.reason
+        params = dict(self.params or {})
+        header = params.pop("_header", None)
+        prefix = messages.text("column_prefix", lang, header=header) if header else ""
+        return prefix + messages.text(self.code, lang, **params)
 
     @property
     def message(self) -> str:
         """Return 'file:line column=value reason', the form the CLI prints."""
+        return self.message_in("en")
+
+    def message_in(self, lang: str = "en") -> str:
+        """Return :attr:`message` with the reason in ``lang``."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = ""
         if self.column is not None:
             what = f" {self.column}" + (f"={self.value!r}" if self.value is not None else "")
         elif self.value is not None:
             what = f" {self.value!r}"
-        return f"{where}{what} {self.reason}"
+        return f"{where}{what} {self.text(lang)}"
 
     def __str__(self) -> str:
         return self.message
@@ -188,6 +248,9 @@ class HeaderMatch:
     headers: list[str]
     unmapped: list[str]
     notes: list[str]
+    # column -> other cell indexes whose header is the very same text as the used one's: a
+    # repeated header whose cells must agree on every row (else the row is rejected).
+    repeats: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def score(self) -> int:
@@ -242,7 +305,13 @@ def match_headers(
                 hit = user.get(key) if key in user else lookup.get(key, (None,))[0]
                 if hit == column:
                     notes.append(f"header {header!r} also names {column}; used {headers[index]!r}")
-    return HeaderMatch(columns, headers, unmapped, notes)
+    repeats: dict[str, list[int]] = {}
+    for column, (_, index) in best.items():
+        same = normalize_header(headers[index])
+        again = [i for i, h in enumerate(headers) if i != index and normalize_header(h) == same]
+        if again:
+            repeats[column] = again
+    return HeaderMatch(columns, headers, unmapped, notes, repeats)
 
 
 def required_columns(spec: Table) -> list[str]:
@@ -293,10 +362,13 @@ def choose_header(
             raise other
         if weak is None:
             expected = ", ".join(_column_label(spec.column(c)) for c in required_columns(spec))
-            raise ReadError(
-                f"no header row for {spec.name} ({spec.title_zh}) found in the first "
-                f"{HEAD_ROWS} rows; expected columns such as {expected}"
-            )
+            params = {
+                "table": spec.name,
+                "title": spec.title_zh,
+                "rows": HEAD_ROWS,
+                "expected": expected,
+            }
+            raise ReadError(messages.text("no_header", **params), None, "no_header", params)
         best = weak
     score = best.match.score
     missing = [c for c in required_columns(spec) if c not in best.match.columns.values()]
@@ -305,7 +377,13 @@ def choose_header(
             continue
         other_score = match_headers(best.match.headers, other_spec).score
         if other_score > score and (missing or other_score >= 2 * score):
-            raise ReadError(_looks_like(other_spec, spec, best.line, best.match.headers), best.line)
+            raise _looks_like(other_spec, spec, best.line, best.match.headers)
+    count = sum(1 for h in best.match.headers if h)
+    if count > MAX_COLUMNS:
+        params = {"line": best.line, "count": count, "table": spec.name, "limit": MAX_COLUMNS}
+        raise ReadError(
+            messages.text("too_many_columns", **params), best.line, "too_many_columns", params
+        )
     return best
 
 
@@ -323,16 +401,19 @@ def _other_table(candidates: list[Candidate], spec: Table) -> ReadError | None:
     if found is None:
         return None
     _, other, line, cells = found
-    return ReadError(_looks_like(other, spec, line, [str(c).strip() for c in cells]), line)
+    return _looks_like(other, spec, line, [str(c).strip() for c in cells])
 
 
-def _looks_like(other: Table, spec: Table, line: int, headers: list[str]) -> str:
-    shown = ", ".join(h for h in headers if h)[:300]
-    return (
-        f"this looks like an export of {other.name} ({other.title_zh}), not {spec.name} "
-        f"({spec.title_zh}): its header row (line {line}) reads: {shown}. Import it as "
-        f"{other.name}, or pick the right file."
-    )
+def _looks_like(other: Table, spec: Table, line: int, headers: list[str]) -> ReadError:
+    params = {
+        "other": other.name,
+        "other_title": other.title_zh,
+        "table": spec.name,
+        "title": spec.title_zh,
+        "line": line,
+        "headers": ", ".join(h for h in headers if h)[:300],
+    }
+    return ReadError(messages.text("other_table", **params), line, "other_table", params)
 
 
 def normalize_date_order(order: str | None) -> str | None:
@@ -406,6 +487,7 @@ def _column_sql(
     empty = "'empty'" if must else "NULL"
     stages: list[list[str]] = [[], [], [], []]
     kind = column.kind
+    low, high = date_bounds()
     if kind == TEXT:
         inner = f"substr({r}, 3, length({r}) - 3)"
         value = f"CASE WHEN {r} LIKE '=\"%\"' THEN {_trim(inner, sql, False)} ELSE {r} END"
@@ -442,7 +524,9 @@ def _column_sql(
         error = (
             f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__ymd')} IS NULL THEN "
             f"(CASE WHEN {p('__amb')} THEN 'ambiguous_date' ELSE 'bad_date' END) "
-            f"WHEN {p('__x')} IS NULL THEN 'impossible_date' END"
+            f"WHEN {p('__x')} IS NULL THEN 'impossible_date' "
+            f"WHEN {p('__x')} NOT BETWEEN {sql.param('date_low', low)} "
+            f"AND {sql.param('date_high', high)} THEN 'date_range' END"
         )
         return stages, value, error
     if kind == MONTH:
@@ -462,7 +546,11 @@ def _column_sql(
             f"END AS {p('__x')}"
         )
         value = p("__x")
-        error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_month' END"
+        error = (
+            f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_month' "
+            f"WHEN {p('__x')} NOT BETWEEN {sql.param('month_low', low.isoformat()[:7])} "
+            f"AND {sql.param('month_high', high.isoformat()[:7])} THEN 'month_range' END"
+        )
         return stages, value, error
     if kind == BOOL:
         extra_true, extra_false = EXTRA_BOOL_WORDS.get(name, ([], []))
@@ -531,7 +619,15 @@ def _column_sql(
             f"try_cast(replace({m}.num, ',', '') AS DOUBLE) * {sign} / {scale} END AS {p('__x')}"
         )
         x = p("__x")
-        checks = [f"WHEN {r} IS NULL THEN {empty}", f"WHEN {x} IS NULL THEN 'bad_{kind}'"]
+        checks = [
+            f"WHEN {r} IS NULL THEN {empty}",
+            f"WHEN {x} IS NULL THEN 'bad_{kind}'",
+            f"WHEN NOT isfinite({x}) THEN 'not_finite'",
+        ]
+        limit = ceiling(spec.name, column)
+        if limit is not None and kind != RATE:
+            checks.append(f"WHEN abs({x}) > {sql.param(f'max_{name}', float(limit))} "
+                          "THEN 'too_large'")  # fmt: skip
         if not column.signed:
             checks.append(f"WHEN {x} < 0 THEN 'negative'")
         if kind == INT:
@@ -540,6 +636,7 @@ def _column_sql(
             checks.append(f"WHEN {x} > 10 THEN 'score_range'")
         if kind == RATE:
             checks.append(f"WHEN coalesce({m}.pct, '') = '' AND {x} > 1 THEN 'rate_bare_over_1'")
+            checks.append(f"WHEN {x} > {sql.param(f'max_{name}', float(limit))} THEN 'too_large'")
         error = f"CASE {' '.join(checks)} END"
         value = f"CAST({x} AS BIGINT)" if kind == INT else x
         return stages, value, error
@@ -575,6 +672,14 @@ class ParsedFile:
     rejections: list[Rejection] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     error: str | None = None
+    error_code: str | None = None  # the error as a warehouse.messages code, when it has one
+    error_params: dict | None = None
+
+    def error_text(self, lang: str = "en") -> str | None:
+        """Return why the whole file was refused, in ``lang`` (None when it was not)."""
+        if self.error is None or self.error_code is None or lang == "en":
+            return self.error
+        return messages.text(self.error_code, lang, **(self.error_params or {}))
 
     @property
     def ok(self) -> bool:
@@ -674,8 +779,9 @@ def parse_source(
         scan = getattr(reader, "scan", None) or scan_bytes(source)
     except ReadError as exc:
         result.error = str(exc)
+        result.error_code, result.error_params = exc.code, exc.params
         line = exc.line or result.header_line or None
-        result.add(Rejection(source.name, line, None, None, str(exc)))
+        result.add(Rejection(source.name, line, None, None, str(exc), exc.code, exc.params))
         scan = scan_bytes(source)
     finally:
         con.close()
@@ -773,13 +879,10 @@ def _reject_missing(
 ) -> None:
     found = ", ".join(h for h in choice.match.headers if h)
     for name in missing:
-        reason = (
-            f"the column {_column_label(spec.column(name))} is missing: the header row "
-            f"(line {choice.line}) has {found}. Add the column, or map the file's header "
-            "to it."
-        )
-        result.add(Rejection(result.file, choice.line, name, None, reason))
-    result.error = f"missing column(s): {', '.join(missing)}"
+        params = {"column": _column_label(spec.column(name)), "line": choice.line, "found": found}
+        result.add(rejection(result.file, choice.line, name, None, "missing_column", params))
+    result.error_code, result.error_params = "missing_columns", {"columns": ", ".join(missing)}
+    result.error = messages.text(result.error_code, **result.error_params)
 
 
 def _nonblank_sql(width: int, sql: _Sql, plain: bool, spaces: bool = True) -> str:
@@ -877,6 +980,8 @@ def parse_select(
     )
     for column in present:
         base.append(f"{cells[index_of[column.name]]} AS {_q(column.name + '__raw')}")
+        for n, again in enumerate(match.repeats.get(column.name, [])):
+            base.append(f"{cells[again]} AS {_q(column.name + f'__rep{n}')}")
     stages: list[list[str]] = [[], [], [], []]
     values, errors = [], []
     for column in spec.columns:
@@ -895,6 +1000,18 @@ def parse_select(
                 f"CASE WHEN {_q(column.name + '__err')} IS NULL THEN {value} END "
                 f"AS {_q(column.name)}"
             )
+            before = ORDERED_DATES.get((spec.name, column.name))
+            if before in index_of:
+                error = (
+                    f"coalesce({error}, CASE WHEN {_q(column.name + '__x')} < "
+                    f"{_q(before + '__x')} THEN 'date_before' END)"
+                )
+            if match.repeats.get(column.name):
+                differs = " OR ".join(
+                    f"{_q(column.name + '__raw')} IS DISTINCT FROM {_q(column.name + f'__rep{n}')}"
+                    for n in range(len(match.repeats[column.name]))
+                )
+                error = f"coalesce({error}, CASE WHEN {differs} THEN 'repeat_conflict' END)"
             errors.append(f"{error} AS {_q(column.name + '__err')}")
         else:
             default = sql.param("default_" + column.name, column.default)
@@ -1000,21 +1117,13 @@ def _collect_rejections(
         if code == "short":
             # Name the first column the line does not reach, not the row's first cell.
             col = _header_name(match, other)
-            reason = (
-                f"is missing: the line has {other} fields but the header has {width} (row "
-                f"{value!r}); the line is cut short or values are missing, and every row "
-                "needs all columns, empty ones too"
-            )
+            params = {"fields": other, "width": width, "row": value}
             value = None
         elif code == "long":
-            reason = (
-                f"is an extra value after the last column ({_header_name(match, width - 1)}): "
-                f"the line has {other} fields but the header has {width}; columns are "
-                "shifted, or a value holds a comma without quotes"
-            )
+            params = {"last": _header_name(match, width - 1), "fields": other, "width": width}
         else:
-            reason = _reason(spec, match, col, code, other, result.file)
-        found.append(Rejection(result.file, line, col, value, reason))
+            code, params = _reason(spec, match, col, code, other, result.file)
+        found.append(rejection(result.file, line, col, value, code, params))
     found.extend(totals)
     found.sort(key=lambda r: r.line or 0)
     result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
@@ -1083,6 +1192,22 @@ def _header_name(match: HeaderMatch, index: int) -> str:
     return match.headers[index] if index < len(match.headers) else f"field {index + 1}"
 
 
+def rejection(
+    file: str,
+    line: int | None,
+    column: str | None,
+    value: str | None,
+    code: str,
+    params: dict | None = None,
+) -> Rejection:
+    """Return a Rejection for a message code (warehouse.messages), its reason in English."""
+    shown = dict(params or {})
+    header = shown.pop("_header", None)
+    prefix = messages.text("column_prefix", "en", header=header) if header else ""
+    reason = prefix + messages.text(code, "en", **shown)
+    return Rejection(file, line, column, value, reason, code, params)
+
+
 def _reason(
     spec: Table,
     match: HeaderMatch,
@@ -1090,12 +1215,10 @@ def _reason(
     code: str,
     other: int | None,
     file: str,
-) -> str:
-    """Return the sentence a GM reads for a cell or duplicate-key rejection code."""
+) -> tuple[str, dict]:
+    """Return the message code and parameters a GM reads for a cell or duplicate-key code."""
     if code == "duplicate":
-        return (
-            f"the same key is also on line {other} of {file}: a key may appear only once per import"
-        )
+        return code, {"line": other, "file": file}
     column = spec.column(col)
     header = next(
         (
@@ -1105,7 +1228,7 @@ def _reason(
         ),
         None,
     )
-    prefix = f"(column {header}) " if header else ""
+    params: dict = {"_header": header} if header else {}
     if code == "bad_enum":
         accepted: dict[str, list[str]] = {}
         for word, canonical in (column.choices or {}).items():
@@ -1116,8 +1239,21 @@ def _reason(
             else canonical
             for canonical, words in accepted.items()
         )
-        return f"{prefix}is not one of the accepted values: {listed}"
-    return prefix + REASONS.get(code, code)
+        return code, params | {"listed": listed}
+    if code == "too_large":
+        return code, params | {"limit": f"{ceiling(spec.name, column):,.0f}"}
+    if code == "date_range":
+        low, high = date_bounds()
+        return code, params | {"low": low.isoformat(), "high": high.isoformat()}
+    if code == "month_range":
+        low, high = date_bounds()
+        return code, params | {"low": low.isoformat()[:7], "high": high.isoformat()[:7]}
+    if code == "date_before":
+        return code, params | {"column": col, "other": ORDERED_DATES[(spec.name, col)]}
+    if code == "repeat_conflict":
+        again = match.repeats[col][0]
+        return code, params | {"header": match.headers[again], "field": again + 1}
+    return code, params
 
 
 def _check_total_row(

@@ -45,9 +45,17 @@ _SCAN_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_pr
 class ReadError(Exception):
     """The file as a whole cannot be read; the message says why in plain words."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        code: str | None = None,
+        params: dict | None = None,
+    ) -> None:
         super().__init__(message)
         self.line = line  # the line the problem is on, when there is one (a header row)
+        self.code = code  # a warehouse.messages code (the message in either language)
+        self.params = params
 
 
 @dataclass
@@ -655,7 +663,7 @@ def open_reader(source: Source, count_lines: bool = True) -> TextReader | XlsxRe
     """
     head = source.head(8)
     if not head:
-        raise ReadError(f"{source.name} is empty")
+        raise ReadError(f"{source.name} is empty", None, "empty_file", {"file": source.name})
     if sniff_format(head, source.name) == "xlsx":
         return XlsxReader(source)
     return TextReader(source, count_lines=count_lines)

@@ -26,11 +26,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse import importer
+from warehouse import hashkey, importer
 from warehouse.admin import require
 from warehouse.auth import User
 from warehouse.db import bump_data_version, connect, ensure_schema
 from warehouse.derived import DERIVED
+from warehouse.errors import rollback
 from warehouse.parsing import (
     ParsedFile,
     Rejection,
@@ -38,6 +39,7 @@ from warehouse.parsing import (
     match_headers,
     normalize_date_order,
     parse_source,
+    refuse_empty,
     required_columns,
 )
 from warehouse.readers import ReadError, Source, open_reader
@@ -114,6 +116,8 @@ class Detection:
     table: str | None
     scores: dict[str, int]
     error: str | None = None
+    error_code: str | None = None  # the error as a warehouse.messages code, when it has one
+    error_params: dict | None = None
 
 
 def detect_table(
@@ -133,7 +137,7 @@ def detect_table(
         finally:
             reader.close()
     except ReadError as exc:
-        return Detection(None, {}, str(exc))
+        return Detection(None, {}, str(exc), exc.code, exc.params)
     scores: dict[str, int] = {}
     ranked: list[tuple[bool, int, float, str]] = []
     for table, spec in TABLES.items():
@@ -153,14 +157,15 @@ def detect_table(
 
 
 def parse(plan: FilePlan, store: str | None = None) -> ParsedFile:
-    """Read and check one planned file (no database access)."""
-    return parse_source(
+    """Read and check one planned file (no database access); a file without rows is refused."""
+    parsed = parse_source(
         Source(name=plan.name, data=plan.data),
         plan.table,
         plan.mapping,
         plan.date_order,
         default_store=_store(store),
     )
+    return refuse_empty(parsed)
 
 
 def _store(store: str | None) -> str:
@@ -318,9 +323,41 @@ def undo_import(con: duckdb.DuckDBPyConnection, user: User | None, import_id: in
         bump_data_version(con, tables={table}, stores=[s for s in stores.split(",") if s])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return UndoResult(import_id, table, file_name, deleted, restored)
+
+
+def undo_preview(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any] | None:
+    """Return what undoing an import would do, without doing it (None: no such import).
+
+    Keys: table, stores (list), file_name, imported_at (UTC), username, remove (rows the
+    import wrote that are still there) and restore (earlier rows it replaced).
+    """
+    row = con.execute(
+        "SELECT table_name, store, file_name, imported_at, username FROM imports "
+        "WHERE import_id = $i",
+        {"i": int(import_id)},
+    ).fetchall()
+    if not row:
+        return None
+    table, stores, file_name, imported_at, username = row[0]
+    remove = con.execute(
+        f"SELECT count(*) FROM {table} WHERE import_id = $i", {"i": int(import_id)}
+    ).fetchall()[0][0]
+    restore = con.execute(
+        "SELECT count(*) FROM import_replaced WHERE import_id = $i AND table_name = $t",
+        {"i": int(import_id), "t": table},
+    ).fetchall()[0][0]
+    return {
+        "table": table,
+        "stores": [s for s in (stores or "").split(",") if s],
+        "file_name": file_name,
+        "imported_at": imported_at,
+        "username": username,
+        "remove": int(remove),
+        "restore": int(restore),
+    }
 
 
 def _delete_rows(con: duckdb.DuckDBPyConnection, table: str, import_id: int) -> int:
@@ -534,7 +571,7 @@ def commit(
             outcomes = _apply(con, store, plans, parsed, actor.username, actor)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
     ids = [o.import_id for o in outcomes if o.import_id is not None]
     return UploadResult(outcomes, committed=bool(ids), import_ids=ids)
@@ -570,6 +607,13 @@ def _copy_stores(path: str | os.PathLike | None, stores: list[str]) -> duckdb.Du
             mem.register("copy_rows", rows)
             mem.execute(f"INSERT INTO {table} SELECT * FROM copy_rows")
             mem.unregister("copy_rows")
+        # The customer-hash key lives outside the file (warehouse.hashkey): the copy carries
+        # it in its meta, so the dry run hashes mobile numbers as the import will.
+        key = hashkey.find(con)
+    if key is not None:
+        mem.execute(
+            "INSERT OR REPLACE INTO meta VALUES ($k, $v)", {"k": hashkey.META_KEY, "v": key}
+        )
     return mem
 
 
@@ -734,7 +778,12 @@ def dry_run(
     )
 
 
-def rejections_frame(outcomes: Iterable[FileOutcome | ParsedFile]) -> pd.DataFrame:
-    """Return every file's rejections as rows (file, line, column, value, reason)."""
-    rows = [r.to_dict() for o in outcomes for r in o.rejections]
+def rejections_frame(
+    outcomes: Iterable[FileOutcome | ParsedFile], lang: str = "en"
+) -> pd.DataFrame:
+    """Return every file's rejections as rows (file, line, column, value, reason).
+
+    The reason is in ``lang`` ('en' or 'zh'; warehouse.messages).
+    """
+    rows = [r.to_dict() | {"reason": r.text(lang)} for o in outcomes for r in o.rejections]
     return pd.DataFrame(rows, columns=["file", "line", "column", "value", "reason"])

@@ -416,7 +416,11 @@ def test_mobile_numbers_are_hashed_the_same_in_every_table(db):
     )
     assert import_files(db, "traffic", [traffic_file]).committed
     assert import_files(db, "orders", [orders_file]).committed
-    secret = rows(db, "SELECT value FROM meta WHERE key = 'customer_hash_key'")[0][0]
+    # The key lives next to the database (0600), not in it (warehouse.hashkey).
+    assert rows(db, "SELECT value FROM meta WHERE key = 'customer_hash_key'") == []
+    key_file = db.with_name(db.name + ".key")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    secret = key_file.read_text().strip()
     assert len(secret) == 64
 
     def expected(number: str) -> str:
@@ -601,8 +605,18 @@ def test_dry_run_does_not_create_a_missing_database(tmp_path):
     assert not path.exists()
 
 
-def test_header_only_file_is_logged_with_zero_rows(tmp_path):
+def test_header_only_file_is_refused_and_creates_no_database(tmp_path):
     path = tmp_path / "s.duckdb"
     report = import_files(path, "traffic", [csv(TRAFFIC_HEADER)])
-    assert report.committed and report.files[0].rows == 0
-    assert rows(path, "SELECT file_name, inserted FROM imports") == [("file.csv", 0)]
+    assert not report.committed and report.files[0].rows == 0
+    assert report.rejections[0].code == "no_rows"
+    assert "no data rows" in report.rejections[0].reason
+    assert "只有表头" in report.rejections[0].text("zh")
+    assert not path.exists()
+
+
+def test_header_only_file_leaves_the_data_version_alone(db):
+    before = fingerprint(db)
+    report = import_files(db, "traffic", [csv(TRAFFIC_HEADER)])
+    assert not report.committed and not report.ok
+    assert fingerprint(db) == before

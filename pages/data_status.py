@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, notify_view, sidebar, tables
+from ui import auth, data, notify_view, sidebar, tables
 from ui.formatting import month_ranges, month_ticks
 from ui.i18n import enum_label, t
 from ui.tables import STATUS_TINTS
@@ -11,7 +11,9 @@ ctx = sidebar.context()
 src = data.current()
 
 st.title(t("data.title"))
-st.caption(t("data.db", path=src.path) + " · " + t("sidebar.data_version", version=src.version))
+st.caption(
+    t("data.db", path=auth.md(src.path)) + " · " + t("sidebar.data_version", version=src.version)
+)
 st.markdown(t("data.caption"))
 notify_view.delivery_problems()  # digests and alerts that did not go out
 

@@ -40,7 +40,7 @@ if not gap.empty:
     st.markdown(t("orders.total", units=int(gap["suggested_order"].sum())))
     proposal = shown.assign(
         **{
-            t("sidebar.store"): ctx.store_label,
+            t("sidebar.store"): ctx.store_text,
             t("orders.as_of"): scope.as_of.isoformat(),
             t("orders.target_months"): round(float(target_months), 2),
         }

@@ -32,7 +32,7 @@ with db.connect(path, read_only=True) as con:
     info = live.store_settings(con, store)
     choices = live.options(con, store)
 today = tv.store_today(info["timezone"])
-st.caption(t("reception.caption", store=info["name"], day=today.isoformat()))
+st.caption(t("reception.caption", store=auth.md(info["name"]), day=today.isoformat()))
 
 
 def write(action: Callable, done: str) -> None:
@@ -41,10 +41,10 @@ def write(action: Callable, done: str) -> None:
         with db.connect(path) as con:
             action(con)
     except live.LiveEntryError as exc:
-        st.error(t("reception.refused", errors="; ".join(exc.errors)))
+        st.error(t("reception.refused", errors=auth.md("; ".join(exc.errors))))
         return
     except (LookupError, PermissionError) as exc:
-        st.error(str(exc))
+        st.error(auth.md(exc))
         return
     except db.DatabaseBusy:
         st.warning(t("common.db_busy"))

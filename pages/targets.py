@@ -116,7 +116,7 @@ if manager and st.button(t("tgt.save"), type="primary", icon=":material/save:", 
     try:
         result = te.save_targets(src.path, ctx.store, te.rows_from_frame(edited, metric), user)
     except (te.TargetsError, PermissionError) as exc:
-        st.error(t("tgt.not_saved", reason=str(exc)))
+        st.error(t("tgt.not_saved", reason=auth.md(exc)))
     else:
         plans.pop(plan_key, None)
         counts = {"inserted": result.inserted, "updated": result.updated,

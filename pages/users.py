@@ -83,6 +83,6 @@ if names:
                 attempt(admin.change_account, who, role=new_role, password=new_password or None,
                         display_name=new_name.strip(), email=new_email,
                         done=t("users.changed", name=auth.md(who)))  # fmt: skip
-        sure = st.checkbox(t("users.delete_confirm", name=who), key="users-delete-sure")
+        sure = st.checkbox(t("users.delete_confirm", name=auth.md(who)), key="users-delete-sure")
         if st.button(t("users.delete"), disabled=not sure, key="users-delete"):
             attempt(admin.remove_account, who, done=t("users.deleted", name=auth.md(who)))

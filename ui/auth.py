@@ -17,6 +17,7 @@ itself, so typing a page's URL does not get around the menu.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -284,7 +285,7 @@ def client_id() -> str:
         ip = st.context.ip_address
     except Exception:  # no browser connection (a script run)
         ip = None
-    return str(ip) if ip else "local"
+    return ip if isinstance(ip, str) and ip else "local"
 
 
 def sign_in(username: str, password: str) -> User | None:
@@ -314,7 +315,7 @@ def _password_form(key: str) -> None:
             try:
                 user = sign_in(name, password)
             except accounts.Throttled as exc:
-                st.error(t("auth.throttled", seconds=int(exc.wait_s) + 1))
+                st.error(t("auth.throttled", seconds=math.ceil(exc.wait_s)))
                 return
             except db.DatabaseBusy:
                 st.warning(t("common.db_busy"))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from ui.download import table_button
 from ui.i18n import kpi_label, t
 from ui.tables import FORMATS, STATUS_TINTS, ColSpec, display_frame
 
@@ -51,6 +52,7 @@ def light_table(df: pd.DataFrame, columns: Sequence[ColSpec], key: str | None = 
 
     styled = shown.style.apply(tint, axis=0)
     st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key, placeholder="—")
+    table_button(shown, key)
 
 
 def flagged_table(
@@ -71,3 +73,4 @@ def flagged_table(
         lambda row: [f"background-color: {colour}" if marks[row.name] else ""] * len(row), axis=1
     )
     st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key, placeholder="—")
+    table_button(shown, key)

@@ -31,10 +31,18 @@ class Context:
     month: str | None  # 'YYYY-MM' when the period is one calendar month
 
     @property
-    def store_label(self) -> str:
+    def store_text(self) -> str:
+        """Return the store's display name as plain text (a table cell, a file)."""
         if self.store is None:
             return t("sidebar.all_stores", self.lang)
         return data.store_name(self.store) or self.store
+
+    @property
+    def store_label(self) -> str:
+        """Return the store's display name for Markdown (captions, headers): escaped."""
+        from ui.auth import md
+
+        return md(self.store_text)
 
     @property
     def period_label(self) -> str:

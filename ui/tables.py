@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.cards import status
+from ui.download import table_button
 from ui.formatting import unit_kind, unit_of
 from ui.i18n import enum_label, kpi_label, t
 
@@ -110,4 +111,5 @@ def show(
         placeholder="—",
         **select,
     )
+    table_button(shown, key)
     return shown

@@ -73,8 +73,32 @@ def apply(fig: go.Figure, height: int = 320) -> go.Figure:
     return fig
 
 
+# Trace fields that carry data onto the chart (axis categories, slice labels, cell text, names).
+_DATA_TEXT = ("x", "y", "labels", "text", "hovertext", "name")
+
+
+def _plain(value):
+    """Return data for a chart with Plotly's tags (<a href>, <b>, <br>) shown as written."""
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, (list, tuple)) or str(getattr(value, "dtype", "")) == "object":
+        return [_plain(v) for v in value]
+    return value
+
+
+def plain_text(fig: go.Figure) -> go.Figure:
+    """Escape the text data of every trace: a name like `<a href=...>` must not become a link."""
+    for trace in fig.data:
+        for field in _DATA_TEXT:
+            value = getattr(trace, field, None)
+            if value is not None:
+                setattr(trace, field, _plain(value))
+    return fig
+
+
 def show(fig: go.Figure, key: str | None = None) -> None:
-    """Draw a figure with the house template (Streamlit's chart theme off)."""
+    """Draw a figure with the house template (Streamlit's chart theme off), data as text."""
     st.plotly_chart(
-        fig, theme=None, key=key, config={"displaylogo": False, "displayModeBar": False}
-    )
+        plain_text(fig), theme=None, key=key,
+        config={"displaylogo": False, "displayModeBar": False},
+    )  # fmt: skip

@@ -4,6 +4,8 @@ menu and the page gates, public view, and the managers' accounts and settings pa
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -322,3 +324,27 @@ def test_manager_saves_store_settings_and_bad_json_is_refused(db, monkeypatch):
     areas["Follow-up cadence in days (JSON)"].input("{H: 3}")
     next(b for b in at.button if b.key == "FormSubmitter:settings-s1-Save settings").click().run()
     assert len(at.error) == 1 and "not valid JSON" in at.error[0].value
+
+
+# ------------------------------------------------------------------ sign-in throttle
+
+
+def test_repeated_wrong_passwords_make_the_next_try_wait_then_the_right_one_works(db, monkeypatch):
+    at = start(db, monkeypatch)
+    for _ in range(3):  # three failures are free
+        at = sign_in(at, "boss", "not-the-password")
+        assert texts(at.sidebar.error) == ["Wrong user name or password."]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with connect(db) as con:  # the last failure a moment ago: the next try waits 1 s from it
+        con.execute("UPDATE login_attempts SET tried_at = $t", {"t": now + timedelta(seconds=30)})
+    at = sign_in(at, "boss")  # even the right password waits its turn on this computer
+    assert len(at.sidebar.error) == 1
+    assert re.fullmatch(
+        r"Too many failed sign-ins from this computer\. Try again in 3[01] s\.",
+        at.sidebar.error[0].value,
+    )
+    assert "_auth_user" not in at.session_state
+    with connect(db) as con:  # a minute passes
+        con.execute("UPDATE login_attempts SET tried_at = $t", {"t": now - timedelta(minutes=1)})
+    at = sign_in(at, "boss")
+    assert "Signed in: boss (manager)" in texts(at.sidebar.caption)

@@ -26,6 +26,7 @@ import numpy as np
 
 from warehouse.demo_csv import write_table
 from warehouse.demo_office import complaints, expenses, followups, surveys, targets
+from warehouse.demo_programs import lost_reasons, rebate_programs, wholesale_dates
 from warehouse.demo_sales import Frame, Sales, simulate_sales
 from warehouse.demo_service import Service, simulate_service
 from warehouse.demo_world import PROFILES, Calendar, StoreProfile
@@ -90,7 +91,9 @@ def store_tables(p: StoreProfile, cal: Calendar, seed: int, index: int) -> dict[
             )
         },
     }
-    tables["vehicles"] = sales.vehicles
+    wholesale = wholesale_dates(sales.vehicles, cal, seed, index)
+    tables["vehicles"] = {**sales.vehicles, "wholesale_date": wholesale}
+    tables["rebate_programs"] = rebate_programs(p, cal, o, wholesale, seed, index)
     # Comebacks: the flagship's DMS flags most of them and says "no" elsewhere; the mid store
     # flags some and leaves the rest empty; the small store does not export the column.
     u = rng.random(len(ro["vin"]))
@@ -145,6 +148,7 @@ def store_tables(p: StoreProfile, cal: Calendar, seed: int, index: int) -> dict[
         "consultant": fu["consultant"],
         "kind": fu["kind"],
         "lead_level": fu["level"],
+        **dict(zip(("lost_reason", "lost_to"), lost_reasons(fu, seed, index), strict=True)),
     }
     return tables
 

@@ -105,7 +105,8 @@ def format_column(
     if kind == spec.INT:
         return ["" if v is None or v < 0 else str(int(v)) for v in values.tolist()]
     if kind == spec.RATE:
-        if style["rates"] == "percent":
+        # A rate above 100 % (a programme tier's 110 %) is written as a percentage everywhere.
+        if style["rates"] == "percent" or np.nanmax(values, initial=0) > 1:
             return ["" if v != v else f"{v * 100:g}%" for v in values.tolist()]
         return _number(values)
     if kind == spec.BOOL:

@@ -293,12 +293,14 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
     order = np.argsort(fv_day[keep], kind="stable")
     fv_day, fv_channel, fv_event = (a[keep][order] for a in (fv_day, fv_channel, fv_event))
     n = len(fv_day)
-    anon = (rng.random(n) < 0.03) & (_is_none(fv_event))
+    # Walk-ins who leave no phone number (匿名/未留档): mostly browsers who will not buy.
+    u_anon = rng.random(n)
     fv_cons = consultant_of(fv_day)
     fv_model = pick(rng, n, MODEL_POP)
     corporate = rng.random(n) < 0.07
     buy_p = np.array([BUY_P[c] for c in fv_channel]) * np.where(corporate, 1.2, 1.0)
-    buyer = (rng.random(n) < buy_p) & ~anon
+    buyer = rng.random(n) < buy_p
+    anon = (u_anon < np.where(fv_channel == "walk_by", 0.35, 0.16)) & _is_none(fv_event) & ~buyer
     gap = np.where(rng.random(n) < 0.3, 0, 1 + np.minimum(rng.geometric(0.12, n), 39))
     order_day = np.where(buyer, fv_day + gap, NO_DATE)
     level = _levels(rng, n, {"H": 0.08, "A": 0.22, "B": 0.32, "C": 0.22, "F": 0.1, "": 0.06})

@@ -45,11 +45,11 @@ def test_import_reported_no_rejection(demo_build, db):
     assert demo_build["rejections"] == []
     # Every row written to a file arrived in the database.
     assert demo_build["inserted"] == demo_build["written"]
-    # One logged import per file: 3 stores x 12 tables (other tests may import more later).
+    # One logged import per file: 3 stores x 13 tables (other tests may import more later).
     logged = db.execute(
         "SELECT count(*), sum(rejected) FROM imports WHERE username = 'demo'"
     ).fetchone()
-    assert logged == (36, 0)
+    assert logged == (39, 0)
 
 
 @pytest.mark.parametrize("table", sorted(spec.TABLES))
@@ -148,11 +148,14 @@ def test_data_runs_to_the_end_date_with_walk_ins_today(db, store):
 
 
 def test_no_date_after_the_end_date(db):
-    # Everything happened on or before --end; only an in-transit unit's ETA and the current
-    # month's campaign plan (its events and ad flights) may lie ahead.
+    # Everything happened on or before --end; only an in-transit unit's ETA, the current
+    # month's campaign plan (its events and ad flights) and the running quarter's
+    # manufacturer programme may lie ahead.
     for table in spec.TABLES.values():
         for col in table.columns:
-            if col.kind != spec.DATE or col.name == "eta" or table.name == "campaigns":
+            if col.kind != spec.DATE or col.name == "eta" or table.name in (
+                "campaigns", "rebate_programs"
+            ):
                 continue
             latest = one(db, f"SELECT max({col.name}) FROM {table.name}")
             assert latest <= END, (table.name, col.name, latest)
@@ -776,6 +779,105 @@ def test_running_month_expenses_accrue_like_for_like(months_read, end, store):
 # ---- determinism and the command line
 
 
+# ---- manufacturer programmes, wholesale invoices, lead capture and lost reasons (issue 18)
+
+# The complete quarters of the window: 2025Q1 .. 2026Q3.
+COMPLETE_QUARTERS = [(y, q) for y in (2025, 2026) for q in (1, 2, 3, 4) if (y, q) < (2026, 4)]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_quarterly_retail_and_wholesale_programmes_with_tiers(db, store):
+    rows = db.execute(
+        """SELECT program_id, basis, count(*), min(min_achievement), max(min_achievement),
+                  max(per_unit), max(pct_of_cost), min(start_date), max(end_date)
+           FROM rebate_programs WHERE store = $s GROUP BY ALL ORDER BY program_id""",
+        {"s": store},
+    ).fetchall()
+    # Every quarter the window touches (2024Q4 .. 2026Q4), a retail and a wholesale programme.
+    quarters = [(2024, 4), *COMPLETE_QUARTERS, (2026, 4)]
+    ids = {r[0] for r in rows}
+    assert ids == {f"{y}Q{q}-{b}" for y, q in quarters for b in ("retail", "wholesale")}
+    for pid, basis, tiers, low, high, per_unit, pct, first, last in rows:
+        assert basis in pid
+        assert tiers == (3 if basis == "retail" else 2)
+        assert 0.8 <= low < high <= 1.1  # 80 / 100 / 110 %, or 90 / 100 %
+        assert 0 < per_unit <= 3000 and 0 < pct <= 0.02
+        assert first.day == 1 and first.month % 3 == 1 and 89 <= (last - first).days <= 91
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_programme_achievement_is_plausible_and_tiers_are_earned(db, store):
+    from kpi import programs
+    from kpi.scope import Scope
+
+    achieved, earned = [], 0
+    for year, q in COMPLETE_QUARTERS:
+        scope = Scope.for_month(f"{year}-{3 * q:02d}", today=END, store=store)
+        for d in programs.programs_detail(db, scope):
+            if d["program_id"].startswith(f"{year}Q{q}-"):
+                achieved.append(d["achievement"])
+                earned += d["earned"] > 0
+                assert d["projected"] == d["earned"]  # the quarter is over
+    assert len(achieved) == 2 * len(COMPLETE_QUARTERS)
+    assert all(0.7 <= a <= 1.3 for a in achieved), achieved
+    assert earned >= 0.5 * len(achieved)  # most quarters earn a tier
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_wholesale_invoices_run_a_few_days_to_weeks_ahead_of_arrivals(db, store):
+    n, dated, ahead, median, latest = db.execute(
+        """SELECT count(*), count(wholesale_date), count(*) FILTER (
+                      WHERE wholesale_date <= arrival_date AND wholesale_date >= ordered_date),
+                  median(arrival_date - wholesale_date), max(wholesale_date)
+           FROM vehicles WHERE store = $s AND arrival_date IS NOT NULL""",
+        {"s": store},
+    ).fetchone()
+    assert dated >= 0.9 * n  # a few left empty: arrival stands for them
+    assert ahead == dated
+    assert 3 <= median <= 21
+    assert latest <= END
+    in_transit_invoiced = one(
+        db,
+        "SELECT count(*) FROM vehicles WHERE store = $s AND arrival_date IS NULL "
+        "AND wholesale_date IS NOT NULL",
+        s=store,
+    )
+    assert in_transit_invoiced > 0  # invoiced, still on the way
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_lead_capture_rate_leaves_some_walk_ins_anonymous(db, store):
+    rate = one(
+        db,
+        """SELECT count(customer_id) / count(*) FROM traffic
+           WHERE store = $s AND kind = 'walk_in' AND first_visit""",
+        s=store,
+    )
+    assert 0.75 <= rate <= 0.90
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_lost_follow_ups_mostly_carry_a_reason_and_the_competitor(db, store):
+    lost, reasoned, competitor, named, other_levels = db.execute(
+        """SELECT count(*) FILTER (WHERE lead_level = 'F'),
+                  count(lost_reason) FILTER (WHERE lead_level = 'F'),
+                  count(*) FILTER (WHERE lost_reason = 'competitor'),
+                  count(lost_to) FILTER (WHERE lost_reason = 'competitor'),
+                  count(lost_reason) FILTER (WHERE lead_level IS DISTINCT FROM 'F')
+           FROM followups WHERE store = $s""",
+        {"s": store},
+    ).fetchone()
+    assert lost > 100 and reasoned >= 0.85 * lost
+    assert 0.15 * lost <= competitor <= 0.45 * lost
+    assert named == competitor  # the competing model is named
+    assert other_levels == 0  # a reason only where F is set
+    models = {r[0] for r in db.execute(
+        "SELECT DISTINCT lost_to FROM followups WHERE store = $s AND lost_to IS NOT NULL",
+        {"s": store},
+    ).fetchall()}  # fmt: skip
+    assert {"比亚迪 秦PLUS", "丰田 凯美瑞", "特斯拉 Model Y"} <= models
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.csv"))}
 
@@ -785,7 +887,7 @@ def test_same_seed_and_end_give_identical_files(tmp_path):
     build_demo(None, tmp_path / "b", seed=7, end=END, months=3, quiet=True)
     build_demo(None, tmp_path / "c", seed=8, end=END, months=3, quiet=True)
     a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
-    assert len(a) == 36  # 3 stores x 12 tables
+    assert len(a) == 39  # 3 stores x 13 tables
     assert a == b
     assert a["sh-pudong/traffic.csv"] != c["sh-pudong/traffic.csv"]
 

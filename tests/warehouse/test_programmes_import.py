@@ -169,3 +169,27 @@ def test_a_schema_4_database_migrates_on_open(tmp_path, read_only):
         # The columns sit where a new database has them (before import_id).
         names = [r[0] for r in con.execute("DESCRIBE vehicles").fetchall()]
         assert names[-2:] == ["wholesale_date", "import_id"]
+
+
+def test_the_upload_dry_run_and_commit_take_a_programme_file(tmp_path):
+    from warehouse.auth import User
+
+    path = tmp_path / "s.duckdb"
+    insert_rows = gbk(PROGRAMS_ZH, "2026Q4-零售,,2026-10-01,2026-12-31,零售,10,1,80%,1000,",
+                      "2026Q4-零售,,2026-10-01,2026-12-31,零售,10,2,110%,2000,1%")  # fmt: skip
+    plan = uploads.FilePlan(*insert_rows, "rebate_programs")
+    result = uploads.dry_run(path, "s1", [plan], dt.date(2026, 11, 25))
+    [f] = result.files
+    assert (f.status, f.inserted, f.rejected) == ("imported", 2, 0)
+    assert result.kpi_months == ["2026-10"]  # the programme's start month
+    changes = result.kpi_changes.set_index("kpi")
+    # Nothing counted yet: 0 of 10 units, 8 to tier 1 (ceil(0.8 × 10 − 1e-9) − 0).
+    assert changes.loc["rebate_next_tier_units.2026Q4-零售", "after"] == 8
+    done = uploads.commit(path, "s1", [plan], User("boss", "Boss", "manager"))
+    assert [(o.status, o.inserted) for o in done.files] == [("imported", 2)]
+    assert rows(path, "SELECT count(*) FROM rebate_programs WHERE store = 's1'") == [(2,)]
+    bad = uploads.FilePlan(*gbk(PROGRAMS_ZH, "P,,2026-10-01,2026-09-30,批发,5,1,100%,1,",
+                                name="bad.csv"), "rebate_programs")  # fmt: skip
+    refused = uploads.dry_run(path, "s1", [bad], dt.date(2026, 11, 25))
+    (r,) = refused.files[0].rejections
+    assert (r.file, r.line, r.column) == ("bad.csv", 2, "end_date")

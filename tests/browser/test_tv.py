@@ -79,6 +79,8 @@ def tv_db(tmp_path_factory) -> Path:
             "UPDATE stores SET name = '上海浦东展厅', opening_hours = '00:00-24:00' "
             "WHERE store = 's1'"
         )
+        # Stores are private by default: the showroom board is made public explicitly.
+        con.execute("UPDATE stores SET public_tv = true")
         create_user(con, STAFF[0], STAFF[1], "staff", "Amy")
     return path
 

@@ -5,7 +5,7 @@ Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 
 import streamlit as st
 
-from ui import auth, data, first_run, sidebar, tv
+from ui import auth, data, first_run, sidebar, theme, tv
 from ui.i18n import current_lang, t
 from ui.nav import NavItem, navigation
 from warehouse.db import DatabaseBusy
@@ -89,6 +89,8 @@ TV_MODE = tv.is_tv(st.query_params)  # the showroom TV (docs/TV.md): no menu, no
 sidebar.init_language()
 st.set_page_config(page_title=t("app.title"), page_icon=":material/speed:", layout="wide")
 page = tv.navigation(PAGES) if TV_MODE else navigation(PAGES)
+if not TV_MODE:
+    theme.phone_layout()  # a GM's phone: two cards a row, tables scroll in place
 try:
     source = data.probe()
     st.session_state["_source"] = source

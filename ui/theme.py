@@ -102,3 +102,60 @@ def show(fig: go.Figure, key: str | None = None) -> None:
         plain_text(fig), theme=None, key=key,
         config={"displaylogo": False, "displayModeBar": False},
     )  # fmt: skip
+
+
+# A phone (the GM's, at 390 px): Streamlit stacks every column, which puts one KPI card a row
+# and makes the Overview seven screens long; cards go two a row instead, headings and values
+# shrink to fit, wide tables scroll inside themselves, and the consultant ranking (the TV
+# board, sized for a wall screen in vw) gets sizes a hand-held screen can read. Constant CSS:
+# no data goes in.
+PHONE_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.75rem 2rem 0.75rem !important; }
+  h1 { font-size: 1.7rem !important; }
+  h2 { font-size: 1.3rem !important; }
+  h3 { font-size: 1.1rem !important; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) {
+    flex-direction: row !important; flex-wrap: wrap !important; gap: 0.5rem !important; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) > [data-testid="stColumn"] {
+    flex: 0 0 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important;
+    min-width: 0 !important; max-width: calc(50% - 0.25rem) !important; }
+  [data-testid="stColumn"] [data-testid="stVerticalBlockBorderWrapper"],
+  [data-testid="stColumn"] [data-testid="stLayoutWrapper"] > div { padding: 0.6rem !important; }
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] p {
+    font-size: 1.6rem !important; line-height: 1.25 !important; }
+  [data-testid="stMetricLabel"] p { font-size: 0.8rem !important; }
+  [data-testid="stMetricDelta"] { font-size: 0.75rem !important; }
+  [data-testid="stTable"], [data-testid="stMarkdownContainer"] table {
+    display: block; max-width: 100%; overflow-x: auto; }
+  [data-testid="stDataFrame"] { max-width: 100%; }
+  .st-key-tv-preview { zoom: 1 !important; }
+  html body .st-key-tv-board { min-height: auto; padding: 8px; }
+  html body .st-key-tv-header [data-testid="stText"],
+  html body .st-key-tv-header [data-testid="stText"] span,
+  html body .st-key-tv-clock [data-testid="stText"],
+  html body .st-key-tv-clock [data-testid="stText"] span { font-size: 15px; }
+  html body .st-key-tv-footer [data-testid="stText"] span,
+  html body .st-key-tv-note [data-testid="stText"] span { font-size: 12px; }
+  html body .st-key-tv-board [data-testid="stTable"] th {
+    font-size: 12px; padding: 4px !important; }
+  html body .st-key-tv-board [data-testid="stTable"] td {
+    font-size: 14px; padding: 5px 4px !important; }
+  html body .st-key-tv-board [data-testid="stTable"] td:first-child { width: auto; }
+  html body .st-key-tv-board [data-testid="stTable"] td:nth-child(2) { max-width: 5.5em; }
+  html body .st-key-tv-board [data-testid="stMetricLabel"] p { font-size: 14px !important; }
+  html body .st-key-tv-board [data-testid="stMetricValue"] p { font-size: 2.2rem !important; }
+  html body .st-key-tv-board [data-testid="stMetricDelta"] p { font-size: 13px !important; }
+  html body .st-key-tv-board [data-testid="stMetricDelta"] svg { width: 13px; height: 13px; }
+  html body .st-key-tv-board [data-testid="stCaptionContainer"] p { font-size: 12px !important; }
+  html body .st-key-tv-month [data-testid="stMetricValue"] p { font-size: 2rem !important; }
+  html body .st-key-tv-month [data-testid="stMarkdownContainer"] p { font-size: 14px; }
+}
+</style>
+"""
+
+
+def phone_layout() -> None:
+    """Add the narrow-screen rules (PHONE_CSS) to the page; wide screens are unaffected."""
+    st.html(PHONE_CSS)

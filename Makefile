@@ -32,7 +32,7 @@ test: setup browser
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check kpi warehouse ui pages tests bench dashboard.py
+	$(VENV)/bin/ruff check app kpi warehouse ui pages tests bench dashboard.py
 
 bench: setup
 	$(PY) -m bench.run

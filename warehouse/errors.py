@@ -31,9 +31,10 @@ class DatabaseError(RuntimeError):
         """Return the sentence in ``lang`` ('en' or 'zh')."""
         return messages.text(self.code, lang, **self.params)
 
-    def at(self, path: str | os.PathLike) -> DatabaseError:
-        """Return the same error naming ``path`` (when it was raised without one)."""
-        if self.path != "the database":
+    def at(self, path: str | os.PathLike, replace: bool = False) -> DatabaseError:
+        """Return the same error naming ``path`` (when it was raised without one, or always
+        with ``replace``: a file built aside stands for the database it becomes)."""
+        if self.path != "the database" and not replace:
             return self
         params = {k: v for k, v in self.params.items() if k != "path"}
         return type(self)(path, **params)

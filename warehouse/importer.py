@@ -474,9 +474,14 @@ def in_new_database(target: Path, write):
             con.execute("CHECKPOINT")
         _publish(staging, target)
         return result
+    except DatabaseError as exc:  # name the database the person asked for, not the aside file
+        raise exc.at(target, replace=True) from exc
     finally:
         for path in (staging, Path(f"{staging}.wal")):
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only folder: nothing was created there either
 
 
 def _publish(staging: Path, target: Path) -> None:

@@ -171,17 +171,43 @@ def test_undo_from_the_history_returns_to_the_state_after_the_first_import(page,
     assert frame(at, "Status")[["New", "Updated", "Unchanged"]].values.tolist() == [[1, 1, 1]]
     at = commit(at)
     assert fingerprint(db) != after_x
-    which = at.selectbox(key="undo-which")
-    assert "orders_update_bom.csv" in which.format_func(which.value)
-    assert at.button(key="undo-go").disabled
-    at.checkbox(key="undo-sure").check()
+    which = undo_widget(at.selectbox, "undo-which")
+    assert which.value is None  # nothing preselected: the manager picks what to undo
+    assert "orders_update_bom.csv" in which.options[0]  # the newest first
+    pick_first(which, db)
     at.run()
-    at.button(key="undo-go").click()
+    preview = [w for w in texts(at.warning) if w.startswith("Undoing removes")]
+    assert preview and "2 Orders rows" in preview[0] and "puts back 1 earlier rows" in preview[0]
+    assert undo_widget(at.button, "undo-go").disabled
+    undo_widget(at.checkbox, "undo-sure").check()
+    at.run()
+    undo_widget(at.button, "undo-go").click()
     at.run()
     assert texts(at.success) == [
         "orders\\_update\\_bom\\.csv\\: undone — 2 rows removed, 1 earlier rows restored\\."
     ]
     assert fingerprint(db) == after_x
+    # After an undo the selector starts empty again and a new confirm box takes its first click.
+    which = undo_widget(at.selectbox, "undo-which")
+    assert which.value is None
+    pick_first(which, db)
+    at.run()
+    undo_widget(at.checkbox, "undo-sure").check()
+    at.run()
+    assert not undo_widget(at.button, "undo-go").disabled
+
+
+def pick_first(which, db: Path) -> None:
+    """Choose the selector's first option (the widget's values are import ids)."""
+    with connect(db, read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT import_id FROM imports").fetchall()]
+    which.set_value(next(i for i in ids if which.format_func(i) == which.options[0]))
+
+
+def undo_widget(widgets, prefix: str):
+    """Return the one widget whose key starts with ``prefix`` (keys carry the undo round)."""
+    (found,) = [w for w in widgets if (w.key or "").startswith(prefix)]
+    return found
 
 
 def test_a_manager_fills_an_empty_database_from_the_upload_page(tmp_path, monkeypatch):

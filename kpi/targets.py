@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from kpi import catalogue, query, sales, service
+from kpi import catalogue, forecast, query, sales, service
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
 if TYPE_CHECKING:
     import pandas as pd
 
 SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
+# The month-end forecast of as_of's month (kpi/forecast.py); target_chance is not a catalogue id.
+FORECAST_IDS = ("deliveries_forecast", "deliveries_forecast_low", "deliveries_forecast_high")
 # The metric the report's target_achievement, pace and traffic_light are about.
 REPORT_METRIC = "deliveries"
 
@@ -271,7 +273,7 @@ def _total(df: pd.DataFrame, column: str) -> float:
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | str | None]:
-    """Return time_progress, target_achievement, pace and traffic_light for deliveries.
+    """Return time_progress, target_achievement, pace, traffic_light and the month's forecast.
 
     target_achievement = deliveries in the period ÷ the period's prorated deliveries target
     (pooled over stores; a consultant filter uses that consultant's rows); None without a
@@ -291,7 +293,21 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | s
         "target_achievement": achievement,
         "pace": _pace(mtd, scope.as_of),
         "traffic_light": status_light(achievement, expected),
+        **month_forecast(con, scope),
     }
+
+
+def month_forecast(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | None]:
+    """Return the delivery forecast of as_of's month, its 80 % interval and target_chance.
+
+    The store's (or all stores' pooled) deliveries, whatever the consultant, model or channel
+    filter; target_chance is the chance of reaching the month's store deliveries target (None
+    without one). A period ended before today has as_of on its last day, so a calendar month
+    in the past gives its actual deliveries with the interval collapsed onto them.
+    """
+    month = Scope.for_month(scope.as_of, today=scope.as_of, store=scope.store)
+    target = _pooled_target(con, month, REPORT_METRIC) or None
+    return forecast.deliveries_forecast(con, scope.as_of, scope.store, target=target)
 
 
 def pooled_achievements(

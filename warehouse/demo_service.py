@@ -4,9 +4,10 @@ Cars come to the workshop from the store's existing customer base (the "parc", s
 the window) and from the window's own deliveries, every few months for maintenance, now and
 then for repairs, warranty claims and accidents; a few repairs come back (返修).
 
-The roster follows from the jobs: a technician's clocked hours are those of the jobs he
-completed (their flat-rate hours divided by his efficiency, booked on completion as DMS dispatch
-slips are), his attendance the days he was at work. So the roster and the repair orders agree
+The roster follows from the jobs: each job goes to a technician at work the day it is
+completed, his clocked hours are those of the jobs he completed (their flat-rate hours divided
+by his efficiency, booked on completion as DMS dispatch slips are), his attendance the days he
+was at work. So the roster and the repair orders agree
 in every month, the running one included: its roster holds attendance and clocked hours up to
 the end date, like a DMS export taken that day.
 """
@@ -165,10 +166,11 @@ def simulate_service(
         pick(rng, nr, np.linspace(1.3, 0.8, len(p.advisors)))
     ]
     roster, names, skill = _roster(p, cal, ro, rng)
-    ro["technician"] = _assign_technicians(cal, ro, roster, skill, names, rng)
+    present = _schedule(cal, roster, rng)
+    ro["technician"] = _assign_technicians(cal, ro, roster, present, skill, names, rng)
     ro["ro_id"] = _ro_ids(p, ro["open_day"])
     clocked = _clocked_on_jobs(cal, ro, skill, names, rng)
-    techs = _technician_rows(cal, roster, names, clocked, rng)
+    techs = _technician_rows(cal, roster, present, names, clocked, rng)
     parts = _parts(p, cal, ro, rng)
     visits = _return_visits(cal, ro, rng)
     return Service(repair_orders=ro, technicians=techs, parts_stock=parts, return_visits=visits)
@@ -270,18 +272,65 @@ def _roster(p, cal, ro, rng):
     return roster, names, skill
 
 
-def _assign_technicians(cal, ro, roster, skill, names, rng) -> np.ndarray:
-    """Give each job to a technician on the month's roster; faster ones get more flat-rate hours.
+def _schedule(cal, roster, rng) -> np.ndarray:
+    """Return who is at work on each window day (day x technician).
 
-    Jobs go in proportion to efficiency, so every technician clocks about the same share of
-    the month's work.
+    Technicians on the month's roster work six days a week (a weekly day off, REST_DAY) and
+    take up to two leave days a month; the workshop closes at Spring Festival.
+    """
+    present = np.zeros((cal.end - cal.start + 1, roster.shape[1]), bool)
+    for m in range(cal.n_months):
+        lo, hi = cal.month_bounds(m)
+        open_days = _open_days(lo, hi)
+        for j in np.flatnonzero(roster[m]):
+            workdays = open_days[(open_days + 3) % 7 != REST_DAY[j % len(REST_DAY)]]
+            leave = rng.choice(workdays, int(rng.integers(0, 3)), replace=False)
+            days = workdays[~np.isin(workdays, leave) & (workdays <= cal.end)]
+            present[days - cal.start, j] = True
+    return present
+
+
+def _assign_technicians(cal, ro, roster, present, skill, names, rng) -> np.ndarray:
+    """Dispatch each job to a technician at work the day it is completed (opened, if in progress).
+
+    Only technicians on the roster of the month the job opened qualify. Each day the biggest
+    jobs go to whoever has clocked least per day at work so far this month, so every technician
+    carries about the same load (faster ones sell more flat-rate hours in it).
     """
     months = cal.month_index(ro["open_day"])
-    w = roster[months].astype(float) * skill[None, :]
-    cw = np.cumsum(w, axis=1)
-    u = rng.random((len(months), 1)) * cw[:, -1:]
-    idx = np.minimum((u >= cw).sum(axis=1), len(names) - 1)
-    return np.array(names, dtype=object)[idx]
+    done = ro["close_day"] != NO_DATE
+    day = np.where(done, ro["close_day"], ro["open_day"])
+    day_month = cal.month_index(day)
+    hours = ro["labor_hours"].astype(float)
+    order = np.lexsort((-hours, months, day))
+    cut = np.flatnonzero(
+        np.r_[True, np.diff(day[order]) != 0] | np.r_[True, np.diff(months[order]) != 0]
+    )
+    out = np.zeros(len(order), np.int64)
+    noise = rng.uniform(0.85, 1.15, (len(cut), len(names)))
+    load = np.zeros(len(names))  # clocked hours so far this month
+    at_work = np.zeros(len(names))  # days at work so far this month
+    month = today = None
+    for g, (a, b) in enumerate(zip(cut, np.r_[cut[1:], len(order)], strict=True)):
+        jobs = order[a:b]
+        d, m = int(day[jobs[0]]), int(months[jobs[0]])
+        if d != today:
+            if day_month[jobs[0]] != month:
+                month = day_month[jobs[0]]
+                load[:], at_work[:] = 0.0, 0.0
+            today = d
+            at_work += present[d - cal.start]
+        eligible = present[d - cal.start] & roster[m]
+        if not eligible.any():  # done on a closed day (Spring Festival): whoever is on both rosters
+            both = roster[m] & roster[month]
+            eligible = both if both.any() else roster[m]
+        techs = np.flatnonzero(eligible)
+        rate = load[techs] / np.maximum(at_work[techs], 1.0) * noise[g, techs]
+        who = techs[np.argsort(rate)][np.arange(len(jobs)) % len(techs)]
+        out[jobs] = who
+        clocked = hours[jobs] / skill[who] * done[jobs]
+        load += np.bincount(who, weights=clocked, minlength=len(names))
+    return np.array(names, dtype=object)[out]
 
 
 def _ro_ids(p: StoreProfile, open_day: np.ndarray) -> np.ndarray:
@@ -317,12 +366,12 @@ def _open_days(first: int, last: int) -> np.ndarray:
     return days
 
 
-def _technician_rows(cal, roster, names, clocked, rng) -> Frame:
+def _technician_rows(cal, roster, present, names, clocked, rng) -> Frame:
     """Return the monthly roster: attendance, clocked hours and certifications.
 
-    Attendance is the working days up to the end date (six a week) less leave days, less half
-    a day of meetings; leave days and training sessions fall on dated days of the month, so a
-    running month holds only those up to the end date. Overtime is paid attendance too: when
+    Attendance is the days at work up to the end date (``present``), less half a day of
+    meetings; meetings and training sessions fall on dated days of the month, so a running
+    month holds only those up to the end date. Overtime is paid attendance too: when
     the crew clocks more than 95 % of its attendance (after Spring Festival, say), everyone
     worked overtime, and in a complete month a technician clocking more than 97 % of his
     attendance worked extra hours. In the running month a job completed so far may have been
@@ -347,10 +396,9 @@ def _technician_rows(cal, roster, names, clocked, rng) -> Frame:
         avail, worked, req, passed = [], [], [], []
         for j in crew:
             workdays = open_days[(open_days + 3) % 7 != REST_DAY[j % len(REST_DAY)]]
-            leave = rng.choice(workdays, int(rng.integers(0, 3)), replace=False)
             meeting = workdays[rng.integers(0, len(workdays))]
-            present = int((workdays <= cal.end).sum() - (leave <= cal.end).sum())
-            avail.append(DAY_HOURS * present - DAY_HOURS / 2 * float(meeting <= cal.end))
+            days = int(present[lo - cal.start : min(hi, cal.end) - cal.start + 1, j].sum())
+            avail.append(DAY_HOURS * days - DAY_HOURS / 2 * float(meeting <= cal.end))
             worked.append(round(clocked[m, j] * float(rng.uniform(0.95, 1.05)), 1))
             sessions = rng.integers(0, 3) if first.month in (3, 6, 9, 12) else rng.random() < 0.3
             held = int((rng.choice(workdays, int(sessions)) <= cal.end).sum())

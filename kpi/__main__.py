@@ -105,10 +105,42 @@ def report_main(argv: list[str]) -> int:
     return 0
 
 
+def backtest_main(argv: list[str]) -> int:
+    """Run the backtest command: the month-end forecast against pace at past days."""
+    from kpi.forecast import backtest, backtest_table
+    from warehouse.db import DatabaseBusy, connect, db_path
+
+    p = argparse.ArgumentParser(
+        prog="python -m kpi backtest",
+        description="The month-end delivery forecast and pace at days 5-25 of past months.",
+    )
+    p.add_argument("--db", help="database file (default $KPI_DB or data/store.duckdb)")
+    p.add_argument("--store", help="one store; every store's own forecasts when omitted")
+    p.add_argument("--months", type=int, default=12, help="complete months back (default 12)")
+    p.add_argument("--pooled", action="store_true", help="all stores pooled as one")
+    p.add_argument("--as-of", dest="as_of", type=_date, help="today (default: today)")
+    args = p.parse_args(argv)
+    if args.months < 1:
+        p.error("--months must be at least 1")
+    path = db_path(args.db)
+    if not path.exists():
+        print(f"error: no database at {path}", file=sys.stderr)
+        return 2
+    as_of = args.as_of or today_in(DEFAULT_TZ)
+    try:
+        with connect(path, read_only=True) as con:
+            rows = backtest(con, as_of, args.store, args.months, pooled=args.pooled)
+    except DatabaseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(backtest_table(rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     usage = (
-        "usage: python -m kpi {import,report,users,digest,alerts} ...  "
+        "usage: python -m kpi {import,report,backtest,users,digest,alerts} ...  "
         "(add -h for a command's options)"
     )
     if not argv or argv[0] in ("-h", "--help"):
@@ -121,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_main(rest)
     if command == "report":
         return report_main(rest)
+    if command == "backtest":
+        return backtest_main(rest)
     if command in ("digest", "alerts"):
         from app import cli
 

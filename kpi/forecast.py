@@ -299,8 +299,11 @@ def _ratios(
     """Return, per past origin, actual remainder ÷ forecast remainder of the stores pooled."""
     out = []
     for d in days:
-        got = [(points[(s, d)], actuals.get((s, month_start(d)), 0)) for s in stores
-               if (s, d) in points and points[(s, d)].has_history]
+        got = [
+            (points[(s, d)], actuals.get((s, month_start(d)), 0))
+            for s in stores
+            if (s, d) in points and points[(s, d)].has_history
+        ]
         forecast = sum(p.remainder for p, _ in got)
         if got and forecast > 0:
             out.append(sum(a - p.delivered for p, a in got) / forecast)
@@ -326,12 +329,14 @@ def _result(
         high = delivered + rest * quantile(ratios, HIGH_Q)
         chance = None
         if target:
-            chance = sum(delivered + rest * r >= target for r in ratios) / len(ratios)
+            reach = target - 1e-6  # float noise of a ratio of 1
+            chance = sum(delivered + rest * r >= reach for r in ratios) / len(ratios)
     else:
         spread = Z80 * math.sqrt(rest)
         low, high = delivered + max(0.0, rest - spread), delivered + rest + spread
         chance = None
-    return _out(float(forecast), float(low), float(high), chance)
+    # never a range that leaves out its own forecast (float noise, or a one-sided past)
+    return _out(float(forecast), float(min(low, forecast)), float(max(high, forecast)), chance)
 
 
 def _out(forecast, low, high, chance) -> dict[str, float | None]:
@@ -403,7 +408,8 @@ def backtest(
     targets = [add_months(last, -n) for n in range(months, 0, -1)]
     stores = _stores(con, store, month_end(targets[-1])) if targets else []
     origins_by_day = {
-        m.replace(day=d): _calibration_days(m.replace(day=d)) for m in targets
+        m.replace(day=d): _calibration_days(m.replace(day=d))
+        for m in targets
         for d in BACKTEST_DAYS
     }
     every = sorted({d for k, v in origins_by_day.items() for d in (k, *v)})
@@ -469,3 +475,20 @@ def backtest_summary(rows: list[dict]) -> list[dict]:
 
 def _median(values: list[float]) -> float:
     return quantile(values, 0.5)
+
+
+def backtest_table(rows: list[dict]) -> str:
+    """Return backtest_summary(rows) as a plain-text table, one line per day, then 'all'."""
+    head = f"{'day':>4} {'cases':>6} {'forecast MdAPE':>15} {'pace MdAPE':>11} {'ratio':>6} "
+    head += f"{'in 80 % range':>14}"
+    lines = [head]
+    for r in backtest_summary(rows):
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        cover = "—" if r["coverage"] is None else f"{r['coverage']:.0%}"
+        lines.append(
+            f"{r['day']:>4} {r['cases']:>6} {r['forecast_mdape']:>15.1%} "
+            f"{r['pace_mdape']:>11.1%} {ratio:>6} {cover:>14}"
+        )
+    if len(lines) == 1:
+        lines.append("no complete month with deliveries to test")
+    return "\n".join(lines)

@@ -89,6 +89,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the same key is also on line {line} of {file}: a key may appear only once per import",
         "相同的编号也出现在 {file} 的第 {line} 行：一次导入中每个编号只能出现一次",
     ),
+    "programme_differs": (
+        "differs from line {line} of the same programme {program!r} ({was}): every tier of a "
+        "programme has the same start_date, end_date and target_units",
+        "与同一政策 {program!r} 的第 {line} 行不一致（{was}）：同一政策的各档位开始日期、结束日期"
+        "和目标台数必须相同",
+    ),
     "short": (
         "is missing: the line has {fields} fields but the header has {width} (row {row!r}); "
         "the line is cut short or values are missing, and every row needs all columns, "

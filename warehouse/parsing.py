@@ -113,6 +113,8 @@ COLUMN_CEILINGS = {
     ("technicians", "training_passed"): 1_000,
     ("parts_stock", "unit_cost"): 10_000_000,
     ("parts_stock", "qty"): 10_000_000,
+    # A programme tier's threshold is a rate above 100 % (110 %, 120 %); 500 % is not one.
+    ("rebate_programs", "min_achievement"): 5.0,
 }
 EARLIEST_DATE = dt.date(2000, 1, 1)
 MAX_COLUMNS = 300  # a header row naming more columns than any export has is refused
@@ -121,6 +123,7 @@ ORDERED_DATES = {
     ("repair_orders", "close_date"): "open_date",
     ("orders", "delivery_date"): "order_date",
     ("complaints", "closed_date"): "opened_date",
+    ("rebate_programs", "end_date"): "start_date",
 }
 
 
@@ -792,11 +795,12 @@ def parse_source(
 
 
 def _programme_rules(result: ParsedFile, default_store: str) -> None:
-    """Reject rebate_programs rows that break the contract's rules for a programme.
+    """Reject rebate_programs rows whose programme dates or target differ between its tiers.
 
-    A tier's start_date must not be after its end_date, and every tier of one programme (per
-    store) carries the same dates and target_units: a row that differs from the programme's
-    first clean row in the file is rejected, naming that line.
+    Every tier of one programme (per store) carries the same start_date, end_date and
+    target_units (the contract); a row that differs from the programme's first clean row in
+    the file is rejected, naming that line. (A programme ending before it starts is a cell
+    rule: ORDERED_DATES.)
     """
     import pyarrow
 
@@ -811,26 +815,14 @@ def _programme_rules(result: ParsedFile, default_store: str) -> None:
     for i, r in enumerate(data):
         if not r["_ok"]:
             continue
-        if r["start_date"] > r["end_date"]:
-            found.append(Rejection(
-                result.file, r["_line"], "end_date", r["end_date"].isoformat(),
-                f"is before the start_date {r['start_date'].isoformat()}: a programme ends on "
-                "or after the day it starts",
-            ))  # fmt: skip
-            ok[i] = False
-            continue
-        key = (r["store"] or default_store, r["program_id"])
-        head = first.setdefault(key, r)
+        head = first.setdefault((r["store"] or default_store, r["program_id"]), r)
         for col in ("start_date", "end_date", "target_units"):
             if r[col] != head[col]:
-                value = r[col].isoformat() if col != "target_units" else f"{r[col]:g}"
-                was = head[col].isoformat() if col != "target_units" else f"{head[col]:g}"
-                found.append(Rejection(
-                    result.file, r["_line"], col, value,
-                    f"differs from line {head['_line']} of the same programme "
-                    f"{r['program_id']!r} ({was}): every tier of a programme has the same "
-                    "start_date, end_date and target_units",
-                ))  # fmt: skip
+                text = (lambda v: f"{v:g}") if col == "target_units" else (lambda v: v.isoformat())
+                params = {"line": head["_line"], "program": r["program_id"], "was": text(head[col])}
+                reason = messages.text("programme_differs", "en", **params)
+                found.append(Rejection(result.file, r["_line"], col, text(r[col]), reason,
+                                       "programme_differs", params))  # fmt: skip
                 ok[i] = False
     if not found:
         return

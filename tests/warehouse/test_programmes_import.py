@@ -70,7 +70,7 @@ def test_optional_rebate_columns_may_be_absent(tmp_path):
     ("line", "column", "value", "words"),
     [
         ("P1,,2026-09-30,2026-07-01,零售,100,2,100%,2000,", "end_date", "2026-07-01",
-         "before the start_date 2026-09-30"),
+         "is before start_date"),
         ("P1,,2026-07-01,2026-09-30,零售,90,2,100%,2000,", "target_units", "90",
          "differs from line 2"),
         ("P1,,2026-07-02,2026-09-30,零售,100,2,100%,2000,", "start_date", "2026-07-02",
@@ -91,6 +91,8 @@ def test_bad_programme_rows_are_refused_with_their_place(tmp_path, line, column,
         "p.csv", 3, column, value
     )
     assert words in rejection.reason
+    if "differs" in words:
+        assert "同一政策" in rejection.text("zh")
     assert not path.exists()  # nothing written, not even a new database
 
 

@@ -236,3 +236,45 @@ def test_the_same_content_dropped_twice_is_taken_once(page):
         c.replace("\\", "") for c in texts(at.caption)
     ]
     assert len([s for s in at.selectbox if s.key and s.key.endswith("-table")]) == 1
+
+
+def test_rejection_reasons_and_their_download_are_in_chinese_on_the_chinese_page(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch, store="s1"), "boss")
+    at.session_state["lang"] = "zh"
+    at.switch_page("pages/upload.py").run()
+    header = (
+        "ro_id,open_date,close_date,vin,customer_id,ro_type,advisor,technician,labor_hours,"
+        "labor_revenue,parts_revenue,parts_cost"
+    )
+    bad = f"{header}\nR1,2026-08-05,2026-08-01,V1,C1,repair,A,T,2,1e309,100,50\n".encode()
+    at = upload(at, "ro.csv", data={"ro.csv": bad})
+    reasons = frame(at, "原因")["原因"].tolist()
+    assert reasons == [
+        "早于同一行的 open_date；close_date 不能早于 open_date",
+        "不是有限的数字（太大无法保存，或为无穷大）；请检查该单元格",
+    ]
+
+
+def test_a_header_only_file_is_refused_on_the_page_in_chinese(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch, store="s1"), "boss")
+    at.session_state["lang"] = "zh"
+    at.switch_page("pages/upload.py").run()
+    header = (
+        "ro_id,open_date,close_date,vin,customer_id,ro_type,advisor,technician,labor_hours,"
+        "labor_revenue,parts_revenue,parts_cost\n"
+    )
+    at = upload(at, "ro.csv", data={"ro.csv": header.encode()})
+    assert any("只有表头没有数据行" in e for e in texts(at.error))
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [("en", "is not a readable store database"), ("zh", "不是可读取的门店数据库")],
+)
+def test_a_damaged_database_file_reads_as_a_sentence_in_the_app(tmp_path, monkeypatch, lang,
+                                                                 sentence):  # fmt: skip
+    path = tmp_path / "store.duckdb"
+    path.write_bytes(b"\x00garbage" * 4000)
+    at = start(path, monkeypatch, lang=lang)
+    assert not at.exception
+    assert any(sentence in e for e in texts(at.error))

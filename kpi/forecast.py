@@ -131,44 +131,74 @@ expected_day AS (
     SELECT b.store, b.ref, w.dow, p.part, b.rate * w.f * p.f AS n
     FROM base b JOIN dow_shape w USING (store, ref) JOIN part_shape p USING (store, ref)
 ),
-recent_days AS (
-    -- the last LEVEL_DAYS days up to the origin (from the first order on)
-    SELECT o.store, o.origin, o.ref, w.day
-    FROM origins o
-    JOIN since s ON s.store = o.store AND s.ref = o.ref,
-    LATERAL (SELECT unnest(generate_series(greatest(o.origin - ($level - 1), s.since),
-                                           o.origin, INTERVAL 1 DAY))::DATE AS day) w
+window_days AS (
+    -- from LEVEL_DAYS before the month to its end, each day's orders placed and expected
+    -- (none before the store's first order); running sums give any origin's last LEVEL_DAYS
+    SELECT s.store, s.ref, w.day, w.day >= s.since AS seen
+    FROM since s, LATERAL (SELECT unnest(generate_series(s.ref - ($level - 1),
+        last_day(s.ref + 1), INTERVAL 1 DAY))::DATE AS day) w
+),
+window_sums AS (
+    SELECT w.store, w.ref, w.day,
+        sum(CASE WHEN w.seen THEN coalesce(d.n, 0) ELSE 0 END) OVER run AS placed,
+        sum(CASE WHEN w.seen THEN e.n ELSE 0 END) OVER run AS expected
+    FROM window_days w
+    JOIN expected_day e ON e.store = w.store AND e.ref = w.ref
+        AND e.dow = isodow(w.day) AND e.part = least((day(w.day) - 1) // 10, 2)
+    LEFT JOIN daily d ON d.store = w.store AND d.day = w.day
+    WINDOW run AS (PARTITION BY w.store, w.ref ORDER BY w.day)
 ),
 recent AS (
-    -- orders placed in those days against the orders expected in them
-    SELECT r.store, r.origin, sum(coalesce(d.n, 0)) AS placed, sum(e.n) AS expected
-    FROM recent_days r
-    LEFT JOIN daily d ON d.store = r.store AND d.day = r.day
-    JOIN expected_day e ON e.store = r.store AND e.ref = r.ref
-        AND e.dow = isodow(r.day) AND e.part = least((day(r.day) - 1) // 10, 2)
-    GROUP BY r.store, r.origin
+    -- the last LEVEL_DAYS days up to the origin: orders placed against orders expected
+    SELECT o.store, o.origin, a.placed - b.placed AS placed, a.expected - b.expected AS expected
+    FROM origins o
+    JOIN window_sums a ON a.store = o.store AND a.ref = o.ref AND a.day = o.origin
+    JOIN window_sums b ON b.store = o.store AND b.ref = o.ref AND b.day = o.origin - $level
+),
+month_days AS (
+    -- each day of the month: its expected orders × P(delivered within the days left)
+    SELECT w.store, w.ref, w.day, e.n * (1 - v.s) AS n
+    FROM window_days w
+    JOIN expected_day e ON e.store = w.store AND e.ref = w.ref
+        AND e.dow = isodow(w.day) AND e.part = least((day(w.day) - 1) // 10, 2)
+    JOIN survival v ON v.store = w.store AND v.ref = w.ref
+        AND v.k = least(last_day(w.ref + 1) - w.day, $history - 1)
+    WHERE w.day > w.ref
+),
+to_come AS (
+    -- summed over the days after each day
+    SELECT store, ref, day, coalesce(sum(n) OVER (PARTITION BY store, ref ORDER BY day DESC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n
+    FROM month_days
 ),
 new_orders AS (
-    SELECT o.store, o.origin,
-        sum(e.n * (1 - v.s)) * any_value((r.placed + $prior) / (r.expected + $prior)) AS n
+    SELECT o.store, o.origin, c.n * (r.placed + $prior) / (r.expected + $prior) AS n
     FROM origins o
-    JOIN recent r ON r.store = o.store AND r.origin = o.origin,
-    LATERAL (SELECT unnest(generate_series(o.origin + 1, o.last_day, INTERVAL 1 DAY))::DATE
-             AS day) t
-    JOIN expected_day e ON e.store = o.store AND e.ref = o.ref
-        AND e.dow = isodow(t.day) AND e.part = least((day(t.day) - 1) // 10, 2)
-    JOIN survival v ON v.store = o.store AND v.ref = o.ref
-        AND v.k = least(o.last_day - t.day, $history - 1)
-    GROUP BY o.store, o.origin
+    JOIN recent r ON r.store = o.store AND r.origin = o.origin
+    JOIN to_come c ON c.store = o.store AND c.ref = o.ref AND c.day = o.origin
+),
+waits AS (
+    -- each order's waiting days: from its order date to the day before its delivery
+    SELECT store, order_date,
+        CASE WHEN delivered THEN delivery_date - 1 ELSE $bound END AS wait_end
+    FROM known
+    WHERE order_date >= $first - ($history - 1)
+),
+wait_months AS (
+    SELECT w.store, w.order_date, w.wait_end, m.month
+    FROM waits w, LATERAL (SELECT unnest(generate_series(date_trunc('month', w.order_date),
+        date_trunc('month', w.wait_end), INTERVAL 1 MONTH))::DATE AS month) m
+    WHERE w.wait_end >= w.order_date
 ),
 backlog AS MATERIALIZED (
     -- orders waiting on the origin: waited `age` days, delivered by month end = within `span`
     SELECT o.store, o.origin, o.ref,
-        least(o.origin - k.order_date, $history - 1) AS age,
-        least(o.last_day - k.order_date, $history - 1) AS span
+        least(o.origin - w.order_date, $history - 1) AS age,
+        least(o.last_day - w.order_date, $history - 1) AS span
     FROM origins o
-    JOIN known k ON k.store = o.store AND k.order_date BETWEEN o.origin - ($history - 1)
-        AND o.origin AND NOT (k.delivered AND k.delivery_date <= o.origin)
+    JOIN wait_months w ON w.store = o.store AND w.month = o.first_day
+        AND o.origin BETWEEN w.order_date AND w.wait_end
+        AND w.order_date >= o.origin - ($history - 1)
 ),
 waiting AS (
     SELECT w.store, w.origin, sum(1 - b.s / nullif(a.s, 0)) AS n
@@ -180,8 +210,11 @@ waiting AS (
 delivered AS (
     SELECT o.store, o.origin, count(k.store) AS n
     FROM origins o
-    LEFT JOIN known k ON k.store = o.store AND k.delivered
-        AND k.delivery_date BETWEEN o.first_day AND o.origin AND k.order_date <= o.origin
+    LEFT JOIN (SELECT store, order_date, delivery_date,
+                      date_trunc('month', delivery_date)::DATE AS month
+               FROM known WHERE delivered) k
+        ON k.store = o.store AND k.month = o.first_day
+        AND k.delivery_date <= o.origin AND k.order_date <= o.origin
     GROUP BY o.store, o.origin
 )
 SELECT o.store, o.origin, d.n AS delivered,
@@ -234,6 +267,7 @@ def _points(
         "stores": [s for s, _ in origins],
         "origins": [d for _, d in origins],
         "bound": bound,
+        "first": min(d for _, d in origins),
         "history": HISTORY_DAYS,
         "level": LEVEL_DAYS,
         "prior": LEVEL_PRIOR,

@@ -13,6 +13,7 @@ from kpi.__main__ import main
 from tests.helpers import insert
 
 MARCH_10 = date(2026, 3, 10)  # 31-day month: 21 days still to come after as_of
+MARCH_31 = date(2026, 3, 31)
 Z80 = 1.2815515655446004  # normal 90th percentile
 
 
@@ -60,7 +61,7 @@ def slow_store() -> list[dict]:
     return rows
 
 
-def steady_store(store: str = "s2", until: date = d(2026, 3, 31)) -> list[dict]:
+def steady_store(store: str = "s2", until: date = MARCH_31) -> list[dict]:
     """Store s2: from 2025-01-01, two orders every day, one delivered that day, one the next."""
     rows, day = [], d(2025, 1, 1)
     while day <= until:

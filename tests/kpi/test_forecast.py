@@ -71,6 +71,16 @@ def steady_store(store: str = "s2", until: date = MARCH_31) -> list[dict]:
     return rows
 
 
+def insert_orders(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Insert many orders at once (tests.helpers.insert runs one statement a row)."""
+    insert(con, "orders", rows[:1])
+    cols = list(rows[0])
+    con.executemany(
+        f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        [[r[c] for c in cols] for r in rows[1:]],
+    )
+
+
 @pytest.fixture
 def slow(con):
     insert(con, "orders", slow_store())
@@ -79,7 +89,7 @@ def slow(con):
 
 @pytest.fixture
 def steady(con):
-    insert(con, "orders", steady_store())
+    insert_orders(con, steady_store())
     return con
 
 
@@ -153,7 +163,7 @@ def test_complete_month_is_its_actual(steady):
 
 
 def test_pooled_is_the_sum_of_the_stores(slow):
-    insert(slow, "orders", steady_store())
+    insert_orders(slow, steady_store())
     pooled = forecast.deliveries_forecast(slow, MARCH_10)
     assert pooled["deliveries_forecast"] == pytest.approx(13 / 6 + 62)
     assert pooled["deliveries_forecast_low"] <= pooled["deliveries_forecast"]
@@ -218,7 +228,7 @@ def test_backtest_command_prints_the_table(tmp_path, capsys):
         from warehouse.db import ensure_schema
 
         ensure_schema(c)
-        insert(c, "orders", steady_store(until=d(2026, 4, 2)))
+        insert_orders(c, steady_store(until=d(2026, 4, 2)))
         insert(c, "orders", slow_store())
     code = main(["backtest", "--db", str(path), "--as-of", "2026-04-02", "--months", "3"])
     out = capsys.readouterr().out.splitlines()

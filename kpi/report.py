@@ -19,7 +19,9 @@ from kpi.scope import Scope
 
 # Section modules in catalogue order; each has summary(con, scope) and optionally tables(),
 # and optionally report(con, scope): both at once, from passes they share.
-SECTIONS = ("sales", "targets", "programs", "inventory", "service", "marketing", "customers", "finance")
+SECTIONS = (
+    "sales", "targets", "programs", "inventory", "service", "marketing", "customers", "finance",
+)  # fmt: skip
 
 
 def _clean(value: Any) -> Any:

@@ -162,13 +162,17 @@ def month_progress(con: duckdb.DuckDBPyConnection, store: str, today: date) -> p
     """Return the store's month-to-date actuals against target, time progress and pace.
 
     Columns: metric (MONTH_METRICS order), actual, target (NaN without one), achievement,
-    time_progress, traffic_light (None without a target), pace (the month-end projection:
-    actual ÷ days elapsed × days in month), all from kpi.targets.achievement.
+    time_progress, traffic_light (None without a target, and in the month's first week),
+    pace (the month-end projection: actual ÷ days elapsed × days in month), all from
+    kpi.targets.achievement; forecast, forecast_low, forecast_high and target_chance for
+    deliveries (kpi.forecast; NaN for the other metrics).
     """
     scope = month_scope(store, today)
+    predicted = targets.month_forecast(con, scope)
     rows = []
     for metric in MONTH_METRICS:
         r = _store_row(targets.achievement(con, scope, metric, by="store"), store)
+        ahead = predicted if metric == "deliveries" else {}
         rows.append(
             {
                 "metric": metric,
@@ -178,12 +182,19 @@ def month_progress(con: duckdb.DuckDBPyConnection, store: str, today: date) -> p
                 "time_progress": targets.time_progress(today),
                 "traffic_light": r.get("traffic_light"),
                 "pace": r.get("pace") if r else 0.0,
+                "forecast": ahead.get("deliveries_forecast"),
+                "forecast_low": ahead.get("deliveries_forecast_low"),
+                "forecast_high": ahead.get("deliveries_forecast_high"),
+                "target_chance": ahead.get("target_chance"),
             }
         )
     out = pd.DataFrame(rows)
-    for col in ("target", "achievement", "pace"):
+    for col in ("target", "achievement", "pace", "forecast", "forecast_low", "forecast_high",
+                "target_chance"):  # fmt: skip
         out[col] = out[col].astype("float64")
     out["traffic_light"] = _lights(out["traffic_light"])
+    if not catalogue.judged("traffic_light", scope.elapsed):
+        out["traffic_light"] = None
     return out
 
 

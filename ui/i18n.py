@@ -455,6 +455,9 @@ STRINGS.update(
         "tv.target_of": ("Target {value}", "目标 {value}"),
         "tv.time_progress": ("Month elapsed {value}", "时间进度 {value}"),
         "tv.pace": ("Month-end projection {value}", "月底预测 {value}"),
+        "tv.pace_line": ("Straight line {value}", "直线外推 {value}"),
+        "tv.forecast": ("Forecast {value} ({low}–{high})", "交车预测 {value}（{low}–{high}）"),
+        "tv.chance": ("Chance of target {value}", "达标概率 {value}"),
         "tv.updated": ("Updated {time}", "更新于 {time}"),
         "tv.reconnecting": (
             "Reconnecting to the database… showing the last numbers read.",

@@ -413,23 +413,39 @@ def month_progress(month: pd.DataFrame) -> None:
                     _month_card(row)
 
 
+def _month_lines(row) -> list[str]:
+    """Return the month card's lines: status, target, achievement, time, and the outlook.
+
+    Deliveries show the month-end forecast with its 80 % range (and the chance of reaching
+    the target when known) beside the straight line; the other metrics their straight line.
+    """
+    ach = None if is_missing(row.achievement) else float(row.achievement)
+    lines = [
+        _status_text(row.traffic_light),
+        t("tv.target_of", value=_count(row.target)),
+        t("tv.achieved", value=percent(ach, 0)),
+        t("tv.time_progress", value=percent(row.time_progress, 0)),
+    ]
+    if is_missing(getattr(row, "forecast", None)):
+        return [*lines, t("tv.pace", value=number(row.pace, 0))]
+    low, high = (NO_VALUE if is_missing(v) else number(v, 0)
+                 for v in (row.forecast_low, row.forecast_high))  # fmt: skip
+    lines += [
+        t("tv.forecast", value=number(row.forecast, 0), low=low, high=high),
+        t("tv.pace_line", value=number(row.pace, 0)),
+    ]
+    if not is_missing(row.target_chance):
+        lines.append(t("tv.chance", value=percent(row.target_chance, 0)))
+    return lines
+
+
 def _month_card(row) -> None:
     ach = None if is_missing(row.achievement) else float(row.achievement)
     left, right = st.columns([1, 1], vertical_alignment="center")
     with left:
         st.metric(kpi_label(row.metric), _count(row.actual))
     with right:
-        st.markdown(
-            "  \n".join(
-                [
-                    _status_text(row.traffic_light),
-                    t("tv.target_of", value=_count(row.target)),
-                    t("tv.achieved", value=percent(ach, 0)),
-                    t("tv.time_progress", value=percent(row.time_progress, 0)),
-                    t("tv.pace", value=number(row.pace, 0)),
-                ]
-            )
-        )
+        st.markdown("  \n".join(_month_lines(row)))
     with st.container(key=f"tv-bar-{_state(row.traffic_light)}-{row.metric}"):
         st.progress(min(max(ach or 0.0, 0.0), 1.0))
 

@@ -291,6 +291,10 @@ def test_month_progress_against_target_and_pace(board):
     assert got.loc["orders", "traffic_light"] is None
     assert got.loc["test_drives", "pace"] == pytest.approx(3.75)  # 2 / 16 x 30
     assert list(got["time_progress"]) == pytest.approx([TIME_PROGRESS] * 4)
+    # the month-end forecast (kpi.forecast) stands beside pace for deliveries only; it never
+    # falls below the 7 units already delivered
+    assert got.loc["deliveries", "forecast"] >= 7
+    assert got[["forecast", "forecast_low", "forecast_high"]].drop("deliveries").isna().all().all()
 
 
 # ----------------------------------------------------------------------------- models

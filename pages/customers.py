@@ -91,7 +91,7 @@ columns = [("customer_id", "cust.customer", "text"), ("consultant", "sales.consu
            ("days_overdue", "cust.days_overdue", "int")]  # fmt: skip
 if ctx.store is None:
     columns.insert(2, ("store", "sidebar.store", "text"))
-shown = tables.show(overdue, columns, height=360, key="overdue")
+shown = tables.show(overdue, columns, height=360, key="overdue", download=False)  # its own below
 if not shown.empty:
     csv_button(shown, t("cust.download"), f"overdue_{who or 'all'}_{scope.as_of}.csv", key="dl")
 

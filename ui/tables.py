@@ -66,10 +66,13 @@ def show(
     height: int | str = "auto",
     key: str | None = None,
     on_select=None,
+    download: bool = True,
 ) -> pd.DataFrame:
     """Draw a table; cells of `status_cols` (KPI ids) are tinted by threshold. Return the frame.
 
     ``on_select`` (a callback) makes rows clickable, one at a time (st.dataframe selection).
+    Under the table the escaped CSV of what is shown is offered (``download=False``: the page
+    offers its own).
     """
     if df is None or df.empty:
         st.caption(t("common.none_listed"))
@@ -111,5 +114,6 @@ def show(
         placeholder="—",
         **select,
     )
-    table_button(shown, key)
+    if download:
+        table_button(shown, key)
     return shown

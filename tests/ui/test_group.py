@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from tests.helpers import insert
+from tests.ui.signin import made_public
 from warehouse.db import connect
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,7 @@ def tiny_group(tmp_path_factory):
                 {"n": name, "b": brand, "s": store},
             )
         con.execute("UPDATE meta SET value = '1' WHERE key = 'data_version'")
-    return path
+    return made_public(path)  # read as anyone (stores are private by default)
 
 
 def _open(run_app, db, lang="en", **state):

@@ -30,6 +30,7 @@ from kpi import customers, finance, inventory, marketing, sales
 from kpi.scope import Scope
 from kpi.workbook import target_levels
 from tests.helpers import insert
+from tests.ui.signin import made_public
 from ui.formatting import kpi_value, money
 from ui.i18n import kpi_label, t
 from warehouse.auth import User, create_user
@@ -128,13 +129,14 @@ def build_small(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory) -> Path:
-    return build_small(tmp_path_factory.mktemp("mgmt") / "small.duckdb")
+    # Read as anyone: the store is made public explicitly (stores are private by default).
+    return made_public(build_small(tmp_path_factory.mktemp("mgmt") / "small.duckdb"))
 
 
 @pytest.fixture
 def writable_db(tmp_path) -> Path:
     """Return a fresh copy of the small store with a manager, a staff and a viewer account."""
-    path = build_small(tmp_path / "small.duckdb")
+    path = made_public(build_small(tmp_path / "small.duckdb"))
     with connect(path) as con:
         create_user(con, "gm", "password-gm", "manager", "GM Zhang")
         create_user(con, "desk", "password-desk", "staff", "Reception")
@@ -269,6 +271,7 @@ def test_customers_overdue_list_filters_by_consultant(run_app, small_db):
     assert [b.label for b in at.get("download_button")] == [
         t("report.download", "en"),
         t("cust.download", "en"),
+        t("common.download_csv", "en"),  # the complaints table's escaped CSV
     ]
     at.selectbox(key="cust_consultant").select("Wang").run()
     _no_errors(at)
@@ -277,6 +280,9 @@ def test_customers_overdue_list_filters_by_consultant(run_app, small_db):
 
 def test_customers_signed_in_consultant_sees_their_own_list_first(run_app, small_db):
     li = User("li", "Li", "staff")
+    with connect(small_db) as con:  # a real account: every rerun re-reads the signed-in one
+        if not con.execute("SELECT 1 FROM users WHERE username = 'li'").fetchone():
+            create_user(con, "li", "password-li", "staff", "Li")
     at = run_app(small_db, "pages/customers.py", "en", _auth_user=li)
     assert at.selectbox(key="cust_consultant").value == "Li"
     assert at.dataframe[0].value["Customer"].tolist() == ["c1"]

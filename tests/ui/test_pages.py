@@ -9,6 +9,7 @@ import pytest
 from kpi import inventory, sales, service
 from kpi.scope import Scope
 from tests.ui.conftest import PAGES
+from tests.ui.signin import made_public
 from ui.formatting import kpi_value
 from ui.i18n import kpi_label
 from warehouse.db import connect
@@ -124,7 +125,7 @@ def test_an_import_shows_new_numbers_without_a_restart(run_app, tmp_path):
     from tests.ui.sample_store import build
     from warehouse.db import bump_data_version
 
-    db = build(tmp_path / "store.duckdb", stores=("s1",))
+    db = made_public(build(tmp_path / "store.duckdb", stores=("s1",)))  # read as anyone
     at = run_app(db, "pages/sales.py", "en")
     label = kpi_label("deliveries", "en")
     before = int(_metrics(at)[label].replace(",", ""))

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import insert
+from tests.ui.signin import made_public
 from warehouse.db import connect
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def crowded(tmp_path_factory):
             store="s2",
         )
         con.execute("UPDATE meta SET value = '1' WHERE key = 'data_version'")
-    return path
+    return made_public(path)  # read as anyone (stores are private by default)
 
 
 def _open(run_app, db, **state):
@@ -118,7 +119,7 @@ def mostly_unranked(tmp_path_factory):
             + [_tech(f"N{i}", 0.0, 0.0) for i in range(1, 7)],
         )
         con.execute("UPDATE meta SET value = '1' WHERE key = 'data_version'")
-    return path
+    return made_public(path)  # read as anyone (stores are private by default)
 
 
 def test_past_the_cap_with_few_ranked_every_ranked_one_is_drawn(run_app, mostly_unranked):

@@ -93,7 +93,7 @@ def render() -> Context:
         stores = _visible_stores()
         options: list[str | None] = ([None] if len(stores) != 1 else []) + stores
         if len(stores) < len(data.stores()):  # all stores pooled only for who may see them all
-            options = stores
+            options = stores or [None]  # none: "all stores", which asks for a sign-in
         names = {s: data.store_name(s) for s in stores}
         _keep_valid("store", options)
         _store_from_url(options)
@@ -133,13 +133,10 @@ def render() -> Context:
 
 
 def _visible_stores() -> list[str]:
-    """Return the stores this session may read (every store when it may read none: the page
-    then asks for a sign-in)."""
+    """Return the stores this session may read (a stranger is not shown private store names)."""
     from ui import auth
 
-    stores = data.stores()
-    visible = [s for s in stores if auth.may_view(s)]
-    return visible or stores
+    return [s for s in data.stores() if auth.may_view(s)]
 
 
 def _store_from_url(options: list[str | None]) -> None:

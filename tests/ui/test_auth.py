@@ -21,6 +21,7 @@ from tests.ui.signin import (
     texts,
 )
 from tests.ui.signin import with_accounts as copy_with_accounts
+from ui.i18n import t
 from warehouse.auth import verify
 from warehouse.db import connect
 
@@ -195,6 +196,7 @@ def test_a_new_store_is_private_and_a_viewer_reads_it(db, monkeypatch):
 @pytest.mark.parametrize("page", KPI_PAGES)
 def test_every_page_refuses_anyone_while_no_store_is_public(db, monkeypatch, page):
     at = start(db, monkeypatch, store="s1")
+    assert at.sidebar.selectbox(key="store").options == ["All stores (pooled)"]  # no names
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception
     assert refused(at)
@@ -348,3 +350,17 @@ def test_repeated_wrong_passwords_make_the_next_try_wait_then_the_right_one_work
         con.execute("UPDATE login_attempts SET tried_at = $t", {"t": now - timedelta(minutes=1)})
     at = sign_in(at, "boss")
     assert "Signed in: boss (manager)" in texts(at.sidebar.caption)
+
+
+def test_the_settings_page_says_what_is_public_and_opens_the_tv_board_only(db, monkeypatch):
+    at = sign_in(start(db, monkeypatch, store="s1"), "boss")
+    at.switch_page("pages/settings.py").run()
+    assert "Public now: nothing (sign-in needed)." in texts(at.info)
+    toggles = {w.label: w for w in at.toggle}
+    assert not toggles[t("settings.public_view", "en")].value
+    toggles[t("settings.public_tv", "en")].set_value(True)
+    next(b for b in at.button if b.key == "FormSubmitter:settings-s1-Save settings").click().run()
+    assert "Public now: the showroom TV board only." in texts(at.info)
+    with connect(db, read_only=True) as con:
+        row = con.execute("SELECT public_view, public_tv FROM stores WHERE store = 's1'")
+        assert row.fetchone() == (False, True)

@@ -45,6 +45,7 @@ WINDOW = timedelta(hours=1)
 _ATTEMPTS_LOCK = threading.Lock()
 _NAME = re.compile(r"^[A-Za-z0-9_.@\-\u4e00-\u9fff]{1,64}$")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1024  # longer input is refused before hashing (no megabyte-long hash work)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def _check(username: str, password: str | None, role: str) -> None:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if password is not None and len(password) < MIN_PASSWORD:
         raise ValueError(f"A password needs at least {MIN_PASSWORD} characters")
+    if password is not None and len(password) > MAX_PASSWORD:
+        raise ValueError(f"A password has at most {MAX_PASSWORD} characters")
 
 
 def create_user(
@@ -183,8 +186,8 @@ def _password_row(con: duckdb.DuckDBPyConnection, username: str) -> tuple | None
 
 def _check_row(row: tuple | None, password: str) -> User | None:
     """Return the row's user when the password is right (an unknown name costs the same)."""
-    if row is None:
-        _digest(password, "00" * 16, ITERATIONS)
+    if row is None or len(password) > MAX_PASSWORD:
+        _digest(password[:MAX_PASSWORD], "00" * 16, ITERATIONS)
         return None
     ok = _matches(password, row[4], row[5])
     return User(row[0], row[1], row[2], row[3]) if ok else None

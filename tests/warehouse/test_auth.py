@@ -224,3 +224,10 @@ def test_the_throttle_survives_a_restart(store_db):
     )
     done = subprocess.run([sys.executable, "-c", code, str(store_db)], cwd=ROOT)
     assert done.returncode == 3
+
+
+def test_a_megabyte_password_is_a_wrong_one_not_a_long_hash(store_db):
+    assert sign_in(store_db, "gm", "x" * 1_000_000, "pc-1", at(0)) is None
+    with pytest.raises(ValueError, match="at most 1024"):
+        with connect(store_db) as c:
+            create_user(c, "big", "x" * 1025, "viewer")

@@ -307,7 +307,9 @@ def month_forecast(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, fl
     """
     month = Scope.for_month(scope.as_of, today=scope.as_of, store=scope.store)
     target = _pooled_target(con, month, REPORT_METRIC) or None
-    return forecast.deliveries_forecast(con, scope.as_of, scope.store, target=target)
+    found = forecast.deliveries_forecast(con, scope.as_of, scope.store, target=target)
+    # The month's whole deliveries target the forecast is read against (not a catalogue id).
+    return {**found, "month_deliveries_target": target}
 
 
 def pooled_achievements(

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import cards, data, sidebar
 from ui.i18n import t
+from ui.outlook import outlook
 from ui.report_button import report_button
 
 # Department -> [(KPI module, headline KPI ids)], in the order a GM reads them.
@@ -37,6 +38,7 @@ st.title(t("overview.title"))
 st.caption(t("overview.caption", store=ctx.store_label, period=ctx.period_label))
 report_button(ctx, key="report_overview")
 attention_box = st.container(border=True)
+outlook(scope)
 
 # A cold run computes a dozen KPI calls: they share one database connection.
 with data.batch():

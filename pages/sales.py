@@ -5,6 +5,7 @@ import streamlit as st
 from ui import cards, charts, data, sidebar, tables
 from ui.formatting import kpi_delta
 from ui.i18n import enum_label, kpi_label, t
+from ui.outlook import outlook
 
 ctx = sidebar.context()
 scope = ctx.scope
@@ -30,6 +31,7 @@ cards.grid(
     ),
     overrides,
 )
+outlook(scope)
 
 left, right = st.columns([2, 3])
 with left:

@@ -7,6 +7,7 @@ from kpi.targets import METRICS
 from ui import auth, data, sidebar, tables
 from ui.highlight import light_table
 from ui.i18n import kpi_label, t
+from ui.outlook import outlook
 from ui.report_button import report_button
 from warehouse import targets_edit as te
 
@@ -21,6 +22,7 @@ kind = "money" if metric == "service_revenue" else "int"
 number_format = "¥%,.0f" if kind == "money" else "%,.0f"
 
 
+outlook(scope)
 st.subheader(t("tgt.levels"))
 st.caption(t("tgt.levels_note"))
 levels = data.frame("workbook", "target_levels", scope, metric=metric)

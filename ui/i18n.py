@@ -113,6 +113,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{label}: {achieved} of target with {elapsed} of the month gone",
         "{label}：目标达成 {achieved}，时间进度 {elapsed}",
     ),
+    "outlook.title": ("Deliveries outlook for {month}", "{month} 交车展望"),
+    "outlook.range": ("Likely range (80 %)", "预测区间（80%）"),
+    "outlook.range_help": (
+        "In past months, the actual deliveries fell inside a range like this 8 times in 10.",
+        "过去各月中，实际交车台次约有十分之八落在这样的区间内。",
+    ),
+    "outlook.target": ("Month target", "月度目标"),
+    "outlook.chance": (
+        "Chance of reaching the target of {target}: {chance} (from the store's own past months).",
+        "达成 {target} 台目标的概率：{chance}（按本店过去各月推算）。",
+    ),
+    "outlook.no_target": ("No deliveries target set for this month.", "本月未设交车目标。"),
     "card.ly": ("LY {delta}", "同比 {delta}"),
     "card.ly_span": ("LY {delta} (vs {period})", "同比 {delta}（对比 {period}）"),
     "card.vs_span": ("vs {period}", "环比 {period}"),

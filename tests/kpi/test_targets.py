@@ -207,6 +207,7 @@ def test_summary_empty_database(con):
         "deliveries_forecast_low": None,
         "deliveries_forecast_high": None,
         "target_chance": None,
+        "month_deliveries_target": None,  # no target row
     }
 
 

@@ -11,8 +11,10 @@ The small store "s1" (today 2026-11-25, the sidebar's month November 2026):
 - open leads: c1, c2, c3, c4 (c5 is lost, c6 and c7 ordered); overdue: c1 (last contact 24 days
   ago, cadence 7: 17 days overdue) and c3 (20 days ago, cadence 14: 6 days overdue).
 - one closed RO: revenue 1,000 labour + 2,000 parts, cost 200 + 1,000: service gross 1,800.
-- expenses: rent 30,000 (fixed) and advertising 10,000 (variable).
-- campaigns: autohome advertising 5,000; event ev1 2,000 (10 invited, A-lead standard 3).
+- expenses: rent 30,000 (fixed) and advertising 10,000 (variable), accrued to the 25th of the
+  running month (25/30 of each).
+- campaigns: autohome advertising 5,000; event ev1 2,000 (10 invited, A-lead standard 3),
+  accrued to the 25th too.
 - surveys: service 9 and 8, sales 10; recommend 10, 9, 5. Complaints: one major still open,
   one closed in 4 days with the customer satisfied.
 - two cars in stock at 150,000 each; deliveries target of November: 4.
@@ -216,8 +218,9 @@ def test_finance_numbers_of_the_small_store(run_app, small_db):
     shown = _metrics(run_app(small_db, "pages/finance.py", "en"))
     # gross: 2 x (200,000 − 190,000 + 5,000) + 2 x 3,000 + 2 x 2,000 + 1,800 service = 41,800
     assert shown["Store gross profit"] == "¥41.8K"
-    assert shown["Operating profit"] == "¥1,800"  # 41,800 − 40,000 expenses
-    assert shown["Service absorption"] == "6.0%"  # 1,800 / 30,000 fixed
+    # November runs (today the 25th): expenses accrue, 40,000 × 25/30 = 33,333.33
+    assert shown["Operating profit"] == "¥8,467"  # 41,800 − 33,333.33
+    assert shown["Service absorption"] == "7.2%"  # 1,800 / (30,000 × 25/30 fixed)
     assert shown["Capital tied up in stock"] == "¥300.0K"  # 2 x 150,000
 
 
@@ -235,11 +238,13 @@ def test_marketing_headline_numbers_equal_the_library(run_app, request, which, l
 
 def test_marketing_tables_of_the_small_store(run_app, small_db):
     at = run_app(small_db, "pages/marketing.py", "en")
-    assert _metrics(at)["Marketing spend"] == "¥7,000"  # 5,000 autohome + 2,000 event
+    # (5,000 autohome + 2,000 event) × 25/30 days of the running month
+    assert _metrics(at)["Marketing spend"] == "¥5,833"
     channels = at.dataframe[0].value.set_index("Channel")
     assert channels.loc["Autohome", "Walk-ins"] == 5
     assert channels.loc["Autohome", "Calls"] == 2
-    assert channels.loc["Autohome", "Cost per showroom visit"] == 1000  # 5,000 / 5 walk-ins
+    # 5,000 × 25/30 / 5 walk-ins
+    assert channels.loc["Autohome", "Cost per showroom visit"] == pytest.approx(833.3333333)
     events = at.dataframe[1].value
     row = events[events["Event"] == "新车品鉴会"].iloc[0]
     assert row["Arrived"] == 2 and row["A-level leads"] == 2  # c6 (O) and c7 (A)

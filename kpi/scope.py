@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 DEFAULT_TZ = "Asia/Shanghai"
 # No forward-window limit: the last day DuckDB and Python dates share.
 FAR_FUTURE = date(9999, 12, 31)
-FILTERS = ("consultant", "model", "channel", "advisor", "technician")
+FILTERS = (
+    "consultant", "model", "channel", "advisor", "technician",
+    "sale_type", "buyer_type", "ro_type", "department",
+)
 
 
 def today_in(tz: str = DEFAULT_TZ) -> date:
@@ -63,6 +66,12 @@ class Scope:
     # Set on the comparison of a running period (shifted): its forward windows stop at its
     # end, the same day of its month as this period's as_of, like for like.
     horizon_at: date | None = None
+    # Issue 17's filters: orders' sale_type; buyer_type of orders and traffic; repair orders'
+    # ro_type; expenses' department (kpi.drill.applies says which KPIs each restricts).
+    sale_type: str | None = None
+    buyer_type: str | None = None
+    ro_type: str | None = None
+    department: str | None = None
 
     @classmethod
     def for_range(cls, start: date, end: date, today: date | None = None, **kw) -> Scope:

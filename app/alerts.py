@@ -176,7 +176,7 @@ def alert_items(con: duckdb.DuckDBPyConnection, store: str, today: date) -> tupl
                                    target=digest._count(month.target, lang))
                  for lang in ("zh", "en")}  # fmt: skip
         items.append(Item(FORECAST_KEY, lines, "targets"))
-    for c in digest.critical_kpis(kpis, digest.thresholds(con, store)):
+    for c in digest.critical_kpis(kpis, digest.thresholds(con, store), scope.elapsed):
         lines = {lang: digest.word("alert_kpi", lang, label=catalogue.get(c.kpi_id).label(lang),
                                    value=catalogue.format_value(c.kpi_id, c.value, lang),
                                    line=catalogue.format_value(c.kpi_id, c.line, lang))

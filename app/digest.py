@@ -199,14 +199,20 @@ def thresholds(con: duckdb.DuckDBPyConnection, store: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def critical_kpis(values: dict[str, Any], overrides: dict) -> tuple[Critical, ...]:
-    """Return the catalogue's scalar KPIs whose value is past the critical line, in order."""
+def critical_kpis(
+    values: dict[str, Any], overrides: dict, elapsed: int | None = None
+) -> tuple[Critical, ...]:
+    """Return the catalogue's scalar KPIs whose value is past the critical line, in order.
+
+    ``elapsed``: the days known of a running month (Scope.elapsed): its rates are judged from
+    its second week only, as on the Overview (kpi.catalogue.judged).
+    """
     out = []
     for kpi_id, kpi in catalogue.CATALOGUE.items():
         value = _number(values.get(kpi_id))
         if kpi.kind != "scalar" or value is None:
             continue
-        if catalogue.status(kpi_id, value, overrides) == "red":
+        if catalogue.status(kpi_id, value, overrides, elapsed) == "red":
             _, line = catalogue.thresholds_for(kpi_id, overrides)
             out.append(Critical(kpi_id, value, float(line)))  # type: ignore[arg-type]
     return tuple(out)
@@ -274,7 +280,7 @@ def compose(
         today=today,
         yesterday=yesterday,
         month=month_figures(con, month, kpis),
-        critical=critical_kpis(kpis, overrides),
+        critical=critical_kpis(kpis, overrides, month.elapsed),
         overdue=tuple(per_consultant),
         aged_units=len(aged),
         aged_cost=float(aged["cost"].fillna(0).sum()) if len(aged) else 0.0,

@@ -142,3 +142,13 @@ def test_demo_digest_agrees_with_the_report(demo_db, today):
     zh, en = digest.render_markdown(d, "zh"), digest.render_markdown(d, "en")
     assert "上海" in zh and "每日经营简报" in zh and "Daily digest" in en
     assert "**Yesterday**" in en and "**Month so far" in en and "**昨日**" in zh
+
+
+def test_critical_kpis_judge_a_running_month_like_the_overview():
+    from app.digest import critical_kpis
+
+    values = {"close_rate": 0.05, "aged_units_90": 9}  # both past their critical lines
+    # day 3: the closing rate of three days is not judged yet; aged stock is
+    assert [c.kpi_id for c in critical_kpis(values, {}, 3)] == ["aged_units_90"]
+    assert [c.kpi_id for c in critical_kpis(values, {}, 8)] == ["close_rate", "aged_units_90"]
+    assert [c.kpi_id for c in critical_kpis(values, {})] == ["close_rate", "aged_units_90"]

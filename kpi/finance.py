@@ -24,6 +24,7 @@ from kpi.scope import (
     FILTERS,
     Scope,
     add_months,
+    filter_clause,
     group_key,
     groups,
     month_end,
@@ -41,8 +42,11 @@ WATERFALL_STEPS = (
 
 
 def _store_only(scope: Scope) -> Scope:
-    """Return the scope without its person/model/channel filters (finance is store-wide)."""
-    return replace(scope, **dict.fromkeys(FILTERS))
+    """Return the scope without its person/model/channel filters (finance is store-wide).
+
+    The department filter stays: it restricts the expenses only (EXPENSES_FILTER).
+    """
+    return replace(scope, **dict.fromkeys(f for f in FILTERS if f != "department"))
 
 
 def _group_clause(by: str | None, total: bool) -> str:
@@ -52,14 +56,25 @@ def _group_clause(by: str | None, total: bool) -> str:
     return "GROUP BY GROUPING SETS ((1), ())" if total else "GROUP BY 1"
 
 
+# The rows the figures sum (kpi.drill lists the same rows): deliveries o, expenses e.
+DELIVERED = (
+    f"o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end AND {store_clause('o')}"
+)
+VEHICLE_GROSS = "o.sale_price - o.vehicle_cost + o.rebate"
+ACCESSORIES_GROSS = "o.accessories_revenue - o.accessories_cost"
+EXPENSES_FILTER = f"{store_clause('e')} AND {filter_clause('e.department', 'department')}"
+# An expense row's share of its month in the period (weights w, query.WEIGHTS_CTE).
+EXPENSE_SHARE = "e.amount * w.inside / w.total"
+
+
 def _deliveries_sql(by: str | None, total: bool = False) -> str:
     return f"""
 SELECT {group_key("o", by)} AS grp, count(*) AS deliveries,
-       coalesce(sum(sale_price - vehicle_cost + rebate), 0) AS vehicle_gross,
-       coalesce(sum(fi_income), 0) AS fi_gross,
-       coalesce(sum(accessories_revenue - accessories_cost), 0) AS accessories_gross
+       coalesce(sum({VEHICLE_GROSS}), 0) AS vehicle_gross,
+       coalesce(sum(o.fi_income), 0) AS fi_gross,
+       coalesce(sum({ACCESSORIES_GROSS}), 0) AS accessories_gross
 FROM orders o
-WHERE status = 'delivered' AND delivery_date BETWEEN $start AND $end AND {store_clause("o")}
+WHERE {DELIVERED}
 {_group_clause(by, total)}
 """
 
@@ -68,10 +83,10 @@ def _expenses_sql(by: str | None, total: bool = False) -> str:
     return f"""
 WITH {query.WEIGHTS_CTE}
 SELECT {group_key("e", by)} AS grp,
-       coalesce(sum(e.amount * w.inside / w.total), 0) AS total_expenses,
-       coalesce(sum(e.amount * w.inside / w.total) FILTER (WHERE e.fixed), 0) AS fixed_expenses
+       coalesce(sum({EXPENSE_SHARE}), 0) AS total_expenses,
+       coalesce(sum({EXPENSE_SHARE}) FILTER (WHERE e.fixed), 0) AS fixed_expenses
 FROM expenses e JOIN weights w ON w.month = e.month
-WHERE {store_clause("e")}
+WHERE {EXPENSES_FILTER}
 {_group_clause(by, total)}
 """
 

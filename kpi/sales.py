@@ -83,6 +83,7 @@ TRAFFIC_FILTERS = " AND ".join(
         filter_clause("t.consultant", "consultant"),
         filter_clause("t.model_interest", "model"),
         filter_clause("t.channel", "channel"),
+        filter_clause("coalesce(t.buyer_type, 'private')", "buyer_type"),
     )
 )
 ORDER_FILTERS = " AND ".join(
@@ -91,6 +92,8 @@ ORDER_FILTERS = " AND ".join(
         filter_clause("o.consultant", "consultant"),
         filter_clause("o.model", "model"),
         filter_clause("o.channel", "channel"),
+        filter_clause("o.sale_type", "sale_type"),
+        filter_clause("o.buyer_type", "buyer_type"),
     )
 )
 
@@ -98,6 +101,17 @@ IN_PERIOD_VISIT = "t.visit_date BETWEEN $start AND $end"
 IN_PERIOD_ORDER = "o.order_date BETWEEN $start AND $end"
 DELIVERED = "o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end"
 NOT_CANCELLED = "o.status <> 'cancelled'"
+# The rows each count takes (kpi.drill lists the same rows): traffic t, orders o.
+WALK_IN = "t.kind = 'walk_in'"
+PHONE = "t.kind = 'phone'"
+FIRST_VISIT = f"{WALK_IN} AND t.first_visit"
+TEST_DRIVE = f"{WALK_IN} AND t.test_drive"
+ORDERED = f"{IN_PERIOD_ORDER} AND {NOT_CANCELLED}"
+RETAIL_ORDERED = f"{ORDERED} AND o.sale_type = 'retail'"
+CANCELLED = f"{IN_PERIOD_ORDER} AND o.status = 'cancelled'"
+FLEET_DELIVERED = f"{DELIVERED} AND o.sale_type = 'fleet'"
+CORPORATE_DELIVERED = f"{DELIVERED} AND o.buyer_type = 'corporate'"
+RETAIL_DELIVERED = f"{DELIVERED} AND o.sale_type = 'retail'"
 # Event traffic: an event id is set, or the lead source is an event channel.
 EVENT_WALK_IN = (
     "(nullif(t.event_id, '') IS NOT NULL "
@@ -186,11 +200,11 @@ def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict[str, Any]:
 # The period's traffic counts over `traffic t` (walk-ins, first visits, calls, test drives,
 # events) and the rows they count.
 TRAFFIC_COUNTS_SQL = f"""
-    count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
-    count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit) AS first_visit_batches,
-    count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
-    count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives,
-    count(*) FILTER (WHERE t.kind = 'walk_in' AND {EVENT_WALK_IN}) AS event_walk_ins"""
+    count(*) FILTER (WHERE {WALK_IN}) AS walk_in_batches,
+    count(*) FILTER (WHERE {FIRST_VISIT}) AS first_visit_batches,
+    count(*) FILTER (WHERE {PHONE}) AS phone_batches,
+    count(*) FILTER (WHERE {TEST_DRIVE}) AS test_drives,
+    count(*) FILTER (WHERE {WALK_IN} AND {EVENT_WALK_IN}) AS event_walk_ins"""
 TRAFFIC_ROWS = f"FROM traffic t WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}"
 
 
@@ -219,17 +233,16 @@ def _traffic_counts(
     return _rows(con, sql, scope.params)
 
 
-_RETAIL_DELIVERED = f"{DELIVERED} AND o.sale_type = 'retail'"
+_RETAIL_DELIVERED = RETAIL_DELIVERED
 # The period's order and delivery counts and sums over `orders o`, and the rows they count.
 ORDER_COUNTS_SQL = f"""
-            count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}) AS orders,
-            count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND {NOT_CANCELLED}
-                             AND o.sale_type = 'retail') AS retail_orders,
+            count(*) FILTER (WHERE {ORDERED}) AS orders,
+            count(*) FILTER (WHERE {RETAIL_ORDERED}) AS retail_orders,
             count(*) FILTER (WHERE {IN_PERIOD_ORDER}) AS all_orders,
-            count(*) FILTER (WHERE {IN_PERIOD_ORDER} AND o.status = 'cancelled') AS cancelled,
+            count(*) FILTER (WHERE {CANCELLED}) AS cancelled,
             count(*) FILTER (WHERE {DELIVERED}) AS deliveries,
-            count(*) FILTER (WHERE {DELIVERED} AND o.sale_type = 'fleet') AS fleet,
-            count(*) FILTER (WHERE {DELIVERED} AND o.buyer_type = 'corporate') AS corporate,
+            count(*) FILTER (WHERE {FLEET_DELIVERED}) AS fleet,
+            count(*) FILTER (WHERE {CORPORATE_DELIVERED}) AS corporate,
             count(*) FILTER (WHERE {_RETAIL_DELIVERED}) AS retail_deliveries,
             count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.finance) AS financed,
             count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.insurance) AS insured,

@@ -89,8 +89,15 @@ RO_FILTER = " AND ".join(
         store_clause("r"),
         filter_clause("r.advisor", "advisor"),
         filter_clause("r.technician", "technician"),
+        filter_clause("r.ro_type", "ro_type"),
     )
 )
+# The repair orders each figure takes (kpi.drill lists the same rows), over repair_orders r.
+OPENED = "r.open_date BETWEEN $start AND $end"
+CLOSED = "r.close_date BETWEEN $start AND $end"
+OPEN_ON_AS_OF = "r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)"
+FTF_BASE = f"{OPENED} AND r.ro_type IN ('repair', 'warranty')"
+WARRANTY = "r.ro_type = 'warranty'"
 # Store-level reads (parts, churn) ignore the advisor and technician filters.
 RO_STORE_FILTER = f"r.ro_type <> 'internal' AND {store_clause('r')}"
 ROSTER_FILTER = (
@@ -212,20 +219,17 @@ def _ro_query(
         SELECT {key_select}
             count(*) AS ftf_base, count(*) FILTER (WHERE r.comeback) AS comebacks
         FROM v_repair_orders r
-        WHERE {RO_FILTER} AND r.open_date BETWEEN $start AND $end
-          AND r.ro_type IN ('repair', 'warranty')
+        WHERE {RO_FILTER} AND {FTF_BASE}
         {group}"""
         on = " AND ".join(f"f.{n} IS NOT DISTINCT FROM a.{n}" for n in names)
         join = f"LEFT JOIN ftf f ON {on}" if names else "CROSS JOIN ftf f"
     sql = f"""
     WITH r AS (
-        SELECT r.*, r.close_date BETWEEN $start AND $end AS closed,
-               r.open_date BETWEEN $start AND $end AS opened
+        SELECT r.*, {CLOSED} AS closed, {OPENED} AS opened
         FROM repair_orders r
         WHERE {RO_FILTER}
           -- Every aggregate below counts one of these three kinds of RO: skip the rest early.
-          AND (r.open_date BETWEEN $start AND $end OR r.close_date BETWEEN $start AND $end
-               OR (r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)))
+          AND ({OPENED} OR {CLOSED} OR ({OPEN_ON_AS_OF}))
     ),
     agg AS (
         SELECT {key_select}
@@ -239,11 +243,9 @@ def _ro_query(
             coalesce(sum(r.parts_revenue) FILTER (WHERE closed), 0) AS parts_revenue,
             coalesce(sum(r.labor_revenue) FILTER (WHERE closed), 0) AS labor_revenue,
             coalesce(sum(r.labor_hours) FILTER (WHERE closed), 0) AS labor_hours,
-            coalesce(sum({_GROSS}) FILTER (WHERE closed AND r.ro_type = 'warranty'), 0)
+            coalesce(sum({_GROSS}) FILTER (WHERE closed AND {WARRANTY}), 0)
                 AS warranty_gross,
-            count(*) FILTER (
-                WHERE r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)
-            ) AS open_ros
+            count(*) FILTER (WHERE {OPEN_ON_AS_OF}) AS open_ros
         FROM r
         {group}
         {having}

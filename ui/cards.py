@@ -161,7 +161,10 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
     monthly = _trend_frame(module, ids, scope) if trend else None
     spans = ("", "")
     if scope.running:
-        spans = tuple(span_label(s.start, s.end) for s in (scope.shifted(-1), scope.shifted(-12)))
+        prev, last_year = scope.shifted(-1), scope.shifted(-12)
+        # the previous period's year goes without saying; last year's is named
+        spans = (span_label(prev.start, prev.end, year=prev.end.year != scope.end.year),
+                 span_label(last_year.start, last_year.end))  # fmt: skip
     out = []
     for kpi_id in ids:
         if kpi_id not in cur:

@@ -164,21 +164,28 @@ def day_label(d: date, lang: str | None = None) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def span_label(start: date, end: date, lang: str | None = None) -> str:
-    """Format an inclusive date range compactly: '1–7 Dec 2026' or '2026年12月1日–7日'."""
+def span_label(start: date, end: date, lang: str | None = None, year: bool = True) -> str:
+    """Format an inclusive date range compactly: '1–7 Dec 2026' or '2026年12月1日–7日'.
+
+    ``year=False`` leaves the year out of a range inside one year ('1–7 Dec', '12月1日–7日').
+    """
     lang = lang or current_lang()
-    if start == end:
-        return day_label(start, lang)
-    if lang == "zh":
-        if start.year != end.year:
-            return f"{day_label(start, lang)}–{day_label(end, lang)}"
-        tail = f"{end.day}日" if start.month == end.month else f"{end.month}月{end.day}日"
-        return f"{start.year}年{start.month}月{start.day}日–{tail}"
     if start.year != end.year:
+        if lang == "zh":
+            return f"{day_label(start, lang)}–{day_label(end, lang)}"
         return f"{day_label(start, lang)} – {day_label(end, lang)}"
+    if lang == "zh":
+        head = f"{start.year}年" if year else ""
+        if start == end:
+            return f"{head}{start.month}月{start.day}日"
+        tail = f"{end.day}日" if start.month == end.month else f"{end.month}月{end.day}日"
+        return f"{head}{start.month}月{start.day}日–{tail}"
+    tail = f" {end:%Y}" if year else ""
+    if start == end:
+        return f"{start.day} {start:%b}{tail}"
     if start.month == end.month:
-        return f"{start.day}–{end.day} {end:%b %Y}"
-    return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+        return f"{start.day}–{end.day} {end:%b}{tail}"
+    return f"{start.day} {start:%b} – {end.day} {end:%b}{tail}"
 
 
 def period_text(scope, lang: str | None = None) -> str:

@@ -120,6 +120,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "过去各月中，实际交车台次约有十分之八落在这样的区间内。",
     ),
     "outlook.target": ("Month target", "月度目标"),
+    "outlook.pace": ("Straight line (pace)", "直线外推"),
     "outlook.chance": (
         "Chance of reaching the target of {target}: {chance} (from the store's own past months).",
         "达成 {target} 台目标的概率：{chance}（按本店过去各月推算）。",

@@ -38,7 +38,7 @@ def outlook(scope: Scope) -> None:
         rng = NO_VALUE if is_missing(low) or is_missing(high) else f"{_units(low)}–{_units(high)}"
         cols[1].metric(t("outlook.range"), rng, help=t("outlook.range_help"))
         cols[2].metric(t("outlook.target"), _units(target))
-        cols[3].metric(kpi_label("pace"), _units(pacing.get("pace")), help=kpi_help("pace"))
+        cols[3].metric(t("outlook.pace"), _units(pacing.get("pace")), help=kpi_help("pace"))
         if not is_missing(target) and not is_missing(chance):
             st.caption(t("outlook.chance", chance=percent(float(chance), 0),
                          target=_units(target)))  # fmt: skip

@@ -144,7 +144,8 @@ def _store_from_url(options: list[str | None]) -> None:
     from ui import auth
 
     wanted = auth.canonical_store(st.query_params.get("store"))
-    if "store" not in st.session_state and wanted in options:
+    # None (no ?store=) must not be set: a selectbox whose state is None shows no choice.
+    if wanted is not None and "store" not in st.session_state and wanted in options:
         st.session_state["store"] = wanted
 
 

@@ -83,3 +83,23 @@ def test_month_ranges_join_consecutive_months():
     months = ["2025-11", "2025-12", "2026-01", "2026-03"]
     assert month_ranges(months, "zh") == "2025年11月–2026年1月、2026年3月"
     assert month_ranges(months, "en") == "Nov 2025–Jan 2026, Mar 2026"
+
+
+def test_span_label_and_the_running_period_text():
+    from datetime import date
+
+    from kpi.scope import Scope
+    from ui.formatting import period_text, span_label
+
+    assert span_label(date(2026, 12, 1), date(2026, 12, 7), "zh") == "2026年12月1日–7日"
+    assert span_label(date(2026, 12, 1), date(2026, 12, 7), "en") == "1–7 Dec 2026"
+    assert span_label(date(2026, 11, 1), date(2026, 11, 7), "zh", year=False) == "11月1日–7日"
+    assert span_label(date(2026, 11, 16), date(2026, 12, 15), "en") == "16 Nov – 15 Dec 2026"
+    running = Scope.for_month("2026-12", today=date(2026, 12, 7))
+    assert period_text(running, "zh") == "2026年12月1日–7日 · 进行中"
+    assert period_text(running, "en") == "1–7 Dec 2026 · running"
+    complete = Scope.for_month("2026-11", today=date(2026, 12, 7))
+    assert period_text(complete, "zh") == "2026年11月"
+    assert period_text(Scope.for_month("2026-12", today=date(2026, 12, 1)), "en") == (
+        "1 Dec 2026 · running"
+    )

@@ -172,6 +172,9 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
         series: tuple = ()
         if trend and monthly is not None and kpi_id in monthly.columns:
             series = tuple(monthly[kpi_id].tolist())
+            if scope.running and _additive(kpi_id):
+                # a running month's sum so far would plunge the line: show complete months
+                series = series[:-1]
         out.append(
             CardData(
                 kpi_id,
@@ -185,6 +188,15 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
             )
         )
     return out
+
+
+# Units whose monthly values add up over the days (counts, money sums): a month so far is
+# not comparable with whole months on a trend line, unlike a rate or an average.
+_ADDITIVE_UNITS = {"count", "batches", "calls", "units", "customers", "leads", "ros", "cny"}
+
+
+def _additive(kpi_id: str) -> bool:
+    return kpi_id in catalogue.CATALOGUE and catalogue.get(kpi_id).unit in _ADDITIVE_UNITS
 
 
 def _trend_frame(module: str, ids: Sequence[str], scope):

@@ -195,8 +195,15 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
 _ADDITIVE_UNITS = {"count", "batches", "calls", "units", "customers", "leads", "ros", "cny"}
 
 
+# Counts taken on as_of (stock, WIP, open leads) compare with month ends as they are.
+_ON_AS_OF = {"stock_units", "in_transit_units", "aged_units_90", "capital_tied_up", "open_ros",
+             "open_leads", "overdue_followups", "backlog_orders", "backlog_unmatched"}  # fmt: skip
+
+
 def _additive(kpi_id: str) -> bool:
-    return kpi_id in catalogue.CATALOGUE and catalogue.get(kpi_id).unit in _ADDITIVE_UNITS
+    if kpi_id not in catalogue.CATALOGUE or kpi_id in _ON_AS_OF:
+        return False
+    return catalogue.get(kpi_id).unit in _ADDITIVE_UNITS
 
 
 def _trend_frame(module: str, ids: Sequence[str], scope):

@@ -9,7 +9,7 @@ real problems show: aged stock, open repair orders, overdue follow-ups.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kpi import catalogue
@@ -47,3 +47,57 @@ def target_light(pacing: Mapping[str, Any], scope: Scope) -> str:
     if not isinstance(light, str) or not catalogue.judged("traffic_light", scope.elapsed):
         return "neutral"
     return light
+
+
+# A rebate gap is worth the GM's push when the units still needed are a small share of the
+# programme's target, or no more than the current pace brings by end_date with half again on
+# top: a push of days, not a different month.
+REACH_SHARE = 0.10
+REACH_PACE = 1.5
+
+
+def within_reach(programme: Mapping[str, Any]) -> bool:
+    """Return True when a programme's next tier is within reach (see programme_items)."""
+    need = programme.get("next_tier_units")
+    if need is None:
+        return False
+    target = programme.get("target_units") or 0
+    elapsed, left = programme.get("days_elapsed") or 0, programme.get("days_left") or 0
+    pace_more = programme["units"] / elapsed * left if elapsed else 0.0
+    return need <= REACH_SHARE * target or need <= REACH_PACE * pace_more
+
+
+def programme_items(programmes: Sequence[Mapping[str, Any]], scope: Scope) -> list[dict]:
+    """Return the rebate gap of every running programme whose next tier is within reach.
+
+    ``programmes`` are kpi.programs.programs_detail's rows. Running: start_date ≤ as_of ≤
+    end_date. Within reach: the units the next tier still needs are at most REACH_SHARE of
+    target_units, or at most REACH_PACE × the units the current pace adds by end_date (units ÷
+    days elapsed × days left). A forward-looking fact, shown from the first day (not a rate
+    over the days so far). Largest gain first; each item: store, program_id, name, basis,
+    tier, units, gain, days_left.
+    """
+    found = [
+        {
+            "store": p["store"],
+            "program_id": p["program_id"],
+            "name": p["name"],
+            "basis": p["basis"],
+            "tier": p["next_tier"],
+            "units": p["next_tier_units"],
+            "gain": p["next_tier_gain"],
+            "days_left": p["days_left"],
+        }
+        for p in programmes
+        if p["start_date"] <= scope.as_of <= p["end_date"] and within_reach(p)
+    ]
+    return sorted(found, key=lambda it: -(it["gain"] or 0))
+
+
+def backlog_items(backlog: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """Return ('amber', 'backlog_unmatched', n) when n backlog orders have no vehicle, else [].
+
+    A measure on as_of (the allocation of that day): shown from the first day of a period.
+    """
+    n = backlog.get("backlog_unmatched")
+    return [("amber", "backlog_unmatched", n)] if n else []

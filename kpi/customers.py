@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RETURN_VISIT_WINDOW_DAYS = 7
+# The surveys (v) and complaints (c) the CSI, NPS and complaint KPIs read (kpi.drill lists them).
+SURVEYS_IN_PERIOD = f"v.survey_date BETWEEN $start AND $end AND {store_clause('v')}"
+COMPLAINTS_CLOSED = f"c.closed_date BETWEEN $start AND $end AND {store_clause('c')}"
 
 
 def parse_cadence(text: str | None) -> dict[str, int]:
@@ -451,7 +454,7 @@ def _grouped(
            100.0 * (count(*) FILTER (WHERE recommend >= 9) - count(*) FILTER (WHERE recommend <= 6))
                / nullif(count(recommend), 0) AS nps
     FROM surveys v
-    WHERE survey_date BETWEEN $start AND $end AND {store_clause("v")}
+    WHERE {SURVEYS_IN_PERIOD}
     {group}
     """
     collect(surveys_sql, scope.params, ("csi_sales", "csi_service", "nps"))
@@ -461,7 +464,7 @@ def _grouped(
            CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
            avg(closed_date - opened_date)
     FROM complaints c
-    WHERE closed_date BETWEEN $start AND $end AND {store_clause("c")}
+    WHERE {COMPLAINTS_CLOSED}
     {group}
     """
     collect(complaints_sql, scope.params, ("complaint_satisfaction", "complaint_close_days"))

@@ -79,6 +79,8 @@ _IN_TRANSIT = (
     " AND (v.sold_date IS NULL OR v.sold_date > $as_of))"
 )
 _DELIVERED = "o.status = 'delivered'"
+# In stock on as_of for more than 90 days (aged_units_90; kpi.drill lists the same units).
+AGED_90 = f"{_IN_STOCK} AND $as_of - v.arrival_date > 90"
 # The key of a grouped breakdown's pooled row while SQL joins it (a store id never is this).
 TOTAL_KEY = "\x01"
 TOTAL_SQL = "chr(1)"
@@ -145,6 +147,17 @@ def _periods(scopes: dict[str, Scope]) -> dict[str, list]:
         for c in _PERIOD_COLUMNS:
             out[f"p_{c}"].append(w[c])
     return out
+
+
+# A unit's floorplan interest over the period's days in stock up to as_of (stores s joined).
+FLOORPLAN_COST = """v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365
+                   * greatest(0, least(coalesce(v.sold_date, $fp_stop), $fp_stop)
+                                 - greatest(v.arrival_date, $start))"""
+
+
+def _on_period_row(expr: str) -> str:
+    """Return an expression on the period row p instead of $fp_stop and $start."""
+    return expr.replace("$fp_stop", "p.fp_stop").replace("$start", "p.start")
 
 
 def _per_period(condition: str) -> str:
@@ -220,15 +233,11 @@ def _aggregate_query(
                count(*) FILTER (WHERE {in_transit} AND (v.eta IS NULL OR v.eta <= p.horizon))
                    AS in_transit_by_horizon,
                sum(p.as_of - v.arrival_date) FILTER (WHERE {in_stock}) AS age_days_sum,
-               count(*) FILTER (WHERE {in_stock} AND p.as_of - v.arrival_date > 90)
-                   AS aged_units_90,
+               count(*) FILTER (WHERE {_per_period(AGED_90)}) AS aged_units_90,
                {bucket_counts}
                coalesce(sum(v.cost) FILTER (WHERE {in_stock}), 0) AS capital_tied_up,
-               coalesce(sum(
-                   v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365
-                   * greatest(0, least(coalesce(v.sold_date, p.fp_stop), p.fp_stop)
-                                 - greatest(v.arrival_date, p.start))
-               ) FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
+               coalesce(sum({_on_period_row(FLOORPLAN_COST)})
+                        FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
         FROM v_vehicles v
         LEFT JOIN stores s ON s.store = v.store
         {v_periods}

@@ -39,12 +39,16 @@ if TYPE_CHECKING:
 SUMMARY_IDS = ("lead_capture_rate", "lost_leads", "lost_rate")
 UNKNOWN_REASON = "unknown"
 
-_CAPTURE_SQL = f"""
-SELECT count(*) FILTER (WHERE customer_id IS NOT NULL) AS captured, count(*) AS first_visits
-FROM traffic
-WHERE kind = 'walk_in' AND first_visit AND visit_date BETWEEN $start AND $end
+# The first visits lead_capture_rate divides by (kpi.drill lists the same rows), and those
+# it counts captured.
+FIRST_VISITS = f"""kind = 'walk_in' AND first_visit AND visit_date BETWEEN $start AND $end
   AND {store_clause()} AND {filter_clause("consultant", "consultant")}
-  AND {filter_clause("model_interest", "model")} AND {filter_clause("channel", "channel")}
+  AND {filter_clause("model_interest", "model")} AND {filter_clause("channel", "channel")}"""
+CAPTURED = "customer_id IS NOT NULL"
+_CAPTURE_SQL = f"""
+SELECT count(*) FILTER (WHERE {CAPTURED}) AS captured, count(*) AS first_visits
+FROM traffic
+WHERE {FIRST_VISITS}
 """
 
 _CAPTURE_BY_CONSULTANT_SQL = f"""
@@ -96,14 +100,17 @@ lost AS (
       AND {filter_clause("consultant", "consultant")}
 )"""
 
+# The orders whose customers are lost_rate's buyers (kpi.drill lists the same customers).
+BUYER_ORDERS = f"""status <> 'cancelled' AND order_date BETWEEN $start AND $end
+      AND customer_id IS NOT NULL AND {store_clause()}
+      AND {filter_clause("consultant", "consultant")}"""
+
 _LOST_SQL = f"""
 WITH {_LOST_CTE},
 buyers AS (
     SELECT count(DISTINCT (store, customer_id)) AS n
     FROM orders
-    WHERE status <> 'cancelled' AND order_date BETWEEN $start AND $end
-      AND customer_id IS NOT NULL AND {store_clause()}
-      AND {filter_clause("consultant", "consultant")}
+    WHERE {BUYER_ORDERS}
 )
 SELECT (SELECT count(*) FROM lost) AS lost, (SELECT n FROM buyers) AS buyers
 """

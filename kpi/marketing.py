@@ -32,6 +32,12 @@ EVENT_KINDS = ("outdoor_event", "showroom_event")
 EVENT_ORDER_WINDOW_DAYS = 30
 
 
+# The traffic and orders the channel KPIs count (kpi.drill lists the same rows).
+CHANNEL_TRAFFIC = f"""visit_date BETWEEN $start AND $end AND {store_clause()}
+      AND {filter_clause("channel", "channel")}"""
+CHANNEL_ORDERS = f"""order_date BETWEEN $start AND $end AND status <> 'cancelled'
+      AND {store_clause()} AND {filter_clause("channel", "channel")}"""
+
 _CHANNELS_SQL = f"""
 WITH {query.WEIGHTS_CTE},
 spend AS (
@@ -45,15 +51,13 @@ visits AS (
            count(*) FILTER (WHERE kind = 'walk_in') AS walk_ins,
            count(*) FILTER (WHERE kind = 'phone') AS calls
     FROM traffic
-    WHERE visit_date BETWEEN $start AND $end AND {store_clause()}
-      AND {filter_clause("channel", "channel")}
+    WHERE {CHANNEL_TRAFFIC}
     GROUP BY 1
 ),
 deals AS (
     SELECT coalesce(channel, $unknown) AS channel, count(*) AS orders
     FROM orders
-    WHERE order_date BETWEEN $start AND $end AND status <> 'cancelled' AND {store_clause()}
-      AND {filter_clause("channel", "channel")}
+    WHERE {CHANNEL_ORDERS}
     GROUP BY 1
 ),
 channels AS (

@@ -111,6 +111,16 @@ _SNAPSHOT_END = (
 )
 
 
+# Each store's latest parts snapshot at or before as_of's month (joined as latest l), and
+# the obsolete parts in it (kpi.drill lists the same rows).
+LATEST_SNAPSHOTS = f"""
+        SELECT p.store, max(p.month) AS month
+        FROM parts_stock p
+        WHERE {store_clause("p")} AND p.month <= $as_of_month
+        GROUP BY p.store"""
+OBSOLETE = f"p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days"
+
+
 def _ratio(num: float | int | None, den: float | int | None) -> float | None:
     """Return num / den, or None when either is missing or den is 0."""
     if num is None or not den:
@@ -415,17 +425,12 @@ def _store_level(
         {month_group}
     ),
     turn AS (SELECT {turn_grp}, avg(stock_value) AS avg_stock FROM month_stock {turn_group}),
-    latest AS (
-        SELECT p.store, max(p.month) AS month
-        FROM parts_stock p
-        WHERE {store_clause("p")} AND p.month <= $as_of_month
-        GROUP BY p.store
-    ),
+    latest AS ({LATEST_SNAPSHOTS}),
     snap AS (
         SELECT {snap_grp}, count(*) AS snapshot_rows,
                coalesce(sum(p.qty * p.unit_cost), 0) AS stock_value,
                coalesce(sum(p.qty * p.unit_cost) FILTER (
-                   WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days), 0)
+                   WHERE {OBSOLETE}), 0)
                    AS obsolete_value
         FROM parts_stock p
         JOIN latest l ON l.store = p.store AND l.month = p.month

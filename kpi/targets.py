@@ -246,8 +246,9 @@ def _mtd_scope(scope: Scope) -> Scope:
 
 
 def _target_scope(scope: Scope) -> Scope:
-    """Return the scope without model and channel filters: targets are set per store/person."""
-    return replace(scope, model=None, channel=None)
+    """Return the scope without model, channel, sale and buyer type filters: targets are set
+    per store/person (on every sale type)."""
+    return replace(scope, model=None, channel=None, sale_type=None, buyer_type=None)
 
 
 def _pace(mtd_actual: float, as_of: date) -> float:

@@ -15,14 +15,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed
 
+LOGIN := data/demo-login.txt
+
 $(DB): | setup
-	$(PY) -m warehouse.demo --db $(DB) --out data/demo
+	$(PY) -m warehouse.demo --db $(DB) --out data/demo --demo-login $(LOGIN)
 
 demo: setup
 	rm -f $(DB) $(DB).wal
-	$(PY) -m warehouse.demo --db $(DB) --out data/demo
+	$(PY) -m warehouse.demo --db $(DB) --out data/demo --demo-login $(LOGIN)
 
 run: setup $(DB)
+	@test ! -f $(LOGIN) || { echo "Demo sign-in (stores are private until a manager opens them):"; cat $(LOGIN); }
 	KPI_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
 
 browser:

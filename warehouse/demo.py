@@ -246,6 +246,35 @@ def _store_settings(db_path: Path, chosen) -> None:
         bump_data_version(con, tables={"stores"})
 
 
+DEMO_USER = "demo"
+
+
+def write_demo_login(db_path: str | os.PathLike, login_file: str | os.PathLike) -> str:
+    """Create the demo's manager account with a fresh random password; write it to a file.
+
+    The demo is private like any store (docs/AUTH.md): `make run` signs its visitor in with
+    this account, whose password exists only in ``login_file`` (mode 0600, not tracked) and
+    in this process's output. An existing account gets a new password. Returns the password.
+    """
+    import secrets
+
+    from warehouse.auth import create_user, update_user
+    from warehouse.db import connect
+
+    password = secrets.token_urlsafe(12)
+    with connect(db_path) as con:
+        known = con.execute("SELECT 1 FROM users WHERE username = $u", {"u": DEMO_USER})
+        if known.fetchone():
+            update_user(con, DEMO_USER, password=password)
+        else:
+            create_user(con, DEMO_USER, password, "manager", display_name="Demo GM")
+    path = Path(login_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"user: {DEMO_USER}\npassword: {password}\n", encoding="utf-8")
+    path.chmod(0o600)
+    return password
+
+
 def build_demo(
     db_path: str | os.PathLike | None,
     out_dir: str | os.PathLike,
@@ -340,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument(
+        "--demo-login",
+        help="also create the manager account 'demo' with a random password written to this file",
+    )
+    ap.add_argument(
         "--stores",
         type=int,
         default=len(PROFILES),
@@ -355,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for line in summary["rejections"][:20]:
         print(f"rejected: {line}", file=sys.stderr)
+    if args.demo_login:
+        write_demo_login(args.db, args.demo_login)
+        print(f"[demo] sign in as '{DEMO_USER}' with the password in {args.demo_login}")
     return 1 if summary["rejections"] else 0
 
 

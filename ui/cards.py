@@ -14,7 +14,7 @@ import streamlit as st
 from kpi import attention as judging
 from kpi import catalogue
 from ui.formatting import is_missing, kpi_delta, kpi_value, percent, span_label
-from ui.i18n import kpi_help, kpi_label, t
+from ui.i18n import current_lang, kpi_help, kpi_label, t
 from ui.theme import STATUS_BADGE
 
 SEVERITY = judging.SEVERITY
@@ -114,7 +114,20 @@ def card(data: CardData, overrides: dict | None = None) -> str:
         if not is_missing(data.achievement):
             parts.append(t("card.target", value=percent(data.achievement, 0)))
         st.markdown(" · ".join(p for p in parts if p))
+        _filters_and_records(data.kpi_id)
     return state
+
+
+def _filters_and_records(kpi_id: str) -> None:
+    """Say which of the page's filters the KPI ignores; offer its records (issue 17)."""
+    from ui import drill, filters
+
+    ctx = st.session_state.get("_ctx")
+    ignored = filters.not_applied(kpi_id, getattr(ctx, "filters", None) or {})
+    if ignored:
+        sep = "、" if current_lang() == "zh" else ", "
+        st.caption(t("filter.not_applied", names=sep.join(t(f"filter.{n}") for n in ignored)))
+    drill.card_control(kpi_id)
 
 
 def grid(cards: Sequence[CardData], overrides: dict | None = None, per_row: int = 4) -> dict:
@@ -161,10 +174,10 @@ def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) ->
     monthly = _trend_frame(module, ids, scope) if trend else None
     spans = ("", "")
     if scope.running:
-        prev, last_year = scope.shifted(-1), scope.shifted(-12)
+        before, year_ago = scope.shifted(-1), scope.shifted(-12)
         # the previous period's year goes without saying; last year's is named
-        spans = (span_label(prev.start, prev.end, year=prev.end.year != scope.end.year),
-                 span_label(last_year.start, last_year.end))  # fmt: skip
+        spans = (span_label(before.start, before.end, year=before.end.year != scope.end.year),
+                 span_label(year_ago.start, year_ago.end))  # fmt: skip
     out = []
     for kpi_id in ids:
         if kpi_id not in cur:

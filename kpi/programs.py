@@ -40,9 +40,13 @@ TABLE_IDS = (
 )
 EPS = 1e-9
 
+# The vehicles wholesale_units counts (kpi.drill lists the same rows).
+WHOLESALE_ROWS = (
+    f"coalesce(wholesale_date, arrival_date) BETWEEN $start AND $end AND {store_clause()}"
+)
 _WHOLESALE_SQL = f"""
 SELECT count(*) FROM vehicles
-WHERE coalesce(wholesale_date, arrival_date) BETWEEN $start AND $end AND {store_clause()}
+WHERE {WHOLESALE_ROWS}
 """
 
 _PROGRAMS_SQL = f"""

@@ -194,8 +194,10 @@ def _small(con):
          "clocked_hours": 120.0, "training_required": 2, "training_passed": 1},
     ])  # fmt: skip
     insert(con, "followups", [
-        {"followup_id": "f1", "followup_date": date(2026, 11, 20), "customer_id": "c2",
+        {"followup_id": "f1", "followup_date": date(2026, 11, 20), "customer_id": "c7",
          "consultant": "李娜", "kind": "lead_followup", "lead_level": "A"},
+        {"followup_id": "f4", "followup_date": date(2026, 11, 10), "customer_id": "c8",
+         "consultant": "李娜", "kind": "lead_followup", "lead_level": "H"},
         {"followup_id": "f2", "followup_date": date(2026, 10, 30), "customer_id": "c5",
          "consultant": "张伟", "kind": "lead_followup", "lead_level": "B"},
         {"followup_id": "f3", "followup_date": date(2026, 10, 12), "customer_id": "c6",
@@ -243,7 +245,7 @@ def test_walk_ins_by_hand(small):
     rows = drill.records(small, OCT, "walk_in_batches")
     # v1, v2, v3 walk in during October; v0 is September, p1 a call
     assert list(rows["visit_id"]) == ["v3", "v2", "v1"]  # newest first
-    assert list(rows["age_days"]) == [35, 36, 54]  # 11-25 − 10-21, − 10-20, − 10-02
+    assert list(rows["age_days"]) == [10, 11, 29]  # as_of 10-31 − 10-21, − 10-20, − 10-02
     assert drill.measure("walk_in_batches") is None
     one = drill.records(small, OCT, "walk_in_batches", key="张伟", by="consultant")
     assert list(one["visit_id"]) == ["v2", "v1"]
@@ -257,11 +259,11 @@ def test_deliveries_by_hand(small):
     o1 = rows.set_index("order_id").loc["o1"]
     assert o1["sale_price_cny"] == 200000.0
     assert o1["front_gross_cny"] == 10000.0  # 200000 − 190000
-    assert o1["gross_cny"] == 15000.0  # 10000 + 3000 rebate + 2000 F&I + (5000 − 3000)
+    assert o1["gross_cny"] == 17000.0  # 10000 + 3000 rebate + 2000 F&I + (5000 − 3000)
     assert o1["days_to_deliver"] == 7  # 10-03 → 10-10
-    # total gross per unit: (15000 + 2000) ÷ 2 deliveries; o2: 100000 − 98000 = 2000
+    # total gross per unit: (17000 + 2000) ÷ 2 deliveries; o2: 100000 − 98000 = 2000
     num = drill.records(small, OCT, "total_gross_per_unit", "numerator")
-    assert num[drill.measure("total_gross_per_unit", "numerator")].sum() == 17000.0
+    assert num[drill.measure("total_gross_per_unit", "numerator")].sum() == 19000.0
     assert len(drill.records(small, OCT, "total_gross_per_unit", "denominator")) == 2
     # close_rate: retail orders o1 (o3 is retail too: 10-25) ÷ first visits v1, v3
     assert sorted(drill.records(small, OCT, "close_rate", "numerator")["order_id"]) == ["o1",
@@ -299,13 +301,14 @@ def test_first_time_fix_by_hand(small):
 def test_overdue_followups_by_hand(small):
     scope = Scope.for_month("2026-11", today=date(2026, 11, 25))
     rows = drill.records(small, scope, "overdue_followups")
-    # open leads on 11-25: c1 O (visit 10-20, cadence 7: 36 − 7 = 29 days overdue), c2 A
-    # (followup 11-20: 5 days, on time), c5 B (10-30: 26 − 14 = 12 overdue); c6 lost (F)
-    assert list(rows["customer_id"]) == ["c1", "c5"]
-    assert list(rows["days_overdue"]) == [29, 12]
+    # open leads on 11-25: c7 A (followup 11-20: 5 days, cadence 7, on time), c8 H (11-10:
+    # 15 − 2 = 13 days overdue), c5 B (10-30: 26 − 14 = 12 overdue); c1 and c2 have orders
+    # (no lead), c6 is lost (F)
+    assert list(rows["customer_id"]) == ["c8", "c5"]  # most overdue first
+    assert list(rows["days_overdue"]) == [13, 12]
     assert len(drill.records(small, scope, "open_leads")) == 3
     on_time = drill.records(small, scope, "followup_compliance", "numerator")
-    assert list(on_time["customer_id"]) == ["c2"]  # compliance 1 ÷ 3
+    assert list(on_time["customer_id"]) == ["c7"]  # compliance 1 ÷ 3
 
 
 def test_lost_reasons_and_parts(small):

@@ -44,6 +44,13 @@ PAGES = [
         "pages/marketing.py", "page.marketing", ":material/campaign:", "nav.management", "marketing"
     ),
     NavItem(
+        "pages/manufacturer.py",
+        "page.manufacturer",
+        ":material/factory:",
+        "nav.management",
+        "manufacturer",
+    ),
+    NavItem(
         "pages/customers.py", "page.customers", ":material/groups:", "nav.management", "customers"
     ),
     NavItem("pages/finance.py", "page.finance", ":material/payments:", "nav.management", "finance"),

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import auth, cards, charts, data, sidebar, tables
+from ui import auth, cards, charts, data, leads_view, sidebar, tables
 from ui.download import csv_button
 from ui.formatting import month_label
 from ui.highlight import flagged_table
@@ -94,6 +94,8 @@ if ctx.store is None:
 shown = tables.show(overdue, columns, height=360, key="overdue", download=False)  # its own below
 if not shown.empty:
     csv_button(shown, t("cust.download"), f"overdue_{who or 'all'}_{scope.as_of}.csv", key="dl")
+
+leads_view.section(scope, overrides)  # lead capture by consultant, lost reasons, competitors
 
 st.subheader(t("cust.trends"))
 # The cards' cached 13-month trend (one pass over the lead book), not a second computation.

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, sidebar, tables
+from ui import backlog_view, data, sidebar, tables
 from ui.download import csv_button
 from ui.i18n import t
 
@@ -23,6 +23,7 @@ target_months = st.number_input(
     key="target_months",
 )
 gap = data.frame("inventory", "order_gap", scope, target_months=round(float(target_months), 2))
+gap = backlog_view.with_backlog(gap, scope)  # orders waiting without a car, per model
 columns = [
     ("model", "sales.model", "text"),
     ("avg_monthly_sales_3m", None, "number"),
@@ -32,12 +33,15 @@ columns = [
     ("projected_stock_next_month_end", "orders.projected", "number"),
     ("inventory_months", None, None),
     ("suggested_order", "orders.suggested", "int"),
+    ("backlog_unmatched", None, "int"),
+    ("suggested_with_backlog", "orders.suggested_backlog", "int"),
 ]
 shown = tables.show(
     gap, columns, status_cols=["inventory_months"], overrides=data.thresholds(ctx.store)
 )
 if not gap.empty:
     st.markdown(t("orders.total", units=int(gap["suggested_order"].sum())))
+    st.caption(t("orders.backlog_note", units=int(gap["backlog_unmatched"].sum())))
     proposal = shown.assign(
         **{
             t("sidebar.store"): ctx.store_text,

@@ -53,7 +53,12 @@ with data.batch():
     values: dict = {}
     for module in dict.fromkeys(m for parts in SECTIONS.values() for m, _ in parts):
         values.update(data.summary(module, scope, light=True))
-    lines = cards.attention_lines(values, data.summary("targets", scope), scope, overrides)
+    # The backlog on as_of (its age judged by its lines, cars missing) and the rebate gaps.
+    backlog = data.kpi("backlog", "summary", scope, default={}) or {}
+    values.update(backlog)
+    programmes = data.kpi("programs", "programs_detail", scope, default=[]) or []
+    lines = cards.attention_lines(values, data.summary("targets", scope), scope, overrides,
+                                  programmes=programmes, backlog=backlog)  # fmt: skip
 with attention_box:
     st.markdown(f"**{t('overview.attention')}**")
     st.markdown("\n".join(f"- {line}" for line in lines) or t("overview.all_clear"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts, data, sidebar, tables
+from ui import backlog_view, cards, charts, data, sidebar, tables
 from ui.formatting import kpi_delta
 from ui.i18n import enum_label, kpi_label, t
 from ui.outlook import outlook
@@ -109,3 +109,5 @@ for title, ids in (
     cards.section(t(title), "sales", ids, scope, overrides)
 diff = kpi_delta("close_rate", kpis.get("cohort_close_rate"), kpis.get("close_rate"))
 st.markdown(t("sales.closing_explained", diff=diff or "—"))
+
+backlog_view.section(scope, overrides)  # orders awaiting delivery, matched to stock and transit

@@ -13,7 +13,7 @@ import streamlit as st
 
 from kpi import attention as judging
 from kpi import catalogue
-from ui.formatting import is_missing, kpi_delta, kpi_value, percent, span_label
+from ui.formatting import is_missing, kpi_delta, kpi_value, money, number, percent, span_label
 from ui.i18n import current_lang, kpi_help, kpi_label, t
 from ui.theme import STATUS_BADGE
 
@@ -237,10 +237,19 @@ def _trend_frame(module: str, ids: Sequence[str], scope):
     return data.frame(module, "monthly", scope, months=13)
 
 
-def attention_lines(values: dict, pacing: dict, scope, overrides: dict | None = None) -> list[str]:
-    """Return markdown lines (badge + text) for the target pace and KPIs past a warning line.
+def attention_lines(
+    values: dict,
+    pacing: dict,
+    scope,
+    overrides: dict | None = None,
+    programmes: Sequence[dict] = (),
+    backlog: dict | None = None,
+) -> list[str]:
+    """Return markdown lines (badge + text) for the target pace and KPIs past a warning line,
+    then backlog orders without a car and the rebate gaps within reach.
 
-    Judged like for like while the period runs (kpi.attention).
+    Judged like for like while the period runs (kpi.attention). ``programmes``:
+    kpi.programs.programs_detail's rows; ``backlog``: kpi.backlog.summary's values.
     """
     lines = []
     light = judging.target_light(pacing, scope)
@@ -255,7 +264,31 @@ def attention_lines(values: dict, pacing: dict, scope, overrides: dict | None = 
     for state, kpi_id, value in judging.items(values, scope, overrides):
         text = t("overview.attention_item", label=kpi_label(kpi_id), value=kpi_value(kpi_id, value))
         lines.append(f"{badge(state)} {text}")
+    for state, _, n in judging.backlog_items(backlog or {}):
+        text = t("attention.backlog_one") if n == 1 else t("attention.backlog", n=n)
+        lines.append(f"{badge(state)} {text}")
+    lines += [rebate_line(item, scope) for item in judging.programme_items(programmes, scope)]
     return lines
+
+
+def rebate_line(item: dict, scope) -> str:
+    """Return an attention line for one rebate gap: '... 6 more retail units to tier 2: +¥18万'."""
+    from ui import auth, data
+    from ui.i18n import enum_label
+
+    name = item["name"]
+    if scope.store is None:  # all stores pooled: say whose programme it is
+        name = f"{data.store_name(item['store'])} · {name}"
+    text = t(
+        "attention.rebate",
+        name=auth.md(name),
+        units=number(item["units"], 0),
+        basis=enum_label("basis", item["basis"]),
+        tier=number(item["tier"], 0),
+        gain=money(item["gain"], compact=True),
+        days=number(item["days_left"], 0),
+    )
+    return f":blue-badge[{t('attention.rebate_badge')}] {text}"
 
 
 def section(title: str, module: str, ids: Sequence[str], scope, overrides: dict | None = None):

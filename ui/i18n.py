@@ -1161,3 +1161,110 @@ STRINGS.update(
         "group.open": ("Open cockpit", "打开经营总览"),
     }
 )
+
+# Manufacturer programmes, the order backlog, lead capture and lost leads (issue 18):
+# pages/manufacturer.py, ui/manufacturer.py, ui/backlog_view.py, ui/leads_view.py.
+STRINGS.update(
+    {
+        "page.manufacturer": ("Manufacturer", "厂家商务"),
+        "mfr.month": ("Retail and wholesale of the period", "本期零售与批发"),
+        "mfr.target_line": (
+            "Target {target} · achieved {achievement}",
+            "目标 {target} 台 · 达成 {achievement}",
+        ),
+        "mfr.no_target": ("No target", "无目标"),
+        "mfr.programmes": ("Manufacturer programmes", "厂家商务政策"),
+        "mfr.none": ("No manufacturer programme overlaps this period.", "本期没有厂家商务政策。"),
+        "mfr.programme_caption": (
+            "{basis} · {dates} · target {target} units · {tier}",
+            "{basis} · {dates} · 目标 {target} 台 · {tier}",
+        ),
+        "mfr.tier_reached": ("tier {tier} reached", "已达第{tier}档"),
+        "mfr.no_tier": ("no tier reached yet", "尚未达到任何档位"),
+        "mfr.top_tier": ("Top tier reached", "已达最高档"),
+        "mfr.not_started": ("Not started yet", "尚未开始"),
+        "mfr.days_left": ("Days left", "剩余天数"),
+        "mfr.units_counted": ("Units counted", "已计入"),
+        "mfr.at_pace": ("At the current pace", "按当前进度"),
+        "mfr.bar_text": ("{units} units · {achievement}", "{units} 台 · {achievement}"),
+        "mfr.tier_line": (
+            "Tier {tier} · {units} units<br>{amount}",
+            "第{tier}档 · {units} 台<br>{amount}",
+        ),
+        "mfr.tiers": ("Tiers", "档位明细"),
+        "mfr.tier": ("Tier", "档位"),
+        "mfr.min_achievement": ("Achievement needed", "达成率要求"),
+        "mfr.tier_units": ("Units needed", "所需台数"),
+        "mfr.per_unit": ("Per unit", "单台返利"),
+        "mfr.pct_of_cost": ("Share of cost", "按车辆成本比例"),
+        "mfr.tier_amount": ("Rebate at the tier", "该档返利"),
+        "mfr.note": (
+            "Earned: the highest tier reached, on the units counted so far. At the current pace: "
+            "the units counted so far, continued in a straight line to the programme's end.",
+            "已达成返利：按目前计入台数所达最高档计算。按进度预计：按目前节奏直线外推到政策结束日。",
+        ),
+        "backlog.title": ("Orders awaiting delivery", "待交车订单"),
+        "backlog.order": ("Order", "订单号"),
+        "backlog.order_date": ("Ordered", "订单日期"),
+        "backlog.days_waiting": ("Days waiting", "等待天数"),
+        "backlog.vin": ("Allocated VIN", "分配车辆 VIN"),
+        "backlog.from": ("Vehicle from", "车辆来源"),
+        "backlog.needs_ordering": ("Needs ordering", "需订车"),
+        "backlog.caption": (
+            "Allocated on {date}: an order keeps its own VIN, then the oldest order takes the "
+            "oldest matching car in stock, then in transit. {n} need ordering.",
+            "按 {date} 分配：订单已指定的车辆优先，其余订单按下单先后分配同车型最早到店的在库车，"
+            "再分配在途车。{n} 张需订车。",
+        ),
+        "orders.suggested_backlog": ("Suggested incl. backlog", "含待交车建议订货量"),
+        "orders.backlog_note": (
+            "“Suggested order” is the stock-depth suggestion, unchanged; “Suggested incl. "
+            "backlog” adds the backlog orders without a vehicle ({units} units in all).",
+            "“建议订货量”为按库存深度计算的原值，不含待交车缺车；“含待交车建议订货量”另加无车可配的"
+            "待交车订单（合计 {units} 台）。",
+        ),
+        "leads.title": ("Lead capture and lost leads", "留档与战败"),
+        "leads.by_consultant": ("Lead capture by consultant", "各顾问留档率"),
+        "leads.captured": ("With a customer record", "已留档"),
+        "leads.first_visits": ("First-visit walk-ins", "首次来店批次"),
+        "leads.reasons_trend": ("Lost leads by reason, last 12 months", "近12个月战败原因"),
+        "leads.competitors": ("Top competitors, last 12 months", "主要战败竞品（近12个月）"),
+        "leads.competitor": ("Bought instead", "战败车型"),
+        "leads.lost_12m": ("Lost leads, 12 months", "近12个月战败数"),
+        "leads.lost_period": ("Lost leads, this period", "本期战败数"),
+        "attention.rebate_badge": ("Rebate", "返利"),
+        "attention.rebate": (
+            "{name} · {units} more {basis} units to tier {tier}: +{gain}, {days} days left",
+            "{name} · 距第{tier}档还差{units}台{basis}：+{gain}，剩{days}天",
+        ),
+        "attention.backlog": (
+            "{n} orders wait without a car: order them from the manufacturer",
+            "{n}张待交车订单无车可配，需向厂家订车",
+        ),
+        "attention.backlog_one": (
+            "1 order waits without a car: order it from the manufacturer",
+            "1张待交车订单无车可配，需向厂家订车",
+        ),
+    }
+)
+ENUMS.setdefault("basis", {}).update(
+    {"retail": ("retail", "零售"), "wholesale": ("wholesale", "批发")}
+)
+ENUMS.setdefault("allocated_from", {}).update(
+    {
+        "own_vin": ("Order's own VIN", "订单指定车"),
+        "stock": ("In stock", "在库"),
+        "transit": ("In transit", "在途"),
+    }
+)
+ENUMS.setdefault("lost_reason", {}).update(
+    {
+        "price": ("Price", "价格"),
+        "competitor": ("Competitor", "竞品"),
+        "financing": ("Financing", "贷款"),
+        "no_stock": ("No stock", "无车"),
+        "postponed": ("Postponed", "暂缓"),
+        "other": ("Other", "其他"),
+        "unknown": ("Not given", "未注明"),
+    }
+)

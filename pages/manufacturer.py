@@ -1,0 +1,23 @@
+"""Manufacturer (厂家商务): the period's retail and wholesale against target, and each rebate
+programme against its tiers: earned now, at the current pace, units and gain to the next tier."""
+
+import streamlit as st
+
+from ui import data, manufacturer, sidebar
+from ui.i18n import t
+
+ctx = sidebar.context()
+scope = ctx.scope
+
+st.title(t("page.manufacturer"))
+st.caption(f"{ctx.store_label} · {ctx.period_label}")
+manufacturer.period_cards(scope)
+
+st.subheader(t("mfr.programmes"))
+programmes = data.kpi("programs", "programs_detail", scope, default=[]) or []
+if not programmes:
+    st.caption(t("mfr.none"))
+for n, programme in enumerate(programmes):
+    manufacturer.programme(programme, scope, key=f"programme_{n}")
+if programmes:
+    st.caption(t("mfr.note"))

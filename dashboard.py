@@ -5,7 +5,7 @@ Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 
 import streamlit as st
 
-from ui import auth, data, first_run, sidebar, theme, tv
+from ui import auth, data, drill, first_run, sidebar, theme, tv
 from ui.i18n import current_lang, t
 from ui.nav import NavItem, navigation
 from warehouse.db import DatabaseBusy
@@ -22,6 +22,9 @@ PAGES = [
         default=True,
     ),
     NavItem("pages/sales.py", "page.sales", ":material/directions_car:", "nav.management", "sales"),
+    NavItem(
+        "pages/consultant.py", "page.consultant", ":material/badge:", "nav.management", "consultant"
+    ),
     NavItem(
         "pages/inventory.py",
         "page.inventory",
@@ -108,10 +111,11 @@ try:
         tv_board = TV_MODE and page.url_path == "kanban"  # the TV shows only the board
         if not tv_board:
             auth.sidebar_widget()
-            sidebar.render()
+            sidebar.render(page.url_path)
         # One access decision per rerun, on the store the page shows (docs/AUTH.md).
         auth.require_view(auth.decide(page.url_path, tv_board))
         page.run()
+        drill.show_open()  # the records a card or chart point opened (after the page's gate)
         missing = data.take_unavailable()
         if missing:
             st.caption(t("common.unavailable", names=", ".join(missing)))

@@ -900,3 +900,55 @@ def monthly_deliveries(
     rows = con.execute(sql, query.bind(sql, {**scope.params, "store": store})).fetchall()
     found = {int(m): float(n) for m, n in rows}
     return {m: found.get(m, 0.0) for m in range(1, 13)}
+
+
+# The supervisor's monthly ranking (issue 17, the consultant's page).
+RANKING_COUNTS = ("walk_in_batches", "phone_batches", "test_drives", "orders", "deliveries")
+
+
+def consultant_ranking(
+    con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 12
+) -> pd.DataFrame:
+    """Return each consultant's rank among the store's consultants, month by month.
+
+    The trailing ``months`` calendar months ending with the month of scope.end, each as
+    by_consultant() of that month (as of the earlier of its last day and scope.as_of), the
+    consultant filter cleared: every consultant of the store is ranked. Rank 1 has the most
+    deliveries, ties broken by total gross (by_consultant's order); ``last`` marks the last
+    place of a store's month with at least two consultants ranked.
+
+    Columns: month, store, consultant, walk_in_batches, phone_batches, test_drives, orders,
+    deliveries, close_rate, total_gross_per_unit, rank, consultants (how many were ranked),
+    last, and the store's per-consultant average of each count (``avg_<count>``: the
+    month's total over its ranked consultants ÷ their number).
+    """
+    import pandas as pd
+
+    last_month = month_start(scope.end)
+    frames = []
+    for n in range(months - 1, -1, -1):
+        first = add_months(last_month, -n)
+        end = month_end(first)
+        month = replace(scope, start=first, end=end, as_of=min(end, scope.as_of),
+                        consultant=None, horizon_at=None)  # fmt: skip
+        df = by_consultant(con, month)
+        if df.empty:
+            continue
+        phones = _grouped(con, month, {"store": ("t.store", "o.store"),
+                                       "consultant": ("t.consultant", "o.consultant")})
+        df = df.merge(phones[["store", "consultant", "phone_batches"]],
+                      on=["store", "consultant"], how="left")  # fmt: skip
+        df["phone_batches"] = df["phone_batches"].fillna(0).astype("int64")
+        df.insert(0, "month", f"{first:%Y-%m}")
+        df["rank"] = df.groupby("store").cumcount() + 1
+        df["consultants"] = df.groupby("store")["consultant"].transform("size")
+        df["last"] = (df["rank"] == df["consultants"]) & (df["consultants"] > 1)
+        for col in RANKING_COUNTS:
+            df[f"avg_{col}"] = df.groupby("store")[col].transform("mean")
+        frames.append(df)
+    cols = ["month", "store", "consultant", *RANKING_COUNTS, "close_rate",
+            "total_gross_per_unit", "rank", "consultants", "last",
+            *(f"avg_{c}" for c in RANKING_COUNTS)]  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]

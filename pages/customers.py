@@ -19,7 +19,7 @@ scope = ctx.scope
 overrides = data.thresholds(ctx.store)
 
 st.title(t("cust.title"))
-st.caption(t("cust.caption", store=ctx.store_label, period=ctx.period_label))
+st.caption(t("cust.caption", store=ctx.store_label, period=ctx.period_label) + ctx.filter_suffix)
 report_button(ctx, key="report_customers")
 cards.grid(
     cards.section_cards(

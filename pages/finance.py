@@ -14,7 +14,7 @@ scope = ctx.scope
 overrides = data.thresholds(ctx.store)
 
 st.title(t("fin.title"))
-st.caption(t("fin.caption", store=ctx.store_label, period=ctx.period_label))
+st.caption(t("fin.caption", store=ctx.store_label, period=ctx.period_label) + ctx.filter_suffix)
 report_button(ctx, key="report_finance")
 cards.grid(
     cards.section_cards(

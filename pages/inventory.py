@@ -10,7 +10,7 @@ scope = ctx.scope
 overrides = data.thresholds(ctx.store)
 
 st.title(t("inventory.title"))
-st.caption(f"{ctx.store_label} · {ctx.period_label}")
+st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 cards.grid(
     cards.section_cards(
         "inventory",

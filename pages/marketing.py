@@ -14,7 +14,7 @@ overrides = data.thresholds(ctx.store)
 totals = data.summary("marketing", scope)
 
 st.title(t("mkt.title"))
-st.caption(t("mkt.caption", store=ctx.store_label, period=ctx.period_label))
+st.caption(t("mkt.caption", store=ctx.store_label, period=ctx.period_label) + ctx.filter_suffix)
 report_button(ctx, key="report_marketing")
 
 st.subheader(t("mkt.summary"))

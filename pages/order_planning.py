@@ -10,7 +10,7 @@ ctx = sidebar.context()
 scope = ctx.scope
 
 st.title(t("orders.title"))
-st.caption(f"{ctx.store_label} · {ctx.period_label}")
+st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 st.markdown(t("orders.caption"))
 
 target_months = st.number_input(

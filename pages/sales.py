@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import backlog_view, cards, charts, data, sidebar, tables
+from ui import backlog_view, cards, charts, consultant_view, data, sidebar, tables
+from ui.drill import ChartDrill
 from ui.formatting import kpi_delta
 from ui.i18n import enum_label, kpi_label, t
 from ui.outlook import outlook
@@ -13,7 +14,7 @@ overrides = data.thresholds(ctx.store)
 kpis = data.summary("sales", scope)
 
 st.title(t("sales.title"))
-st.caption(f"{ctx.store_label} · {ctx.period_label}")
+st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 cards.grid(
     cards.section_cards(
         "sales",
@@ -42,14 +43,17 @@ with left:
         [kpis.get(i) or 0 for i in ids],
         t("sales.funnel"),
         key="funnel",
+        drill=ChartDrill(point_kpis=tuple(ids)),
     )
 with right:
+    days = data.frame("sales", "daily", scope)
     charts.lines(
-        data.frame("sales", "daily", scope),
+        days,
         "date",
         {"walk_in_batches": t("sales.walk_ins"), "phone_batches": t("sales.calls")},
         t("sales.daily"),
         key="daily",
+        drill=ChartDrill(by="day", keys=tuple(days.get("date", ()))),
     )
 
 tab_c, tab_m, tab_ch = st.tabs(
@@ -57,7 +61,7 @@ tab_c, tab_m, tab_ch = st.tabs(
 )
 with tab_c:
     tables.show(
-        data.frame("sales", "by_consultant", scope),
+        consultant_view.with_links(data.frame("sales", "by_consultant", scope), ctx),
         [
             ("consultant", "sales.consultant", "text"),
             ("store", "sidebar.store", "text"),
@@ -89,6 +93,7 @@ with tab_ch:
     channels = data.frame("sales", "by_channel", scope)
     if not channels.empty:
         channels["channel"] = channels["channel"].map(lambda c: enum_label("channel", c))
+        by_channel = ChartDrill(by="channel", keys=tuple(channels["channel"]))
         charts.bars(
             channels,
             "channel",

@@ -11,7 +11,7 @@ scope = ctx.scope
 overrides = data.thresholds(ctx.store)
 
 st.title(t("service.title"))
-st.caption(f"{ctx.store_label} · {ctx.period_label}")
+st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 # A cold run computes several KPI calls: they share one database connection.
 with data.batch():
     cards.grid(

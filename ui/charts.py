@@ -6,13 +6,19 @@ Callers pass labels already translated; the builders only decide the chart's sha
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
 from ui.formatting import percent
 from ui.i18n import current_lang
 from ui.theme import PALETTE, STATUS_COLOURS, apply, show
+
+if TYPE_CHECKING:
+    from ui.drill import ChartDrill
 
 TICKFORMATS = {"percent": ".0%", "money": ",.0f", "int": ",d", "number": ",.1f"}
 
@@ -24,13 +30,36 @@ def _date_axis(fig: go.Figure, values: pd.Series) -> None:
         fig.update_xaxes(tickformat=tick, hoverformat="%Y-%m-%d")
 
 
+def _show(fig: go.Figure, key: str | None, drill: ChartDrill | None, kpis: Sequence[str]):
+    """Draw the figure; with ``drill`` (and a key) a clicked point opens its records.
+
+    ``kpis``: the KPI of each trace drawn, when ``drill`` names none.
+    """
+    if drill is None or key is None:
+        show(fig, key=key)
+        return
+    from ui.drill import chart_callback
+    from ui.i18n import t
+
+    if not drill.kpis and not drill.point_kpis:
+        drill = replace(drill, kpis=tuple(kpis))
+    show(fig, key=key, on_select=chart_callback(key, drill))
+    st.caption(t("drill.chart_hint"))
+
+
 def _axis_format(fig: go.Figure, kind: str, y_title: str = "") -> None:
     fig.update_yaxes(title_text=y_title, tickformat=TICKFORMATS.get(kind, ""), rangemode="tozero")
     if kind == "money":
         fig.update_yaxes(tickprefix="¥")
 
 
-def funnel(labels: Sequence[str], values: Sequence[float], title: str, key: str) -> None:
+def funnel(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    key: str,
+    drill: ChartDrill | None = None,
+) -> None:
     """Draw a funnel of stages with each stage's share of the first."""
     fig = go.Figure(
         go.Funnel(
@@ -42,7 +71,7 @@ def funnel(labels: Sequence[str], values: Sequence[float], title: str, key: str)
         )
     )
     fig.update_layout(title_text=title)
-    show(apply(fig, 320), key=key)
+    _show(apply(fig, 320), key, drill, ())
 
 
 def lines(
@@ -55,8 +84,12 @@ def lines(
     y_title: str = "",
     key: str | None = None,
     bars: Sequence[str] = (),
+    drill: ChartDrill | None = None,
 ) -> None:
-    """Draw one line per series column (or bars for columns in `bars`) against x."""
+    """Draw one line per series column (or bars for columns in `bars`) against x.
+
+    ``drill``: a clicked point opens the records of its series' KPI (ui.drill.ChartDrill).
+    """
     fig = go.Figure()
     for i, (col, label) in enumerate(series.items()):
         if col not in df.columns:
@@ -73,7 +106,7 @@ def lines(
     fig.update_xaxes(title_text=x_title)
     _date_axis(fig, df[x])
     _axis_format(fig, kind, y_title)
-    show(apply(fig), key=key)
+    _show(apply(fig), key, drill, [c for c in series if c in df.columns])
 
 
 def bars(
@@ -89,8 +122,12 @@ def bars(
     y_title: str = "",
     key: str | None = None,
     height: int = 320,
+    drill: ChartDrill | None = None,
 ) -> None:
-    """Draw grouped (or stacked) bars, one trace per series column."""
+    """Draw grouped (or stacked) bars, one trace per series column.
+
+    ``drill``: a clicked bar opens the records of its series' KPI (ui.drill.ChartDrill).
+    """
     fig = go.Figure()
     for i, (col, label) in enumerate(series.items()):
         if col not in df.columns:
@@ -113,7 +150,7 @@ def bars(
     else:
         fig.update_xaxes(title_text=x_title, type="category")
         _axis_format(fig, kind, y_title)
-    show(apply(fig, height), key=key)
+    _show(apply(fig, height), key, drill, [c for c in series if c in df.columns])
 
 
 def status_bars(

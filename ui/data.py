@@ -545,3 +545,38 @@ def coverage_gaps(grid: pd.DataFrame) -> dict[str, list[str]]:
         if missing:
             gaps[table] = missing
     return gaps
+
+
+# Where each sidebar filter's options come from (ui/filters.py): (table, column) pairs.
+FILTER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "consultant": (("traffic", "consultant"), ("orders", "consultant")),
+    "model": (("orders", "model"), ("vehicles", "model"), ("traffic", "model_interest")),
+    "channel": (("traffic", "channel"), ("orders", "channel")),
+    "sale_type": (("orders", "sale_type"),),
+    "buyer_type": (("orders", "buyer_type"), ("traffic", "buyer_type")),
+    "advisor": (("repair_orders", "advisor"),),
+    "technician": (("repair_orders", "technician"),),
+    "ro_type": (("repair_orders", "ro_type"),),
+    "department": (("expenses", "department"),),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _filter_options(path: str, version: int, name: str, store: str | None) -> list[str]:
+    # Table and column names come from FILTER_SOURCES (constants); the store is bound.
+    parts = [
+        f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {table} "
+        f"WHERE ($store::VARCHAR IS NULL OR store = $store) AND nullif({col}, '') IS NOT NULL"
+        for table, col in FILTER_SOURCES[name]
+    ]
+    with db.connect(path, read_only=True) as con:
+        rows = con.execute(" UNION ".join(parts) + " ORDER BY v", {"store": store}).fetchall()
+    return [r[0] for r in rows]
+
+
+def filter_options(name: str, store: str | None) -> list[str]:
+    """Return the distinct values a sidebar filter can take in the store (None: every store)."""
+    src = current()
+    if src.state != "ok" or name not in FILTER_SOURCES:
+        return []
+    return _filter_options(src.path, src.version, name, store)

@@ -6,13 +6,13 @@ choice survives moving between pages. Later pages (uploads, TV, group view) reus
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import streamlit as st
 
 from kpi.scope import Scope, add_months, month_end, month_start
-from ui import data
+from ui import data, filters, links
 from ui.formatting import day_label, month_label, period_text
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from ui.nav import run_through_entry_point
@@ -29,6 +29,23 @@ class Context:
     scope: Scope
     today: date
     month: str | None  # 'YYYY-MM' when the period is one calendar month
+    filters: dict = field(default_factory=dict)  # the page's sidebar filters set {name: value}
+    page: str | None = None  # url_path of the page the sidebar was drawn for
+
+    @property
+    def filter_label(self) -> str:
+        """Return what the page is filtered by, for its caption ('' when nothing is)."""
+        return filters.caption(self.filters)
+
+    @property
+    def filter_suffix(self) -> str:
+        """Return " · Filtered: …" for a page caption ('' when nothing is filtered)."""
+        return f" · {self.filter_label}" if self.filters else ""
+
+    @property
+    def unfiltered(self) -> Scope:
+        """Return the scope without the page's filters (a store's average, a ranking)."""
+        return self.scope.with_filters(**dict.fromkeys(self.filters))
 
     @property
     def store_text(self) -> str:
@@ -77,8 +94,18 @@ def _keep_valid(key: str, options: list) -> None:
         del st.session_state[key]
 
 
-def render() -> Context:
-    """Draw the sidebar and return the chosen Context (also kept for the page)."""
+def render(page: str | None = None) -> Context:
+    """Draw the sidebar for the page at url_path ``page``; return the chosen Context.
+
+    A link's parameters (ui.links.incoming) replace the session's choices first; the view
+    chosen is written back into the URL at the end.
+    """
+    wanted = links.incoming()
+    if wanted is not None and wanted.get("lang") is not None:
+        if wanted["lang"] in LANGS:
+            st.session_state["lang"] = wanted["lang"]
+        else:
+            links.reject("lang")
     lang = init_language()
     today = data.today()
     with st.sidebar:
@@ -96,7 +123,8 @@ def render() -> Context:
             options = stores or [None]  # none: "all stores", which asks for a sign-in
         names = {s: data.store_name(s) for s in stores}
         _keep_valid("store", options)
-        _store_from_url(options)
+        _store_from_url(options, wanted)
+        _period_from_url(wanted, today)
         store = st.selectbox(
             t("sidebar.store"),
             options,
@@ -121,14 +149,23 @@ def render() -> Context:
             month = st.selectbox(
                 t("sidebar.month"),
                 months,
-                index=months.index(default) if default in months else 0,
+                index=None if "month" in st.session_state
+                else months.index(default) if default in months else 0,
                 key="month",
                 format_func=lambda m: month_label(m, lang),
             )
             scope = Scope.for_month(month, today=today, store=store)
+        active = filters.render(page, store, wanted)
         st.caption(t("sidebar.as_of", date=day_label(scope.as_of)))
-    ctx = Context(lang=lang, store=store, scope=scope, today=today, month=month)
+    from ui import drill
+
+    scope = scope.with_filters(**active)
+    opened = drill.from_link(wanted)
+    ctx = Context(lang, store, scope, today, month, active, page)
     st.session_state["_ctx"] = ctx
+    span = None if month is not None else (scope.start, scope.end)
+    links.publish(links.view(lang, store, month, span, active, opened))
+    links.notify()
     return ctx
 
 
@@ -139,14 +176,48 @@ def _visible_stores() -> list[str]:
     return [s for s in data.stores() if auth.may_view(s)]
 
 
-def _store_from_url(options: list[str | None]) -> None:
-    """Preselect ?store= (a shared link) on a session's first page, when it is an option."""
+def _store_from_url(options: list[str | None], link: dict[str, str] | None) -> None:
+    """Select ?store= of a link (a shared one, back or forward) when this session may see it.
+
+    The store is canonicalised as the access gate does (ui.auth.canonical_store); a store
+    the session may not see (private, unknown) is not an option, so it is refused: the
+    sidebar keeps its store and the notice names only the parameter, never the value.
+    """
     from ui import auth
 
-    wanted = auth.canonical_store(st.query_params.get("store"))
-    # None (no ?store=) must not be set: a selectbox whose state is None shows no choice.
-    if wanted is not None and "store" not in st.session_state and wanted in options:
+    if link is None:
+        return
+    if "store" not in link:  # a link of all stores pooled: the picker's first option
+        # None must not be set: a selectbox whose state is None shows no choice.
+        if None in options:
+            st.session_state.pop("store", None)
+        return
+    wanted = auth.canonical_store(link["store"])
+    if wanted is not None and wanted in options:
         st.session_state["store"] = wanted
+    else:
+        links.reject("store")
+
+
+def _period_from_url(link: dict[str, str] | None, today: date) -> None:
+    """Select the link's month (?month=YYYY-MM) or custom range (?from=&to=), else the default."""
+    if link is None:
+        return
+    if "from" in link or "to" in link:
+        span = links.parse_range(link.get("from"), link.get("to"), today)
+        if span is not None:
+            st.session_state["period_mode"] = "range"
+            st.session_state["range"] = span
+            return
+        links.reject("from/to")
+    st.session_state["period_mode"] = "month"
+    asked = link.get("month")
+    if asked is not None and asked in _month_options(today):
+        st.session_state["month"] = asked
+        return
+    if asked is not None:
+        links.reject("month")
+    st.session_state.pop("month", None)
 
 
 def _range_scope(today: date, store: str | None) -> Scope | None:

@@ -90,6 +90,10 @@ def show(
             config[header] = st.column_config.NumberColumn(header, format=FORMATS[kind])
         elif kind == "date":
             config[header] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
+        elif kind == "link":  # a relative URL of the app (a consultant's page), same tab
+            config[header] = st.column_config.LinkColumn(
+                header, display_text=t("consultant.open_link")
+            )
     data: pd.DataFrame | pd.io.formats.style.Styler = shown
     tinted = [c for c in status_cols if c in headers]
     if tinted:

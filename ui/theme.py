@@ -96,11 +96,15 @@ def plain_text(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def show(fig: go.Figure, key: str | None = None) -> None:
-    """Draw a figure with the house template (Streamlit's chart theme off), data as text."""
+def show(fig: go.Figure, key: str | None = None, on_select=None) -> None:
+    """Draw a figure with the house template (Streamlit's chart theme off), data as text.
+
+    ``on_select`` (a callback; needs ``key``): a clicked point calls it (ui.drill).
+    """
+    select = {"on_select": on_select, "selection_mode": "points"} if on_select and key else {}
     st.plotly_chart(
         plain_text(fig), theme=None, key=key,
-        config={"displaylogo": False, "displayModeBar": False},
+        config={"displaylogo": False, "displayModeBar": False}, **select,
     )  # fmt: skip
 
 

@@ -64,6 +64,7 @@ with tab_c:
         consultant_view.with_links(data.frame("sales", "by_consultant", scope), ctx),
         [
             ("consultant", "sales.consultant", "text"),
+            ("page", "consultant.open", "link"),
             ("store", "sidebar.store", "text"),
             ("walk_in_batches", None, None),
             ("test_drives", None, None),
@@ -92,14 +93,15 @@ with tab_m:
 with tab_ch:
     channels = data.frame("sales", "by_channel", scope)
     if not channels.empty:
-        channels["channel"] = channels["channel"].map(lambda c: enum_label("channel", c))
         by_channel = ChartDrill(by="channel", keys=tuple(channels["channel"]))
+        channels["channel"] = channels["channel"].map(lambda c: enum_label("channel", c))
         charts.bars(
             channels,
             "channel",
             {c: kpi_label(c) for c in ["walk_in_batches", "phone_batches", "orders", "deliveries"]},
             t("sales.by_channel"),
             key="by_channel",
+            drill=by_channel,
         )
     else:
         st.caption(t("common.none_listed"))

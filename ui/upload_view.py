@@ -593,14 +593,18 @@ def history(store: str | None, user: User) -> None:
     # that takes its first click.
     rnd = st.session_state.get("undo_round", 0)
     sig = hashlib.sha256(",".join(map(str, labels)).encode()).hexdigest()[:8]
-    with st.expander(t("upload.undo"), icon=":material/undo:"):
+    which = f"undo-which-{rnd}-{sig}"
+    # Open while a choice is pending: a rerun that moves the expander (the notice above it
+    # goes away) would otherwise fold it up between the choice and the confirmation.
+    pending = st.session_state.get(which) is not None
+    with st.expander(t("upload.undo"), icon=":material/undo:", expanded=pending):
         chosen: int | None = st.selectbox(
             t("upload.undo_which"),
             list(labels),
             index=None,
             placeholder=t("upload.undo_pick"),
             format_func=labels.get,
-            key=f"undo-which-{rnd}-{sig}",
+            key=which,
         )
         if chosen is None:
             return

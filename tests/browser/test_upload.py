@@ -94,3 +94,79 @@ def test_manager_uploads_a_gbk_file_and_the_overview_changes(start_server, brows
     page.get_by_text("撤销导入").first.click()
     shown(page, "要撤销的导入(每张表仅限最近一次)")
     screenshot(page, "upload_5_history_zh")
+
+
+def open_list(page, combo) -> None:
+    """Open a selectbox's list: typing a word of every option (the table) lists them."""
+    combo.locator("xpath=..").get_by_role("button", name="Open").click()
+    combo.click()
+    page.keyboard.type("orders")
+
+
+def test_import_several_then_a_correction_then_undo_the_newest(
+    start_server, browser_page, upload_db
+):
+    """One browser visit: two files, then a correction; the undo picks nothing by itself,
+    says what it removes, undoes the correction (the newest), and its confirm box takes the
+    first click after an undo."""
+    server = start_server(upload_db)
+    page = browser_page
+    page.goto(f"{server.url}/?lang=en")
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("Sign in", exact=True).first.click()
+    sidebar.get_by_role("textbox", name="User name").fill("boss")
+    sidebar.get_by_role("textbox", name="Password").fill("boss-secret")
+    sidebar.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+    nav(page, "Upload data")
+
+    dropzone = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    dropzone.set_input_files([str(HERE / "orders_bom.csv"), str(HERE / "repair_orders_utf16.txt")])
+    shown(page, "All 3 rows are fine.")
+    page.get_by_role("button", name="Check what will change").click()
+    shown(page, "What the import will do (nothing written yet)")
+    page.get_by_role("button", name="Import 2 file(s) now").click()
+    shown(page, "orders_bom.csv: imported — 3 new")
+
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        str(HERE / "orders_update_bom.csv")
+    )
+    shown(page, "All 3 rows are fine.")
+    page.get_by_role("button", name="Check what will change").click()
+    shown(page, "What the import will do (nothing written yet)")
+    page.get_by_role("button", name="Import 1 file(s) now").click()
+    shown(page, "orders_update_bom.csv: imported — 1 new, 1 updated, 1 unchanged")
+
+    page.get_by_text("Undo an import").first.click()
+    combo = page.get_by_role("combobox", name="Import to undo (the newest of each table)")
+    combo.wait_for(state="visible")
+    assert combo.input_value() == ""  # nothing preselected
+    assert combo.get_attribute("placeholder") == "Choose an import…"
+    assert not page.get_by_role("button", name="Undo this import").count()  # none yet
+    open_list(page, combo)
+    options = page.get_by_role("option")
+    options.first.wait_for(state="visible")
+    assert "orders_update_bom.csv" in options.first.inner_text()  # the newest comes first
+    options.first.click()
+    shown(page, "Undoing removes 2 Orders rows")
+    assert page.get_by_text("orders_update_bom.csv wrote").first.is_visible()
+    assert page.get_by_role("button", name="Undo this import").is_disabled()
+    page.get_by_text("Yes: remove the rows this import wrote").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Undo this import").click()
+    shown(page, "orders_update_bom.csv: undone — 2 rows removed, 1 earlier rows restored.")
+    screenshot(page, "upload_6_undone_en")
+
+    # The next undo: the box again starts empty and the confirm box takes its first click.
+    combo = page.get_by_role("combobox", name="Import to undo (the newest of each table)")
+    if not combo.is_visible():
+        page.get_by_text("Undo an import").first.click()
+    combo.wait_for(state="visible")
+    assert combo.input_value() == ""
+    open_list(page, combo)
+    page.get_by_role("option").first.click()
+    shown(page, "Undoing removes")
+    page.get_by_text("Yes: remove the rows this import wrote").click()
+    wait_for_app(page)
+    assert page.get_by_role("button", name="Undo this import").is_enabled()

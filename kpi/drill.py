@@ -55,9 +55,6 @@ NO_RECORDS: dict[str, str] = {
     "parts_turnover": "parts cost ÷ an average of monthly snapshots (no row set)",
     "customer_churn_rate": "a share of VINs by their latest visit over 24 months",
     "return_visit_rate": "deliveries and ROs matched to follow-ups within 7 days",
-    "cohort_close_rate": "distinct customers matched to orders within 30 days",
-    "phone_to_visit_rate": "distinct callers matched to walk-ins within 30 days",
-    "units_per_consultant": "deliveries ÷ distinct consultants: open deliveries",
     "net_profit": "a difference of gross and expenses: open both",
     "break_even_units": "a formula over gross, expenses and deliveries",
     "csi": "a per-department table: open csi_sales and csi_service",
@@ -79,7 +76,7 @@ class _Rows:
     """How to list one part's rows: a SELECT (canonical columns) and its parameters."""
 
     sql: Callable[[duckdb.DuckDBPyConnection, Scope], tuple[str, dict[str, Any]]]
-    date: str  # the column a 'month' key restricts
+    date: str  # the column a 'month' key restricts ('' for rows without a date)
     measure: str | None = None
 
 
@@ -135,6 +132,23 @@ def _ordered(condition: str = sales.ORDERED, measure: str | None = None) -> _Row
 def _delivered(condition: str = sales.DELIVERED, measure: str | None = None) -> _Rows:
     return _orders(condition, "delivery_date", measure)
 
+
+# ----------------------------------------------------------------------------- cohorts
+
+
+def _cohort(select: str, date: str) -> _Rows:
+    return _Rows(_fixed(f"WITH {sales.cohort_ctes()} {select}"), date)
+
+
+_VISIT_COHORT = """SELECT store, customer_id, first_visit_date, closed, first_order_date
+    FROM visit_customers {} ORDER BY first_visit_date DESC, store, customer_id"""
+_CALL_COHORT = """SELECT store, customer_id, first_call_date, visited, first_walk_in_date
+    FROM call_customers {} ORDER BY first_call_date DESC, store, customer_id"""
+_CONSULTANTS = _Rows(
+    _fixed(f"""WITH {sales.cohort_ctes()}
+        SELECT DISTINCT store, consultant FROM consultants ORDER BY store, consultant"""),
+    "",  # no date: a month key does not apply
+)
 
 # ----------------------------------------------------------------------------- backlog
 
@@ -362,6 +376,15 @@ _RECORDS: dict[str, dict[str, _Rows]] = {
     "event_traffic_share": {"numerator": _traffic(f"{_S.WALK_IN} AND {_S.EVENT_WALK_IN}"),
                             "denominator": _traffic(_S.WALK_IN)},
     # sales: orders and deliveries
+    "cohort_close_rate": {
+        "numerator": _cohort(_VISIT_COHORT.format("WHERE closed"), "first_visit_date"),
+        "denominator": _cohort(_VISIT_COHORT.format(""), "first_visit_date"),
+    },
+    "phone_to_visit_rate": {
+        "numerator": _cohort(_CALL_COHORT.format("WHERE visited"), "first_call_date"),
+        "denominator": _cohort(_CALL_COHORT.format(""), "first_call_date"),
+    },
+    "units_per_consultant": {"numerator": _delivered(), "denominator": _CONSULTANTS},
     "orders": {"value": _ordered()},
     "deliveries": {"value": _delivered()},
     "close_rate": {"numerator": _ordered(_S.RETAIL_ORDERED),

@@ -277,6 +277,68 @@ def _order_counts(
     return _rows(con, sql, scope.params)
 
 
+def cohort_ctes(
+    tkey: str = "''",
+    okey: str = "''",
+    traffic: str = "traffic t",
+    orders: str = "orders o",
+    horizon: str = "$horizon",
+) -> str:
+    """Return the CTEs of the cohorts and the active consultants, keyed grp by tkey / okey.
+
+    visit_customers (closed: ordered within 30 days), call_customers (visited: walked in
+    within 30 days) and consultants: the rows cohort_close_rate, phone_to_visit_rate and
+    units_per_consultant count (kpi.drill lists them from the same CTEs).
+    """
+    return f"""
+        first_visits AS (
+            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date, {horizon} AS horizon
+            FROM {traffic}
+            WHERE t.kind = 'walk_in' AND t.first_visit AND {IN_PERIOD_VISIT}
+              AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
+        ),
+        visit_customers AS (
+            SELECT f.grp, f.store, f.customer_id, count(o.order_id) > 0 AS closed,
+                   min(f.visit_date) AS first_visit_date, min(o.order_date) AS first_order_date
+            FROM first_visits f
+            LEFT JOIN orders o
+              ON o.store = f.store AND o.customer_id = f.customer_id
+             AND o.status <> 'cancelled'
+             AND o.order_date BETWEEN f.visit_date AND f.visit_date + {COHORT_DAYS}
+             AND o.order_date <= f.horizon
+             -- implied by the lines above; a bound on o alone lets DuckDB skip older orders
+             AND o.order_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
+            GROUP BY f.grp, f.store, f.customer_id
+        ),
+        first_calls AS (
+            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date, {horizon} AS horizon
+            FROM {traffic}
+            WHERE t.kind = 'phone' AND t.first_visit AND {IN_PERIOD_VISIT}
+              AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
+        ),
+        call_customers AS (
+            SELECT c.grp, c.store, c.customer_id, count(w.visit_id) > 0 AS visited,
+                   min(c.visit_date) AS first_call_date, min(w.visit_date) AS first_walk_in_date
+            FROM first_calls c
+            LEFT JOIN traffic w
+              ON w.store = c.store AND w.customer_id = c.customer_id AND w.kind = 'walk_in'
+             AND w.visit_date BETWEEN c.visit_date AND c.visit_date + {COHORT_DAYS}
+             AND w.visit_date <= c.horizon
+             AND w.visit_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
+            GROUP BY c.grp, c.store, c.customer_id
+        ),
+        consultants AS (
+            SELECT {tkey} AS grp, t.store, t.consultant
+            FROM {traffic}
+            WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
+              AND nullif(t.consultant, '') IS NOT NULL AND {TRAFFIC_FILTERS}
+            UNION
+            SELECT {okey}, o.store, o.consultant
+            FROM {orders}
+            WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
+        )"""
+
+
 def _distinct_counts(
     con: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -303,50 +365,7 @@ def _distinct_counts(
         orders = f"orders o JOIN p ON {_on_periods(DELIVERED)}"
         with_p, params = f"{PERIODS_CTE},", _periods_params(scope, periods)
     sql = f"""
-        WITH {with_p} first_visits AS (
-            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date, {horizon} AS horizon
-            FROM {traffic}
-            WHERE t.kind = 'walk_in' AND t.first_visit AND {IN_PERIOD_VISIT}
-              AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
-        ),
-        visit_customers AS (
-            SELECT f.grp, f.store, f.customer_id, count(o.order_id) > 0 AS closed
-            FROM first_visits f
-            LEFT JOIN orders o
-              ON o.store = f.store AND o.customer_id = f.customer_id
-             AND o.status <> 'cancelled'
-             AND o.order_date BETWEEN f.visit_date AND f.visit_date + {COHORT_DAYS}
-             AND o.order_date <= f.horizon
-             -- implied by the lines above; a bound on o alone lets DuckDB skip older orders
-             AND o.order_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
-            GROUP BY f.grp, f.store, f.customer_id
-        ),
-        first_calls AS (
-            SELECT {tkey} AS grp, t.store, t.customer_id, t.visit_date, {horizon} AS horizon
-            FROM {traffic}
-            WHERE t.kind = 'phone' AND t.first_visit AND {IN_PERIOD_VISIT}
-              AND nullif(t.customer_id, '') IS NOT NULL AND {TRAFFIC_FILTERS}
-        ),
-        call_customers AS (
-            SELECT c.grp, c.store, c.customer_id, count(w.visit_id) > 0 AS visited
-            FROM first_calls c
-            LEFT JOIN traffic w
-              ON w.store = c.store AND w.customer_id = c.customer_id AND w.kind = 'walk_in'
-             AND w.visit_date BETWEEN c.visit_date AND c.visit_date + {COHORT_DAYS}
-             AND w.visit_date <= c.horizon
-             AND w.visit_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
-            GROUP BY c.grp, c.store, c.customer_id
-        ),
-        consultants AS (
-            SELECT {tkey} AS grp, t.store, t.consultant
-            FROM {traffic}
-            WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
-              AND nullif(t.consultant, '') IS NOT NULL AND {TRAFFIC_FILTERS}
-            UNION
-            SELECT {okey}, o.store, o.consultant
-            FROM {orders}
-            WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
-        ),
+        WITH {with_p} {cohort_ctes(tkey, okey, traffic, orders, horizon)},
         counts AS (
             SELECT grp, count(*) AS visit_customers, count(*) FILTER (WHERE closed)
                        AS closed_customers, 0 AS call_customers, 0 AS visited_customers,

@@ -98,8 +98,11 @@ def demo(demo_db):
 @pytest.mark.parametrize("scope", [OCT, NOV_RUNNING], ids=["complete", "running"])
 @pytest.mark.parametrize("store", [None, "sh-pudong"], ids=["pooled", "store"])
 def test_demo_records_add_up_to_every_kpi(demo, scope, store):
-    assert check_catalogue(demo, Scope.for_range(scope.start, scope.end, scope.as_of,
-                                                 store=store)) >= 60
+    scope = Scope.for_range(scope.start, scope.end, scope.as_of, store=store)
+    assert check_catalogue(demo, scope) >= 60
+    for kpi_id in ("walk_in_batches", "deliveries", "ro_count", "stock_units", "open_leads",
+                   "total_expenses", "aged_units_90"):
+        assert len(drill.records(demo, scope, kpi_id)) > 0, kpi_id  # the checks are not vacuous
 
 
 def test_demo_breakdown_keys_add_up(demo):
@@ -145,7 +148,8 @@ def _small(con):
          "first_visit": False, "consultant": "张伟", "customer_id": "c1", "channel": "autohome",
          "model_interest": "A6", "lead_level": "O"},
         {"visit_id": "v3", "visit_date": date(2026, 10, 21), "kind": "walk_in",
-         "first_visit": True, "consultant": "李娜", "channel": "walk_by", "buyer_type": "corporate"},
+         "first_visit": True, "consultant": "李娜", "channel": "walk_by",
+         "buyer_type": "corporate"},
         {"visit_id": "p1", "visit_date": date(2026, 10, 5), "kind": "phone", "first_visit": True,
          "consultant": "李娜", "customer_id": "c2", "channel": "wechat"},
     ])  # fmt: skip
@@ -394,3 +398,21 @@ def test_parts_and_errors(small):
         drill.records(small, OCT, "deliveries", key="x", by="advisor")  # orders have none
     with pytest.raises(ValueError):
         drill.parts("no_such_kpi")
+
+
+def test_cohorts_by_hand(small):
+    # first-visit customers: c1 (v1 10-02; o1 ordered 10-03, within 30 days); v3 anonymous
+    cohort = drill.records(small, OCT, "cohort_close_rate", "denominator")
+    assert list(cohort["customer_id"]) == ["c1"]
+    assert cohort["first_order_date"].dt.date.tolist() == [date(2026, 10, 3)]
+    assert len(drill.records(small, OCT, "cohort_close_rate", "numerator")) == 1  # 1 ÷ 1
+    # callers: c2 (p1 10-05) never walks in: 0 ÷ 1
+    assert list(drill.records(small, OCT, "phone_to_visit_rate", "denominator")["customer_id"]) \
+        == ["c2"]
+    assert drill.records(small, OCT, "phone_to_visit_rate", "numerator").empty
+    # consultants with a walk-in or a delivery: 张伟 (v1, v2, o1), 李娜 (v3, o2): 2 ÷ 2 = 1.0
+    consultants = drill.records(small, OCT, "units_per_consultant", "denominator")
+    assert sorted(consultants["consultant"]) == ["张伟", "李娜"]
+    with pytest.raises(ValueError):  # consultants carry no date
+        drill.records(small, OCT, "units_per_consultant", "denominator", key="2026-10",
+                      by="month")

@@ -20,7 +20,7 @@ from kpi.scope import Scope, month_end, parse_month
 from ui import data, links
 from ui.download import csv_button
 from ui.formatting import kpi_value, period_text
-from ui.i18n import ENUMS, column_label, enum_label, kpi_label, t
+from ui.i18n import ENUMS, column_label, current_lang, enum_label, kpi_label, t
 
 OPEN = "_drill"
 # Chart points narrowed in the page's scope by the UI itself: a day or a calendar month.
@@ -254,11 +254,12 @@ def _body(scope: Scope, spec: dict) -> None:
         where.append(ctx.filter_label)
     st.caption(" · ".join(where))
     if len(offered) > 1:
+        lang = current_lang()
         part = st.radio(
             t("drill.part"),
             offered,
             index=offered.index(spec["part"]) if spec["part"] in offered else 0,
-            format_func=lambda p: t(f"drill.part_{p}"),
+            format_func=lambda p: t(f"drill.part_{p}", lang),
             horizontal=True,
             key=f"drill_part_{kpi_id}_{spec['part']}",  # a new choice per part opened
         )

@@ -18,6 +18,7 @@ PAGES = [
     "pages/service.py",
     "pages/workshop.py",
     "pages/order_planning.py",
+    "pages/manufacturer.py",
     "pages/data_status.py",
 ]
 

@@ -170,7 +170,7 @@ def test_single_sign_on_without_an_account_gets_no_role(db, monkeypatch):
 
 KPI_PAGES = (
     "overview", "sales", "inventory", "service", "workshop", "order_planning", "marketing",
-    "customers", "finance", "targets", "group", "data_status", "kanban",
+    "customers", "finance", "targets", "group", "data_status", "kanban", "manufacturer",
 )  # fmt: skip
 # How a URL may spell store s1: every one names s1 (or nothing known) and none gets past the gate.
 SPELLINGS = ("s1", "s1 ", " s1", "s1\t", "\ts1", "s1\u3000", "s1\u200b", "\ns1\r\n", "S1")

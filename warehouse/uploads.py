@@ -29,7 +29,7 @@ import pandas as pd
 from warehouse import hashkey, importer
 from warehouse.admin import require
 from warehouse.auth import User
-from warehouse.db import bump_data_version, connect, ensure_schema
+from warehouse.db import bump_data_version, connect, db_path, ensure_schema
 from warehouse.derived import DERIVED
 from warehouse.errors import rollback
 from warehouse.parsing import (
@@ -546,6 +546,14 @@ def _tables_in_order(plans: Iterable[FilePlan]) -> list[str]:
     return [t for t in ORDER_OF_IMPORT if t in wanted]
 
 
+class _NothingWritten(Exception):
+    """A first upload refused every file: the database it was building is not kept."""
+
+    def __init__(self, outcomes: list[FileOutcome]) -> None:
+        super().__init__("nothing written")
+        self.outcomes = outcomes
+
+
 def commit(
     path: str | os.PathLike | None,
     store: str | None,
@@ -565,14 +573,36 @@ def commit(
     for plan in plans:
         check_size(plan.name, plan.size)
     parsed = [parse(p, store) for p in plans]
-    with connect(path) as con:
+
+    def write(con: duckdb.DuckDBPyConnection) -> list[FileOutcome]:
         con.execute("BEGIN TRANSACTION")
         try:
-            outcomes = _apply(con, store, plans, parsed, actor.username, actor)
+            done = _apply(con, store, plans, parsed, actor.username, actor)
             con.execute("COMMIT")
         except BaseException:
             rollback(con)
             raise
+        return done
+
+    def write_new(con: duckdb.DuckDBPyConnection) -> list[FileOutcome]:
+        done = write(con)
+        if not any(o.import_id is not None for o in done):
+            raise _NothingWritten(done)  # no new database for an upload that wrote nothing
+        return done
+
+    target = db_path(path)
+    outcomes = None
+    if not target.exists():
+        # A first upload leaves no database, or the whole one (built aside, then linked).
+        try:
+            outcomes = importer.in_new_database(target, write_new)
+        except _NothingWritten as nothing:
+            outcomes = nothing.outcomes
+        except importer._Refused:  # another import created it meanwhile
+            outcomes = None
+    if outcomes is None:
+        with connect(path) as con:
+            outcomes = write(con)
     ids = [o.import_id for o in outcomes if o.import_id is not None]
     return UploadResult(outcomes, committed=bool(ids), import_ids=ids)
 

@@ -431,3 +431,47 @@ def test_dry_run_reads_the_stored_derived_state_before_the_upload(db):
     result = uploads.dry_run(db, "s1", [gbk_plan()], TODAY)
     changes = result.kpi_changes.set_index("kpi")
     assert changes.loc["open_leads", "before"] == 2
+
+
+def test_a_first_upload_that_writes_nothing_leaves_no_database(tmp_path):
+    path = tmp_path / "new.duckdb"
+    header_only = uploads.FilePlan("o.csv", read("orders_bom.csv").splitlines()[0], "orders")
+    result = uploads.commit(path, "main", [header_only], BOSS)
+    assert not result.committed and result.files[0].status == "refused"
+    assert "no data rows" in result.files[0].error
+    assert not path.exists()
+    result = uploads.commit(path, "main", [plan("orders_bom.csv", "orders")], BOSS)
+    assert result.committed and path.exists()
+
+
+def test_the_undo_preview_says_what_an_undo_removes_and_puts_back(db):
+    uploads.commit(db, "s1", [plan("orders_bom.csv", "orders")], BOSS)
+    result = uploads.commit(db, "s1", [plan("orders_update_bom.csv", "orders")], BOSS)
+    (newest,) = result.import_ids
+    with connect(db, read_only=True) as con:
+        will = uploads.undo_preview(con, newest)
+        assert uploads.undo_preview(con, 10_000) is None
+    # orders_update_bom.csv: O-101 unchanged, O-102 updated, O-103 new -> 2 rows written by it,
+    # 1 earlier row (O-102 as first imported) it replaced.
+    assert {k: will[k] for k in ("table", "stores", "file_name", "remove", "restore")} == {
+        "table": "orders",
+        "stores": ["s1"],
+        "file_name": "orders_update_bom.csv",
+        "remove": 2,
+        "restore": 1,
+    }
+    with connect(db) as con:
+        done = uploads.undo_import(con, BOSS, newest)
+    assert (done.deleted, done.restored) == (will["remove"], will["restore"])
+
+
+def test_problem_list_reasons_in_chinese():
+    bad = b"ro_id,open_date,close_date,vin,customer_id,ro_type,advisor,technician,labor_hours," \
+        b"labor_revenue,parts_revenue,parts_cost\nR1,0001-01-01,,V1,C1,repair,A,T,1,1,1,1\n"
+    parsed = uploads.parse(uploads.FilePlan("ro.csv", bad, "repair_orders"))
+    frame = uploads.rejections_frame([parsed], "zh")
+    assert frame["reason"].tolist() == [
+        f"超出门店数据可能的日期范围（2000-01-01 至 {parsed.rejections[0].params['high']}）；"
+        "请检查年份"
+    ]
+    assert uploads.rejections_frame([parsed])["reason"].str.startswith("is outside").all()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from ui import auth, data, sidebar, tv
-from ui.i18n import enum_label, t
+from ui.i18n import current_lang, enum_label, t
 from warehouse import db, live
 
 # Finger-sized choices on a reception tablet.
@@ -41,7 +41,7 @@ def write(action: Callable, done: str) -> None:
         with db.connect(path) as con:
             action(con)
     except live.LiveEntryError as exc:
-        st.error(t("reception.refused", errors=auth.md("; ".join(exc.errors))))
+        st.error(t("reception.refused", errors=auth.md("; ".join(exc.texts(current_lang())))))
         return
     except (LookupError, PermissionError) as exc:
         st.error(auth.md(exc))

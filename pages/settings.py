@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 import streamlit as st
 
 from ui import auth, data, notify_view, sidebar
-from ui.i18n import t
+from ui.i18n import current_lang, t
 from warehouse import admin
 from warehouse.db import DatabaseBusy
 
@@ -87,7 +87,8 @@ with st.form(f"settings-{store}"):
         try:
             auth.write(admin.save_store_settings, user, store, values)
         except admin.SettingsError as exc:
-            for field, reason in exc.errors.items():
+            for field in exc.errors:
+                reason = exc.reason(field, current_lang())
                 st.error(t("settings.bad", field=t(f"settings.{field}"), reason=auth.md(reason)))
         except DatabaseBusy:
             st.warning(t("upload.busy"))

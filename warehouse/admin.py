@@ -18,6 +18,7 @@ import duckdb
 from warehouse.auth import User, create_user, delete_user, list_users, update_user
 from warehouse.db import STORE_DEFAULTS, bump_data_version, ensure_store
 from warehouse.live import parse_opening_hours
+from warehouse.messages import MessageError
 
 SETTINGS_FIELDS = (
     "name",
@@ -38,9 +39,15 @@ MAX_TEXT = 100
 class SettingsError(ValueError):
     """One or more settings are invalid; ``errors`` maps each field to the reason."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], coded: dict[str, MessageError] | None = None):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        self.coded = coded or {}
+
+    def reason(self, field: str, lang: str = "en") -> str:
+        """Return why ``field`` was refused, in ``lang`` ('en' or 'zh')."""
+        found = self.coded.get(field)
+        return found.text(lang) if found is not None else self.errors[field]
 
 
 def require(user: User | None, role: str) -> User:
@@ -138,7 +145,7 @@ def store_settings(con: duckdb.DuckDBPyConnection, store: str) -> dict[str, Any]
 def _text(value: Any) -> str | None:
     text = "" if value is None else str(value).strip()
     if len(text) > MAX_TEXT:
-        raise ValueError(f"at most {MAX_TEXT} characters")
+        raise MessageError("settings_too_long", limit=MAX_TEXT)
     return text or None
 
 
@@ -148,11 +155,11 @@ def _rate(value: Any) -> float:
     try:
         number = float(text.rstrip("%").strip()) / (100 if pct else 1)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a rate; write 0.05 or 5%") from exc
+        raise MessageError("settings_bad_rate", value=value) from exc
     if not pct and number > 1:
-        raise ValueError(f"{value!r} is above 1; write a fraction (0.05) or a percent (5%)")
+        raise MessageError("settings_rate_over_1", value=value)
     if not (0 <= number <= 1) or math.isnan(number):
-        raise ValueError(f"{value!r} is outside 0-100%")
+        raise MessageError("settings_rate_range", value=value)
     return number
 
 
@@ -161,7 +168,7 @@ def _json_object(value: Any) -> dict | None:
         return None
     parsed = json.loads(value) if isinstance(value, str) else value
     if not isinstance(parsed, dict):
-        raise ValueError('write a JSON object such as {"close_rate": {"warning": 0.2}}')
+        raise MessageError("settings_json_object")
     return parsed
 
 
@@ -173,12 +180,12 @@ def _thresholds(value: Any) -> str | None:
 
     for kpi_id, lines in parsed.items():
         if kpi_id not in CATALOGUE and kpi_id != "csi":
-            raise ValueError(f"{kpi_id!r} is not a KPI id of the catalogue")
+            raise MessageError("settings_unknown_kpi", kpi=kpi_id)
         if not isinstance(lines, dict) or not set(lines) <= {"warning", "critical"}:
-            raise ValueError(f'{kpi_id}: write {{"warning": number, "critical": number}}')
+            raise MessageError("settings_threshold_shape", kpi=kpi_id)
         for name, line in lines.items():
             if line is not None and (isinstance(line, bool) or not isinstance(line, int | float)):
-                raise ValueError(f"{kpi_id}.{name}: {line!r} is not a number (or null)")
+                raise MessageError("settings_threshold_number", kpi=kpi_id, name=name, line=line)
     return json.dumps(parsed, ensure_ascii=False, sort_keys=True)
 
 
@@ -190,11 +197,11 @@ def _cadence(value: Any) -> str | None:
     for level, days in parsed.items():
         key = str(level).strip().upper()
         if key not in CADENCE_LEVELS:
-            raise ValueError(f"{level!r} is not a lead level ({', '.join(CADENCE_LEVELS)})")
+            raise MessageError("settings_bad_level", level=level, levels=", ".join(CADENCE_LEVELS))
         if isinstance(days, bool) or not isinstance(days, int | float) or days < 0:
-            raise ValueError(f"{level}: {days!r} is not a whole number of days")
+            raise MessageError("settings_bad_days", level=level, days=days)
         if isinstance(days, float) and not days.is_integer():
-            raise ValueError(f"{level}: {days!r} is not a whole number of days")
+            raise MessageError("settings_bad_days", level=level, days=days)
         clean[key] = int(days)
     return json.dumps(clean, sort_keys=True)
 
@@ -207,16 +214,18 @@ def _bool(value: Any) -> bool:
         return True
     if text in ("0", "false", "no", "n", "否"):
         return False
-    raise ValueError(f"{value!r} is not yes or no")
+    raise MessageError("settings_bad_bool", value=value)
 
 
 def clean_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     """Return the given settings validated and normalised; raise SettingsError listing all."""
     errors: dict[str, str] = {}
+    coded: dict[str, MessageError] = {}
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in SETTINGS_FIELDS:
-            errors[key] = "not a store setting"
+            coded[key] = MessageError("settings_unknown")
+            errors[key] = str(coded[key])
             continue
         try:
             if key in ("name", "brand", "region"):
@@ -226,13 +235,13 @@ def clean_settings(values: Mapping[str, Any]) -> dict[str, Any]:
                 try:
                     ZoneInfo(zone)
                 except (ZoneInfoNotFoundError, ValueError) as exc:
-                    raise ValueError(f"{zone!r} is not a time zone (e.g. Asia/Shanghai)") from exc
+                    raise MessageError("settings_bad_zone", zone=zone) from exc
                 out[key] = zone
             elif key == "opening_hours":
                 hours = _text(value) or STORE_DEFAULTS["opening_hours"]
                 parsed = parse_opening_hours(hours)
                 if parsed is None or parsed[0] >= parsed[1]:
-                    raise ValueError(f"{hours!r}: write HH:MM-HH:MM, e.g. 09:00-18:00")
+                    raise MessageError("settings_bad_hours", hours=hours)
                 out[key] = hours
             elif key == "floorplan_rate":
                 out[key] = _rate(value)
@@ -243,11 +252,15 @@ def clean_settings(values: Mapping[str, Any]) -> dict[str, Any]:
             else:
                 out[key] = _bool(value)
         except json.JSONDecodeError as exc:
-            errors[key] = f"not valid JSON ({exc.msg} at character {exc.pos})"
+            coded[key] = MessageError("settings_bad_json", msg=exc.msg, pos=exc.pos)
+            errors[key] = str(coded[key])
+        except MessageError as exc:
+            coded[key] = exc
+            errors[key] = str(exc)
         except ValueError as exc:
             errors[key] = str(exc)
     if errors:
-        raise SettingsError(errors)
+        raise SettingsError(errors, coded)
     return out
 
 

@@ -78,9 +78,14 @@ _META_LAST = "live_entry_at:"
 class LiveEntryError(ValueError):
     """A live entry was refused; ``errors`` lists one message per offending field."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], zh: list[str] | None = None):
         super().__init__("; ".join(errors))
         self.errors = errors
+        self.zh = zh  # the same messages in Chinese, when they were written in both
+
+    def texts(self, lang: str = "en") -> list[str]:
+        """Return the messages in ``lang`` ('en' or 'zh'; English when not translated)."""
+        return self.zh if lang == "zh" and self.zh is not None else self.errors
 
 
 # ----------------------------------------------------------------------------- validation
@@ -114,14 +119,15 @@ def _parse_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     writer.writerow([_cell(row.get(n)) for n in names])
     parsed = parse_source(Source(name="live entry", data=buf.getvalue().encode("utf-8")), table)
     may_be_empty = LIVE_MAY_BE_EMPTY.get(table, set())
-    errors = []
+    errors, zh = [], []
     for r in parsed.rejections:
         if r.column in may_be_empty and r.reason == REASONS["empty"]:
             continue
         shown = f"{r.value!r} " if r.value else ""
         errors.append(f"{r.column or 'row'}: {shown}{r.reason}")
+        zh.append(f"{r.column or '行'}：{shown}{r.text('zh')}")
     if errors:
-        raise LiveEntryError(errors)
+        raise LiveEntryError(errors, zh)
     return {n: parsed.rows.to_pylist()[0][n] for n in names}
 
 
@@ -162,14 +168,16 @@ def validate(
 
 def _check_order_dates(row: dict[str, Any]) -> None:
     """Refuse a delivered order without a delivery date, or one delivered before ordering."""
-    errors = []
+    errors, zh = [], []
     if row.get("status") == "delivered" and row.get("delivery_date") is None:
         errors.append("delivery_date: a delivered order needs its delivery date")
+        zh.append("delivery_date：已交车的订单必须填写交车日期")
     ordered, delivered = row.get("order_date"), row.get("delivery_date")
     if ordered and delivered and delivered < ordered:
         errors.append("delivery_date: before the order date")
+        zh.append("delivery_date：早于订单日期")
     if errors:
-        raise LiveEntryError(errors)
+        raise LiveEntryError(errors, zh)
 
 
 # ----------------------------------------------------------------------------- writes

@@ -154,6 +154,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这看起来是 {other_title}（{other}）的导出，而不是 {title}（{table}）：其表头行"
         "（第 {line} 行）为：{headers}。请按 {other_title} 导入，或选择正确的文件。",
     ),
+    # ---------------------------------------------------------------- store settings
+    "settings_unknown": ("not a store setting", "不是门店设置项"),
+    "settings_too_long": ("at most {limit} characters", "最多 {limit} 个字符"),
+    "settings_bad_rate": (
+        "{value!r} is not a rate; write 0.05 or 5%",
+        "{value!r} 不是比率；请写 0.05 或 5%",
+    ),
+    "settings_rate_over_1": (
+        "{value!r} is above 1; write a fraction (0.05) or a percent (5%)",
+        "{value!r} 大于 1；请写成小数（0.05）或百分比（5%）",
+    ),
+    "settings_rate_range": ("{value!r} is outside 0-100%", "{value!r} 超出 0-100% 的范围"),
+    "settings_json_object": (
+        'write a JSON object such as {{"close_rate": {{"warning": 0.2}}}}',
+        '请写成 JSON 对象，例如 {{"close_rate": {{"warning": 0.2}}}}',
+    ),
+    "settings_bad_json": (
+        "not valid JSON ({msg} at character {pos})",
+        "不是有效的 JSON（第 {pos} 个字符处：{msg}）",
+    ),
+    "settings_unknown_kpi": (
+        "{kpi!r} is not a KPI id of the catalogue",
+        "{kpi!r} 不是指标目录中的指标编号",
+    ),
+    "settings_threshold_shape": (
+        '{kpi}: write {{"warning": number, "critical": number}}',
+        '{kpi}：请写成 {{"warning": 数字, "critical": 数字}}',
+    ),
+    "settings_threshold_number": (
+        "{kpi}.{name}: {line!r} is not a number (or null)",
+        "{kpi}.{name}：{line!r} 不是数字（或 null）",
+    ),
+    "settings_bad_level": (
+        "{level!r} is not a lead level ({levels})",
+        "{level!r} 不是意向级别（{levels}）",
+    ),
+    "settings_bad_days": (
+        "{level}: {days!r} is not a whole number of days",
+        "{level}：{days!r} 不是整数天数",
+    ),
+    "settings_bad_bool": ("{value!r} is not yes or no", "{value!r} 不是“是”或“否”"),
+    "settings_bad_zone": (
+        "{zone!r} is not a time zone (e.g. Asia/Shanghai)",
+        "{zone!r} 不是时区（例如 Asia/Shanghai）",
+    ),
+    "settings_bad_hours": (
+        "{hours!r}: write HH:MM-HH:MM, e.g. 09:00-18:00",
+        "{hours!r}：请写成 HH:MM-HH:MM，例如 09:00-18:00",
+    ),
     # ---------------------------------------------------------------- the database file
     "db_busy": (
         "The database {path} is in use by another program (an import or the dashboard is "
@@ -216,3 +265,15 @@ def text(code: str, lang: str = "en", **params: object) -> str:
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+class MessageError(ValueError):
+    """A refusal with a message code: ``str()`` is English, :meth:`text` either language."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code, self.params = code, params
+        super().__init__(text(code, "en", **params))
+
+    def text(self, lang: str = "en") -> str:
+        """Return the message in ``lang`` ('en' or 'zh')."""
+        return text(self.code, lang, **self.params)

@@ -175,3 +175,17 @@ def test_thresholds_json_round_trips_through_the_catalogue_reader(con):
         con, BOSS, "s1", {"thresholds": {"aged_units_90": {"warning": 0}}}
     )
     assert json.loads(saved["thresholds"]) == {"aged_units_90": {"warning": 0}}
+
+
+def test_settings_refusals_read_in_either_language():
+    from warehouse.admin import SettingsError, clean_settings
+
+    with pytest.raises(SettingsError) as raised:
+        clean_settings({"floorplan_rate": "7", "timezone": "Mars/X", "cadence": '{"Q": 1}'})
+    exc = raised.value
+    assert exc.errors["floorplan_rate"] == (
+        "'7' is above 1; write a fraction (0.05) or a percent (5%)"
+    )
+    assert exc.reason("floorplan_rate", "zh") == "'7' 大于 1；请写成小数（0.05）或百分比（5%）"
+    assert exc.reason("timezone", "zh") == "'Mars/X' 不是时区（例如 Asia/Shanghai）"
+    assert exc.reason("cadence", "zh") == "'Q' 不是意向级别（O, H, A, B, C）"

@@ -18,7 +18,7 @@ from kpi.scope import Scope
 from ui import auth, data, tables
 from ui.formatting import is_missing, kpi_value, money, number, percent, span_label
 from ui.i18n import enum_label, kpi_help, kpi_label, t
-from ui.theme import GRID, MUTED, PRIMARY, STATUS_COLOURS, apply, show
+from ui.theme import GRID, MUTED, PRIMARY, STATUS_COLOURS, TEXT, apply, show
 
 # Retail is deliveries (any sale type), wholesale the manufacturer's invoices; the targets
 # table carries both as metrics of the same names (DATA-CONTRACT.md, targets).
@@ -101,8 +101,11 @@ def tier_figure(p: dict[str, Any]) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             y=[r[0] for r in rows], x=[r[1] for r in rows], orientation="h",
-            marker_color=[r[2] for r in rows], text=texts, textposition="outside",
-            cliponaxis=False, hoverinfo="skip",
+            marker_color=[r[2] for r in rows], text=texts, hoverinfo="skip", cliponaxis=False,
+            # inside the bar from its start (clear of the tier lines), outside a bar too short
+            textposition="auto", insidetextanchor="start",
+            insidetextfont={"color": ["white", TEXT][: len(rows)]},
+            outsidetextfont={"color": TEXT},
         )
     )  # fmt: skip
     top = max([tier["units"] for tier in p["tiers"]] + [r[1] for r in rows] + [1]) * 1.18

@@ -218,10 +218,17 @@ def display(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         values = df[col]
         kind = ENUM_COLUMNS.get(col)
-        if kind in ENUMS and values.dtype == object:
+        if kind in ENUMS and not pd.api.types.is_numeric_dtype(values):
             values = values.map(lambda v, k=kind: enum_label(k, v))
+        elif pd.api.types.is_datetime64_any_dtype(values) and _midnight(values):
+            values = values.dt.date  # a day, not a timestamp at 00:00:00
         out[column_label(col)] = values
     return out.reset_index(drop=True)
+
+
+def _midnight(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool((present == present.dt.normalize()).all())
 
 
 def search(df: pd.DataFrame, text: str) -> pd.DataFrame:

@@ -149,8 +149,7 @@ def render(page: str | None = None) -> Context:
             month = st.selectbox(
                 t("sidebar.month"),
                 months,
-                index=None if "month" in st.session_state
-                else months.index(default) if default in months else 0,
+                index=months.index(default) if default in months else 0,
                 key="month",
                 format_func=lambda m: month_label(m, lang),
             )

@@ -40,6 +40,7 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+from warehouse.leadbook import level_code, level_decode, maybe_open
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,10 +87,6 @@ def _cadence_params(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     }
 
 
-# Lead levels in the order a tie-free latest row is decoded from (an 8-way key, see below).
-LEVEL_CODES = ("O", "H", "A", "B", "C", "F")
-
-
 def _contacts(name: str, where: str = "true") -> str:
     """Return a CTE of every traffic row and followup of a customer, kept where ``where`` holds.
 
@@ -112,72 +109,6 @@ def _contacts(name: str, where: str = "true") -> str:
     )
     WHERE {where}
 )"""
-
-
-def _level_code() -> str:
-    """Return SQL giving a row's lead level code: O 1, H 2, A 3, B 4, C 5, F 6, other 7."""
-    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(LEVEL_CODES, start=1))
-    return f"CASE lead_level {whens} ELSE 7 END"
-
-
-def _level_decode(key: str) -> str:
-    """Return SQL turning an 8-way key (k * 8 + code) back into its lead level."""
-    whens = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(LEVEL_CODES, start=1))
-    return f"CASE {key} % 8 {whens} END"
-
-
-def _maybe_open(hi: str, lo: str) -> str:
-    """Return SQL true when the latest rows' highest or lowest level code is O, H, A, B or C."""
-    return f"({hi} % 8 BETWEEN 1 AND 5 OR 7 - {lo} % 8 BETWEEN 1 AND 5)"
-
-
-def lead_months_select(where: str) -> str:
-    """Return the SELECT that fills ``derived_lead_months`` (see warehouse.derived).
-
-    For each customer and month with a contact: ``m`` (year * 12 + month - 1), the next such
-    month of the customer (``next_m``, NULL for the last), and the running state after month
-    m: the last contact date and the greatest ``k * 8 + code`` / ``k * 8 + 7 - code`` over
-    rows with a level (see ``_lead_book``). A month end's lead book is the rows with
-    m <= month < next_m. Only states whose level may be open are kept (O, H, A, B or C among
-    the latest rows): a later month's contacts only ever replace a state, so a state with no
-    level, or lost (F), can never make a lead. ``where`` is a condition template on
-    ``{t}.store``.
-    """
-    code = _level_code()
-    return f"""
-    WITH contacts AS (
-        SELECT store, customer_id, visit_date AS contact_date,
-               (visit_date - DATE '1970-01-01') * 2 AS k, nullif(lead_level, '') AS lead_level
-        FROM traffic t
-        WHERE customer_id IS NOT NULL AND {where.format(t="t")}
-        UNION ALL
-        SELECT store, customer_id, followup_date,
-               (followup_date - DATE '1970-01-01') * 2 + 1, nullif(lead_level, '')
-        FROM followups f
-        WHERE customer_id IS NOT NULL AND {where.format(t="f")}
-    ),
-    months AS (
-        SELECT store, customer_id, year(contact_date) * 12 + month(contact_date) - 1 AS m,
-               max(contact_date) AS last_d,
-               max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS hi,
-               max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS lo
-        FROM contacts
-        GROUP BY 1, 2, 3
-    ),
-    running AS (
-        SELECT store, customer_id, m, lead(m) OVER p AS next_m,
-               max(last_d) OVER w AS last_contact, max(hi) OVER w AS l_hi,
-               max(lo) OVER w AS l_lo
-        FROM months
-        WINDOW p AS (PARTITION BY store, customer_id ORDER BY m),
-               w AS (PARTITION BY store, customer_id ORDER BY m
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    )
-    SELECT * FROM running
-    WHERE {_maybe_open("l_hi", "l_lo")}
-    -- in next_m order: a read of one month's state (next_m after it) skips most row groups
-    ORDER BY next_m NULLS LAST
-    """
 
 
 def _months_done(con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date]) -> set[date]:
@@ -254,7 +185,7 @@ def _lead_book(
         f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
     )
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
-    code, decode = _level_code(), _level_decode("t.l_hi")
+    code, decode = level_code(), level_decode("t.l_hi")
     exact = "true" if with_consultant else "level_fast IS NULL"
     head = f"""
 periods AS (
@@ -274,7 +205,7 @@ stored AS (
            b.first_order
     FROM derived_lead_months d
     LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
-    WHERE {store_clause("d")} AND ({held}) AND {_maybe_open("d.l_hi", "d.l_lo")}
+    WHERE {store_clause("d")} AND ({held}) AND {maybe_open("d.l_hi", "d.l_lo")}
       AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 > d.m)
 ),
 saved AS (
@@ -340,7 +271,7 @@ candidates AS (
            CASE WHEN t.l_hi % 8 = 7 - t.l_lo % 8 THEN {decode} END AS level_fast
     FROM tops t
     JOIN periods p ON p.i = t.i
-    WHERE {_maybe_open("t.l_hi", "t.l_lo")}
+    WHERE {maybe_open("t.l_hi", "t.l_lo")}
 ),
 to_resolve AS (SELECT * FROM candidates WHERE {exact}),
 wanted AS (

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.leadbook import lead_months_select
+
 
 @dataclass(frozen=True)
 class Derived:
@@ -50,10 +52,6 @@ def _comebacks_select(where: str) -> str:
     """
 
 
-def _lead_months_select(where: str) -> str:
-    from kpi.customers import lead_months_select
-
-    return lead_months_select(where)
 
 
 DERIVED: tuple[Derived, ...] = (
@@ -70,7 +68,7 @@ DERIVED: tuple[Derived, ...] = (
             store VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, m INTEGER NOT NULL,
             next_m INTEGER, last_contact DATE, l_hi BIGINT, l_lo BIGINT)""",
         frozenset({"traffic", "followups"}),
-        _lead_months_select,
+        lead_months_select,
     ),
 )
 

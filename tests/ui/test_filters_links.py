@@ -191,3 +191,17 @@ def test_the_sales_ranking_links_to_the_consultants_page(app_db, monkeypatch):
     links = ranking["Page"].tolist()
     assert links and all(u.startswith("consultant?consultant=") for u in links)
     assert f"store={STORE}" in links[0] and "month=2026-10" in links[0]
+
+
+def test_every_record_column_has_a_header_in_both_languages(app_db):
+    from kpi import catalogue
+    from ui.i18n import STRINGS
+
+    scope = Scope.for_month("2026-10", today=date.fromisoformat(DEMO_TODAY), store=STORE)
+    columns: set[str] = set()
+    with connect(app_db, read_only=True) as con:
+        for kpi_id in catalogue.CATALOGUE:
+            for part in drill.parts(kpi_id):
+                columns |= set(drill.records(con, scope, kpi_id, part).columns)
+    missing = {c for c in columns if f"col.{c}" not in STRINGS and c not in catalogue.CATALOGUE}
+    assert not missing

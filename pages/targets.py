@@ -9,7 +9,7 @@ from ui.highlight import light_table
 from ui.i18n import kpi_label, t
 from ui.outlook import outlook
 from ui.report_button import report_button
-from warehouse import targets_edit as te
+from app import targets_edit as te
 
 ctx = sidebar.context()
 scope = ctx.scope

@@ -1,4 +1,4 @@
-"""Tests for warehouse/targets_edit.py: the split proposal, the editor table and saving."""
+"""Tests for app/targets_edit.py: the split proposal, the editor table and saving."""
 
 from datetime import date
 
@@ -8,7 +8,7 @@ import pytest
 from tests.helpers import insert
 from warehouse.auth import User
 from warehouse.db import connect, data_version
-from warehouse.targets_edit import (
+from app.targets_edit import (
     MONTH_COLUMN,
     STORE_COLUMN,
     TargetsError,
@@ -148,7 +148,7 @@ def test_save_to_a_database_file_and_read_back(tmp_path):
 
 
 def test_save_logs_who_changed_the_targets(con, caplog):
-    with caplog.at_level("INFO", logger="warehouse.targets_edit"):
+    with caplog.at_level("INFO", logger="app.targets_edit"):
         save_targets(con, "s1", [{"month": "2027-01", "metric": "orders", "target": 3}], MANAGER)
     assert "targets of store s1 saved by gm: 1 inserted" in caplog.text
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app import targets_edit as te
 from kpi.scope import Scope
 from kpi.targets import METRICS
 from ui import auth, data, sidebar, tables
@@ -9,7 +10,6 @@ from ui.highlight import light_table
 from ui.i18n import kpi_label, t
 from ui.outlook import outlook
 from ui.report_button import report_button
-from app import targets_edit as te
 
 ctx = sidebar.context()
 scope = ctx.scope

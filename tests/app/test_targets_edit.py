@@ -5,9 +5,6 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tests.helpers import insert
-from warehouse.auth import User
-from warehouse.db import connect, data_version
 from app.targets_edit import (
     MONTH_COLUMN,
     STORE_COLUMN,
@@ -24,6 +21,9 @@ from app.targets_edit import (
     team,
     weeks,
 )
+from tests.helpers import insert
+from warehouse.auth import User
+from warehouse.db import connect, data_version
 
 MANAGER = User("gm", "Zhang GM", "manager")
 STAFF = User("desk", "Reception", "staff")

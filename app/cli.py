@@ -1,4 +1,4 @@
-"""The `digest` and `alerts` commands (kpi/__main__.py dispatches here).
+"""The `digest` and `alerts` commands (app/commands.py dispatches here).
 
 Exit status: 0 when every message went out (or had gone out before), 1 when a channel still
 failed after its retries (the others were sent; the failure is on the Data status page), 2 for

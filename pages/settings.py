@@ -6,9 +6,9 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
+from app import admin
 from ui import auth, data, notify_view, sidebar
 from ui.i18n import current_lang, t
-from warehouse import admin
 from warehouse.db import DatabaseBusy
 
 user = auth.require_role("manager")

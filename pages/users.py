@@ -5,9 +5,9 @@ import secrets
 import pandas as pd
 import streamlit as st
 
+from app import admin
 from ui import auth
 from ui.i18n import current_lang, t
-from warehouse import admin
 from warehouse.auth import ROLES, list_users
 from warehouse.db import DatabaseBusy
 

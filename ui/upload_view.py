@@ -361,8 +361,8 @@ def local_time(utc: Any, store: str | None) -> str:
 
 
 def _zone(store: str | None) -> str:
+    from app.admin import store_settings
     from ui import auth
-    from warehouse.admin import store_settings
 
     if not store:
         return "Asia/Shanghai"

@@ -26,8 +26,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from app.admin import require
 from warehouse import hashkey, importer
-from warehouse.admin import require
 from warehouse.auth import User
 from warehouse.db import bump_data_version, connect, db_path, ensure_schema
 from warehouse.derived import DERIVED

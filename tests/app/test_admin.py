@@ -1,4 +1,4 @@
-"""Accounts and store settings written by managers only (warehouse/admin.py)."""
+"""Accounts and store settings written by managers only (app/admin.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from warehouse import admin
+from app import admin
 from warehouse.auth import User, create_user, list_users, verify
 from warehouse.db import connect
 
@@ -178,7 +178,7 @@ def test_thresholds_json_round_trips_through_the_catalogue_reader(con):
 
 
 def test_settings_refusals_read_in_either_language():
-    from warehouse.admin import SettingsError, clean_settings
+    from app.admin import SettingsError, clean_settings
 
     with pytest.raises(SettingsError) as raised:
         clean_settings({"floorplan_rate": "7", "timezone": "Mars/X", "cadence": '{"Q": 1}'})

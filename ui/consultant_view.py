@@ -70,7 +70,8 @@ def _standing(ctx, mine: pd.DataFrame) -> None:
     now = mine[mine["month"] == month] if not mine.empty else mine
     if not now.empty:
         row = now.iloc[0]
-        parts.append(t("consultant.rank", rank=int(row["rank"]), of=int(row["consultants"])))
+        parts.append(t("consultant.rank", rank=int(row["rank"]), of=int(row["consultants"]),
+                       month=month_label(month)))  # fmt: skip
         if bool(row["last"]):
             parts.append(f":red-badge[{t('consultant.last')}]")
     targets = data.frame("targets", "achievement", ctx.unfiltered, metric="deliveries",

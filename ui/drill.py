@@ -222,6 +222,8 @@ def display(df: pd.DataFrame) -> pd.DataFrame:
             values = values.map(lambda v, k=kind: enum_label(k, v))
         elif pd.api.types.is_datetime64_any_dtype(values) and _midnight(values):
             values = values.dt.date  # a day, not a timestamp at 00:00:00
+        elif col == "store":
+            values = values.map(lambda s: data.store_name(s) or s)
         out[column_label(col)] = values
     return out.reset_index(drop=True)
 
@@ -285,7 +287,15 @@ def _body(scope: Scope, spec: dict) -> None:
     if shown.empty:
         st.caption(t("common.none_listed"))
         return
-    st.dataframe(shown.head(MAX_ROWS_SHOWN), hide_index=True, height=420, key="drill_table")
+    money = {
+        column_label(c): st.column_config.NumberColumn(column_label(c), format="¥%,.0f")
+        for c in found.columns
+        if c.endswith("_cny")
+    }
+    st.dataframe(
+        shown.head(MAX_ROWS_SHOWN), hide_index=True, height=420, key="drill_table",
+        column_config=money,
+    )  # fmt: skip
     name = f"{kpi_id}_{spec['part']}_{scope.start}_{scope.upto}.csv"
     csv_button(shown, t("common.download_csv"), name, key="drill_csv")
 

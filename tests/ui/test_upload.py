@@ -218,7 +218,11 @@ def test_a_manager_fills_an_empty_database_from_the_upload_page(tmp_path, monkey
         create_user(con, "boss", "boss-secret", "manager")
     at = start(empty, monkeypatch)
     assert texts(at.title) == ["Welcome: no data yet"]
+    # The first-run page points to Upload; the command lines are kept for IT in an expander.
+    assert any("open **Upload** (数据导入)" in m for m in texts(at.markdown))
+    assert "For IT: the command line and the server" in [e.label for e in at.expander]
     at = sign_in(at, "boss")
+    assert at.get("page_link") and "Open Upload" in str(at.get("page_link")[0].proto)
     at.switch_page("pages/upload.py").run()
     assert texts(at.title) == ["Upload DMS exports"]
     assert at.selectbox(key="upload-store").value == "\x00new"

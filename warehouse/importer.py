@@ -223,7 +223,7 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def _file_result(pf: ParsedFile) -> FileResult:
+def file_result(pf: ParsedFile) -> FileResult:
     return FileResult(
         file=pf.file,
         table=pf.table,
@@ -347,8 +347,8 @@ def import_files(
         refuse_empty(parse_source(s, table, mapping, order, default_store=default_store))
         for s in sources
     ]
-    incoming = _combine(parsed, table, default_store)
-    results = [_file_result(pf) for pf in parsed]
+    incoming = combine_files(parsed, table, default_store)
+    results = [file_result(pf) for pf in parsed]
     report = ImportReport(
         table=table,
         store=store,
@@ -374,7 +374,7 @@ def import_files(
                 db_path(db),
                 lambda con: _write(con, table, incoming, results, default_store, user, False),
             )
-        except _Refused:  # another import created the database meanwhile: write into it
+        except DatabaseAppeared:  # another import created the database meanwhile: use it
             with connect(db) as con:
                 ids = _write(con, table, incoming, results, default_store, user, dry_run)
     else:
@@ -387,6 +387,10 @@ def import_files(
 
 class _Refused(Exception):
     """The fast path cannot take a file as it is; the row-level path will."""
+
+
+class DatabaseAppeared(_Refused):
+    """A first import built a new database aside, but one appeared at its place meanwhile."""
 
 
 def _fast_import(
@@ -464,8 +468,8 @@ def in_new_database(target: Path, write):
 
     A rejected or interrupted first import (even kill -9) must leave no database, not one
     holding the schema only: the file is built under another name and linked into place
-    after its rows landed and were checkpointed. Raises _Refused when a database appeared
-    at ``target`` meanwhile (the caller then writes into that one).
+    after its rows landed and were checkpointed. Raises DatabaseAppeared when a database
+    appeared at ``target`` meanwhile (the caller then writes into that one).
     """
     staging = target.with_name(f".{target.name}.{secrets.token_hex(6)}.new")
     try:
@@ -485,16 +489,16 @@ def in_new_database(target: Path, write):
 
 
 def _publish(staging: Path, target: Path) -> None:
-    """Put a new database file at ``target``; raise _Refused if one appeared meanwhile."""
+    """Put a new database file at ``target``; raise DatabaseAppeared if one appeared meanwhile."""
     if Path(f"{staging}.wal").exists():
-        raise _Refused("the new database kept a write-ahead log")
+        raise DatabaseAppeared("the new database kept a write-ahead log")
     try:
         os.link(staging, target)  # fails rather than replace a database created meanwhile
     except FileExistsError as exc:
-        raise _Refused("another import created the database") from exc
+        raise DatabaseAppeared("another import created the database") from exc
     except OSError:
         if target.exists():
-            raise _Refused("another import created the database") from None
+            raise DatabaseAppeared("another import created the database") from None
         os.replace(staging, target)  # a file system without hard links
 
 
@@ -588,7 +592,7 @@ def _fast_write(
         ]
         scan = reader.scan
         pf.sha256, pf.size, pf.row_count = scan.sha256, scan.size, int(inserted)
-        result = _file_result(pf)
+        result = file_result(pf)
         result.inserted = int(inserted)
         _log_imports(
             con,
@@ -610,7 +614,7 @@ def _fast_write(
     return result
 
 
-def _combine(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Table:
+def combine_files(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Table:
     """Return the rows to write from every file, after checking keys across files.
 
     A key that appears in two files of one call rejects both rows. Rows carry ``_file``
@@ -726,7 +730,33 @@ def _write(
     user: str | None,
     dry_run: bool,
 ) -> list[int]:
-    """Upsert the rows in one transaction; return the import ids (one per file)."""
+    """Upsert the rows in one transaction of their own; return the import ids (one per file)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ids = write_rows(con, table, incoming, results, default_store, user, dry_run)
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
+    except BaseException:
+        rollback(con)
+        raise
+    return ids
+
+
+def write_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    incoming: pa.Table,
+    results: list[FileResult],
+    default_store: str,
+    user: str | None,
+    dry_run: bool = False,
+) -> list[int]:
+    """Upsert combined rows inside the caller's transaction; return the import ids.
+
+    ``incoming`` comes from :func:`combine_files`, ``results`` from :func:`file_result` (one
+    per file, in order; their counts are filled in here). The caller owns BEGIN and COMMIT,
+    so one transaction can hold several tables of an upload (app/uploads.py); on an error
+    the caller rolls back.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -737,7 +767,6 @@ def _write(
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in names)
     if spec.live:
         same += " AND NOT t.provisional"
-    con.execute("BEGIN TRANSACTION")
     try:
         first_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][
             0
@@ -828,10 +857,6 @@ def _write(
         ids = _log_imports(con, table, results, first_id, stores, default_store, user, dry_run)
         for name in ("hits", "verdict", "gone"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
-        con.execute("ROLLBACK" if dry_run else "COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
     finally:
         for view in ("inc",):
             try:

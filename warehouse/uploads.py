@@ -1,12 +1,12 @@
 """Uploads from the app: table detection, dry run with KPI changes, one-transaction commit,
 import history, undo, and the per-store column mapping memory.
 
-Built on the importer (warehouse/importer.py, warehouse/parsing.py), which reads, maps and
-checks one table's files and writes them in a transaction of its own. An upload may hold
-files of several tables that must land together, so :func:`commit` runs the importer's
-write step for each table inside one transaction of ours (:class:`_Joined` keeps the
-importer's BEGIN/COMMIT from ending it). A dry run applies exactly the same steps to an
-in-memory copy of the stores concerned, which also gives the KPIs before and after.
+Built on the importer's public API (warehouse/importer.py, warehouse/parsing.py): it parses,
+maps and checks one table's files (warehouse.parsing, `combine_files`, `file_result`) and writes
+them with `write_rows` inside the caller's transaction. An upload may hold files of several
+tables that must land together, so :func:`commit` writes each table inside one transaction
+of ours. A dry run applies exactly the same steps to an in-memory copy of the stores
+concerned, which also gives the KPIs before and after.
 
 Everything that writes takes the acting user and raises PermissionError unless a manager.
 """
@@ -391,39 +391,6 @@ def _restore_rows(con: duckdb.DuckDBPyConnection, table: str, import_id: int) ->
 # ------------------------------------------------------------------ applying an upload
 
 
-class _Joined:
-    """A connection whose BEGIN/COMMIT/ROLLBACK are left to the caller.
-
-    The importer's write step wraps itself in a transaction; handing it this wrapper lets one
-    transaction of ours hold every table of an upload (and the duplicate check and mapping
-    memory with them). Its error path still raises, so our transaction is rolled back.
-    """
-
-    _CONTROL = {"BEGIN", "BEGIN TRANSACTION", "COMMIT", "ROLLBACK", "ABORT", "END"}
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
-
-    def execute(self, sql: str, parameters: Any = None) -> Any:
-        if sql.strip().rstrip(";").upper() in self._CONTROL:
-            return self._con
-        if parameters is None:
-            return self._con.execute(sql)
-        return self._con.execute(sql, parameters)
-
-    def begin(self) -> None:  # the importer may switch to the method forms one day
-        return None
-
-    def commit(self) -> None:
-        return None
-
-    def rollback(self) -> None:
-        return None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._con, name)
-
-
 @dataclass
 class FileOutcome:
     """What an upload did (or would do) with one file."""
@@ -503,7 +470,6 @@ def _apply(
             if when is not None:
                 outcome.status, outcome.already_on = "duplicate", when
         outcomes.append(outcome)
-    joined = _Joined(con)
     for table in _tables_in_order(plans):
         index = [
             i for i, (p, o) in enumerate(zip(plans, outcomes, strict=True))
@@ -512,7 +478,7 @@ def _apply(
         if not index:
             continue
         group = [parsed[i] for i in index]
-        incoming = importer._combine(group, table, store)
+        incoming = importer.combine_files(group, table, store)
         for i, pf in zip(index, group, strict=True):
             # Keys repeated across files of the upload are rejections found only now.
             outcomes[i].problems, outcomes[i].rejected = pf.problems, pf.rejected_rows
@@ -522,8 +488,9 @@ def _apply(
                     f"{pf.file}: {pf.problems} row(s) repeat a key of another file of this "
                     "upload; remove one of the files or choose to import valid rows only."
                 )
-        results = [importer._file_result(pf) for pf in group]
-        ids = importer._write(joined, table, incoming, results, store, username, False)
+        results = [importer.file_result(pf) for pf in group]
+        # inside this upload's one transaction (commit() and the dry run own it)
+        ids = importer.write_rows(con, table, incoming, results, store, username)
         for i, result, import_id in zip(index, results, ids, strict=True):
             o = outcomes[i]
             o.inserted, o.updated, o.unchanged = result.inserted, result.updated, result.unchanged
@@ -598,7 +565,7 @@ def commit(
             outcomes = importer.in_new_database(target, write_new)
         except _NothingWritten as nothing:
             outcomes = nothing.outcomes
-        except importer._Refused:  # another import created it meanwhile
+        except importer.DatabaseAppeared:  # another import created it meanwhile
             outcomes = None
     if outcomes is None:
         with connect(path) as con:

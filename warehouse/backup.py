@@ -104,9 +104,7 @@ def backup(db: str | os.PathLike | None, out: str | os.PathLike) -> Path:
         # The read-only connection keeps writers out while the files are copied.
         with connect(source, read_only=True) as con:
             counts = table_counts(con)
-            version = con.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchall()
+            version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
             key = hashkey.find(con)
             files = {source.name: source}
             wal = Path(f"{source}.wal")

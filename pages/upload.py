@@ -3,9 +3,9 @@ import them together; the import history with undo. Managers only (docs/UPLOADS.
 
 import streamlit as st
 
+from app.uploads import FILE_TYPES, MAX_FILE_MB
 from ui import auth, sidebar, upload_view
 from ui.i18n import t
-from warehouse.uploads import FILE_TYPES, MAX_FILE_MB
 
 user = auth.require_role("manager")
 ctx = sidebar.context()

@@ -2,7 +2,7 @@
 the import history with undo.
 
 The page (pages/upload.py) only lays these out. Database reads and writes go through
-warehouse.uploads with short connections; parsed files are kept in the session so a rerun
+app.uploads with short connections; parsed files are kept in the session so a rerun
 (a widget change) does not read an unchanged file again.
 """
 
@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app import uploads
 from ui import data
 from ui.auth import md
 from ui.download import csv_button
 from ui.formatting import kpi_delta, kpi_value, month_label, unit_kind, unit_of
 from ui.i18n import STRINGS, current_lang, enum_label, t
-from warehouse import db, messages, uploads
+from warehouse import db, messages
 from warehouse.auth import User
 from warehouse.errors import DatabaseError
 from warehouse.parsing import REASONS, ParsedFile, required_columns

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.app.test_uploads import fingerprint
 from tests.fixtures.messy.make_fixtures import read
 from tests.ui.signin import sign_in, start, texts
 from tests.ui.signin import with_accounts as copy_with_accounts
-from tests.warehouse.test_uploads import fingerprint
 from ui.i18n import kpi_label
 from warehouse.db import connect
 

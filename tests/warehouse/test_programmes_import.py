@@ -9,8 +9,9 @@ import datetime as dt
 import duckdb
 import pytest
 
+from app import uploads
 from tests.helpers import insert
-from warehouse import db, uploads
+from warehouse import db
 from warehouse.importer import import_files
 
 PROGRAMS_ZH = (

@@ -1,4 +1,4 @@
-"""Uploads (warehouse/uploads.py): detection, dry run, one-transaction commit, history, undo,
+"""Uploads (app/uploads.py): detection, dry run, one-transaction commit, history, undo,
 mapping memory and concurrent imports, on the messy fixture exports and real DuckDB files."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from app import uploads
 from tests.fixtures.messy.make_fixtures import read
 from tests.helpers import insert
 from ui.download import to_csv
-from warehouse import importer, live, uploads
+from warehouse import importer, live
 from warehouse.auth import User
 from warehouse.db import connect
 from warehouse.spec import TABLES

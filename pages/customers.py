@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import auth, cards, charts, data, leads_view, sidebar, tables
 from ui.download import csv_button
+from ui.drill import ChartDrill
 from ui.formatting import month_label
 from ui.highlight import flagged_table
 from ui.i18n import enum_label, kpi_label, t
@@ -70,6 +71,8 @@ if not leads.empty:
         horizontal=True,
         key="leads",
         height=max(240, 36 * len(wide) + 80),
+        drill=ChartDrill(("open_leads",) * len(LEVELS), "consultant", tuple(wide["consultant"]))
+        if ctx.store is not None else None,  # pooled rows are "name · store"
     )
 else:
     st.caption(t("common.none_listed"))
@@ -100,6 +103,7 @@ leads_view.section(scope, overrides)  # lead capture by consultant, lost reasons
 st.subheader(t("cust.trends"))
 # The cards' cached 13-month trend (one pass over the lead book), not a second computation.
 trend = data.frame("customers", "monthly", scope, months=13)
+by_month = ChartDrill(by="month", keys=tuple(trend.get("month", ())))  # a point opens its month
 if not trend.empty:
     trend["month"] = trend["month"].map(month_label)
     for col in TREND_IDS:
@@ -108,13 +112,13 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('cust.csi_trend')}**")
     charts.lines(trend, "month", {k: kpi_label(k) for k in ("csi_sales", "csi_service", "nps")},
-                 "", kind="number", key="csi")  # fmt: skip
+                 "", kind="number", key="csi", drill=by_month)  # fmt: skip
 with right:
     st.markdown(f"**{t('cust.discipline_trend')}**")
     charts.lines(trend, "month",
                  {k: kpi_label(k) for k in ("followup_compliance", "return_visit_rate",
                                             "complaint_satisfaction")},
-                 "", kind="percent", key="discipline")  # fmt: skip
+                 "", kind="percent", key="discipline", drill=by_month)  # fmt: skip
 
 st.subheader(t("cust.complaints"))
 cards.grid(cards.section_cards("customers", ["complaint_close_days"], scope, trend=False),

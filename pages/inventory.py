@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
+from ui.drill import ChartDrill
 from ui.i18n import enum_label, t
 
 ctx = sidebar.context()
@@ -39,6 +40,7 @@ if not models.empty:
         "",
         stacked=True,
         key="stock_by_model",
+        drill=ChartDrill(by="model", keys=tuple(models["model"])),
     )
 tables.show(
     models,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
+from ui.drill import ChartDrill
 from ui.formatting import money, month_label, number
 from ui.highlight import flagged_table
 from ui.i18n import enum_label, kpi_label, t
@@ -33,6 +34,8 @@ cards.grid(
 st.subheader(t("mkt.channels"))
 channels = data.frame("marketing", "by_channel", scope)
 if not channels.empty:
+    by_channel = ChartDrill(("walk_in_batches", "phone_batches", "orders"), "channel",
+                            tuple(channels["channel"]))  # fmt: skip
     channels["channel"] = channels["channel"].map(lambda c: enum_label("channel", c))
     charts.bars(
         channels,
@@ -40,6 +43,7 @@ if not channels.empty:
         {"walk_ins": t("sales.walk_ins"), "calls": t("sales.calls"), "orders": kpi_label("orders")},
         "",
         key="channels",
+        drill=by_channel,
     )
 tables.show(
     channels,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
+from ui.drill import ChartDrill
 from ui.formatting import month_axis
 from ui.i18n import enum_label, kpi_label, t
 
@@ -37,6 +38,7 @@ with data.batch():
 
     monthly = data.frame("service", "monthly", scope, months=13)
     if not monthly.empty:
+        by_month = ChartDrill(by="month", keys=tuple(monthly["month"]))  # a bar opens its month
         monthly["month"] = month_axis(monthly["month"])
         left, right = st.columns(2)
         with left:
@@ -47,6 +49,7 @@ with data.batch():
                 t("service.trend"),
                 kind="money",
                 key="service_trend",
+                drill=by_month,
             )
         with right:
             charts.lines(
@@ -56,6 +59,7 @@ with data.batch():
                 t("service.margin_trend"),
                 kind="percent",
                 key="margin_trend",
+                drill=by_month,
             )
         charts.bars(
             monthly,
@@ -64,6 +68,7 @@ with data.batch():
             t("service.vehicles_trend"),
             key="ro_trend",
             height=260,
+            drill=by_month,
         )
 
     st.subheader(t("service.mix"))

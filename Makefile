@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/store.duckdb
 PORT ?= 8501
 
-.PHONY: setup run demo test lint browser bench clean
+.PHONY: setup run demo test check lint types browser bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,21 @@ run: setup $(DB)
 browser:
 	bash scripts/ensure_browser.sh
 
-test: setup browser
-	$(PY) -m pytest
+# The full gate (CI): lint and the layer contract, then every test, browser tests included,
+# on two workers (each builds its own demo; browser servers take free ports).
+test: setup browser lint
+	$(PY) -m pytest -n 2
+
+# The fast loop: lint, the layer contract, types of kpi/ and warehouse/, the unit tests.
+check: lint types
+	$(PY) -m pytest -n 2 -m "not slow and not browser"
 
 lint: setup
-	$(VENV)/bin/ruff check app kpi warehouse ui pages tests bench dashboard.py
+	$(VENV)/bin/ruff check app kpi warehouse ui pages tests bench scripts dashboard.py
+	$(VENV)/bin/lint-imports
+
+types: setup
+	$(VENV)/bin/mypy kpi warehouse
 
 bench: setup
 	$(PY) -m bench.run

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 __all__ = [
     "CATALOGUE",
@@ -1979,7 +1980,21 @@ def format_value(kpi_id: str, value: object, lang: str = "en") -> str:
 
 # ---- docs -----------------------------------------------------------------------------------
 
-_DOC_TEXT = {
+
+class _DocText(TypedDict):
+    """The fixed text of docs/KPIS*.md in one language."""
+
+    title: str
+    generated: str
+    intro: str
+    header: str
+    kind: dict[str, str]
+    cadence_title: str
+    cadence_intro: str
+    cadence_header: str
+
+
+_DOC_TEXT: dict[str, _DocText] = {
     "en": {
         "title": "# KPI catalogue",
         "generated": (

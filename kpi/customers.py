@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -155,7 +155,9 @@ def _lead_book(
     candidates' two dates only.
     """
     done = _months_done(con, scope, as_ofs)
-    sm, cm, ranges = [], [], {}
+    sm: list[int] = []
+    cm: list[int | None] = []
+    ranges: dict[tuple[date, date], int] = {}
     for a in as_ofs:
         m = a.year * 12 + a.month - 1
         whole = a == month_end(a) or a in done
@@ -179,8 +181,8 @@ def _lead_book(
             runs[-1][1] = month
         else:
             runs.append([month, month])
-    for n, (first, last) in enumerate(runs):
-        params |= {f"sa{n}": first, f"sb{n}": last}
+    for n, (lo, hi) in enumerate(runs):
+        params |= {f"sa{n}": lo, f"sb{n}": hi}
     held = " OR ".join(
         f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
     )
@@ -322,13 +324,13 @@ open_leads AS (
 
 def _grouped(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, total: bool = False
-) -> dict[str, dict[str, Any]]:
+) -> dict[str | None, dict[str, Any]]:
     """Return the summary's counts and sums per group ('' when pooled), four queries.
 
     ``total`` (with ``by``) adds the pooled figures from the same queries, keyed None.
     """
     group = ("GROUP BY GROUPING SETS ((1), ())" if total else "GROUP BY 1") if by else ""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str | None, dict[str, Any]] = {}
 
     def collect(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> None:
         for row in query.rows(con, sql, params):
@@ -633,7 +635,8 @@ def by_store(
     import pandas as pd
 
     found = _grouped(con, scope, by, total)
-    keys = sorted((set(groups(con, scope, by)) | set(found)) - {None})
+    named = set(groups(con, scope, by)) | {k for k in found if k is not None}
+    keys: list[str | None] = [*sorted(named)]
     keys += [None] if total else []
     rows = [{by: k, **_kpis(found.get(k, {}))} for k in keys]
     frame = pd.DataFrame(rows, columns=[by, *SUMMARY_IDS])
@@ -758,7 +761,7 @@ def complaints_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
 
 def open_leads(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
     """Return the number of open leads as of as_of."""
-    return summary(con, scope)["open_leads"]
+    return cast(int, summary(con, scope)["open_leads"])
 
 
 def followup_compliance(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:

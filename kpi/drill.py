@@ -554,7 +554,9 @@ def applies(kpi_id: str, filter_name: str) -> bool:
 
 def scope_for(scope: Scope, kpi_id: str) -> Scope:
     """Return the scope without the filters that do not apply to the KPI (store kept)."""
-    drop = {f: None for f in FILTERS if getattr(scope, f) is not None and not applies(kpi_id, f)}
+    drop: dict[str, Any] = {
+        f: None for f in FILTERS if getattr(scope, f) is not None and not applies(kpi_id, f)
+    }
     return replace(scope, **drop) if drop else scope
 
 

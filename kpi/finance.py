@@ -14,7 +14,7 @@ the whole store's expenses would be wrong, so every other filter is ignored here
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -46,7 +46,8 @@ def _store_only(scope: Scope) -> Scope:
 
     The department filter stays: it restricts the expenses only (EXPENSES_FILTER).
     """
-    return replace(scope, **dict.fromkeys(f for f in FILTERS if f != "department"))
+    cleared: dict[str, Any] = dict.fromkeys(f for f in FILTERS if f != "department")
+    return replace(scope, **cleared)
 
 
 def _group_clause(by: str | None, total: bool) -> str:
@@ -104,13 +105,13 @@ FIGURES = (
 
 def _grouped_figures(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, total: bool = False
-) -> dict[str, dict[str, float | int]]:
+) -> dict[str | None, dict[str, float | int]]:
     """Return the period's figures per group ('' when pooled): deliveries, gross, expenses.
 
     ``total`` (with ``by``) adds the pooled figures from the same queries, keyed None.
     """
     scope = _store_only(scope)
-    out: dict[str, dict[str, float | int]] = {}
+    out: dict[str | None, dict[str, float | int]] = {}
     for grp, *values in query.rows(con, _deliveries_sql(by, total), scope.params):
         names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
         out.setdefault(grp, {}).update(zip(names, values, strict=True))
@@ -263,7 +264,8 @@ def by_store(
     queries). Columns: ``by``, then the summary's keys (fixed_expenses last).
     """
     found = _grouped_figures(con, scope, by, total)
-    keys = sorted((set(groups(con, scope, by)) | set(found)) - {None})
+    named = set(groups(con, scope, by)) | {k for k in found if k is not None}
+    keys: list[str | None] = [*sorted(named)]
     keys += [None] if total else []
     empty = dict.fromkeys(FIGURES, 0.0) | {"deliveries": 0}
     rows = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -383,7 +383,7 @@ def by_store(
 
 def stock_units(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
     """Return the units in stock on as_of (a thin reader of :func:`summary`)."""
-    return summary(con, scope)["stock_units"]
+    return cast(int, summary(con, scope)["stock_units"])
 
 
 def inventory_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> float | None:

@@ -161,7 +161,9 @@ def _standing(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         "projected": projected,
         "next_tier": nxt["tier"] if nxt else None,
         "next_tier_units": need - units if nxt else None,
-        "next_tier_gain": _amount(nxt, need, mean_cost) - earned if nxt else None,
+        "next_tier_gain": (
+            _amount(nxt, need, mean_cost) - earned if nxt and need is not None else None
+        ),
         "days_total": days_total,
         "days_elapsed": days_elapsed,
         "days_left": days_total - days_elapsed,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -146,7 +146,7 @@ def _ratio_col(num: pd.Series, den: pd.Series) -> pd.Series:
 
 def _rows(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str | None, dict[str, Any]]:
     """Run a query whose first column is the group key; return {group: {column: value}}."""
     cur = con.execute(sql, query.bind(sql, params))
     names = [d[0] for d in cur.description]
@@ -214,7 +214,7 @@ def _traffic_counts(
     by: str | None = None,
     total: bool = False,
     periods: dict[str, Scope] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str | None, dict[str, Any]]:
     """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events).
 
     ``periods`` ({key: scope}, the same filters) gives each period's counts from one scan,
@@ -262,7 +262,7 @@ def _order_counts(
     by: str | None = None,
     total: bool = False,
     periods: dict[str, Scope] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str | None, dict[str, Any]]:
     """Return the period's order and delivery counts and sums (``periods``: per period)."""
     if periods:
         sql = f"""
@@ -346,7 +346,7 @@ def _distinct_counts(
     order_key: str | None = None,
     total: bool = False,
     periods: dict[str, Scope] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str | None, dict[str, Any]]:
     """Return the per-customer cohorts and the number of active consultants.
 
     Customers and consultants are (store, id) pairs. Filters select the visits and calls that
@@ -532,7 +532,8 @@ def by_store(
     t = _traffic_counts(con, scope, by, total=total)
     o = _order_counts(con, scope, by, total=total)
     d = _distinct_counts(con, scope, by, total=total) if cohorts else {}
-    keys = sorted((set(groups(con, scope, by)) | set(t) | set(o) | set(d)) - {None})
+    named = set(groups(con, scope, by)) | {k for k in (*t, *o, *d) if k is not None}
+    keys: list[str | None] = [*sorted(named)]
     keys += [None] if total else []
     skipped = {} if cohorts else dict.fromkeys(COHORT_IDS)
     rows = [
@@ -821,7 +822,7 @@ def funnel(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
     s = summary(con, scope)
     stages = ["walk_in_batches", "test_drives", "orders", "deliveries"]
-    return pd.DataFrame({"stage": stages, "value": [int(s[k]) for k in stages]})
+    return pd.DataFrame({"stage": stages, "value": [int(cast(int, s[k])) for k in stages]})
 
 
 def _model_passes(

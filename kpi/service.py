@@ -548,13 +548,13 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     )
     SELECT {", ".join(counts)} FROM visits
     """
-    row = con.execute(sql, query.bind(sql, params)).fetchone()
+    row = query.rows(con, sql, params)[0]
     # With no visit before a scope's cut nobody can have been lost yet: no value, not 0.
     first_sql = f"""
     SELECT min(r.open_date) FROM repair_orders r
     WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date <= $hi
     """
-    first = con.execute(first_sql, query.bind(first_sql, params)).fetchone()[0]
+    first = query.rows(con, first_sql, params)[0][0]
     return [
         _ratio(row[2 * i + 1], row[2 * i])
         if first is not None and first < params[f"c{i}"]

@@ -157,7 +157,7 @@ def _monthly_targets_query(
     scope: Scope, metric: str, months: list[str], by: str
 ) -> tuple[str, dict]:
     """Return the SQL and parameters of _monthly_targets (store, consultant, month, target)."""
-    params = {"metric": metric, "first": months[0], "last": months[-1]}
+    params: dict[str, str | None] = {"metric": metric, "first": months[0], "last": months[-1]}
     params.update({"store": scope.store, "consultant": scope.consultant})
     rows = f"""
         SELECT store, month, nullif(consultant, '') AS consultant, target

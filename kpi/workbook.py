@@ -248,7 +248,7 @@ def _number(value: object) -> float | int | None:
     if _missing(value) or isinstance(value, bool):
         return None
     if hasattr(value, "item"):
-        value = value.item()  # type: ignore[union-attr]
+        value = value.item()
     if isinstance(value, int | float) and math.isfinite(value):
         return value
     return None
@@ -330,6 +330,7 @@ def target_levels(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> 
         actual = _actual(con, replace(s, end=as_of), metric)
         target = _target(con, s, metric)
         achievement = actual / target if actual is not None and target else None
+        expected: float | None
         if level == "month":
             expected = targets.time_progress(as_of)
         else:

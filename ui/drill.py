@@ -58,11 +58,13 @@ def measure(kpi_id: str, part: str) -> str | None:
 
 def open_drill(kpi_id: str, part: str, by: str | None = None, point: object = None) -> None:
     """Open the records of a KPI (its part, optionally one bar, point or cell) on this rerun."""
+    ctx = st.session_state.get("_ctx")
     st.session_state[OPEN] = {
         "drill": kpi_id,
         "part": part,
         "by": by,
         "point": None if point is None else str(point),
+        "page": getattr(ctx, "page", None),  # another page does not reopen it
     }
 
 
@@ -72,8 +74,11 @@ def close() -> None:
     st.session_state.pop("drill_q", None)
 
 
-def from_link(link: Mapping[str, str] | None) -> dict | None:
-    """Take the drill-down of a link (?drill=&part=&by=&point=); return the open one."""
+def from_link(link: Mapping[str, str] | None, page: str | None = None) -> dict | None:
+    """Take the drill-down of a link (?drill=&part=&by=&point=); return the open one.
+
+    Records opened on another page close when the menu moves to ``page``.
+    """
     if link is not None:
         st.session_state.pop(OPEN, None)
         if "drill" in link:
@@ -81,7 +86,10 @@ def from_link(link: Mapping[str, str] | None) -> dict | None:
             if found is None:
                 links.reject("drill")
             else:
-                st.session_state[OPEN] = found
+                st.session_state[OPEN] = {**found, "page": page}
+    opened = st.session_state.get(OPEN)
+    if opened and opened.get("page") != page:
+        close()
     return st.session_state.get(OPEN)
 
 

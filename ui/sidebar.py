@@ -159,7 +159,7 @@ def render(page: str | None = None) -> Context:
     from ui import drill
 
     scope = scope.with_filters(**active)
-    opened = drill.from_link(wanted)
+    opened = drill.from_link(wanted, page)
     ctx = Context(lang, store, scope, today, month, active, page)
     st.session_state["_ctx"] = ctx
     span = None if month is not None else (scope.start, scope.end)

@@ -223,3 +223,12 @@ def test_a_clicked_chart_point_names_its_records():
         "close_rate", "numerator", "channel", "autohome")
     store_avg = ChartDrill(kpis=("deliveries", None), by="month", keys=("2026-10",))
     assert point_drill(store_avg, {"curve_number": 1, "point_index": 0}) is None
+
+
+def test_records_close_when_the_menu_moves_to_another_page(app_db, monkeypatch):
+    at = open_link(app_db, monkeypatch, "sales", {"store": STORE, "drill": "orders"})
+    assert records_line(at)
+    at.switch_page("pages/customers.py").run()
+    assert not at.exception
+    assert "drill" not in at.query_params
+    assert not [m for m in at.markdown if " records" in m.value]

@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import cards, charts, data, sidebar, tables
+from ui.drill import ChartDrill
 from ui.formatting import month_label
 from ui.i18n import enum_label, has_enum, kpi_label, t
 from ui.report_button import report_button
@@ -60,6 +61,7 @@ with left:
     st.subheader(t("fin.break_even"))
     st.caption(t("fin.break_even_note"))
     monthly = data.frame("finance", "monthly", scope, months=13)
+    by_month = ChartDrill(by="month", keys=tuple(monthly.get("month", ())))  # a point: its month
     if not monthly.empty:
         monthly["month"] = monthly["month"].map(month_label)
     charts.lines(
@@ -70,6 +72,7 @@ with left:
         kind="number",
         bars=["deliveries"],
         key="break_even",
+        drill=by_month,
     )
 with right:
     st.subheader(t("fin.capital"))
@@ -85,6 +88,7 @@ with right:
         t("fin.absorption_trend"),
         kind="percent",
         key="absorption",
+        drill=by_month,
     )
 
 st.subheader(t("fin.expenses"))
@@ -127,4 +131,5 @@ charts.lines(
     "",
     kind="money",
     key="profit_trend",
+    drill=by_month,
 )

@@ -44,14 +44,14 @@ PAGES = [
         "order_planning",
     ),
     NavItem(
-        "pages/marketing.py", "page.marketing", ":material/campaign:", "nav.management", "marketing"
-    ),
-    NavItem(
         "pages/manufacturer.py",
         "page.manufacturer",
         ":material/factory:",
         "nav.management",
         "manufacturer",
+    ),
+    NavItem(
+        "pages/marketing.py", "page.marketing", ":material/campaign:", "nav.management", "marketing"
     ),
     NavItem(
         "pages/customers.py", "page.customers", ":material/groups:", "nav.management", "customers"
@@ -119,7 +119,10 @@ try:
         missing = data.take_unavailable()
         if missing:
             st.caption(t("common.unavailable", names=", ".join(missing)))
-except DatabaseBusy:
-    st.warning(t("common.db_busy"), icon=":material/hourglass_top:")
-except DatabaseError as exc:  # full disk, read-only, damaged or newer file: a sentence
-    st.error(exc.text(current_lang()), icon=":material/database:")
+except DatabaseError as exc:  # busy, full disk, read-only, damaged or newer file: a sentence
+    if TV_MODE and page.url_path == "kanban":
+        page.run()  # the TV keeps its last board and says it is reconnecting (pages/kanban.py)
+    elif isinstance(exc, DatabaseBusy):
+        st.warning(t("common.db_busy"), icon=":material/hourglass_top:")
+    else:
+        st.error(exc.text(current_lang()), icon=":material/database:")

@@ -295,7 +295,9 @@ def snapshot(path: str, version: int, store: str) -> Snapshot:
     return _snapshot(path, version, store, store_today(tz))
 
 
-READ_ERRORS = (db.DatabaseBusy, duckdb.Error, OSError)
+# Every read failure keeps the last board with "reconnecting": busy, and also a damaged,
+# read-only or newer database, a full disk (warehouse.errors) or a file being replaced.
+READ_ERRORS = (db.DatabaseError, duckdb.Error, OSError)
 
 
 def probe() -> tuple[str, int] | None:

@@ -1,5 +1,6 @@
 """The TV and reception pages in Streamlit's AppTest: the numbers on screen are kpi.kanban's."""
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -305,3 +306,17 @@ def test_reception_refuses_when_its_file_is_run_directly(app_env):
     assert not at.exception
     assert [x.value for x in at.title] == [t("auth.needs_title", "zh")]
     assert len(at.pills) == 0
+
+
+def test_a_damaged_database_keeps_the_board_and_says_reconnecting(app_env, tmp_path, monkeypatch):
+    copy = tmp_path / "tv.duckdb"
+    shutil.copy(app_env, copy)
+    monkeypatch.setenv("KPI_DB", str(copy))
+    at = tv_app("month")
+    assert not at.exception
+    shown = [m.value for m in at.metric]
+    copy.write_bytes(b"not a database " * 4096)  # replaced by something unreadable
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == shown  # the last board stays up
+    assert t("tv.reconnecting", "zh") in [x.value for x in at.text]  # the footer's note

@@ -254,12 +254,12 @@ def wait_for(
              AND tried_at >= coalesce((SELECT max(tried_at) FROM login_attempts
                                  WHERE username = $u AND client = $c AND ok), $since)""",
         {"u": username, "c": client, "since": since},
-    ).fetchone()
+    ).fetchall()[0]
     per_client = con.execute(
         "SELECT count(*), max(tried_at) FROM login_attempts "
         "WHERE client = $c AND tried_at > $since AND ok IS NOT true",
         {"c": client, "since": since},
-    ).fetchone()
+    ).fetchall()[0]
     wait = 0.0
     for (count, last), free in ((per_name, FREE_PER_NAME), (per_client, FREE_PER_CLIENT)):
         if count and last is not None:
@@ -322,7 +322,7 @@ def sign_in(
     user = _check_row(row, password or "")
     with connect(path) as con:
         finish_attempt(con, attempt, user is not None)
-        if user is not None and _iterations(row[5]) < ITERATIONS:
+        if user is not None and row is not None and _iterations(row[5]) < ITERATIONS:
             rehash(con, username, password)
     return user
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -322,7 +323,7 @@ def build_demo(
             f"({time.perf_counter() - t1:.1f} s)"
         )
     t_files = time.perf_counter() - t0
-    summary = {
+    summary: dict[str, Any] = {
         "end": end.isoformat(),
         "months": months,
         "seed": seed,

@@ -22,7 +22,7 @@ from datetime import date
 
 import numpy as np
 
-from warehouse.demo_world import NO_DATE, Calendar, StoreProfile, day_no, to_date
+from warehouse.demo_world import NO_DATE, NULL, Calendar, StoreProfile, day_no, to_date
 
 Frame = dict[str, np.ndarray]
 
@@ -59,7 +59,7 @@ def wholesale_dates(vehicles: Frame, cal: Calendar, seed: int, index: int) -> np
 
 def _quarters(cal: Calendar) -> list[tuple[int, int, date, date]]:
     """Return (year, quarter, first day, last day) of every quarter the window touches."""
-    out = []
+    out: list[tuple[int, int, date, date]] = []
     for m in cal.months:
         q = (m.month - 1) // 3
         key = (m.year, q + 1)
@@ -131,6 +131,6 @@ def lost_reasons(followups: Frame, seed: int, index: int) -> tuple[np.ndarray, n
     model = rng.choice(len(COMPETITORS), n, p=COMPETITOR_WEIGHTS / COMPETITOR_WEIGHTS.sum())
     went = (reason == "competitor") | ((reason == "price") & (rng.random(n) < 0.35))
     lost_to = np.array([COMPETITORS[i] for i in model], dtype=object)
-    reason = np.where(lost, reason, None)
-    lost_to = np.where(lost & went, lost_to, None)
+    reason = np.where(lost, reason, NULL)
+    lost_to = np.where(lost & went, lost_to, NULL)
     return reason, lost_to

@@ -21,6 +21,7 @@ from warehouse.demo_world import (
     DOW,
     MODELS,
     NO_DATE,
+    NULL,
     Calendar,
     StoreProfile,
     day_no,
@@ -546,7 +547,7 @@ def simulate_sales(p: StoreProfile, cal: Calendar, rng: np.random.Generator, sal
     # ---- customer ids: CRM numbers in order of first contact, some keyed by mobile number
     ids, n_crm, n_mob = _customer_ids(p, rng, P, salt)
     tr["customer_id"] = ids[tr["pid"]]
-    tr["customer_id"] = np.where(P["anon"][tr["pid"]], None, tr["customer_id"])
+    tr["customer_id"] = np.where(P["anon"][tr["pid"]], NULL, tr["customer_id"])
     orders["customer_id"] = ids[orders["pid"]]
 
     # ---- follow-ups of leads and return visits after deliveries
@@ -724,7 +725,7 @@ def _vehicles(p, cal, rng, orders: Frame, salt: int) -> tuple[Frame, Frame]:
     out = {k: v[in_window] for k, v in o.items()}
     out["status"] = status[in_window].astype(object)
     out["delivery_day"] = np.where(delivered, o["delivery_day"], NO_DATE)[in_window]
-    out["vin"] = np.where(show_vin & keep_car, vin, None)[in_window]
+    out["vin"] = np.where(show_vin & keep_car, vin, NULL)[in_window]
     seq = np.lexsort((out["pid"], out["order_day"]))
     out = take(out, seq)
     yymm = day_text(out["order_day"], "%y%m")
@@ -837,7 +838,7 @@ def _lead_followups(cal, rng, P, ids, orders) -> Frame:
     fu = take(fu, (fu["day"] >= cal.start) & (fu["day"] <= cal.end))
     fu["customer_id"] = ids[fu["pid"]]
     fu["consultant"] = P["consultant"][fu["pid"]]
-    fu["level"] = np.where(fu["level"] == "", None, fu["level"])
+    fu["level"] = np.where(fu["level"] == "", NULL, fu["level"])
     return fu
 
 

@@ -443,7 +443,9 @@ def _parts(p, cal, ro, rng) -> Frame:
     closed = ro["close_day"] != NO_DATE
     cost = np.bincount(months[closed], weights=ro["parts_cost"][closed], minlength=cal.n_months)
     target = 2.5 * (cost[:-1].mean() if cal.n_months > 1 else cost.mean())
-    rows = {k: [] for k in ("month", "part_no", "qty", "unit_cost", "last_movement_date")}
+    rows: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("month", "part_no", "qty", "unit_cost", "last_movement_date")
+    }
     # Obsolete parts keep a fixed quantity worth about 6% of the stock.
     stale_value = float((base_qty * unit_cost)[obsolete].sum())
     base_qty = np.where(

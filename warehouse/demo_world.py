@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 
 NO_DATE = np.int64(-(2**40))
+# A NULL cell for np.where(): what numpy makes of a bare None, which its type stubs refuse.
+NULL = np.array(None, dtype=object)
 EPOCH = date(1970, 1, 1)
 
 # Chinese New Year's day (正月初一), which drives the Spring Festival dip in showroom traffic.

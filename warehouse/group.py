@@ -390,7 +390,8 @@ def build_group(
                 "load the group into a new database file"
             )
         secret = hash_key(con)
-        next_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
+        next_id_sql = "SELECT coalesce(max(import_id), 0) + 1 FROM imports"
+        next_id = con.execute(next_id_sql).fetchall()[0][0]
     first = cal.months[0].strftime("%Y-%m")
     log(
         f"[group] {stores} stores, {months} months {first} .. {end}, seed {seed}, {workers} workers"

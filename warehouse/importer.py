@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -307,7 +308,7 @@ def import_files(
     files: list[str | Path | tuple[str, bytes]],
     store: str | None = None,
     user: str | None = None,
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping[str, str | None] | None = None,
     date_order: str | None = None,
     dry_run: bool = False,
     allow_partial: bool = False,
@@ -334,6 +335,7 @@ def import_files(
     if len(sources) == 1 and not dry_run:
         fast = _fast_import(db, table, sources[0], default_store, user, mapping, order)
         if fast is not None:
+            assert fast.import_id is not None  # written, not a dry run: the import is logged
             return ImportReport(
                 table=table,
                 store=store,
@@ -399,7 +401,7 @@ def _fast_import(
     source: Source,
     default_store: str,
     user: str | None,
-    mapping: dict[str, str | None] | None,
+    mapping: Mapping[str, str | None] | None,
     order: str | None,
 ) -> FileResult | None:
     """Import one clean UTF-8 text file straight from DuckDB's CSV reader; None if it cannot.
@@ -648,6 +650,7 @@ def combine_files(parsed: list[ParsedFile], table: str, default_store: str) -> p
         # One file cannot repeat a key across files: filter its rows without copying them.
         index = usable[0]
         rows = parsed[index].rows
+        assert rows is not None  # a usable file has rows
         if parsed[index].rejected_rows:
             rows = rows.filter(rows["_ok"])  # a copy, so only when some row is left out
         rows = rows.append_column("_file", pa.repeat(pa.scalar(index, pa.int64()), rows.num_rows))
@@ -848,7 +851,7 @@ def write_rows(
                 "SELECT _file, count(*) FROM gone WHERE why = 'live' GROUP BY _file"
             ).fetchall()
         )
-        stores = {}
+        stores: dict[int, list[str]] = {}
         for file, store in con.execute("SELECT DISTINCT _file, store FROM inc").fetchall():
             stores.setdefault(file, []).append(store)
         for index, result in enumerate(results):

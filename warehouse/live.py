@@ -56,7 +56,7 @@ LIVE_MAY_BE_EMPTY = {
     },
 }
 # Defaults of a new live row where the contract has none (the common case at the desk).
-LIVE_DEFAULTS = {
+LIVE_DEFAULTS: dict[str, dict[str, Any]] = {
     "traffic": {"kind": "walk_in", "first_visit": True, "test_drive": False},
     "orders": {"status": "open", "sale_type": "retail", "buyer_type": "private"},
 }
@@ -128,6 +128,7 @@ def _parse_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
         zh.append(f"{r.column or '行'}：{shown}{r.text('zh')}")
     if errors:
         raise LiveEntryError(errors, zh)
+    assert parsed.rows is not None, parsed.error  # the row's own header always matches
     return {n: parsed.rows.to_pylist()[0][n] for n in names}
 
 
@@ -397,7 +398,7 @@ def newest_record_at(
         "SELECT max(imported_at) FROM imports "
         "WHERE NOT undone AND ',' || store || ',' LIKE '%,' || $s || ',%'",
         {"s": store},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if imp is not None:
         # imports.imported_at is a naive timestamp written in UTC by the importer.
         candidates.append(imp.replace(tzinfo=UTC) if imp.tzinfo is None else imp)
@@ -410,7 +411,7 @@ def newest_record_at(
         """SELECT greatest((SELECT max(visit_date) FROM traffic WHERE store = $s),
                            (SELECT max(order_date) FROM orders WHERE store = $s))""",
         {"s": store},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if newest_day is not None:
         candidates.append(datetime.combine(newest_day, time(0), zone).astimezone(UTC))
     return max(candidates) if candidates else None

@@ -14,6 +14,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -262,7 +263,7 @@ class HeaderMatch:
 
 
 def match_headers(
-    cells: list[str], spec: Table, mapping: dict[str, str | None] | None = None
+    cells: list[str], spec: Table, mapping: Mapping[str, str | None] | None = None
 ) -> HeaderMatch:
     """Map header cells to canonical columns; a caller's mapping wins over aliases.
 
@@ -284,9 +285,10 @@ def match_headers(
         if not key:
             continue
         if key in user:
-            if user[key] is None:
+            mapped = user[key]
+            if mapped is None:
                 continue
-            column, priority = user[key], 0
+            column, priority = mapped, 0
         elif key in lookup:
             column, priority = lookup[key]
         elif normalize_header(_strip_unit(header)) in lookup:
@@ -340,7 +342,7 @@ class HeaderChoice:
 
 
 def choose_header(
-    candidates: list[Candidate], spec: Table, mapping: dict | None, file: str
+    candidates: list[Candidate], spec: Table, mapping: Mapping[str, str | None] | None, file: str
 ) -> HeaderChoice:
     """Return the header row: the first row naming enough of the table's columns.
 
@@ -371,7 +373,7 @@ def choose_header(
                 "rows": HEAD_ROWS,
                 "expected": expected,
             }
-            raise ReadError(messages.text("no_header", **params), None, "no_header", params)
+            raise ReadError(messages.text("no_header", "en", **params), None, "no_header", params)
         best = weak
     score = best.match.score
     missing = [c for c in required_columns(spec) if c not in best.match.columns.values()]
@@ -385,7 +387,7 @@ def choose_header(
     if count > MAX_COLUMNS:
         params = {"line": best.line, "count": count, "table": spec.name, "limit": MAX_COLUMNS}
         raise ReadError(
-            messages.text("too_many_columns", **params), best.line, "too_many_columns", params
+            messages.text("too_many_columns", "en", **params), best.line, "too_many_columns", params
         )
     return best
 
@@ -416,7 +418,7 @@ def _looks_like(other: Table, spec: Table, line: int, headers: list[str]) -> Rea
         "line": line,
         "headers": ", ".join(h for h in headers if h)[:300],
     }
-    return ReadError(messages.text("other_table", **params), line, "other_table", params)
+    return ReadError(messages.text("other_table", "en", **params), line, "other_table", params)
 
 
 def normalize_date_order(order: str | None) -> str | None:
@@ -638,6 +640,7 @@ def _column_sql(
         if kind == SCORE:
             checks.append(f"WHEN {x} > 10 THEN 'score_range'")
         if kind == RATE:
+            assert limit is not None  # KIND_CEILINGS holds one for rates
             checks.append(f"WHEN coalesce({m}.pct, '') = '' AND {x} > 1 THEN 'rate_bare_over_1'")
             checks.append(f"WHEN {x} > {sql.param(f'max_{name}', float(limit))} THEN 'too_large'")
         error = f"CASE {' '.join(checks)} END"
@@ -711,7 +714,7 @@ def read_table_file(
     name: str,
     data: bytes,
     table: str,
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping[str, str | None] | None = None,
     date_order: str | None = None,
 ) -> ParsedFile:
     """Decode, split, map and parse one uploaded file for ``table``; write nothing.
@@ -724,7 +727,7 @@ def read_table_file(
 def parse_source(
     source: Source,
     table: str,
-    mapping: dict[str, str | None] | None = None,
+    mapping: Mapping[str, str | None] | None = None,
     date_order: str | None = None,
     *,
     default_store: str = "main",
@@ -1203,7 +1206,7 @@ def rejection(
 def _reason(
     spec: Table,
     match: HeaderMatch,
-    col: str | None,
+    col: str,
     code: str,
     other: int | None,
     file: str,
@@ -1259,11 +1262,11 @@ def _check_total_row(
 
     Returns the rejections of the total row's line (a count or a sum that does not match).
     """
-    last = con.execute(
+    tail = con.execute(
         "SELECT rec, line, is_total, first_cell FROM parsed WHERE NOT blank "
         "ORDER BY rec DESC LIMIT 1"
     ).fetchall()
-    last = last[0] if last else None
+    last = tail[0] if tail else None
     totals = con.execute("SELECT count(*) FROM parsed WHERE is_total").fetchall()[0][0]
     if not last or not last[2]:
         if totals:

@@ -25,11 +25,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 if TYPE_CHECKING:  # pyarrow only when Python splits the rows: DuckDB's reader needs none
+    import _csv
+
     import pyarrow as pa
 
 HEAD_BYTES = 256 * 1024  # enough text to hold any title block and header row
@@ -78,15 +80,21 @@ class Source:
         return cls(name=path.name, path=path)
 
     @property
+    def file(self) -> Path:
+        """Return the path of a source given as a path (a source has a path or bytes)."""
+        assert self.path is not None, f"{self.name}: neither a path nor bytes"
+        return self.path
+
+    @property
     def size(self) -> int:
         """Return the file size in bytes."""
-        return len(self.data) if self.data is not None else self.path.stat().st_size
+        return len(self.data) if self.data is not None else self.file.stat().st_size
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
         """Return the first ``n`` bytes."""
         if self.data is not None:
             return self.data[:n]
-        with open(self.path, "rb") as fh:
+        with open(self.file, "rb") as fh:
             return fh.read(n)
 
     def chunks(self) -> Iterator[bytes]:
@@ -95,13 +103,13 @@ class Source:
             for i in range(0, len(self.data), CHUNK):
                 yield self.data[i : i + CHUNK]
             return
-        with open(self.path, "rb") as fh:
+        with open(self.file, "rb") as fh:
             while chunk := fh.read(CHUNK):
                 yield chunk
 
     def read_all(self) -> bytes:
         """Return the whole content."""
-        return self.data if self.data is not None else self.path.read_bytes()
+        return self.data if self.data is not None else self.file.read_bytes()
 
 
 @dataclass
@@ -188,8 +196,8 @@ def scan_bytes(source: Source, lines: bool = True) -> Scan:
             last = stripped[-1:]
         else:
             trailing += chunk.count(b"\n")
-    lines = newlines - trailing + 1 if last else 0
-    return Scan(digest.hexdigest(), size, lines, odd, tabs)
+    line_count = newlines - trailing + 1 if last else 0
+    return Scan(digest.hexdigest(), size, line_count, odd, tabs)
 
 
 def count_text_lines(text: str) -> int:
@@ -306,7 +314,7 @@ def split_head_rows(
     return rows
 
 
-def _columns_table(rows: list[list[str | None]], lines: list[int], width: int) -> pa.Table:
+def _columns_table(rows: list[list[str]], lines: list[int], width: int) -> pa.Table:
     """Return staged records as an arrow table rec, line, c0..c{width-1} (rows padded)."""
     import pyarrow as pa
 
@@ -343,6 +351,7 @@ class TextReader:
         self.encoding = guess_encoding(head, complete)
         if self.encoding.startswith("utf-16") or self.encoding in ("gbk", "gb18030"):
             self._decode_all()
+            assert self._text is not None  # _decode_all set it
             self.head_text = self._text[:HEAD_BYTES]
         else:
             text = codecs.getincrementaldecoder(self.encoding)("replace").decode(head, complete)
@@ -375,6 +384,7 @@ class TextReader:
             with open(target, "w", encoding="utf-8", newline="") as fh:
                 fh.write(self._text)
         else:
+            assert self.source.data is not None  # a source has a path or bytes
             target.write_bytes(self.source.data)
         return target
 
@@ -393,7 +403,7 @@ class TextReader:
         if self.source.data is not None:
             return b" " in self.source.data
         # A memchr over the mapped file: no copy, a fraction of a second for 400 MB.
-        with open(self.source.path, "rb") as fh:
+        with open(self.source.file, "rb") as fh:
             if os.fstat(fh.fileno()).st_size == 0:
                 return False
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
@@ -429,6 +439,7 @@ class TextReader:
         so. A file DuckDB cannot read fails when ``raw`` is first read; then
         :meth:`recover` stages it another way.
         """
+        assert candidate.delimiter is not None  # a text file's candidates split by one
         self._layout = (candidate.delimiter, header_line, width)
         self._mode = "duckdb"
         self._stage_duckdb(con, parallel=True)
@@ -466,6 +477,7 @@ class TextReader:
 
     def set_layout(self, candidate: Candidate, header_line: int, width: int) -> None:
         """Set how the file splits (delimiter, header line, cells per record) without staging."""
+        assert candidate.delimiter is not None  # a text file's candidates split by one
         self._layout = (candidate.delimiter, header_line, width)
 
     @property
@@ -508,7 +520,7 @@ class TextReader:
         con.execute(f"UPDATE {table} SET line = l.line FROM raw_lines l WHERE {table}.rec = l.rec")
         con.unregister("raw_lines")
 
-    def _python_reader(self, delimiter: str) -> csv.reader:
+    def _python_reader(self, delimiter: str) -> _csv.Reader:
         self._decode_all()
         return csv.reader(io.StringIO(self._text, newline=""), delimiter=delimiter, strict=False)
 
@@ -534,7 +546,7 @@ class TextReader:
         self, con: duckdb.DuckDBPyConnection, delimiter: str, header_line: int, width: int
     ) -> None:
         reader = self._python_reader(delimiter)
-        rows: list[list[str | None]] = []
+        rows: list[list[str]] = []
         lines: list[int] = []
         for _record in reader:
             if reader.line_num >= header_line:
@@ -585,7 +597,7 @@ class XlsxReader:
 
     source: Source
     encoding: str = "xlsx"
-    _book: object = field(default=None, repr=False)
+    _book: Any = field(default=None, repr=False)  # openpyxl's Workbook (untyped); None: closed
 
     def plain_whitespace(self, delimiter: str | None) -> bool:
         """Return False: Excel cells may hold any kind of space."""
@@ -634,7 +646,8 @@ class XlsxReader:
         self, con: duckdb.DuckDBPyConnection, candidate: Candidate, header_line: int, width: int
     ) -> None:
         """Create table ``raw(rec, line, c0..)`` from the sheet's rows below the header."""
-        rows: list[list[str | None]] = []
+        assert candidate.sheet is not None  # a workbook's candidates are its sheets
+        rows: list[list[str]] = []
         lines: list[int] = []
         for number, cells in self._rows(candidate.sheet):
             if number <= header_line:

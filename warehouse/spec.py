@@ -35,7 +35,7 @@ class Column:
     name: str
     kind: str
     optional: bool = False
-    default: object = None
+    default: str | float | None = None  # the value of an optional column left out
     choices: dict[str, str] | None = None  # accepted word (lower case) -> canonical value
     aliases: tuple[str, ...] = ()
     signed: bool = False  # money or number that may be negative

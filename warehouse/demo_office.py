@@ -252,6 +252,18 @@ def complaints(p: StoreProfile, cal: Calendar, rng: np.random.Generator) -> Fram
             rows["major"].append(bool(major))
             u = rng.random()
             rows["satisfied"].append(None if closed > cal.end or u > 0.95 else bool(u < 0.86))
+    if int(NO_DATE) not in rows["closed"]:
+        # A store always has a recent complaint still being handled (the Customers page's
+        # open list); the draws above may close every one: the newest few days get one.
+        first = cal.months[-1]
+        n = sum(1 for c in rows["complaint_id"] if c.startswith(f"TS{p.code}{first:%y%m}"))
+        rows["complaint_id"].append(f"TS{p.code}{first.strftime('%y%m')}{n + 1:03d}")
+        rows["day"].append(int(max(cal.month_bounds(len(cal.months) - 1)[0], cal.end - 2)))
+        rows["closed"].append(int(NO_DATE))
+        rows["department"].append("service")
+        rows["category"].append(SERVICE_COMPLAINTS[0])
+        rows["major"].append(False)
+        rows["satisfied"].append(None)
     return {
         k: np.array(
             v,

@@ -277,6 +277,7 @@ def test_customers_overdue_list_filters_by_consultant(run_app, small_db):
         t("report.download", "en"),
         t("cust.download", "en"),
         t("common.download_csv", "en"),  # the complaints table's escaped CSV
+        t("common.download_csv", "en"),  # lead capture by consultant (ui/leads_view.py)
     ]
     at.selectbox(key="cust_consultant").select("Wang").run()
     _no_errors(at)

@@ -179,8 +179,9 @@ def _wait_rendered(page, timeout_ms: int = 60_000) -> None:
     """Wait until lazily loaded parts (markdown, code, charts) replaced their placeholders."""
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=stSkeleton]').length === 0"
+        # a code block inside a closed expander renders only once opened
         " && [...document.querySelectorAll('[data-testid=stCode]')]"
-        ".every(e => e.innerText.trim().length > 0)"
+        ".filter(e => e.checkVisibility()).every(e => e.innerText.trim().length > 0)"
         " && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
         ".every(e => e.querySelector('.main-svg'))",
         timeout=timeout_ms,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
+from ui.i18n import t
 
 PAGES = ["overview", "sales", "inventory", "service", "workshop", "order_planning", "data_status"]
 
@@ -30,4 +31,7 @@ def test_empty_database_shows_first_run(start_server, browser_page, tmp_path):
     wait_for_app(browser_page)
     screenshot(browser_page, "first_run_en")
     assert browser_page.locator("[data-testid='stException']").count() == 0
-    assert browser_page.get_by_text("make run").first.is_visible()
+    assert browser_page.get_by_text(t("first_run.title", "en")).first.is_visible()
+    # the command lines wait for IT in an expander
+    browser_page.get_by_text(t("first_run.it", "en")).first.click()
+    browser_page.get_by_text("make run").first.wait_for(state="visible", timeout=10_000)

@@ -51,8 +51,7 @@ def test_manager_uploads_a_gbk_file_and_the_overview_changes(start_server, brows
     page = browser_page
     page.goto(f"{server.url}/?lang=en")
     wait_for_app(page)
-    before = metric(page, "Showroom traffic")
-
+    # stores are private until a manager opens them (docs/AUTH.md): sign in first
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("Sign in", exact=True).first.click()
     sidebar.get_by_role("textbox", name="User name").fill("boss")
@@ -60,6 +59,7 @@ def test_manager_uploads_a_gbk_file_and_the_overview_changes(start_server, brows
     sidebar.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
     assert sidebar.get_by_text("Signed in: boss (manager)").is_visible()
+    before = metric(page, "Showroom traffic")
 
     nav(page, "Upload data")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(

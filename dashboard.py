@@ -116,9 +116,6 @@ try:
         auth.require_view(auth.decide(page.url_path, tv_board))
         page.run()
         drill.show_open()  # the records a card or chart point opened (after the page's gate)
-        missing = data.take_unavailable()
-        if missing:
-            st.caption(t("common.unavailable", names=", ".join(missing)))
 except DatabaseError as exc:  # busy, full disk, read-only, damaged or newer file: a sentence
     if TV_MODE and page.url_path == "kanban":
         page.run()  # the TV keeps its last board and says it is reconnecting (pages/kanban.py)

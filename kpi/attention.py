@@ -15,6 +15,10 @@ from typing import Any
 from kpi import catalogue
 from kpi.scope import Scope
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset()
+
 SEVERITY = {"red": 0, "amber": 1}
 
 

@@ -42,6 +42,14 @@ from kpi.scope import (
 )
 from warehouse.leadbook import level_code, level_decode, maybe_open
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset(
+    {
+        "complaints", "followups", "orders", "repair_orders", "stores", "surveys", "traffic",
+    }
+)
+
 if TYPE_CHECKING:
     import pandas as pd
 

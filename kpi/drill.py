@@ -28,6 +28,11 @@ from kpi import customers, finance, inventory, leads, marketing, query, sales, s
 from kpi import programs as programs_mod
 from kpi.backlog import _ALLOCATION_SQL
 from kpi.scope import FILTERS, Scope, filter_clause, store_clause
+from warehouse.spec import TABLES
+
+# The tables this module reads (ui.data caches its results on their versions): every
+# section's, so any write refreshes it.
+READS: frozenset[str] = frozenset(TABLES) | {"stores"}
 
 if TYPE_CHECKING:
     import duckdb

@@ -39,6 +39,10 @@ import duckdb
 
 from kpi.scope import add_months, month_end, month_start
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset({"orders", "stores"})
+
 HISTORY_DAYS = 365  # lead times and order rates: the store's last 12 months before the month
 LEVEL_DAYS = 28  # the recent window whose orders scale the expected order rate
 LEVEL_PRIOR = 20.0  # shrinkage of that scale towards 1, in expected orders

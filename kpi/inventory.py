@@ -33,6 +33,10 @@ from kpi.scope import (
     store_clause,
 )
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset({"orders", "stores", "vehicles"})
+
 if TYPE_CHECKING:
     import pandas as pd
 

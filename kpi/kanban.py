@@ -26,6 +26,15 @@ import pandas as pd
 from kpi import catalogue, inventory, query, sales, targets
 from kpi.scope import Scope
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset(
+    {
+        "orders", "parts_stock", "repair_orders", "stores", "targets", "technicians", "traffic",
+        "vehicles",
+    }
+)
+
 PANELS = ("leaderboard", "today", "month", "models")
 # The counts of the "today on the floor" panel, in display order.
 FLOOR_METRICS = ("walk_in_batches", "first_visit_batches", "phone_batches", "test_drives", "orders")

@@ -24,6 +24,10 @@ import duckdb
 from kpi import query
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset({"campaigns", "orders", "stores", "traffic"})
+
 if TYPE_CHECKING:
     import pandas as pd
 

@@ -31,6 +31,10 @@ import duckdb
 from kpi import query
 from kpi.scope import Scope, store_clause
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset({"orders", "rebate_programs", "stores", "vehicles"})
+
 TABLE_IDS = (
     "program_achievement",
     "rebate_earned",

@@ -16,6 +16,10 @@ import duckdb
 
 from kpi.scope import Scope
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset()
+
 if TYPE_CHECKING:
     import pandas as pd
 

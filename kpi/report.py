@@ -16,6 +16,11 @@ from typing import Any
 import duckdb
 
 from kpi.scope import Scope
+from warehouse.spec import TABLES
+
+# The tables this module reads (ui.data caches its results on their versions): every
+# section's, so any write refreshes it.
+READS: frozenset[str] = frozenset(TABLES) | {"stores"}
 
 # Section modules in catalogue order; each has summary(con, scope) and optionally tables(),
 # and optionally report(con, scope): both at once, from passes they share.

@@ -23,6 +23,10 @@ from kpi import query
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset({"parts_stock", "repair_orders", "stores", "technicians"})
+
 if TYPE_CHECKING:
     import pandas as pd
 

@@ -24,6 +24,15 @@ import duckdb
 from kpi import catalogue, forecast, query, sales, service
 from kpi.scope import Scope, add_months, filter_clause, month_end, month_start, store_clause
 
+# The tables this module reads, directly or through the kpi functions it calls: ui.data
+# caches its results on their versions (tests/kpi/test_reads.py checks the list).
+READS: frozenset[str] = frozenset(
+    {
+        "orders", "parts_stock", "repair_orders", "stores", "targets", "technicians", "traffic",
+        "vehicles",
+    }
+)
+
 if TYPE_CHECKING:
     import pandas as pd
 

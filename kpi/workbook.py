@@ -38,6 +38,11 @@ from kpi import catalogue, targets
 from kpi.catalogue import CATALOGUE, SECTIONS, UNITS
 from kpi.report import compute_kpis
 from kpi.scope import Scope, add_months, month_end, month_start, store_clause
+from warehouse.spec import TABLES
+
+# The tables this module reads (ui.data caches its results on their versions): every
+# section's, so any write refreshes it.
+READS: frozenset[str] = frozenset(TABLES) | {"stores"}
 
 # Text starting with one of these is a formula to a spreadsheet (same rule as ui/download.py).
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

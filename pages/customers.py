@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kpi import customers
 from ui import auth, cards, charts, data, leads_view, sidebar, tables
 from ui.download import csv_button
 from ui.drill import ChartDrill
@@ -24,7 +25,7 @@ st.caption(t("cust.caption", store=ctx.store_label, period=ctx.period_label) + c
 report_button(ctx, key="report_customers")
 cards.grid(
     cards.section_cards(
-        "customers",
+        customers,
         [
             "open_leads",
             "overdue_followups",
@@ -44,7 +45,7 @@ cards.grid(
 # Every open lead in one read, most overdue first: the chart counts them per store,
 # consultant and level (as customers.open_leads_by_level), the list keeps the overdue ones
 # (as customers.overdue_list, same order).
-book = data.frame("customers", "open_lead_list", scope)
+book = data.frame(customers.open_lead_list, scope)
 
 st.subheader(t("cust.leads"))
 leads = (
@@ -102,7 +103,7 @@ leads_view.section(scope, overrides)  # lead capture by consultant, lost reasons
 
 st.subheader(t("cust.trends"))
 # The cards' cached 13-month trend (one pass over the lead book), not a second computation.
-trend = data.frame("customers", "monthly", scope, months=13)
+trend = data.frame(customers.monthly, scope, months=13)
 by_month = ChartDrill(by="month", keys=tuple(trend.get("month", ())))  # a point opens its month
 if not trend.empty:
     trend["month"] = trend["month"].map(month_label)
@@ -121,9 +122,9 @@ with right:
                  "", kind="percent", key="discipline", drill=by_month)  # fmt: skip
 
 st.subheader(t("cust.complaints"))
-cards.grid(cards.section_cards("customers", ["complaint_close_days"], scope, trend=False),
+cards.grid(cards.section_cards(customers, ["complaint_close_days"], scope, trend=False),
            overrides)  # fmt: skip
-complaints = data.frame("customers", "complaints_list", scope)
+complaints = data.frame(customers.complaints_list, scope)
 if complaints.empty:
     st.caption(t("common.none_listed"))
 else:

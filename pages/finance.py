@@ -3,6 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi import finance, inventory
 from ui import cards, charts, data, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import month_label
@@ -19,7 +20,7 @@ st.caption(t("fin.caption", store=ctx.store_label, period=ctx.period_label) + ct
 report_button(ctx, key="report_finance")
 cards.grid(
     cards.section_cards(
-        "finance",
+        finance,
         [
             "total_gross",
             "total_expenses",
@@ -36,7 +37,7 @@ cards.grid(
 )
 
 st.subheader(t("fin.waterfall"))
-steps = data.frame("finance", "gross_waterfall", scope)
+steps = data.frame(finance.gross_waterfall, scope)
 if not steps.empty:
     last = len(steps) - 1
     fig = go.Figure(
@@ -60,7 +61,7 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("fin.break_even"))
     st.caption(t("fin.break_even_note"))
-    monthly = data.frame("finance", "monthly", scope, months=13)
+    monthly = data.frame(finance.monthly, scope, months=13)
     by_month = ChartDrill(by="month", keys=tuple(monthly.get("month", ())))  # a point: its month
     if not monthly.empty:
         monthly["month"] = monthly["month"].map(month_label)
@@ -77,7 +78,7 @@ with left:
 with right:
     st.subheader(t("fin.capital"))
     cards.grid(
-        cards.section_cards("inventory", ["capital_tied_up", "floorplan_cost"], scope),
+        cards.section_cards(inventory, ["capital_tied_up", "floorplan_cost"], scope),
         overrides,
         per_row=2,
     )
@@ -92,7 +93,7 @@ with right:
     )
 
 st.subheader(t("fin.expenses"))
-expenses = data.frame("finance", "expenses_by", scope)
+expenses = data.frame(finance.expenses_by, scope)
 if not expenses.empty:
     expenses["department"] = expenses["department"].map(lambda d: enum_label("department", d))
     expenses["category"] = expenses["category"].map(

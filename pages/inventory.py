@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kpi import inventory
 from ui import cards, charts, data, sidebar, tables
 from ui.drill import ChartDrill
 from ui.i18n import enum_label, t
@@ -14,7 +15,7 @@ st.title(t("inventory.title"))
 st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 cards.grid(
     cards.section_cards(
-        "inventory",
+        inventory,
         [
             "stock_units",
             "in_transit_units",
@@ -31,7 +32,7 @@ cards.grid(
 )
 
 st.subheader(t("inventory.by_model"))
-models = data.frame("inventory", "by_model", scope)
+models = data.frame(inventory.by_model, scope)
 if not models.empty:
     charts.bars(
         models,
@@ -61,7 +62,7 @@ tables.show(
 
 left, right = st.columns([2, 3])
 with left:
-    buckets = data.frame("inventory", "aging_buckets", scope)
+    buckets = data.frame(inventory.aging_buckets, scope)
     if not buckets.empty:
         # Colours follow avg_days_in_stock's lines (60 and 90 days).
         charts.status_bars(
@@ -75,7 +76,7 @@ with left:
 with right:
     st.markdown(f"**{t('inventory.aged_units')}**")
     tables.show(
-        data.frame("inventory", "aged_units", scope),
+        data.frame(inventory.aged_units, scope),
         [
             ("vin", "inventory.vin", "text"),
             ("model", "sales.model", "text"),

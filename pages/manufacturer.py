@@ -3,6 +3,7 @@ programme against its tiers: earned now, at the current pace, units and gain to 
 
 import streamlit as st
 
+from kpi import programs
 from ui import data, manufacturer, sidebar
 from ui.i18n import t
 
@@ -14,7 +15,7 @@ st.caption(f"{ctx.store_label} · {ctx.period_label}")
 manufacturer.period_cards(scope)
 
 st.subheader(t("mfr.programmes"))
-programmes = data.kpi("programs", "programs_detail", scope, default=[]) or []
+programmes = data.cached(programs.programs_detail, scope)
 if not programmes:
     st.caption(t("mfr.none"))
 for n, programme in enumerate(programmes):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kpi import marketing, sales
 from ui import cards, charts, data, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import money, month_label, number
@@ -12,7 +13,7 @@ from ui.report_button import report_button
 ctx = sidebar.context()
 scope = ctx.scope
 overrides = data.thresholds(ctx.store)
-totals = data.summary("marketing", scope)
+totals = data.summary(marketing, scope)
 
 st.title(t("mkt.title"))
 st.caption(t("mkt.caption", store=ctx.store_label, period=ctx.period_label) + ctx.filter_suffix)
@@ -26,13 +27,13 @@ with events_col, st.container(border=True):
     st.metric(t("mkt.events_count"), number(totals.get("marketing_events")))
 cards.grid(
     cards.section_cards(
-        "sales", ["walk_in_batches", "phone_batches", "orders", "event_traffic_share"], scope
+        sales, ["walk_in_batches", "phone_batches", "orders", "event_traffic_share"], scope
     ),
     overrides,
 )
 
 st.subheader(t("mkt.channels"))
-channels = data.frame("marketing", "by_channel", scope)
+channels = data.frame(marketing.by_channel, scope)
 if not channels.empty:
     by_channel = ChartDrill(("walk_in_batches", "phone_batches", "orders"), "channel",
                             tuple(channels["channel"]))  # fmt: skip
@@ -60,7 +61,7 @@ tables.show(
 st.caption(t("mkt.cost_note"))
 
 st.subheader(t("mkt.mix"))
-mix = data.frame("marketing", "channel_monthly", scope, months=13)
+mix = data.frame(marketing.channel_monthly, scope, months=13)
 if not mix.empty:
     mix["channel"] = mix["channel"].map(lambda c: enum_label("channel", c))
     wide = mix.pivot_table(index="month", columns="channel", values="walk_ins", aggfunc="sum")
@@ -77,7 +78,7 @@ if not mix.empty:
     )
 
 st.subheader(t("mkt.events"))
-events = data.frame("marketing", "events", scope)
+events = data.frame(marketing.events, scope)
 if not events.empty:
     events["kind"] = events["kind"].map(lambda k: enum_label("campaign_kind", k))
 columns = [("name", "mkt.event", "text"), ("kind", "mkt.kind", "text"),

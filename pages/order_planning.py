@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kpi import inventory
 from ui import backlog_view, data, sidebar, tables
 from ui.download import csv_button
 from ui.i18n import t
@@ -22,7 +23,7 @@ target_months = st.number_input(
     format="%.1f",
     key="target_months",
 )
-gap = data.frame("inventory", "order_gap", scope, target_months=round(float(target_months), 2))
+gap = data.frame(inventory.order_gap, scope, target_months=round(float(target_months), 2))
 gap = backlog_view.with_backlog(gap, scope)  # orders waiting without a car, per model
 columns = [
     ("model", "sales.model", "text"),
@@ -58,7 +59,7 @@ if not gap.empty:
 
 st.subheader(t("orders.in_transit_list"))
 tables.show(
-    data.frame("inventory", "in_transit", scope),
+    data.frame(inventory.in_transit, scope),
     [
         ("vin", "inventory.vin", "text"),
         ("model", "sales.model", "text"),

@@ -28,7 +28,7 @@ ctx = sidebar.context()
 st.title(t("reception.title"))
 store = ctx.store or st.selectbox(t("sidebar.store"), data.stores(), key="reception-store")
 path = data.current().path
-with db.connect(path, read_only=True) as con:
+with data.reading(path) as con:
     info = live.store_settings(con, store)
     choices = live.options(con, store)
 today = tv.store_today(info["timezone"])
@@ -38,7 +38,7 @@ st.caption(t("reception.caption", store=auth.md(info["name"]), day=today.isoform
 def write(action: Callable, done: str) -> None:
     """Run one write on a short read-write connection; on success start fresh forms."""
     try:
-        with db.connect(path) as con:
+        with data.writing(path) as con:
             action(con)
     except live.LiveEntryError as exc:
         st.error(t("reception.refused", errors=auth.md("; ".join(exc.texts(current_lang())))))
@@ -116,7 +116,7 @@ with tabs[1], st.form(f"order-{n}", border=False):
         write(lambda c: live.log_order(c, store, user, order_date=today, **order),
               t("reception.logged", what=t("reception.order")))  # fmt: skip
 with tabs[2]:
-    with db.connect(path, read_only=True) as con:
+    with data.reading(path) as con:
         rows = live.entries(con, store, today).to_dict("records")
     if not rows:
         st.caption(t("reception.none_today"))

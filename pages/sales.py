@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kpi import sales
 from ui import backlog_view, cards, charts, consultant_view, data, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import kpi_delta
@@ -11,13 +12,13 @@ from ui.outlook import outlook
 ctx = sidebar.context()
 scope = ctx.scope
 overrides = data.thresholds(ctx.store)
-kpis = data.summary("sales", scope)
+kpis = data.summary(sales, scope)
 
 st.title(t("sales.title"))
 st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 cards.grid(
     cards.section_cards(
-        "sales",
+        sales,
         [
             "walk_in_batches",
             "phone_batches",
@@ -46,7 +47,7 @@ with left:
         drill=ChartDrill(point_kpis=tuple(ids)),
     )
 with right:
-    days = data.frame("sales", "daily", scope)
+    days = data.frame(sales.daily, scope)
     charts.lines(
         days,
         "date",
@@ -61,7 +62,7 @@ tab_c, tab_m, tab_ch = st.tabs(
 )
 with tab_c:
     tables.show(
-        consultant_view.with_links(data.frame("sales", "by_consultant", scope), ctx),
+        consultant_view.with_links(data.frame(sales.by_consultant, scope), ctx),
         [
             ("consultant", "sales.consultant", "text"),
             ("page", "consultant.open", "link"),
@@ -79,7 +80,7 @@ with tab_c:
     )
 with tab_m:
     tables.show(
-        data.frame("sales", "by_model", scope),
+        data.frame(sales.by_model, scope),
         [
             ("model", "sales.model", "text"),
             ("walk_in_batches", None, None),
@@ -91,7 +92,7 @@ with tab_m:
         ],
     )
 with tab_ch:
-    channels = data.frame("sales", "by_channel", scope)
+    channels = data.frame(sales.by_channel, scope)
     if not channels.empty:
         by_channel = ChartDrill(by="channel", keys=tuple(channels["channel"]))
         channels["channel"] = channels["channel"].map(lambda c: enum_label("channel", c))
@@ -113,7 +114,7 @@ for title, ids in (
     ("sales.penetration", ["finance_penetration", "insurance_penetration", "trade_in_rate"]),
     ("sales.closing", ["close_rate", "cohort_close_rate", "phone_to_visit_rate"]),
 ):  # fmt: skip
-    cards.section(t(title), "sales", ids, scope, overrides)
+    cards.section(t(title), sales, ids, scope, overrides)
 diff = kpi_delta("close_rate", kpis.get("cohort_close_rate"), kpis.get("close_rate"))
 st.markdown(t("sales.closing_explained", diff=diff or "—"))
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kpi import service
 from ui import cards, charts, data, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import month_axis
@@ -17,7 +18,7 @@ st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 with data.batch():
     cards.grid(
         cards.section_cards(
-            "service",
+            service,
             [
                 "ro_count",
                 "service_revenue",
@@ -36,7 +37,7 @@ with data.batch():
         overrides,
     )
 
-    monthly = data.frame("service", "monthly", scope, months=13)
+    monthly = data.frame(service.monthly, scope, months=13)
     if not monthly.empty:
         by_month = ChartDrill(by="month", keys=tuple(monthly["month"]))  # a bar opens its month
         monthly["month"] = month_axis(monthly["month"])
@@ -72,7 +73,7 @@ with data.batch():
         )
 
     st.subheader(t("service.mix"))
-    mix = data.frame("service", "by_ro_type", scope)
+    mix = data.frame(service.by_ro_type, scope)
     left, right = st.columns([2, 3])
     with left:
         if not mix.empty and mix["service_revenue"].fillna(0).sum() > 0:
@@ -101,7 +102,7 @@ with data.batch():
     tab_open, tab_adv = st.tabs([t("service.open_ros"), t("service.by_advisor")])
     with tab_open:
         tables.show(
-            data.frame("service", "open_ro_list", scope),
+            data.frame(service.open_ro_list, scope),
             [
                 ("ro_id", "service.ro_id", "text"),
                 ("store", "sidebar.store", "text"),
@@ -114,7 +115,7 @@ with data.batch():
         )
     with tab_adv:
         tables.show(
-            data.frame("service", "by_advisor", scope),
+            data.frame(service.by_advisor, scope),
             [
                 ("advisor", "service.advisor", "text"),
                 ("store", "sidebar.store", "text"),

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import targets_edit as te
+from kpi import targets, workbook
 from kpi.scope import Scope
 from kpi.targets import METRICS
 from ui import auth, data, sidebar, tables
@@ -25,7 +26,7 @@ number_format = "¥%,.0f" if kind == "money" else "%,.0f"
 outlook(scope)
 st.subheader(t("tgt.levels"))
 st.caption(t("tgt.levels_note"))
-levels = data.frame("workbook", "target_levels", scope, metric=metric)
+levels = data.frame(workbook.target_levels, scope, metric=metric)
 if not levels.empty:
     levels["level"] = levels["level"].map(lambda v: t(f"tgt.level_{v}"))
 light_table(
@@ -38,7 +39,7 @@ light_table(
 )  # fmt: skip
 if metric in METRICS:
     month = Scope.for_month(f"{scope.as_of:%Y-%m}", today=ctx.today, store=ctx.store)
-    people = data.frame("targets", "achievement", month, metric=metric, by="consultant")
+    people = data.frame(targets.achievement, month, metric=metric, by="consultant")
     people = people[people["consultant"].notna()] if not people.empty else people
     st.markdown(f"**{t('tgt.consultants', month=f'{scope.as_of:%Y-%m}')}**")
     light_table(

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kpi import service
 from ui import cards, data, sidebar, tables, technicians
 from ui.i18n import kpi_label, t
 
@@ -15,7 +16,7 @@ st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 with data.batch():
     cards.grid(
         cards.section_cards(
-            "service",
+            service,
             [
                 "tech_productivity",
                 "tech_efficiency",
@@ -34,7 +35,7 @@ with data.batch():
     )
 
     st.subheader(t("workshop.by_technician"))
-    by_technician = data.frame("service", "by_technician", scope)
+    by_technician = data.frame(service.by_technician, scope)
     tables.show(
         by_technician,
         [
@@ -68,7 +69,7 @@ with data.batch():
 
     st.subheader(t("workshop.obsolete"))
     tables.show(
-        data.frame("service", "obsolete_parts", scope),
+        data.frame(service.obsolete_parts, scope),
         [
             ("part_no", "workshop.part_no", "text"),
             ("store", "sidebar.store", "text"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import streamlit as st
 
+from ui import data
 from ui.i18n import t
 from warehouse import auth as accounts
 from warehouse import db
@@ -76,13 +77,13 @@ def read(fn, *args: Any, **kwargs: Any) -> Any:
     path = _path()
     if not os.path.exists(path):
         return None
-    with db.connect(path, read_only=True) as con:
+    with data.reading(path) as con:
         return fn(con, *args, **kwargs)
 
 
 def write(fn, *args: Any, **kwargs: Any) -> Any:
     """Run fn(con, *args) on a short read-write connection (the admin pages' writes)."""
-    with db.connect(_path()) as con:
+    with data.writing(_path()) as con:
         return fn(con, *args, **kwargs)
 
 
@@ -179,7 +180,7 @@ def _public_table(con) -> dict[str, tuple[bool, bool]]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _public_cached(path: str, version: int) -> dict[str, tuple[bool, bool]]:
-    with db.connect(path, read_only=True) as con:
+    with data.reading(path) as con:
         return _public_table(con)
 
 
@@ -188,8 +189,6 @@ def _publicity() -> dict[str, tuple[bool, bool]]:
     path = _path()
     if not os.path.exists(path):
         return {}
-    from ui import data
-
     return _public_cached(path, data.current().version)
 
 
@@ -223,8 +222,6 @@ class Access:
 def board_store(tv_mode: bool) -> str | None:
     """Return the store the showroom board shows: the TV's ?store=, else the sidebar's, else the
     first store. The one function the gate and the board both use."""
-    from ui import data
-
     wanted = st.query_params.get("store")
     if tv_mode and wanted is not None:
         return canonical_store(wanted)
@@ -242,8 +239,6 @@ def decide(url_path: str | None, tv_mode: bool = False) -> Access:
     The board (kanban) shows one store and needs its TV board public; the group view shows
     every store; every other page shows the sidebar's store (None: all stores pooled).
     """
-    from ui import data
-
     if url_path == "kanban":
         store, part = board_store(tv_mode), "tv"
     elif url_path == "group":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import backlog
 from kpi.backlog import SUMMARY_IDS
 from kpi.scope import Scope
 from ui import cards, data, tables
@@ -28,9 +29,9 @@ LIST_COLUMNS = [
 
 def section(scope: Scope, overrides: dict | None = None) -> None:
     """Draw the backlog KPIs as cards and every waiting order with the car it is allocated."""
-    cards.section(t("backlog.title"), "backlog", list(SUMMARY_IDS), scope, overrides)
-    waiting = data.frame("backlog", "backlog_list", scope)
-    unmatched = data.kpi("backlog", "summary", scope, default={}).get("backlog_unmatched")
+    cards.section(t("backlog.title"), backlog, list(SUMMARY_IDS), scope, overrides)
+    waiting = data.frame(backlog.backlog_list, scope)
+    unmatched = data.cached(backlog.summary, scope).get("backlog_unmatched")
     st.caption(t("backlog.caption", date=day_label(scope.as_of), n=unmatched or 0))
     if not waiting.empty:
         waiting["vin"] = (
@@ -51,7 +52,7 @@ def with_backlog(gap: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """
     per_model: dict[str, int] = {}
     for (_, model), n in (
-        data.kpi("backlog", "unmatched_by_model", scope, default={}) or {}
+        data.cached(backlog.unmatched_by_model, scope)
     ).items():
         per_model[model] = per_model.get(model, 0) + int(n)
     known = set(gap["model"]) if "model" in gap.columns else set()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import streamlit as st
 
 from kpi import attention as judging
-from kpi import catalogue
+from kpi import catalogue, targets
 from ui.formatting import is_missing, kpi_delta, kpi_value, money, number, percent, span_label
 from ui.i18n import current_lang, kpi_help, kpi_label, t
 from ui.theme import STATUS_BADGE
@@ -158,15 +159,17 @@ def target_achievement(metric: str, scope) -> float | None:
     from ui import data
 
     if metric == "deliveries":
-        return data.summary("targets", scope).get("target_achievement")
+        return data.summary(targets, scope).get("target_achievement")
     if metric not in TARGET_METRICS:
         return None
     # Every metric's pooled share from one cached call (one pass for the actuals).
-    shares = data.kpi("targets", "pooled_achievements", scope, default={}, metrics=TARGET_METRICS)
+    shares = data.cached(targets.pooled_achievements, scope, metrics=TARGET_METRICS)
     return (shares or {}).get(metric)
 
 
-def section_cards(module: str, ids: Sequence[str], scope, trend: bool = True) -> list[CardData]:
+def section_cards(
+    module: ModuleType, ids: Sequence[str], scope, trend: bool = True
+) -> list[CardData]:
     """Return cards for a section's KPIs: this period, the previous one, last year, trend."""
     from ui import data
 
@@ -228,13 +231,14 @@ def _trend_frame(module: str, ids: Sequence[str], scope):
     """
     from ui import data
 
-    if not data.has(module, "monthly"):
+    if not hasattr(module, "monthly"):
         return None
     full = st.session_state.setdefault("_full_trends", set())  # (module, scope) read in full
-    if data.skips_cohorts(module, ids) and (module, scope) not in full:
-        return data.frame(module, "monthly", scope, months=13, cohorts=False)
-    full.add((module, scope))
-    return data.frame(module, "monthly", scope, months=13)
+    name = module.__name__
+    if data.skips_cohorts(module, ids) and (name, scope) not in full:
+        return data.frame(module.monthly, scope, months=13, cohorts=False)
+    full.add((name, scope))
+    return data.frame(module.monthly, scope, months=13)
 
 
 def attention_lines(
@@ -291,7 +295,9 @@ def rebate_line(item: dict, scope) -> str:
     return f":blue-badge[{t('attention.rebate_badge')}] {text}"
 
 
-def section(title: str, module: str, ids: Sequence[str], scope, overrides: dict | None = None):
+def section(
+    title: str, module: ModuleType, ids: Sequence[str], scope, overrides: dict | None = None
+):
     """Draw a subheader and the cards of a section's KPIs under it; return {kpi_id: status}."""
     st.subheader(title)
     return grid(section_cards(module, ids, scope), overrides)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import customers, sales, targets
 from ui import cards, charts, data, tables
 from ui.auth import md
 from ui.drill import ChartDrill
@@ -55,11 +56,11 @@ def render(ctx) -> None:
         return
     st.caption(f"{ctx.store_label} · {ctx.period_label}")
     overrides = data.thresholds(ctx.store)
-    ranking = data.frame("sales", "consultant_ranking", ctx.unfiltered, months=12)
+    ranking = data.frame(sales.consultant_ranking, ctx.unfiltered, months=12)
     mine = ranking[ranking["consultant"] == name] if not ranking.empty else ranking
     _standing(ctx, mine)
-    cards.grid(cards.section_cards("sales", SALES_IDS, ctx.scope), overrides, per_row=5)
-    cards.grid(cards.section_cards("customers", CUSTOMER_IDS, ctx.scope, trend=False), overrides)
+    cards.grid(cards.section_cards(sales, SALES_IDS, ctx.scope), overrides, per_row=5)
+    cards.grid(cards.section_cards(customers, CUSTOMER_IDS, ctx.scope, trend=False), overrides)
     _months(mine)
 
 
@@ -74,10 +75,10 @@ def _standing(ctx, mine: pd.DataFrame) -> None:
                        month=month_label(month)))  # fmt: skip
         if bool(row["last"]):
             parts.append(f":red-badge[{t('consultant.last')}]")
-    targets = data.frame("targets", "achievement", ctx.unfiltered, metric="deliveries",
-                         by="consultant")  # fmt: skip
-    if not targets.empty:
-        hit = targets[targets["consultant"] == ctx.filters["consultant"]]
+    goals = data.frame(targets.achievement, ctx.unfiltered, metric="deliveries",
+                       by="consultant")  # fmt: skip
+    if not goals.empty:
+        hit = goals[goals["consultant"] == ctx.filters["consultant"]]
         if not hit.empty and pd.notna(hit.iloc[0]["achievement"]):
             parts.append(t("consultant.target", value=percent(hit.iloc[0]["achievement"], 0)))
     st.markdown(" · ".join(parts) if parts else t("consultant.no_rank"))

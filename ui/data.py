@@ -3,31 +3,30 @@
 Pages never open connections. Every cached function keys on the database path and a data
 version, so an import shows new numbers on the next rerun without a restart, and each
 computation opens one short read-only connection: DuckDB allows a single writing process and
-imports must not wait for the dashboard. A KPI call keys on the versions of only the tables it
-reads, for its store (``version_key``): a walk-in logged at one store's reception leaves the
-other stores' cached results, and every result that does not read traffic, in place.
+imports must not wait for the dashboard. Pages call KPI functions as functions
+(``cached(sales.by_consultant, scope)``); a result keys on the versions of only the tables its
+module declares it reads (``READS``), for its store (``version_key``): a walk-in logged at one
+store's reception leaves the other stores' cached results, and every result that does not read
+traffic, in place.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-import importlib.util
 import os
-import re
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
-from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from kpi.scope import Scope, today_in
-from warehouse import db, derived
+from warehouse import db
 from warehouse.spec import TABLES
 
 TODAY_ENV = "KPI_TODAY"
@@ -51,8 +50,7 @@ DATE_COLUMNS = {
 }
 
 
-class KpiUnavailable(LookupError):
-    """The KPI library in this checkout has no such module or function."""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def probe(path: str | None = None) -> Source:
 
 def current() -> Source:
     """Return the Source probed for this rerun (probing now if the entry file did not)."""
-    from ui.nav import run_through_entry_point
+    from ui.entry import run_through_entry_point
 
     run_through_entry_point()
     src = st.session_state.get("_source")
@@ -138,6 +136,25 @@ def batch() -> Iterator[None]:
 
 
 @contextmanager
+def reading(path: str | os.PathLike | None = None, timeout_s: float | None = None) -> Iterator[Any]:
+    """Yield a short read-only connection to the store database (this module opens them all).
+
+    ``path`` None: the database this rerun reads; ``timeout_s``: how long to wait on a busy
+    file (the TV waits less than a page).
+    """
+    kw = {} if timeout_s is None else {"timeout_s": timeout_s}
+    with db.connect(path or current().path, read_only=True, **kw) as con:
+        yield con
+
+
+@contextmanager
+def writing(path: str | os.PathLike | None = None) -> Iterator[Any]:
+    """Yield a short read-write connection, for the use cases a page runs (sign-in, entries)."""
+    with db.connect(path or current().path) as con:
+        yield con
+
+
+@contextmanager
 def _reader(path: str) -> Iterator[Any]:
     """Yield a read-only connection: the batch's shared one, else a short-lived one."""
     cons = getattr(_batch, "cons", None)
@@ -151,75 +168,24 @@ def _reader(path: str) -> Iterator[Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _kpi_cached(
-    path: str, version: tuple | int, module: str, func: str, scope_key: tuple, kw: tuple
-):
-    fn = _resolve(module, func)
+def _cached(path: str, version: tuple, name: str, scope_key: tuple, kw: tuple, _fn: Callable):
+    """Compute ``_fn`` once per data version, function name, scope and keyword arguments."""
     with _reader(path) as con:
-        return fn(con, Scope(*scope_key), **dict(kw))
+        return _fn(con, Scope(*scope_key), **dict(kw))
 
 
-def _resolve(module: str, func: str):
-    try:
-        mod = importlib.import_module(f"kpi.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("kpi."):
-            raise KpiUnavailable(f"kpi.{module}") from exc
-        raise
-    fn = getattr(mod, func, None)
-    if fn is None:
-        raise KpiUnavailable(f"kpi.{module}.{func}")
-    return fn
+def reads(module: ModuleType) -> frozenset[str]:
+    """Return the tables a KPI module reads, as it declares them (its READS)."""
+    return module.READS
 
 
-_IMPORTS = re.compile(
-    r"from kpi import (?:\(([\w\s,]+)\)|([\w ,]+))|from kpi\.(\w+) import|import kpi\.(\w+)"
-)
-
-
-@functools.cache
-def reads(module: str) -> frozenset[str] | None:
-    """Return the tables kpi.<module> may read, with the kpi modules it imports; None: unknown.
-
-    Read from the source: every contract table (and "stores", the settings) named anywhere in
-    it, the tables behind each view and derived table it names. A superset is safe (a result
-    recomputes a little more often); a module that imports others by name at run time
-    (import_module) is unknown and keys on the whole database's version.
-    """
-    known = {*TABLES, db.SETTINGS}
-    behind = dict(db.VIEW_SOURCES) | {d.name: d.sources for d in derived.DERIVED}
-    found: set[str] = set()
-    todo, seen = [module], set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        spec = importlib.util.find_spec(f"kpi.{name}")
-        if spec is None or not spec.origin:
-            return None
-        text = Path(spec.origin).read_text(encoding="utf-8")
-        if "import_module" in text:
-            return None
-        words = set(re.findall(r"\w+", text))
-        found |= words & known
-        for view in words & behind.keys():
-            found |= behind[view]
-        for groups in _IMPORTS.findall(text):
-            todo += [m for m in re.split(r"[\s,]+", " ".join(groups)) if m]
-    return frozenset(found)
-
-
-def version_key(module: str, store: str | None, src: Source) -> tuple | int:
-    """Return what a result of kpi.<module> for ``store`` (None: all) is cached under.
+def version_key(module: ModuleType, store: str | None, src: Source) -> tuple:
+    """Return what a result of a KPI module for ``store`` (None: all) is cached under.
 
     Per table the module reads, the newest version at which that table changed for the store
-    (a change of every store, '*', counts for each), or for any store when pooled. Falls back
-    to the database's version when the module's tables are unknown.
+    (a change of every store, '*', counts for each), or for any store when pooled.
     """
     tables = reads(module)
-    if tables is None:
-        return src.version
     newest: dict[str, int] = {}
     for table, at, version in src.tables:
         if table in tables and (store is None or at in (store, "*")):
@@ -227,61 +193,48 @@ def version_key(module: str, store: str | None, src: Source) -> tuple | int:
     return tuple(sorted(newest.items()))
 
 
-def kpi(module: str, func: str, scope: Scope, default: Any = None, **kwargs: Any) -> Any:
-    """Return kpi.<module>.<func>(con, scope, **kwargs), cached by the data it reads and scope.
+def cached(fn: Callable[..., T], scope: Scope, **kwargs: Any) -> T:
+    """Return ``fn(con, scope, **kwargs)`` for a function of the KPI library, cached.
 
-    A function the library does not have (yet) returns `default` and is listed under the page.
+    Pages name the function itself (``data.cached(sales.by_consultant, scope)``), so an editor
+    goes to its SQL in one hop. The result is kept until a table the function's module reads
+    (its READS) changes for the scope's store, or the scope or arguments differ.
     """
     src = current()
-    try:
-        return _kpi_cached(
-            src.path,
-            version_key(module, scope.store, src),
-            module,
-            func,
-            _scope_key(scope),
-            tuple(sorted(kwargs.items())),
-        )
-    except KpiUnavailable as exc:
-        note_unavailable(str(exc))
-        return default
+    module = sys.modules[fn.__module__]
+    return _cached(
+        src.path,
+        version_key(module, scope.store, src),
+        f"{fn.__module__}.{fn.__qualname__}",
+        _scope_key(scope),
+        tuple(sorted(kwargs.items())),
+        _fn=fn,
+    )
 
 
-def has(module: str, func: str) -> bool:
-    """Return True when the KPI library has kpi.<module>.<func>."""
-    try:
-        _resolve(module, func)
-    except KpiUnavailable:
-        return False
-    return True
-
-
-def skips_cohorts(module: str, ids: Iterable[str]) -> bool:
-    """Return True when kpi.<module> lists COHORT_IDS (a costly pass) and ids need none.
+def skips_cohorts(module: ModuleType, ids: Iterable[str]) -> bool:
+    """Return True when the module lists COHORT_IDS (a costly pass) and ids need none.
 
     Such a module's ``monthly`` and ``by_store`` take ``cohorts=False`` to skip that pass.
     """
-    try:
-        found = getattr(importlib.import_module(f"kpi.{module}"), "COHORT_IDS", ())
-    except ModuleNotFoundError:
-        return False
+    found = getattr(module, "COHORT_IDS", ())
     return bool(found) and not set(found) & set(ids)
 
 
-def summary(module: str, scope: Scope, light: bool = False) -> dict:
-    """Return a section's summary dict ({} when the module is not available).
+def summary(module: ModuleType, scope: Scope, light: bool = False) -> dict:
+    """Return a section's summary dict.
 
     A module with ``summaries`` (this period, the previous one, last year in one pass) is
     asked for those, so the KPI cards' three calls and this one share one cached result.
     ``light``: the page's cards show none of the module's COHORT_IDS, so the light variant
     of summaries() serves (its first period is complete).
     """
-    if has(module, "summaries"):
+    if hasattr(module, "summaries"):
         return summaries(module, scope, ids=() if light else None)[0]
-    return kpi(module, "summary", scope, default={}) or {}
+    return cached(module.summary, scope)
 
 
-def summaries(module: str, scope: Scope, ids: Iterable[str] | None = None) -> list[dict]:
+def summaries(module: ModuleType, scope: Scope, ids: Iterable[str] | None = None) -> list[dict]:
     """Return the summaries of the scope, the previous period and last year's (Scope.shifted).
 
     ``ids``: the KPIs the caller shows of the shifted periods (None: all). When they need
@@ -289,39 +242,20 @@ def summaries(module: str, scope: Scope, ids: Iterable[str] | None = None) -> li
     serves, unless this session already read the full one of the scope (then the cached
     full result serves every caller).
     """
-    if has(module, "summaries"):
-        full = st.session_state.setdefault("_full_reads", set())
-        if ids is not None and skips_cohorts(module, ids) and (module, scope) not in full:
-            found = kpi(module, "summaries", scope, default=None, cohorts=False)
-        else:
-            full.add((module, scope))
-            found = kpi(module, "summaries", scope, default=None)
-        if found:
-            return list(found)
-    return [
-        kpi(module, "summary", s, default={}) or {}
-        for s in (scope, scope.shifted(-1), scope.shifted(-12))
-    ]
+    if not hasattr(module, "summaries"):
+        return [cached(module.summary, s) for s in (scope, scope.shifted(-1), scope.shifted(-12))]
+    full = st.session_state.setdefault("_full_reads", set())
+    name = module.__name__
+    if ids is not None and skips_cohorts(module, ids) and (name, scope) not in full:
+        return list(cached(module.summaries, scope, cohorts=False))
+    full.add((name, scope))
+    return list(cached(module.summaries, scope))
 
 
-def frame(module: str, func: str, scope: Scope, **kwargs: Any) -> pd.DataFrame:
-    """Return a breakdown as a DataFrame (empty when not available)."""
-    out = kpi(module, func, scope, default=None, **kwargs)
-    if out is None:
-        return pd.DataFrame()
+def frame(fn: Callable[..., Any], scope: Scope, **kwargs: Any) -> pd.DataFrame:
+    """Return a breakdown of the KPI library as a DataFrame (cached like :func:`cached`)."""
+    out = cached(fn, scope, **kwargs)
     return out if isinstance(out, pd.DataFrame) else pd.DataFrame(out)
-
-
-def note_unavailable(name: str) -> None:
-    """Record a library function this rerun could not find, to say so under the page."""
-    names = st.session_state.setdefault("_unavailable", [])
-    if name not in names:
-        names.append(name)
-
-
-def take_unavailable() -> list[str]:
-    """Return and clear the names recorded by note_unavailable."""
-    return st.session_state.pop("_unavailable", [])
 
 
 # ---------------------------------------------------------------- status queries (cached)

@@ -16,6 +16,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from kpi import drill
 from kpi.scope import Scope, month_end, parse_month
 from ui import data, links
 from ui.download import csv_button
@@ -214,7 +215,7 @@ def records(scope: Scope, spec: Mapping) -> pd.DataFrame | None:
         by = point = None
     try:
         return data.frame(
-            "drill", "records", scope, kpi_id=spec["drill"], part=spec["part"], key=point, by=by
+            drill.records, scope, kpi_id=spec["drill"], part=spec["part"], key=point, by=by
         )
     except (NotImplementedError, ValueError, KeyError):
         return None

@@ -9,11 +9,13 @@ so every store is measured with the same yardstick (docs/DECISIONS.md, group vie
 from __future__ import annotations
 
 from dataclasses import replace
+from types import ModuleType
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi import customers, finance, inventory, sales, service
 from kpi.catalogue import thresholds_for
 from kpi.scope import Scope
 from ui import data
@@ -24,24 +26,24 @@ from ui.tables import STATUS_TINTS
 from ui.theme import apply, show
 
 # Department -> [(KPI module, headline ids)], in the order of the Overview.
-DEPARTMENTS: dict[str, list[tuple[str, list[str]]]] = {
+DEPARTMENTS: dict[str, list[tuple[ModuleType, list[str]]]] = {
     "sales": [
-        ("sales", ["deliveries", "orders", "walk_in_batches", "close_rate", "test_drive_rate",
+        (sales, ["deliveries", "orders", "walk_in_batches", "close_rate", "test_drive_rate",
                    "total_gross_per_unit", "finance_penetration", "cancellation_rate"]),
     ],
     "inventory": [
-        ("inventory", ["stock_units", "inventory_months", "aged_units_90", "avg_days_in_stock"]),
+        (inventory, ["stock_units", "inventory_months", "aged_units_90", "avg_days_in_stock"]),
     ],
     "service": [
-        ("service", ["service_revenue", "ro_count", "service_gross_margin",
+        (service, ["service_revenue", "ro_count", "service_gross_margin",
                      "first_time_fix_rate", "open_ros"]),
     ],
     "workshop": [
-        ("service", ["tech_productivity", "training_compliance", "parts_months_supply"]),
+        (service, ["tech_productivity", "training_compliance", "parts_months_supply"]),
     ],
     "customers": [
-        ("customers", ["csi_sales", "csi_service", "followup_compliance"]),
-        ("finance", ["net_profit", "service_absorption"]),
+        (customers, ["csi_sales", "csi_service", "followup_compliance"]),
+        (finance, ["net_profit", "service_absorption"]),
     ],
 }  # fmt: skip
 BY = ("store", "brand", "region")
@@ -57,8 +59,8 @@ def kpi_ids(department: str = "all") -> list[str]:
     return list(dict.fromkeys(i for _, ids in parts for i in ids))
 
 
-def _modules(ids: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def _modules(ids: list[str]) -> dict[ModuleType, list[str]]:
+    out: dict[ModuleType, list[str]] = {}
     for parts in DEPARTMENTS.values():
         for module, mids in parts:
             out.setdefault(module, []).extend(i for i in mids if i in ids)
@@ -75,7 +77,7 @@ def _breakdowns(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
     frames = []
     for module, mids in _modules(ids).items():
         light = {"cohorts": False} if data.skips_cohorts(module, mids) else {}
-        frame = data.frame(module, "by_store", scope, by=by, total=True, **light)
+        frame = data.frame(module.by_store, scope, by=by, total=True, **light)
         frame = frame.assign(key=frame[by].astype(object).where(frame[by].notna(), None))
         frames.append(frame.set_index("key")[mids])
     return pd.concat(frames, axis=1)

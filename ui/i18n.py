@@ -53,10 +53,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.units": ("Units", "台数"),
     "common.share": ("Share", "占比"),
     "common.formula": ("Formula", "计算公式"),
-    "common.unavailable": (
-        "Some figures are not available in this version: {names}.",
-        "本版本暂不提供以下数据：{names}。",
-    ),
     "common.db_busy": (
         "The database is busy (an import is running). The page will show the new numbers in a "
         "moment: reload it.",

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from kpi import leads
 from kpi.leads import SUMMARY_IDS
 from kpi.scope import Scope, month_end, parse_month
 from ui import cards, charts, data, tables
@@ -38,7 +39,7 @@ def lost_by_month(scope: Scope) -> pd.DataFrame:
     """Return every lost lead of the last 12 months: month, lost_reason, lost_to."""
     frames = []
     for s in month_scopes(scope):
-        found = data.kpi("leads", "lost_records", s, default=[]) or []
+        found = data.cached(leads.lost_records, s)
         frames.append(
             pd.DataFrame(found, columns=["lost_reason", "lost_to"]).assign(month=f"{s.start:%Y-%m}")
         )
@@ -60,10 +61,10 @@ def competitors(lost: pd.DataFrame, period: pd.DataFrame) -> pd.DataFrame:
 def section(scope: Scope, overrides: dict | None = None) -> None:
     """Draw lead capture and lost leads: cards, capture by consultant, reasons, competitors."""
     st.subheader(t("leads.title"))
-    cards.grid(cards.section_cards("leads", list(SUMMARY_IDS), scope, trend=False), overrides)
+    cards.grid(cards.section_cards(leads, list(SUMMARY_IDS), scope, trend=False), overrides)
     lost = lost_by_month(scope)
     period = pd.DataFrame(
-        data.kpi("leads", "lost_records", scope, default=[]) or [],
+        data.cached(leads.lost_records, scope),
         columns=["lost_reason", "lost_to"],
     )
     left, right = st.columns(2)
@@ -78,7 +79,7 @@ def section(scope: Scope, overrides: dict | None = None) -> None:
         if scope.store is None:
             columns.insert(1, ("store", "sidebar.store", "text"))
         tables.show(
-            data.frame("leads", "capture_by_consultant", scope),
+            data.frame(leads.capture_by_consultant, scope),
             columns,
             status_cols=["lead_capture_rate"],
             overrides=overrides,

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi import programs, sales, targets
 from kpi.scope import Scope
 from ui import auth, data, tables
 from ui.formatting import is_missing, kpi_value, money, number, percent, span_label
@@ -35,14 +36,14 @@ def period_figures(scope: Scope) -> list[tuple[str, float | None, float | None]]
     (kpi.targets.targets_for, summed over stores); None when there is none.
     """
     actual = {
-        "deliveries": data.summary("sales", scope, light=True).get("deliveries"),
-        "wholesale_units": data.kpi("programs", "summary", scope, default={}).get(
+        "deliveries": data.summary(sales, scope, light=True).get("deliveries"),
+        "wholesale_units": data.cached(programs.summary, scope).get(
             "wholesale_units"
         ),
     }
     out = []
     for metric in MONTH_METRICS:
-        found = data.frame("targets", "targets_for", scope, metric=metric)
+        found = data.frame(targets.targets_for, scope, metric=metric)
         target = float(found["target"].sum()) if not found.empty else None
         out.append((metric, actual[metric], target))
     return out

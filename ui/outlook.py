@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi import targets
 from kpi.scope import Scope
 from ui import data
 from ui.formatting import is_missing, number, percent
@@ -23,7 +24,7 @@ def _units(value: object) -> str:
 
 def outlook(scope: Scope) -> None:
     """Draw the deliveries forecast of as_of's month against its target, in one bordered row."""
-    pacing = data.summary("targets", scope)
+    pacing = data.summary(targets, scope)
     value = pacing.get("deliveries_forecast")
     if is_missing(value):
         return

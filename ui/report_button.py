@@ -16,7 +16,6 @@ from kpi.scope import Scope, month_end
 from ui import data
 from ui.i18n import t
 from ui.sidebar import Context
-from warehouse import db
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,7 +34,7 @@ def _builder(path: str, scope: Scope, lang: str):
     def build() -> bytes:
         from kpi.workbook import workbook_bytes
 
-        with db.connect(path, read_only=True) as con:
+        with data.reading(path) as con:
             return workbook_bytes(con, scope, lang=lang)
 
     return build

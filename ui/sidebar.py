@@ -13,9 +13,9 @@ import streamlit as st
 
 from kpi.scope import Scope, add_months, month_end, month_start
 from ui import data, filters, links
+from ui.entry import run_through_entry_point
 from ui.formatting import day_label, month_label, period_text
 from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
-from ui.nav import run_through_entry_point
 
 MONTHS_BACK = 36
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import service
 from ui import data
 from ui.charts import percent_heatmap
 from ui.formatting import month_axis
@@ -139,7 +140,7 @@ def has_rows(scope) -> bool:
 
 
 def _trend(scope, metric: str) -> pd.DataFrame:
-    return data.frame("service", "technician_trend", scope, metric=metric, months=MONTHS)
+    return data.frame(service.technician_trend, scope, metric=metric, months=MONTHS)
 
 
 def trend(scope, metric: str, with_store: bool, key: str) -> None:

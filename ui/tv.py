@@ -27,6 +27,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from kpi import kanban
 from kpi.scope import today_in
+from ui import data
 from ui.formatting import NO_VALUE, is_missing, number, percent
 from ui.i18n import kpi_label, t
 from warehouse import db, live
@@ -263,7 +264,7 @@ class Snapshot:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _settings(path: str, version: int, store: str) -> dict:
-    with db.connect(path, read_only=True, timeout_s=READ_TIMEOUT_S) as con:
+    with data.reading(path, timeout_s=READ_TIMEOUT_S) as con:
         settings = live.store_settings(con, store)
         settings["exists"] = store in db.list_stores(con)
         return settings
@@ -271,7 +272,7 @@ def _settings(path: str, version: int, store: str) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _snapshot(path: str, version: int, store: str, today: date) -> Snapshot:
-    with db.connect(path, read_only=True, timeout_s=READ_TIMEOUT_S) as con:
+    with data.reading(path, timeout_s=READ_TIMEOUT_S) as con:
         settings = live.store_settings(con, store)
         return Snapshot(
             settings=settings,
@@ -309,7 +310,7 @@ def probe() -> tuple[str, int] | None:
     path = str(db.db_path())
     if not os.path.exists(path):
         return None
-    with db.connect(path, read_only=True, timeout_s=READ_TIMEOUT_S) as con:
+    with data.reading(path, timeout_s=READ_TIMEOUT_S) as con:
         return path, db.data_version(con)
 
 

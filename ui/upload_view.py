@@ -64,7 +64,7 @@ def _saved(path: str, version: int, store: str) -> dict:
 
     if not os.path.exists(path):
         return {}
-    with db.connect(path, read_only=True) as con:
+    with data.reading(path) as con:
         return uploads.saved_mappings(con, store)
 
 
@@ -79,7 +79,7 @@ def _history(path: str, version: int, store: str | None) -> pd.DataFrame:
 
     if not os.path.exists(path):
         return pd.DataFrame()
-    with db.connect(path, read_only=True) as con:
+    with data.reading(path) as con:
         return uploads.history(con, store)
 
 
@@ -617,7 +617,7 @@ def history(store: str | None, user: User) -> None:
 
 def _undo_preview(import_id: int, store: str | None) -> None:
     """Say what undoing the import removes and puts back, before it is confirmed."""
-    with db.connect(_path(), read_only=True) as con:
+    with data.reading(_path()) as con:
         will = uploads.undo_preview(con, import_id)
     if will is None:
         return
@@ -638,7 +638,7 @@ def _undo_preview(import_id: int, store: str | None) -> None:
 
 def _undo(import_id: int, user: User) -> None:
     try:
-        with db.connect(_path()) as con:
+        with data.writing(_path()) as con:
             done = uploads.undo_import(con, user, import_id)
     except db.DatabaseBusy:
         st.warning(t("upload.busy"), icon=":material/hourglass_top:")

@@ -1,8 +1,6 @@
-"""Marketing, Customers, Finance and Targets in a real browser, in both languages.
-
-Screenshots go to tests/artifacts/mgmt_<page>_<lang>.png. The Finance page's report button
-downloads a workbook that opens; a manager signs in, splits an annual target and sees the
-proposal before saving.
+"""The management pages' actions in a real browser (each page's rendering and screenshot is
+tests/browser/test_pages.py): the Finance page's report button downloads a workbook that
+opens; a manager signs in, splits an annual target and sees the proposal before saving.
 """
 
 from __future__ import annotations
@@ -16,22 +14,12 @@ from tests.browser.conftest import screenshot, wait_for_app
 from warehouse.auth import create_user
 from warehouse.db import connect
 
-PAGES = ["marketing", "customers", "finance", "targets"]
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _assert_clean(page, shot) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, f"exception; see {shot}"
     assert page.locator("h1").first.is_visible(), f"no title; see {shot}"
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_management_pages_render(app_server, browser_page, lang):
-    for name in PAGES:
-        browser_page.goto(f"{app_server.url}/{name}?lang={lang}")
-        wait_for_app(browser_page)
-        _assert_clean(browser_page, screenshot(browser_page, f"mgmt_{name}_{lang}"))
 
 
 def test_report_button_downloads_a_workbook(app_server, browser_page, tmp_path):

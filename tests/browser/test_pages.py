@@ -7,7 +7,10 @@ import pytest
 from tests.browser.conftest import screenshot, wait_for_app
 from ui.i18n import t
 
-PAGES = ["overview", "sales", "inventory", "service", "workshop", "order_planning", "data_status"]
+# One browser smoke test for every screen (AppTest checks their numbers; this one shows that
+# they render in Chromium, and keeps a screenshot of each in tests/artifacts/).
+PAGES = ["overview", "sales", "inventory", "service", "workshop", "order_planning", "manufacturer",
+         "marketing", "customers", "finance", "targets", "data_status"]  # fmt: skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

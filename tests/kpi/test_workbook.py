@@ -104,8 +104,9 @@ def test_every_catalogue_kpi_is_listed_on_its_sheet(book):
 
     names = dict(zip(SECTIONS, book.sheetnames[1:], strict=True))
     for section, sheet in names.items():
-        for kpi_id in section_ids(section):
-            _row_of(book[sheet], kpi_id)
+        rows = [_row_of(book[sheet], kpi_id) for kpi_id in section_ids(section)]
+        assert rows == sorted(rows), section  # in the catalogue's order
+        assert len(set(rows)) == len(rows), section  # each on its own row
 
 
 def test_values_previous_month_and_last_year(book):

@@ -1,7 +1,7 @@
 """Helpers for app tests that sign in and click through dashboard.py.
 
 A running server reruns the entry file on every interaction once st.navigation has been seen
-(ui/nav.py's run_through_entry_point); AppTest rebuilds Streamlit's page manager for every
+(ui/entry.py's run_through_entry_point); AppTest rebuilds Streamlit's page manager for every
 run, which makes each run after the first execute the page file alone and drops the click.
 `steady_navigation` keeps the server's steady state for the test, so a click in the sidebar
 or on a page reaches the entry file like in a browser.

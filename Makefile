@@ -36,9 +36,10 @@ browser:
 test: setup browser lint
 	$(PY) -m pytest -n 2
 
-# The fast loop: lint, the layer contract, types of kpi/ and warehouse/, the unit tests.
+# The fast loop: lint, the layer contract, types of kpi/ and warehouse/, and the unit tests of
+# the library, the store and the use cases (the pages' AppTests and the browser run in test).
 check: lint types
-	$(PY) -m pytest -n 2 -m "not slow and not browser"
+	$(PY) -m pytest -n 2 -m "not slow and not browser" tests/kpi tests/warehouse tests/app
 
 lint: setup
 	$(VENV)/bin/ruff check app kpi warehouse ui pages tests bench scripts dashboard.py

@@ -35,3 +35,14 @@ def demo_build(tmp_path_factory) -> dict:
 def demo_db(demo_build) -> Path:
     """Return the path of the session's demo database (read it, do not write to it)."""
     return demo_build["db"]
+
+
+# Fixtures that build a whole demo store: a test using one belongs to `make test`, not to the
+# fast loop of `make check` (pytest -m "not slow and not browser").
+_SLOW_FIXTURES = {"demo_build", "demo_db", "app_db", "group_db"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -21,7 +21,7 @@ import pytest
 
 from kpi.scope import Scope
 from kpi.workbook import FILLS, customers_monthly, escape_cell, target_levels, workbook_bytes
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 from warehouse.db import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,10 +62,15 @@ def fill_dataset(con) -> None:
                              "target": n} for m, n in months.items()])  # fmt: skip
 
 
-@pytest.fixture
-def book(con):
-    fill_dataset(con)
-    return openpyxl.load_workbook(io.BytesIO(workbook_bytes(con, SCOPE, "en", GENERATED)))
+@pytest.fixture(scope="module")
+def book():
+    """The English workbook of the dataset, built once for the module's read-only checks."""
+    con = memory_db()
+    try:
+        fill_dataset(con)
+        return openpyxl.load_workbook(io.BytesIO(workbook_bytes(con, SCOPE, "en", GENERATED)))
+    finally:
+        con.close()
 
 
 def _row_of(ws, kpi_id: str) -> int:

@@ -116,6 +116,7 @@ def test_backup_runs_while_the_dashboard_reads(store, tmp_path):
     assert counts["orders"] == len(every_table(store)["orders"])
 
 
+@pytest.mark.slow  # kills a process at many moments
 def test_kill_9_during_backup_leaves_no_corrupt_backup(store, tmp_path):
     out = tmp_path / "b"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -177,6 +178,7 @@ def test_the_environment_key_wins(tmp_path, monkeypatch):
     assert stored == [(importer_hash("from-env", "13812345678"),)]
 
 
+@pytest.mark.slow  # kills a process at many moments
 @pytest.mark.parametrize("path_kind", ["fast", "row-level"])
 def test_kill_9_during_a_first_import_leaves_nothing_or_everything(tmp_path, path_kind):
     rows = 60_000

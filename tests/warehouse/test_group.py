@@ -99,6 +99,7 @@ def test_the_load_is_logged_and_bumps_the_data_version(group):
     assert ids == (0,)
 
 
+@pytest.mark.slow  # builds the group twice
 def test_same_seed_gives_the_same_rows(group, tmp_path):
     db, _ = group
     again = tmp_path / "again.duckdb"
@@ -108,6 +109,7 @@ def test_same_seed_gives_the_same_rows(group, tmp_path):
         assert _rows(again, table) == _rows(db, table), table
 
 
+@pytest.mark.slow  # builds a store both ways
 def test_direct_load_equals_importing_the_exports(tmp_path):
     direct, imported, out = tmp_path / "direct.duckdb", tmp_path / "imp.duckdb", tmp_path / "out"
     _with_secret(direct)

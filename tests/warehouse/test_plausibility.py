@@ -209,6 +209,7 @@ def csv_files(draw) -> bytes:
     return ("\n".join(lines) + draw(st.sampled_from(["", "\n", "\r\n"]))).encode()
 
 
+@pytest.mark.slow  # 60 generated files through both paths: the full gate, not the fast loop
 @settings(
     max_examples=60,
     deadline=None,

@@ -32,6 +32,7 @@ from warehouse.auth import User
 from warehouse.db import bump_data_version, connect, db_path, ensure_schema
 from warehouse.derived import DERIVED
 from warehouse.errors import rollback
+from warehouse.messages import MessageError
 from warehouse.parsing import (
     ParsedFile,
     Rejection,
@@ -71,8 +72,8 @@ DATE_COLUMNS: dict[str, str] = {
 SNAPSHOT_TABLES = ("vehicles", "parts_stock")
 
 
-class UploadError(ValueError):
-    """An upload cannot go ahead; the message says why in plain words."""
+class UploadError(MessageError):
+    """An upload cannot go ahead; the message says why in plain words (``text(lang)``)."""
 
 
 # ------------------------------------------------------------------ plans and checks
@@ -104,8 +105,7 @@ def check_size(name: str, size: int, limit: int = MAX_FILE_BYTES) -> None:
     """Raise UploadError when a file is larger than the upload limit."""
     if size > limit:
         raise UploadError(
-            f"{name} is {size / 1024 / 1024:.1f} MB; files up to {limit // 1024 // 1024} MB can "
-            "be uploaded. Export a shorter period (e.g. one month) or split the file."
+            "upload_too_big", name=name, size_mb=size / 1024 / 1024, limit_mb=limit // 1024 // 1024
         )
 
 
@@ -301,10 +301,10 @@ def undo_import(con: duckdb.DuckDBPyConnection, user: User | None, import_id: in
             {"i": import_id},
         ).fetchone()
         if row is None:
-            raise UploadError(f"There is no import {import_id}.")
+            raise UploadError("upload_no_import", import_id=import_id)
         table, stores, file_name, undone = row
         if undone:
-            raise UploadError(f"The import of {file_name} was undone already.")
+            raise UploadError("upload_undone_already", file=file_name)
         later = con.execute(
             """SELECT file_name, imported_at FROM imports
                WHERE table_name = $t AND import_id > $i AND NOT undone
@@ -313,10 +313,7 @@ def undo_import(con: duckdb.DuckDBPyConnection, user: User | None, import_id: in
             {"t": table, "i": import_id, "s": stores},
         ).fetchone()
         if later is not None:
-            raise UploadError(
-                f"{later[0]} was imported into the same table after {file_name}; undo that "
-                "one first (only the newest import of a table can be undone)."
-            )
+            raise UploadError("upload_undo_newest_first", later=later[0], file=file_name)
         deleted = _delete_rows(con, table, import_id)
         restored = _restore_rows(con, table, import_id)
         con.execute("UPDATE imports SET undone = true WHERE import_id = $i", {"i": import_id})
@@ -484,10 +481,7 @@ def _apply(
             outcomes[i].problems, outcomes[i].rejected = pf.problems, pf.rejected_rows
             outcomes[i].rejections = list(pf.rejections)
             if pf.problems and not plans[i].allow_partial:
-                raise UploadError(
-                    f"{pf.file}: {pf.problems} row(s) repeat a key of another file of this "
-                    "upload; remove one of the files or choose to import valid rows only."
-                )
+                raise UploadError("upload_keys_across_files", file=pf.file, rows=pf.problems)
         results = [importer.file_result(pf) for pf in group]
         # inside this upload's one transaction (commit() and the dry run own it)
         ids = importer.write_rows(con, table, incoming, results, store, username)

@@ -465,7 +465,10 @@ def review(items: list[Item], store: str, user: User) -> None:
         with st.spinner(t("upload.checking")):
             try:
                 result = uploads.dry_run(_path(), store, [i.plan for i in items], data.today())
-            except (uploads.UploadError, db.DatabaseBusy) as exc:
+            except uploads.UploadError as exc:
+                st.error(md(exc.text(current_lang())))
+                return
+            except db.DatabaseBusy as exc:
                 st.error(md(exc))
                 return
         st.session_state["_upload_dry"] = (sig, result)
@@ -518,7 +521,10 @@ def _commit(items: list[Item], store: str, user: User) -> None:
     except DatabaseError as exc:  # full disk, read-only or damaged file: nothing was written
         st.error(exc.text(current_lang()), icon=":material/database:")
         return
-    except (uploads.UploadError, PermissionError) as exc:
+    except uploads.UploadError as exc:
+        st.error(md(exc.text(current_lang())))
+        return
+    except PermissionError as exc:
         st.error(md(exc))
         return
     done = result.importable
@@ -646,7 +652,10 @@ def _undo(import_id: int, user: User) -> None:
     except DatabaseError as exc:  # full disk, read-only or damaged file: nothing was written
         st.error(exc.text(current_lang()), icon=":material/database:")
         return
-    except (uploads.UploadError, PermissionError) as exc:
+    except uploads.UploadError as exc:
+        st.error(md(exc.text(current_lang())))
+        return
+    except PermissionError as exc:
         st.error(md(exc))
         return
     st.session_state["_upload_notice"] = [

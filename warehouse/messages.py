@@ -13,6 +13,29 @@ LANGS = ("en", "zh")
 
 # code -> (English, Chinese); ``{name}`` placeholders are filled from the parameters.
 MESSAGES: dict[str, tuple[str, str]] = {
+    # ---------------------------------------------------------------- uploads (app/uploads.py)
+    "upload_too_big": (
+        "{name} is {size_mb:.1f} MB; files up to {limit_mb} MB can be uploaded. Export a shorter "
+        "period (e.g. one month) or split the file.",
+        "{name} 为 {size_mb:.1f} MB；最大可上传 {limit_mb} MB。"
+        "请导出较短的期间（如一个月）或拆分文件。",
+    ),
+    "upload_no_import": ("There is no import {import_id}.", "没有编号为 {import_id} 的导入记录。"),
+    "upload_undone_already": (
+        "The import of {file} was undone already.",
+        "{file} 的导入已经撤销过了。",
+    ),
+    "upload_undo_newest_first": (
+        "{later} was imported into the same table after {file}; undo that one first (only the "
+        "newest import of a table can be undone).",
+        "{file} 之后又向同一张表导入了 {later}；请先撤销后者（每张表只能撤销最新的一次导入）。",
+    ),
+    "upload_keys_across_files": (
+        "{file}: {rows} row(s) repeat a key of another file of this upload; remove one of the "
+        "files or choose to import valid rows only.",
+        "{file}：有 {rows} 行与本次上传的另一个文件主键重复；"
+        "请去掉其中一个文件，或选择只导入有效行。",
+    ),
     # ---------------------------------------------------------------- cells
     "column_prefix": ("(column {header}) ", "（列 {header}）"),
     "empty": ("is empty; every row needs a value here", "为空；每一行都必须填写此列"),

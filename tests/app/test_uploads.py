@@ -476,3 +476,12 @@ def test_problem_list_reasons_in_chinese():
         "请检查年份"
     ]
     assert uploads.rejections_frame([parsed])["reason"].str.startswith("is outside").all()
+
+
+def test_upload_refusals_read_in_both_languages():
+    with pytest.raises(uploads.UploadError) as caught:
+        uploads.check_size("大文件.csv", 60 * 1024 * 1024)
+    assert str(caught.value).startswith("大文件.csv is 60.0 MB; files up to 50 MB")
+    assert caught.value.text("zh") == (
+        "大文件.csv 为 60.0 MB；最大可上传 50 MB。请导出较短的期间（如一个月）或拆分文件。"
+    )

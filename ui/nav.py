@@ -40,4 +40,5 @@ def navigation(items: list[NavItem]):
             default=item.default,
         )
         sections.setdefault(t(item.section), []).append(page)
-    return st.navigation(sections, position="sidebar")
+    # Expanded: every page is listed, no "View N more" link (Streamlit's, English only).
+    return st.navigation(sections, position="sidebar", expanded=True)

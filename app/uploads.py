@@ -44,7 +44,7 @@ from warehouse.parsing import (
     required_columns,
 )
 from warehouse.readers import ReadError, Source, open_reader
-from warehouse.spec import TABLES
+from warehouse.spec import DATE_COLUMNS, TABLES
 
 MAX_FILE_MB = 50
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
@@ -52,23 +52,6 @@ FILE_TYPES = ("csv", "tsv", "txt", "xlsx")
 KPI_MONTHS = 4  # newest affected months whose KPIs a dry run compares (each costs ~1 s)
 DEFAULT_STORE = importer.DEFAULT_STORE
 
-# The date column that places a row of each table in a month (None: the whole table is a
-# snapshot that moves the running month).
-DATE_COLUMNS: dict[str, str] = {
-    "traffic": "visit_date",
-    "orders": "order_date",
-    "vehicles": "arrival_date",
-    "repair_orders": "open_date",
-    "technicians": "month",
-    "parts_stock": "month",
-    "campaigns": "month",
-    "targets": "month",
-    "expenses": "month",
-    "surveys": "survey_date",
-    "complaints": "opened_date",
-    "followups": "followup_date",
-    "rebate_programs": "start_date",
-}
 SNAPSHOT_TABLES = ("vehicles", "parts_stock")
 
 

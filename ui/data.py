@@ -27,27 +27,11 @@ import streamlit as st
 
 from kpi.scope import Scope, today_in
 from warehouse import db
-from warehouse.spec import TABLES
+from warehouse.spec import DATE_COLUMNS, TABLES
 
 TODAY_ENV = "KPI_TODAY"
 PROBE_TIMEOUT_S = 2.0
 
-# The date column that places a row of each contract table in a month.
-DATE_COLUMNS = {
-    "traffic": "visit_date",
-    "orders": "order_date",
-    "vehicles": "arrival_date",
-    "repair_orders": "open_date",
-    "technicians": "month",
-    "parts_stock": "month",
-    "campaigns": "month",
-    "targets": "month",
-    "expenses": "month",
-    "surveys": "survey_date",
-    "complaints": "opened_date",
-    "followups": "followup_date",
-    "rebate_programs": "start_date",
-}
 
 
 T = TypeVar("T")

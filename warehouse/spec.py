@@ -307,3 +307,22 @@ ORDER_OF_IMPORT = (
     "traffic", "orders", "repair_orders", "followups", "surveys", "complaints",
     "rebate_programs",
 )
+
+
+# The date column that places a row of each table in a month (data status, the upload's dry
+# run and its months of change).
+DATE_COLUMNS: dict[str, str] = {
+    "traffic": "visit_date",
+    "orders": "order_date",
+    "vehicles": "arrival_date",
+    "repair_orders": "open_date",
+    "technicians": "month",
+    "parts_stock": "month",
+    "campaigns": "month",
+    "targets": "month",
+    "expenses": "month",
+    "surveys": "survey_date",
+    "complaints": "opened_date",
+    "followups": "followup_date",
+    "rebate_programs": "start_date",
+}

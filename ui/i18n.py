@@ -466,7 +466,7 @@ STRINGS.update(
         "tv.pace": ("Month-end projection {value}", "月底预测 {value}"),
         "tv.pace_line": ("Straight line {value}", "直线外推 {value}"),
         "tv.forecast": ("Forecast {value} ({low}–{high})", "交车预测 {value}（{low}–{high}）"),
-        "tv.chance": ("Chance of target {value}", "达标概率 {value}"),
+        "tv.chance": ("chance of target {value}", "达标概率 {value}"),
         "tv.updated": ("Updated {time}", "更新于 {time}"),
         "tv.reconnecting": (
             "Reconnecting to the database… showing the last numbers read.",

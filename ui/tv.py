@@ -433,13 +433,10 @@ def _month_lines(row) -> list[str]:
         return [*lines, t("tv.pace", value=number(row.pace, 0))]
     low, high = (NO_VALUE if is_missing(v) else number(v, 0)
                  for v in (row.forecast_low, row.forecast_high))  # fmt: skip
-    lines += [
-        t("tv.forecast", value=number(row.forecast, 0), low=low, high=high),
-        t("tv.pace_line", value=number(row.pace, 0)),
-    ]
-    if not is_missing(row.target_chance):
-        lines.append(t("tv.chance", value=percent(row.target_chance, 0)))
-    return lines
+    outlook = t("tv.forecast", value=number(row.forecast, 0), low=low, high=high)
+    if not is_missing(row.target_chance):  # one line: the card stays as tall as the others
+        outlook += " · " + t("tv.chance", value=percent(row.target_chance, 0))
+    return [*lines, outlook, t("tv.pace_line", value=number(row.pace, 0))]
 
 
 def _month_card(row) -> None:

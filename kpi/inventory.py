@@ -169,6 +169,107 @@ def _per_period(condition: str) -> str:
     return condition.replace("$as_of", "p.as_of")
 
 
+_AGGREGATE_SQL = query.sql_file("inventory_aggregate")
+
+
+def _group_fragments(by_model: bool, by: str | None, total: bool) -> dict[str, str]:
+    """Return the model (or store group) key and GROUP BY of the vehicle and sales CTEs.
+
+    ``total`` adds each period's pooled row from the same scan (GROUPING SETS), its key a
+    sentinel that joins like any other (a real key is never it).
+    """
+    if by is not None:
+        vkey, okey = group_key("v", by), group_key("o", by)
+    else:
+        vkey, okey = "coalesce(v.model, '')", "coalesce(o.model, '')"
+    if total:
+        return {
+            "vehicle_key": f"coalesce({vkey}, {TOTAL_SQL}) AS model,",
+            "order_key": f"coalesce({okey}, {TOTAL_SQL}) AS model,",
+            "vehicle_group": f"GROUP BY GROUPING SETS ((p.grp, {vkey}), (p.grp))",
+            "order_group": f"GROUP BY GROUPING SETS ((p.grp, {okey}), (p.grp))",
+        }
+    if by_model:
+        return {
+            "vehicle_key": f"{vkey} AS model,",
+            "order_key": f"{okey} AS model,",
+            "vehicle_group": "GROUP BY 1, 2",
+            "order_group": "GROUP BY 1, 2",
+        }
+    return {
+        "vehicle_key": "",
+        "order_key": "",
+        "vehicle_group": "GROUP BY 1",
+        "order_group": "GROUP BY 1",
+    }
+
+
+def _model_fragments(by_model: bool) -> dict[str, str]:
+    """Return the model column of the output, its join key, row filter and order."""
+    if not by_model:
+        return {"model_column": "", "join_keys": "grp", "model_rows": "", "model_order": ""}
+    return {
+        "model_column": "model,",
+        "join_keys": "grp, model",
+        "model_rows": "WHERE model IS NOT NULL",
+        "model_order": ", model",
+    }
+
+
+def _period_fragments(by_model: bool) -> dict[str, str]:
+    """Return how vehicles and deliveries meet the period rows p.
+
+    Without a model list to widen, a row meets only the periods it can count in: a vehicle
+    those from its order or arrival (whichever is known first) until it is sold (v_lo,
+    fp_stop), a delivery those whose sales windows hold its date (o_lo, as_of). Every other
+    pair adds nothing to any figure; the 13 periods of monthly() would otherwise cross every
+    row. A model list crosses every period, so a model with nothing in it still appears.
+    """
+    if by_model:
+        return {
+            "vehicle_periods": "CROSS JOIN p",
+            "order_periods": "CROSS JOIN p",
+            "vehicles_used": "",
+            "orders_used": "",
+        }
+    return {
+        "vehicle_periods": """JOIN p ON coalesce(v.sold_date, DATE '9999-12-31') > p.v_lo
+            AND least(coalesce(v.ordered_date, DATE '0001-01-01'),
+                      coalesce(v.arrival_date, DATE '0001-01-01')) <= p.fp_stop""",
+        "order_periods": "JOIN p ON o.delivery_date BETWEEN p.o_lo AND p.as_of",
+        "vehicles_used": "AND (v.sold_date IS NULL OR v.sold_date > $v_from)",
+        "orders_used": "AND o.status = 'delivered' AND o.delivery_date >= $o_from",
+    }
+
+
+def _bucket_fragments(buckets: bool) -> dict[str, str]:
+    """Return the units in stock per AGING_BUCKETS entry (aged_0 ...), or nothing."""
+    if not buckets:
+        return {"bucket_counts": "", "bucket_columns": "", "bucket_names": ""}
+    in_stock, age = _per_period(_IN_STOCK), "p.as_of - v.arrival_date"
+    counts = columns = names = ""
+    for i, (_, lo, hi) in enumerate(AGING_BUCKETS):
+        upto = "" if hi is None else f" AND {age} <= {hi}"
+        counts += f"count(*) FILTER (WHERE {in_stock} AND {age} >= {lo}{upto}) AS aged_{i},"
+        columns += f"coalesce(aged_{i}, 0) AS aged_{i}, "
+        names += f"aged_{i}, "
+    return {"bucket_counts": counts, "bucket_columns": columns, "bucket_names": names}
+
+
+# The conditions and amounts of kpi/sql/inventory_aggregate.sql, on the period row p.
+_CONDITIONS = {
+    "period_columns": ", ".join(f"unnest($p_{c}) AS {c}" for c in _PERIOD_COLUMNS),
+    "in_stock": _per_period(_IN_STOCK),
+    "in_transit": _per_period(_IN_TRANSIT),
+    "aged_90": _per_period(AGED_90),
+    "floorplan_cost": _on_period_row(FLOORPLAN_COST),
+    "vehicle_filter": _VEHICLE_FILTER,
+    "order_filter": f"{store_clause('o')} AND {filter_clause('o.model', 'model')}",
+    "delivered": _DELIVERED,
+    "sales_window_days": str(float(SALES_WINDOW_DAYS)),
+}
+
+
 def _aggregate_query(
     scope: Scope,
     by_model: bool,
@@ -182,125 +283,14 @@ def _aggregate_query(
     ``buckets`` adds the units in stock per age bucket (``aged_0`` ... one per AGING_BUCKETS
     entry, in its order) to every row, so the report reads aging_buckets() from this pass.
     """
-    if by is not None:
-        vkey, okey_expr = group_key("v", by), group_key("o", by)
-        by_model = True
-    else:
-        vkey, okey_expr = "coalesce(v.model, '')", "coalesce(o.model, '')"
-    if total:
-        # The pooled row comes from the same scan (GROUPING SETS), its key a sentinel that
-        # joins like any other (a real key is never it).
-        key = f"coalesce({vkey}, {TOTAL_SQL}) AS model,"
-        okey = f"coalesce({okey_expr}, {TOTAL_SQL}) AS model,"
-        vgroup = f"GROUP BY GROUPING SETS ((p.grp, {vkey}), (p.grp))"
-        ogroup = f"GROUP BY GROUPING SETS ((p.grp, {okey_expr}), (p.grp))"
-    elif by_model:
-        key, okey = f"{vkey} AS model,", f"{okey_expr} AS model,"
-        vgroup = ogroup = "GROUP BY 1, 2"
-    else:
-        key = okey = ""
-        vgroup = ogroup = "GROUP BY 1"
-    using = "grp, model" if by_model else "grp"
-    in_stock, in_transit = _per_period(_IN_STOCK), _per_period(_IN_TRANSIT)
-    vehicles_used = orders_used = ""
-    v_periods = o_periods = "CROSS JOIN p"
-    if not by_model:
-        # Without a model list to widen, a row meets only the periods it can count in: a
-        # vehicle those from its order or arrival (whichever is known first) until it is
-        # sold (v_lo, fp_stop), a delivery those whose sales windows hold its date (o_lo,
-        # as_of). Every other pair adds nothing to any figure; the 13 periods of monthly()
-        # would otherwise cross every row.
-        vehicles_used = "AND (v.sold_date IS NULL OR v.sold_date > $v_from)"
-        orders_used = "AND o.status = 'delivered' AND o.delivery_date >= $o_from"
-        v_periods = """JOIN p ON coalesce(v.sold_date, DATE '9999-12-31') > p.v_lo
-            AND least(coalesce(v.ordered_date, DATE '0001-01-01'),
-                      coalesce(v.arrival_date, DATE '0001-01-01')) <= p.fp_stop"""
-        o_periods = "JOIN p ON o.delivery_date BETWEEN p.o_lo AND p.as_of"
-    bucket_counts = bucket_cols = bucket_out = ""
-    if buckets:
-        age = "p.as_of - v.arrival_date"
-        for i, (_, lo, hi) in enumerate(AGING_BUCKETS):
-            upto = "" if hi is None else f" AND {age} <= {hi}"
-            bucket_counts += (
-                f"count(*) FILTER (WHERE {in_stock} AND {age} >= {lo}{upto}) AS aged_{i},"
-            )
-            bucket_cols += f"coalesce(aged_{i}, 0) AS aged_{i}, "
-            bucket_out += f"aged_{i}, "
-    sql = f"""
-    WITH p AS (
-        SELECT {", ".join(f"unnest($p_{c}) AS {c}" for c in _PERIOD_COLUMNS)}
-    ),
-    veh AS (
-        SELECT p.grp, {key}
-               count(*) FILTER (WHERE {in_stock}) AS stock_units,
-               count(*) FILTER (WHERE {in_transit}) AS in_transit_units,
-               count(*) FILTER (WHERE {in_transit} AND (v.eta IS NULL OR v.eta <= p.horizon))
-                   AS in_transit_by_horizon,
-               sum(p.as_of - v.arrival_date) FILTER (WHERE {in_stock}) AS age_days_sum,
-               count(*) FILTER (WHERE {_per_period(AGED_90)}) AS aged_units_90,
-               {bucket_counts}
-               coalesce(sum(v.cost) FILTER (WHERE {in_stock}), 0) AS capital_tied_up,
-               coalesce(sum({_on_period_row(FLOORPLAN_COST)})
-                        FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
-        FROM v_vehicles v
-        LEFT JOIN stores s ON s.store = v.store
-        {v_periods}
-        WHERE {_VEHICLE_FILTER} {vehicles_used}
-        {vgroup}
-    ),
-    sales AS (
-        SELECT p.grp, {okey}
-               count(*) FILTER (
-                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN p.s3_start AND p.s3_end
-               ) AS sales_3m,
-               count(*) FILTER (
-                   WHERE {_DELIVERED} AND o.delivery_date BETWEEN p.mtd_start AND p.as_of
-               ) AS sales_mtd,
-               count(*) FILTER (
-                   WHERE {_DELIVERED} AND o.delivery_date > p.d90_start
-                     AND o.delivery_date <= p.as_of
-               ) AS sales_90d
-        FROM orders o
-        {o_periods}
-        -- Open orders only widen the by-model list (a model on order is worth planning).
-        WHERE o.status <> 'cancelled' AND {store_clause("o")}
-          AND {filter_clause("o.model", "model")} {orders_used}
-        {ogroup}
-    ),
-    pooled AS (
-        SELECT grp, {"model," if by_model else ""}
-               coalesce(stock_units, 0) AS stock_units,
-               coalesce(in_transit_units, 0) AS in_transit_units,
-               coalesce(in_transit_by_horizon, 0) AS in_transit_by_horizon,
-               age_days_sum,
-               coalesce(aged_units_90, 0) AS aged_units_90,
-               {bucket_cols}
-               coalesce(capital_tied_up, 0) AS capital_tied_up,
-               coalesce(floorplan_cost, 0) AS floorplan_cost,
-               coalesce(sales_3m, 0) AS sales_3m,
-               coalesce(sales_mtd, 0) * p.mtd_scale AS sales_month_projected,
-               coalesce(sales_90d, 0) AS sales_90d
-        FROM p LEFT JOIN (veh FULL JOIN sales USING ({using})) USING (grp)
+    by_model = by_model or by is not None
+    sql = _AGGREGATE_SQL.format(
+        **_CONDITIONS,
+        **_group_fragments(by_model, by, total),
+        **_model_fragments(by_model),
+        **_period_fragments(by_model),
+        **_bucket_fragments(buckets),
     )
-    SELECT grp, {"model," if by_model else ""}
-           stock_units,
-           in_transit_units,
-           in_transit_by_horizon,
-           sales_3m / 3.0 AS avg_monthly_sales_3m,
-           CAST(stock_units AS DOUBLE) / nullif(sales_3m / 3.0, 0) AS inventory_months,
-           CAST(stock_units AS DOUBLE) / nullif(sales_month_projected, 0)
-               AS inventory_coefficient,
-           CAST(stock_units AS DOUBLE) / nullif(sales_90d / {float(SALES_WINDOW_DAYS)}, 0)
-               AS days_supply,
-           CAST(age_days_sum AS DOUBLE) / nullif(stock_units, 0) AS avg_days_in_stock,
-           aged_units_90,
-           {bucket_out}
-           capital_tied_up,
-           floorplan_cost
-    FROM pooled
-    {"WHERE model IS NOT NULL" if by_model else ""}
-    ORDER BY grp{", model" if by_model else ""}
-    """
     scopes = periods or {"": scope}
     params = _windows(scope) | _periods(scopes)
     if not by_model:

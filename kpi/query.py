@@ -7,9 +7,11 @@ its numbers without it (loading pandas costs a process more than some of its que
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -30,6 +32,16 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 WEIGHTS_CTE = """weights AS (
     SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
 )"""
+
+
+@functools.cache
+def sql_file(name: str) -> str:
+    """Return the text of the named query kpi/sql/<name>.sql (package data, read once).
+
+    A module loads its queries when it is imported, into module constants: computing a KPI
+    then opens no file (tests/kpi/test_audit.py).
+    """
+    return resources.files("kpi").joinpath("sql").joinpath(f"{name}.sql").read_text("utf-8")
 
 
 def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:

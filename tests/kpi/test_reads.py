@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import kpi
+from kpi import query
 from warehouse import db, derived
 from warehouse.spec import TABLES
 
@@ -39,6 +40,12 @@ def _named_tables(text: str) -> set[str]:
     return found
 
 
+def _module_sql(text: str) -> str:
+    """Return a module's source followed by the named queries it loads (kpi/sql/<name>.sql)."""
+    names = re.findall(r"\bsql_file\(\"([a-z_]+)\"\)", text)
+    return "\n".join([text, *(query.sql_file(n) for n in names)])
+
+
 def _kpi_imports(text: str) -> set[str]:
     """Return the kpi modules a source imports, at the top or inside functions."""
     out = set()
@@ -57,7 +64,8 @@ def test_a_module_declares_every_table_it_reads(name):
     reads = module.READS
     assert reads <= KNOWN, reads - KNOWN
     if name != "scope":  # its groups() reads the stores for the caller, whose READS has them
-        assert _named_tables(text) <= reads, (name, _named_tables(text) - reads)
+        named = _named_tables(_module_sql(text))
+        assert named <= reads, (name, named - reads)
     for other in _kpi_imports(text) - {b for a, b in HELPERS_ONLY if a == name}:
         extra = importlib.import_module(f"kpi.{other}").READS - reads
         assert not extra, f"kpi.{name} calls kpi.{other}, which reads {sorted(extra)}"
@@ -69,3 +77,5 @@ def test_the_scan_sees_the_sql():
     }  # fmt: skip
     assert _named_tables("FROM derived_lead_months d") == {"traffic", "followups"}
     assert kpi.sales.READS >= {"traffic", "orders"}
+    inventory = Path(kpi.inventory.__file__).read_text(encoding="utf-8")
+    assert "FROM v_vehicles" in _module_sql(inventory)  # the query in kpi/sql/

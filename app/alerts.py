@@ -280,7 +280,7 @@ def probe_message(store: str, store_name: str, settings: NotifySettings) -> Mess
     lang = settings.lang
     title = f"{store_name} · {digest.word('test_title', lang)}"
     body = digest.word("test_body", lang, store=store_name)
-    link = f"{settings.base_url.rstrip('/')}/overview?store={store}&lang={lang}"
+    link = f"{settings.base_url.rstrip('/')}/?store={store}&lang={lang}"  # the Overview
     import html as h
 
     return Message(

@@ -171,7 +171,9 @@ class Digest:
     def link(self, page: str, lang: str) -> str:
         """Return the dashboard address of a page for this store (opens on the phone too)."""
         query = urlencode({"store": self.store, "lang": lang})
-        return f"{self.base_url.rstrip('/')}/{page}?{query}"
+        # the Overview is the app's default page: it lives at the root, /overview is no page
+        path = "" if page == "overview" else page
+        return f"{self.base_url.rstrip('/')}/{path}?{query}"
 
 
 # ---- composing ---------------------------------------------------------------------------------

@@ -90,8 +90,10 @@ def test_small_store_lines_en(small):
 
 def test_html_escapes_data_and_links_each_block(small):
     page = digest.render_html(small, "zh")
-    for path in ("sales", "targets", "customers", "inventory", "service", "overview"):
+    # the Overview is the app's default page, at the root (/overview is no page)
+    for path in ("sales", "targets", "customers", "inventory", "service", ""):
         assert f'href="http://kpi.example/{path}?store=s1&amp;lang=zh"' in page
+    assert "kpi.example/overview" not in page
     evil = digest.Digest(**{**small.__dict__, "store_name": "<script>x</script>"})
     assert "<script>x" not in digest.render_html(evil, "en")
     assert "&lt;script&gt;" in digest.render_html(evil, "en")

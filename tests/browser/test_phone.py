@@ -13,7 +13,7 @@ TOLERANCE_PX = 2
 # (name, path): the pages a digest's links open, with the store the link names.
 # The last item: an element that shows the page has drawn its figures.
 PAGES = [
-    ("overview", "overview?store=sh-pudong", "[data-testid=stMetric]"),
+    ("overview", "?store=sh-pudong", "[data-testid=stMetric]"),
     ("sales", "sales?store=sh-pudong", "[data-testid=stMetric]"),
     ("customers", "customers?store=sh-pudong", "[data-testid=stDataFrame]"),
     ("ranking", "kanban?store=sh-pudong&panel=leaderboard",
@@ -81,7 +81,7 @@ def test_pages_fit_a_phone(app_server, phone, lang):
 
 
 def test_cards_two_a_row_at_most(app_server, phone):
-    _open(phone, f"{app_server.url}/overview?store=sh-pudong&lang=zh", "[data-testid=stMetric]")
+    _open(phone, f"{app_server.url}/?store=sh-pudong&lang=zh", "[data-testid=stMetric]")
     lefts = phone.evaluate(
         "() => [...document.querySelectorAll('[data-testid=stMetric]')]"
         ".map(e => Math.round(e.getBoundingClientRect().top) + ':' +"

@@ -347,6 +347,59 @@ def _roster(
     return query.records(con, sql, _params(scope))
 
 
+_STORE_LEVEL_SQL = query.sql_file("service_store_level")
+_CHURN_SQL = query.sql_file("service_churn")
+# The churn CTE when the caller gets the rate elsewhere: no rows, the columns it would have.
+_NO_CHURN = (
+    "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned, NULL::DATE AS "
+    "first_open WHERE false"
+)
+
+
+def _level_groups(by: str | None, total: bool) -> dict[str, str]:
+    """Return the group key and GROUP BY of each CTE of service_store_level.sql.
+
+    Pooled without ``by`` (grp ''); per group with it; ``total`` adds the pooled row, its key
+    TOTAL_KEY (GROUPING SETS).
+    """
+    rkey, pkey = group_key("r", by), group_key("p", by)
+    if not by:
+        return {
+            "rkey": rkey,
+            "grp": "'' AS grp",
+            "group": "",
+            "month_grp": f"{pkey} AS grp",
+            "month_group": "GROUP BY 1, 2",
+            "snap_grp": f"{pkey} AS grp",
+            "snap_group": "",
+            "turn_grp": "'' AS grp",
+            "turn_group": "",
+        }
+    if not total:
+        return {
+            "rkey": rkey,
+            "grp": "grp",
+            "group": "GROUP BY grp",
+            "month_grp": f"{pkey} AS grp",
+            "month_group": "GROUP BY 1, 2",
+            "snap_grp": f"{pkey} AS grp",
+            "snap_group": "GROUP BY 1",
+            "turn_grp": "grp",
+            "turn_group": "GROUP BY grp",
+        }
+    return {
+        "rkey": rkey,
+        "grp": f"coalesce(grp, {TOTAL_SQL}) AS grp",
+        "group": "GROUP BY GROUPING SETS ((grp), ())",
+        "month_grp": f"coalesce({pkey}, {TOTAL_SQL}) AS grp",
+        "month_group": f"GROUP BY GROUPING SETS (({pkey}, p.month), (p.month))",
+        "snap_grp": f"coalesce({pkey}, {TOTAL_SQL}) AS grp",
+        "snap_group": f"GROUP BY GROUPING SETS (({pkey}), ())",
+        "turn_grp": "grp",
+        "turn_group": "GROUP BY grp",
+    }
+
+
 def _store_level(
     con: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -361,101 +414,17 @@ def _store_level(
     ``churn=False`` leaves customer_churn_rate out (None) for callers that get it from
     _churn_rates, and skips the 24 months of visits it needs.
     """
-    rkey, pkey = group_key("r", by), group_key("p", by)
-    group = "GROUP BY grp" if by else ""
-    grp = "grp" if by else "'' AS grp"
-    month_grp, month_group = f"{pkey} AS grp", "GROUP BY 1, 2"
-    snap_grp, snap_group = f"{pkey} AS grp", "GROUP BY 1" if by else ""
-    turn_grp, turn_group = grp, group
-    if total and by:
-        grp = f"coalesce(grp, {TOTAL_SQL}) AS grp"
-        group = "GROUP BY GROUPING SETS ((grp), ())"
-        month_grp = f"coalesce({pkey}, {TOTAL_SQL}) AS grp"
-        month_group = f"GROUP BY GROUPING SETS (({pkey}, p.month), (p.month))"
-        snap_grp, snap_group = (
-            f"coalesce({pkey}, {TOTAL_SQL}) AS grp",
-            (f"GROUP BY GROUPING SETS (({pkey}), ())"),
-        )
-        turn_grp, turn_group = "grp", "GROUP BY grp"
-    visits_window = "r.open_date > $churn_base OR " if churn else ""
-    # first_open: the group's earliest visit ever; with none before the cut nobody can have
-    # been lost yet, and the rate is no value rather than 0 (history too short).
-    churn_select = (
-        f"""
-        SELECT c.*, f.first_open FROM (
-            SELECT {grp}, count(*) AS churn_base,
-                   count(*) FILTER (WHERE last_open < $churn_cut) AS churned
-            FROM visits {group}
-        ) c
-        LEFT JOIN (
-            SELECT {grp}, min(first_open) AS first_open
-            FROM (SELECT {rkey} AS grp, min(r.open_date) AS first_open
-                  FROM repair_orders r
-                  WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date <= $as_of
-                  GROUP BY 1) firsts
-            {group}
-        ) f USING (grp)"""
-        if churn
-        else "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned, NULL::DATE AS "
-        "first_open WHERE false"
+    grouping = _level_groups(by, total)
+    filters = {"ro_store_filter": RO_STORE_FILTER}
+    sql = _STORE_LEVEL_SQL.format(
+        **grouping,
+        **filters,
+        visits_window="r.open_date > $churn_base OR " if churn else "",
+        churn=_CHURN_SQL.format(**grouping, **filters) if churn else _NO_CHURN,
+        parts_store_filter=store_clause("p"),
+        latest_snapshots=LATEST_SNAPSHOTS,
+        obsolete=OBSOLETE,
     )
-    sql = f"""
-    WITH r AS (
-        SELECT {rkey} AS grp, r.store, r.vin, r.open_date, r.close_date, r.parts_cost
-        FROM repair_orders r
-        WHERE {RO_STORE_FILTER}
-          AND ({visits_window}r.close_date > $year_ago
-               OR r.close_date BETWEEN $s3_start AND $s3_end)
-    ),
-    costs AS (
-        SELECT {grp},
-               coalesce(sum(parts_cost) FILTER (
-                   WHERE close_date > $year_ago AND close_date <= $as_of), 0) AS cost_12m,
-               coalesce(sum(parts_cost) FILTER (
-                   WHERE close_date BETWEEN $s3_start AND $s3_end), 0) AS cost_3m
-        FROM r {group}
-    ),
-    visits AS (
-        SELECT grp, store, vin, max(open_date) AS last_open
-        FROM r
-        WHERE vin IS NOT NULL AND open_date > $churn_base AND open_date <= $as_of
-        GROUP BY grp, store, vin
-    ),
-    churn AS ({churn_select}),
-    month_stock AS (
-        SELECT {month_grp}, p.month, sum(p.qty * p.unit_cost) AS stock_value
-        FROM parts_stock p
-        WHERE {store_clause("p")} AND p.month BETWEEN $pt_lo AND $pt_hi
-        {month_group}
-    ),
-    turn AS (SELECT {turn_grp}, avg(stock_value) AS avg_stock FROM month_stock {turn_group}),
-    latest AS ({LATEST_SNAPSHOTS}),
-    snap AS (
-        SELECT {snap_grp}, count(*) AS snapshot_rows,
-               coalesce(sum(p.qty * p.unit_cost), 0) AS stock_value,
-               coalesce(sum(p.qty * p.unit_cost) FILTER (
-                   WHERE {OBSOLETE}), 0)
-                   AS obsolete_value
-        FROM parts_stock p
-        JOIN latest l ON l.store = p.store AND l.month = p.month
-        {snap_group}
-    ),
-    keys AS (
-        SELECT grp FROM costs UNION SELECT grp FROM churn UNION SELECT grp FROM turn
-        UNION SELECT grp FROM snap
-    )
-    SELECT k.grp,
-           coalesce(cost_12m, 0) / nullif(avg_stock, 0) AS parts_turnover,
-           CASE WHEN snapshot_rows > 0
-                THEN stock_value / nullif(coalesce(cost_3m, 0) / 3.0, 0) END
-               AS parts_months_supply,
-           CASE WHEN snapshot_rows > 0 THEN obsolete_value END AS obsolete_parts_value,
-           CASE WHEN first_open < $churn_cut
-                THEN CAST(churned AS DOUBLE) / nullif(churn_base, 0) END AS customer_churn_rate
-    FROM keys k
-    LEFT JOIN costs USING (grp) LEFT JOIN churn USING (grp) LEFT JOIN turn USING (grp)
-    LEFT JOIN snap USING (grp)
-    """
     return query.records(con, sql, _params(scope))
 
 

@@ -140,6 +140,19 @@ def _months_done(con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date
     return {a for a in mids if a.year * 12 + a.month not in busy}
 
 
+_LEAD_STATE_SQL = query.sql_file("customers_lead_state")
+_OPEN_LEADS_SQL = query.sql_file("customers_open_leads")
+
+
+def _to_resolve(with_consultant: bool) -> str:
+    """Return the condition on the candidates whose exact latest row is looked up.
+
+    All of them when the consultant is wanted, else those whose level the integer keys leave
+    open (level_fast NULL).
+    """
+    return "true" if with_consultant else "level_fast IS NULL"
+
+
 def _lead_book(
     con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date], with_consultant: bool
 ) -> tuple[str, dict[str, Any]]:
@@ -195,36 +208,12 @@ def _lead_book(
         f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
     )
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
-    code, decode = level_code(), level_decode("t.l_hi")
-    exact = "true" if with_consultant else "level_fast IS NULL"
-    head = f"""
-periods AS (
-    SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of, unnest($p_sm) AS sm,
-           CAST(unnest($p_cm) AS INTEGER) AS cm
-),
-buyers AS (
-    SELECT store, customer_id, min(order_date) AS first_order
-    FROM orders
-    WHERE status <> 'cancelled' AND customer_id IS NOT NULL AND {store_clause()}
-    GROUP BY store, customer_id
-),
-stored AS (
-    -- a customer who ordered by the end of a state's month is no lead at any later as_of;
-    -- the level test only matters for tables stored before states were filtered by it
-    SELECT d.store, d.customer_id, d.m, d.next_m, d.last_contact, d.l_hi, d.l_lo,
-           b.first_order
-    FROM derived_lead_months d
-    LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
-    WHERE {store_clause("d")} AND ({held}) AND {maybe_open("d.l_hi", "d.l_lo")}
-      AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 > d.m)
-),
-saved AS (
-    -- the stored state after month sm: a row holds from its month until the next one
-    SELECT p.i, s.store, s.customer_id, s.last_contact, s.l_hi, s.l_lo
-    FROM stored s
-    JOIN periods p ON s.m <= p.sm AND (s.next_m IS NULL OR s.next_m > p.sm)
-    WHERE s.first_order IS NULL OR s.first_order > p.as_of
-)"""
+    head = _LEAD_STATE_SQL.format(
+        store_filter=store_clause(),
+        stored_store_filter=store_clause("d"),
+        held=held,
+        stored_maybe_open=maybe_open("d.l_hi", "d.l_lo"),
+    )
     params |= dict(scope.params) | _cadence_params(con)
     # The exact rows are looked up on or after the earliest date a candidate can need (a
     # stored state's last contact or level date, or the start of a month read from contacts),
@@ -240,93 +229,15 @@ saved AS (
         (found,) = query.rows(con, bound_sql, params)[0]
         starts = [first for first, _ in ranges]
         params["exact_from"] = min([d for d in (found, *starts) if d is not None], default=date.min)
-    sql = f"""
-cadence AS (
-    SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
-),
-default_cadence AS (
-    SELECT unnest($def_level) AS level, unnest($def_days) AS days
-),
-{head},
-{_contacts("month_contacts", f"({in_months or 'false'})")},
-month_tops AS (
-    -- the contacts of as_of's month up to as_of, when that month's state is not stored
-    SELECT p.i, p.as_of, c.store, c.customer_id, max(c.contact_date) AS last_contact,
-           max(c.k * 8 + {code}) FILTER (WHERE c.lead_level IS NOT NULL) AS l_hi,
-           max(c.k * 8 + 7 - {code}) FILTER (WHERE c.lead_level IS NOT NULL) AS l_lo
-    FROM month_contacts c
-    JOIN periods p
-      ON p.cm = year(c.contact_date) * 12 + month(c.contact_date) - 1
-     AND c.contact_date <= p.as_of
-    GROUP BY p.i, p.as_of, c.store, c.customer_id
-),
-recent AS (
-    SELECT t.i, t.store, t.customer_id, t.last_contact, t.l_hi, t.l_lo
-    FROM month_tops t
-    LEFT JOIN buyers b ON b.store = t.store AND b.customer_id = t.customer_id
-    WHERE b.first_order IS NULL OR b.first_order > t.as_of
-),
-tops AS (
-    -- greatest() skips NULLs: a month without (leveled) contacts keeps the stored values
-    SELECT coalesce(r.i, s.i) AS i, coalesce(r.store, s.store) AS store,
-           coalesce(r.customer_id, s.customer_id) AS customer_id,
-           greatest(s.last_contact, r.last_contact) AS last_contact,
-           greatest(s.l_hi, r.l_hi) AS l_hi, greatest(s.l_lo, r.l_lo) AS l_lo
-    FROM saved s
-    FULL JOIN recent r ON r.i = s.i AND r.store = s.store AND r.customer_id = s.customer_id
-),
-candidates AS (
-    -- customers whose latest level may be O, H, A, B or C (both sides dropped buyers)
-    SELECT t.i, t.store, t.customer_id, t.last_contact, p.as_of, t.l_hi // 8 AS k_lvl,
-           CASE WHEN t.l_hi % 8 = 7 - t.l_lo % 8 THEN {decode} END AS level_fast
-    FROM tops t
-    JOIN periods p ON p.i = t.i
-    WHERE {maybe_open("t.l_hi", "t.l_lo")}
-),
-to_resolve AS (SELECT * FROM candidates WHERE {exact}),
-wanted AS (
-    -- the dates of the latest contact and of the latest leveled rows (k // 2 is the day)
-    SELECT DISTINCT store, customer_id,
-           unnest([last_contact, DATE '1970-01-01' + CAST(k_lvl // 2 AS INTEGER)]) AS day
-    FROM to_resolve
-),
-exact_contacts AS (
-    -- joined per table: each scan then gets the join's date range as a filter
-    SELECT t.store, t.customer_id, t.visit_date AS contact_date,
-           (t.visit_date - DATE '1970-01-01') * 2 AS k, t.visit_id AS row_id, t.consultant,
-           nullif(t.lead_level, '') AS lead_level
-    FROM traffic t
-    JOIN wanted w ON w.store = t.store AND w.customer_id = t.customer_id AND w.day = t.visit_date
-    WHERE t.visit_date >= $exact_from
-    UNION ALL
-    SELECT f.store, f.customer_id, f.followup_date,
-           (f.followup_date - DATE '1970-01-01') * 2 + 1, f.followup_id, f.consultant,
-           nullif(f.lead_level, '')
-    FROM followups f
-    JOIN wanted w
-      ON w.store = f.store AND w.customer_id = f.customer_id AND w.day = f.followup_date
-    WHERE f.followup_date >= $exact_from
-),
-resolved AS (
-    SELECT d.i, d.store, d.customer_id,
-           arg_max(c.lead_level, c.row_id) FILTER (
-               WHERE c.k = d.k_lvl AND c.lead_level IS NOT NULL) AS lead_level,
-           arg_max_null(c.consultant, (c.k, c.row_id)) FILTER (
-               WHERE c.contact_date = d.last_contact) AS consultant
-    FROM exact_contacts c
-    JOIN to_resolve d ON d.store = c.store AND d.customer_id = c.customer_id
-    GROUP BY d.i, d.store, d.customer_id
-),
-open_leads AS (
-    SELECT d.i, d.store, d.customer_id, r.consultant, f.level AS lead_level, d.last_contact,
-           CAST(coalesce(k.days, f.days) AS INTEGER) AS cadence_days,
-           d.last_contact < d.as_of - CAST(coalesce(k.days, f.days) AS INTEGER) AS overdue
-    FROM candidates d
-    LEFT JOIN resolved r ON r.i = d.i AND r.store = d.store AND r.customer_id = d.customer_id
-    JOIN default_cadence f ON f.level = coalesce(d.level_fast, r.lead_level)
-    LEFT JOIN cadence k ON k.store = d.store AND k.level = f.level
-    WHERE {filter_clause("r.consultant", "consultant")}
-)"""
+    sql = _OPEN_LEADS_SQL.format(
+        lead_state=head,
+        month_contacts=_contacts("month_contacts", f"({in_months or 'false'})"),
+        code=level_code(),
+        decode=level_decode("t.l_hi"),
+        candidate_maybe_open=maybe_open("t.l_hi", "t.l_lo"),
+        to_resolve=_to_resolve(with_consultant),
+        consultant_filter=filter_clause("r.consultant", "consultant"),
+    )
     return sql, params
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, sidebar, tables
+from ui import data, drill, sidebar, tables
 from ui import group_view as gv
 from ui.i18n import kpi_label, t
 
@@ -55,6 +55,8 @@ tables.show(
 st.subheader(t("group.heatmap"))
 st.caption(t("group.heatmap_hint"))
 gv.heatmap(frame, ids, key="group_heatmap", elapsed=ctx.scope.elapsed)
+if stores:  # a cell's records: its store and KPI
+    drill.row_picker("group_cell", ids, "store", dict(zip(frame["label"], stores, strict=True)))
 
 if stores:
     names = dict(zip(frame["key"], frame["label"], strict=True))

@@ -145,6 +145,28 @@ def card_control(kpi_id: str) -> None:
     )
 
 
+def row_picker(key: str, kpi_ids: list[str], by: str, rows: Mapping[str, str]) -> None:
+    """Offer the records behind a heatmap's cells: pick a row (and a KPI), then open them.
+
+    Plotly's heatmap cells cannot be selected in Streamlit, so the matrix gets this compact
+    picker instead: ``rows`` maps each row's label to its key (a technician, a store), ``by``
+    is the kpi.drill.BY dimension they are of.
+    """
+    offered = [k for k in kpi_ids if parts(k)]
+    if not offered or not rows:
+        return
+    left, middle, right = st.columns([3, 3, 1], vertical_alignment="bottom")
+    row = left.selectbox(t("drill.pick_row"), list(rows), key=f"{key}_row")
+    labels = {kpi_label(k): k for k in offered}  # in the session's language
+    chosen = middle.selectbox(t("drill.pick_kpi"), list(labels), key=f"{key}_kpi_{current_lang()}",
+                              disabled=len(offered) == 1)  # fmt: skip
+    kpi_id = labels.get(chosen, offered[0])
+    right.button(
+        t("drill.open"), key=f"{key}_open", icon=":material/table_rows:",
+        on_click=open_drill, args=(kpi_id, parts(kpi_id)[0], by, rows[row]),
+    )  # fmt: skip
+
+
 # ------------------------------------------------------------------ charts
 
 

@@ -1287,6 +1287,8 @@ STRINGS.update(
             "链接中的部分参数无效，已恢复默认：{names}。",
         ),
         "drill.open": ("Records", "明细"),
+        "drill.pick_row": ("Records of the row", "查看此行明细"),
+        "drill.pick_kpi": ("Figure", "指标"),
         "drill.open_help": (
             "Open the records behind this figure: search, sort and download them.",
             "查看该数字背后的明细记录，可搜索、排序和下载。",

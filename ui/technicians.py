@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import service
-from ui import data
+from ui import data, drill
 from ui.charts import percent_heatmap
 from ui.formatting import month_axis
 from ui.i18n import STRINGS, kpi_label, t
@@ -154,6 +154,10 @@ def trend(scope, metric: str, with_store: bool, key: str) -> None:
     rows = shown_rows(frame)
     if not rows.empty:
         heatmap(rows, metric, t("workshop.monthly"), with_store, key)
+        if not with_store:  # a row's records: the technician's over the page's period
+            picks = {_label(r, False): r["technician"] for r in rows.to_dict("records")
+                     if r.get("technician") is not None}  # fmt: skip
+            drill.row_picker(f"{key}_cell", [metric], "technician", picks)
     if len(frame) <= CAP:
         return
     # Fewer ranked than the best and worst together: all of them are shown, say that.

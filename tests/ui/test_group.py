@@ -148,3 +148,15 @@ def test_open_cockpit_sets_the_store_and_shows_the_overview(run_app, tiny_group)
     assert at.session_state["store"] == "s2"
     assert at.title[0].value == "Overview"
     assert at.selectbox(key="store").value == "s2"
+
+
+def test_a_heatmap_cell_opens_its_records(run_app, tiny_group):
+    # Plotly heatmap cells cannot be clicked in Streamlit: the picker under it opens them.
+    at = _open(run_app, tiny_group, "en")
+    label = at.selectbox(key="group_cell_row").options[-1]
+    at.selectbox(key="group_cell_row").set_value(label)
+    at.button(key="group_cell_open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    opened = at.session_state["_drill"]
+    assert opened["by"] == "store" and opened["point"] in ("s1", "s2")
+    assert opened["drill"] == "deliveries"  # the heatmap's first KPI with records

@@ -31,10 +31,12 @@ run: setup $(DB)
 browser:
 	bash scripts/ensure_browser.sh
 
-# The full gate (CI): lint and the layer contract, then every test, browser tests included,
-# on two workers (each builds its own demo; browser servers take free ports).
+# The full gate (CI): lint and the layer contract, then every test: all but the browser on
+# two workers (each builds its own demo), then the browser tests one at a time (a real
+# Chromium and app server each: side by side on two cores they starve each other's timeouts).
 test: setup browser lint
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 -m "not browser"
+	$(PY) -m pytest -m browser
 
 # The fast loop: lint, the layer contract, types of kpi/ and warehouse/, and the unit tests of
 # the library, the store and the use cases (the pages' AppTests and the browser run in test).

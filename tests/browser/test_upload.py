@@ -46,18 +46,24 @@ def nav(page, title: str) -> None:
     wait_for_app(page)
 
 
-def test_manager_uploads_a_gbk_file_and_the_overview_changes(start_server, browser_page, upload_db):
-    server = start_server(upload_db)
-    page = browser_page
-    page.goto(f"{server.url}/?lang=en")
-    wait_for_app(page)
-    # stores are private until a manager opens them (docs/AUTH.md): sign in first
+def sign_in(page):
+    """Sign in as the manager boss from the sidebar; return the sidebar."""
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("Sign in", exact=True).first.click()
     sidebar.get_by_role("textbox", name="User name").fill("boss")
     sidebar.get_by_role("textbox", name="Password").fill("boss-secret")
     sidebar.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
+    return sidebar
+
+
+def test_manager_uploads_a_gbk_file_and_the_overview_changes(start_server, browser_page, upload_db):
+    server = start_server(upload_db)
+    page = browser_page
+    page.goto(f"{server.url}/?lang=en")
+    wait_for_app(page)
+    # stores are private until a manager opens them (docs/AUTH.md): sign in first
+    sidebar = sign_in(page)
     assert sidebar.get_by_text("Signed in: boss (manager)").is_visible()
     before = metric(page, "Showroom traffic")
 
@@ -113,12 +119,7 @@ def test_import_several_then_a_correction_then_undo_the_newest(
     page = browser_page
     page.goto(f"{server.url}/?lang=en")
     wait_for_app(page)
-    sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.get_by_text("Sign in", exact=True).first.click()
-    sidebar.get_by_role("textbox", name="User name").fill("boss")
-    sidebar.get_by_role("textbox", name="Password").fill("boss-secret")
-    sidebar.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+    sign_in(page)
     nav(page, "Upload data")
 
     dropzone = page.locator("[data-testid='stFileUploaderDropzoneInput']")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
@@ -31,10 +32,24 @@ from warehouse.spec import DATE_COLUMNS, TABLES
 
 TODAY_ENV = "KPI_TODAY"
 PROBE_TIMEOUT_S = 2.0
-
-
+# KPI_PROFILE=1 prints every computation this module runs (not cache hits) with its seconds to
+# stderr: what a slow cold page spends its time on, for the store's IT person and the bench.
+PROFILE_ENV = "KPI_PROFILE"
 
 T = TypeVar("T")
+
+
+@contextmanager
+def _timed(name: str) -> Iterator[None]:
+    """Print ``name`` and the block's wall seconds to stderr when KPI_PROFILE is set."""
+    if not os.environ.get(PROFILE_ENV):
+        yield
+        return
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"[kpi-profile] {time.perf_counter() - t0:7.3f} s  {name}", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,7 @@ def _reader(path: str) -> Iterator[Any]:
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _cached(path: str, version: tuple, name: str, scope_key: tuple, kw: tuple, _fn: Callable):
     """Compute ``_fn`` once per data version, function name, scope and keyword arguments."""
-    with _reader(path) as con:
+    with _timed(f"{name} {scope_key[:4]} {kw}"), _reader(path) as con:
         return _fn(con, Scope(*scope_key), **dict(kw))
 
 
@@ -247,13 +262,13 @@ def frame(fn: Callable[..., Any], scope: Scope, **kwargs: Any) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _stores(path: str, version: int) -> list[str]:
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._stores"), db.connect(path, read_only=True) as con:
         return db.list_stores(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_names(path: str, version: int) -> dict[str, str]:
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._store_names"), db.connect(path, read_only=True) as con:
         rows = con.execute("SELECT store, coalesce(nullif(name, ''), store) FROM stores").fetchall()
     return dict(rows)
 
@@ -275,7 +290,7 @@ def stores() -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_table(path: str, version: int) -> pd.DataFrame:
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._store_table"), db.connect(path, read_only=True) as con:
         return con.execute(
             "SELECT store, coalesce(nullif(name, ''), store) AS name, brand, region "
             "FROM stores ORDER BY store"
@@ -296,7 +311,7 @@ def _thresholds(path: str, version: int, store: str | None) -> dict:
 
     if store is None:
         return {}
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._thresholds"), db.connect(path, read_only=True) as con:
         row = con.execute("SELECT thresholds FROM stores WHERE store = $s", {"s": store}).fetchone()
     if not row or not row[0]:
         return {}
@@ -326,7 +341,7 @@ def _coverage(path: str, version: int) -> pd.DataFrame:
         f"FROM {name} WHERE {DATE_COLUMNS[name]} IS NOT NULL GROUP BY store, {_month_sql(name)}"
         for name in DATE_COLUMNS
     ]
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._coverage"), db.connect(path, read_only=True) as con:
         return con.execute(" UNION ALL ".join(parts)).df()
 
 
@@ -343,7 +358,7 @@ def _table_stats(path: str, version: int) -> pd.DataFrame:
         f"CAST(max({DATE_COLUMNS[name]}) AS VARCHAR) AS newest FROM {name} GROUP BY store"
         for name in DATE_COLUMNS
     ]
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._table_stats"), db.connect(path, read_only=True) as con:
         return con.execute(" UNION ALL ".join(parts)).df()
 
 
@@ -364,7 +379,7 @@ def table_stats(store: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _recent_imports(path: str, version: int, limit: int) -> pd.DataFrame:
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._recent_imports"), db.connect(path, read_only=True) as con:
         return con.execute(
             "SELECT imported_at, store, table_name, file_name, username, inserted, updated, "
             "rejected FROM imports WHERE NOT undone ORDER BY imported_at DESC LIMIT $n",
@@ -387,7 +402,7 @@ def _data_span(path: str, version: int) -> tuple[str, str] | None:
         if TABLES[name].column(col).kind != "month":
             lo, hi = f"strftime({lo}, '%Y-%m')", f"strftime({hi}, '%Y-%m')"
         parts.append(f"SELECT {lo} AS lo, {hi} AS hi, {name in live} AS live FROM {name}")
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._data_span"), db.connect(path, read_only=True) as con:
         rows = con.execute(" UNION ALL ".join(parts)).fetchall()
     found = [(lo, hi) for lo, hi, is_live in rows if is_live and lo is not None]
     found = found or [(lo, hi) for lo, hi, _ in rows if lo is not None]
@@ -487,7 +502,7 @@ def _filter_options(path: str, version: int, name: str, store: str | None) -> li
         f"WHERE ($store::VARCHAR IS NULL OR store = $store) AND nullif({col}, '') IS NOT NULL"
         for table, col in FILTER_SOURCES[name]
     ]
-    with db.connect(path, read_only=True) as con:
+    with _timed("data._filter_options"), db.connect(path, read_only=True) as con:
         rows = con.execute(" UNION ".join(parts) + " ORDER BY v", {"store": store}).fetchall()
     return [r[0] for r in rows]
 

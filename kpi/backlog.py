@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from kpi import query
+from kpi.catalogue import summary_ids
 from kpi.scope import Scope, filter_clause, store_clause
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
@@ -37,7 +38,8 @@ READS: frozenset[str] = frozenset({"orders", "vehicles"})
 if TYPE_CHECKING:
     import pandas as pd
 
-SUMMARY_IDS = ("backlog_orders", "backlog_unmatched", "backlog_age_days")
+# The scalar KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = summary_ids("backlog")
 LIST_COLUMNS = (
     "order_id", "store", "consultant", "model", "order_date", "days_waiting", "vin",
     "allocated_from",

@@ -37,6 +37,7 @@ __all__ = [
     "markdown_table",
     "section_ids",
     "status",
+    "summary_ids",
     "thresholds_for",
     "traffic_light",
 ]
@@ -96,7 +97,9 @@ class KPI:
     """Describe one KPI of the catalogue.
 
     `unit` is a key of UNITS; `direction` is 'up' (higher is better), 'down' or None;
-    `kind` is 'scalar' (one number) or 'table' (per channel, per event, per model, ...).
+    `kind` is 'scalar' (one number) or 'table' (per channel, per event, per model, ...);
+    `module` names the kpi module that computes it (kpi/<module>.py), its section's by default:
+    a module's scalar KPIs in catalogue order are its SUMMARY_IDS (`summary_ids`).
     """
 
     id: str
@@ -112,8 +115,11 @@ class KPI:
     warning: float | None = None
     critical: float | None = None
     kind: str = "scalar"
+    module: str = ""
 
     def __post_init__(self) -> None:
+        if not self.module:
+            object.__setattr__(self, "module", self.section)
         if self.section not in SECTIONS:
             raise ValueError(f"{self.id}: unknown section {self.section!r}")
         if self.unit not in UNITS:
@@ -509,6 +515,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="backlog_orders",
         section="sales",
+        module="backlog",
         label_en="Orders awaiting delivery",
         label_zh="待交车订单",
         unit="units",
@@ -527,6 +534,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="backlog_unmatched",
         section="sales",
+        module="backlog",
         label_en="Backlog without a vehicle",
         label_zh="待交车缺车",
         unit="units",
@@ -552,6 +560,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="backlog_age_days",
         section="sales",
+        module="backlog",
         label_en="Average backlog age",
         label_zh="待交车平均天数",
         unit="days",
@@ -640,6 +649,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="deliveries_forecast",
         section="targets",
+        module="forecast",
         label_en="Month-end delivery forecast",
         label_zh="月底交车预测",
         unit="units",
@@ -672,6 +682,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="deliveries_forecast_low",
         section="targets",
+        module="forecast",
         label_en="Forecast range",
         label_zh="预测区间",
         unit="units",
@@ -687,6 +698,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="deliveries_forecast_high",
         section="targets",
+        module="forecast",
         label_en="Forecast range",
         label_zh="预测区间",
         unit="units",
@@ -1568,6 +1580,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="lead_capture_rate",
         section="customers",
+        module="leads",
         label_en="Lead capture rate",
         label_zh="留档率",
         unit="rate",
@@ -1585,6 +1598,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="lost_leads",
         section="customers",
+        module="leads",
         label_en="Lost leads",
         label_zh="战败客户数",
         unit="customers",
@@ -1598,6 +1612,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="lost_rate",
         section="customers",
+        module="leads",
         label_en="Lost-lead rate",
         label_zh="战败率",
         unit="rate",
@@ -1611,6 +1626,7 @@ _KPIS: tuple[KPI, ...] = (
     KPI(
         id="lost_reasons",
         section="customers",
+        module="leads",
         label_en="Lost-lead reasons",
         label_zh="战败原因",
         unit="customers",
@@ -1749,6 +1765,19 @@ def section_ids(section: str) -> list[str]:
     if section not in SECTIONS:
         raise KeyError(f"unknown section {section!r}; expected one of {list(SECTIONS)}")
     return [k.id for k in _KPIS if k.section == section]
+
+
+def summary_ids(module: str) -> tuple[str, ...]:
+    """Return the scalar KPIs that kpi/<module>.py computes, in catalogue order.
+
+    A module's SUMMARY_IDS (its summary()'s keys, its by_store and monthly columns) are this,
+    so adding a KPI to the catalogue is what adds it to them. Raise KeyError for a module that
+    computes no KPI of the catalogue.
+    """
+    ids = tuple(k.id for k in _KPIS if k.module == module and k.kind == "scalar")
+    if not ids:
+        raise KeyError(f"no scalar KPI is computed by module {module!r}")
+    return ids
 
 
 # ---- thresholds and status ------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 
 from kpi import query
-from kpi.catalogue import DEFAULT_CADENCE, cadence_for
+from kpi.catalogue import DEFAULT_CADENCE, cadence_for, summary_ids
 from kpi.scope import (
     Scope,
     add_months,
@@ -509,17 +509,8 @@ def _kpis(g: dict[str, Any]) -> dict[str, float | int | None]:
     }
 
 
-SUMMARY_IDS = (
-    "open_leads",
-    "overdue_followups",
-    "followup_compliance",
-    "return_visit_rate",
-    "csi_sales",
-    "csi_service",
-    "nps",
-    "complaint_satisfaction",
-    "complaint_close_days",
-)
+# The scalar KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = summary_ids("customers")
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | int | None]:

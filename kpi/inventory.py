@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 
 from kpi import query
+from kpi.catalogue import summary_ids
 from kpi.scope import (
     Scope,
     add_months,
@@ -40,18 +41,8 @@ READS: frozenset[str] = frozenset({"orders", "stores", "vehicles"})
 if TYPE_CHECKING:
     import pandas as pd
 
-SUMMARY_IDS = (
-    "stock_units",
-    "in_transit_units",
-    "avg_monthly_sales_3m",
-    "inventory_months",
-    "inventory_coefficient",
-    "days_supply",
-    "avg_days_in_stock",
-    "aged_units_90",
-    "capital_tied_up",
-    "floorplan_cost",
-)
+# The scalar KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = summary_ids("inventory")
 BY_MODEL_COLUMNS = (
     "model",
     "stock_units",

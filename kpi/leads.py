@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from kpi import query
+from kpi.catalogue import summary_ids
 from kpi.scope import Scope, filter_clause, store_clause
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
@@ -40,7 +41,8 @@ READS: frozenset[str] = frozenset({"followups", "orders", "traffic"})
 if TYPE_CHECKING:
     import pandas as pd
 
-SUMMARY_IDS = ("lead_capture_rate", "lost_leads", "lost_rate")
+# The scalar KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = summary_ids("leads")
 UNKNOWN_REASON = "unknown"
 
 # The first visits lead_capture_rate divides by (kpi.drill lists the same rows), and those

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 
 from kpi import query
+from kpi.catalogue import summary_ids
 from kpi.scope import (
     Scope,
     add_months,
@@ -36,32 +37,8 @@ READS: frozenset[str] = frozenset({"orders", "stores", "traffic", "vehicles"})
 if TYPE_CHECKING:
     import pandas as pd
 
-# Scalar ids of summary(), in catalogue order.
-SUMMARY_IDS = (
-    "walk_in_batches",
-    "first_visit_batches",
-    "phone_batches",
-    "daily_walk_ins",
-    "test_drives",
-    "test_drive_rate",
-    "orders",
-    "deliveries",
-    "close_rate",
-    "cohort_close_rate",
-    "phone_to_visit_rate",
-    "cancellation_rate",
-    "fleet_share",
-    "corporate_share",
-    "event_traffic_share",
-    "front_gross_per_unit",
-    "total_gross_per_unit",
-    "finance_penetration",
-    "insurance_penetration",
-    "trade_in_rate",
-    "accessories_per_unit",
-    "accessories_margin",
-    "units_per_consultant",
-)
+# The scalar KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = summary_ids("sales")
 
 # The KPIs that need the per-customer cohorts and the consultants (_distinct_counts).
 COHORT_IDS = ("cohort_close_rate", "phone_to_visit_rate", "units_per_consultant")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from kpi import query
+from kpi.catalogue import summary_ids
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 
@@ -33,27 +34,8 @@ if TYPE_CHECKING:
 # pandas is imported only by the functions that return a DataFrame: the report (summary and
 # tables) runs without it, and loading it costs a process about 0.4 s.
 
-SUMMARY_IDS = (
-    "ro_count",
-    "service_revenue",
-    "avg_ro_value",
-    "service_gross",
-    "service_gross_margin",
-    "parts_gross_margin",
-    "effective_labor_rate",
-    "warranty_gross",
-    "first_time_fix_rate",
-    "open_ros",
-    "revenue_per_technician",
-    "tech_productivity",
-    "tech_efficiency",
-    "tech_proficiency",
-    "training_compliance",
-    "parts_turnover",
-    "parts_months_supply",
-    "obsolete_parts_value",
-    "customer_churn_rate",
-)
+# The scalar KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = summary_ids("service")
 RO_COLUMNS = (
     "ro_count",
     "closed_ro_count",

@@ -36,9 +36,11 @@ READS: frozenset[str] = frozenset(
 if TYPE_CHECKING:
     import pandas as pd
 
-SUMMARY_IDS = ("time_progress", "target_achievement", "pace", "traffic_light")
-# The month-end forecast of as_of's month (kpi/forecast.py); target_chance is not a catalogue id.
-FORECAST_IDS = ("deliveries_forecast", "deliveries_forecast_low", "deliveries_forecast_high")
+# The pacing KPIs summary() returns: the catalogue's for this module, in its order.
+SUMMARY_IDS = catalogue.summary_ids("targets")
+# summary() adds the month-end forecast of as_of's month (kpi/forecast.py); target_chance and
+# month_deliveries_target are not catalogue ids.
+FORECAST_IDS = catalogue.summary_ids("forecast")
 # The metric the report's target_achievement, pace and traffic_light are about.
 REPORT_METRIC = "deliveries"
 

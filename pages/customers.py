@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import customers
-from ui import auth, cards, charts, data, leads_view, sidebar, tables
+from ui import auth, cards, charts, data, leads_view, page_cards, sidebar, tables
 from ui.download import csv_button
 from ui.drill import ChartDrill
 from ui.formatting import month_label
@@ -23,24 +23,7 @@ overrides = data.thresholds(ctx.store)
 st.title(t("cust.title"))
 st.caption(t("cust.caption", store=ctx.store_label, period=ctx.period_label) + ctx.filter_suffix)
 report_button(ctx, key="report_customers")
-cards.grid(
-    cards.section_cards(
-        customers,
-        [
-            "open_leads",
-            "overdue_followups",
-            "followup_compliance",
-            "return_visit_rate",
-            "csi_sales",
-            "csi_service",
-            "nps",
-            "complaint_satisfaction",
-        ],
-        scope,
-        trend=False,
-    ),
-    overrides,
-)
+cards.grid(cards.section_cards(customers, page_cards.CUSTOMERS, scope, trend=False), overrides)
 
 # Every open lead in one read, most overdue first: the chart counts them per store,
 # consultant and level (as customers.open_leads_by_level), the list keeps the overdue ones
@@ -122,8 +105,7 @@ with right:
                  "", kind="percent", key="discipline", drill=by_month)  # fmt: skip
 
 st.subheader(t("cust.complaints"))
-cards.grid(cards.section_cards(customers, ["complaint_close_days"], scope, trend=False),
-           overrides)  # fmt: skip
+cards.grid(cards.section_cards(customers, page_cards.COMPLAINTS, scope, trend=False), overrides)
 complaints = data.frame(customers.complaints_list, scope)
 if complaints.empty:
     st.caption(t("common.none_listed"))

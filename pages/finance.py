@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import finance, inventory
-from ui import cards, charts, data, sidebar, tables
+from ui import cards, charts, data, page_cards, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import month_label
 from ui.i18n import enum_label, has_enum, kpi_label, t
@@ -18,23 +18,7 @@ overrides = data.thresholds(ctx.store)
 st.title(t("fin.title"))
 st.caption(t("fin.caption", store=ctx.store_label, period=ctx.period_label) + ctx.filter_suffix)
 report_button(ctx, key="report_finance")
-cards.grid(
-    cards.section_cards(
-        finance,
-        [
-            "total_gross",
-            "total_expenses",
-            "net_profit",
-            "service_absorption",
-            "vehicle_gross",
-            "fi_gross",
-            "accessories_gross",
-            "break_even_units",
-        ],
-        scope,
-    ),
-    overrides,
-)
+cards.grid(cards.section_cards(finance, page_cards.FINANCE, scope), overrides)
 
 st.subheader(t("fin.waterfall"))
 steps = data.frame(finance.gross_waterfall, scope)
@@ -78,7 +62,7 @@ with left:
 with right:
     st.subheader(t("fin.capital"))
     cards.grid(
-        cards.section_cards(inventory, ["capital_tied_up", "floorplan_cost"], scope),
+        cards.section_cards(inventory, page_cards.CAPITAL, scope),
         overrides,
         per_row=2,
     )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi import inventory
-from ui import cards, charts, data, sidebar, tables
+from ui import cards, charts, data, page_cards, sidebar, tables
 from ui.drill import ChartDrill
 from ui.i18n import enum_label, t
 
@@ -13,23 +13,7 @@ overrides = data.thresholds(ctx.store)
 
 st.title(t("inventory.title"))
 st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
-cards.grid(
-    cards.section_cards(
-        inventory,
-        [
-            "stock_units",
-            "in_transit_units",
-            "inventory_months",
-            "inventory_coefficient",
-            "avg_days_in_stock",
-            "aged_units_90",
-            "capital_tied_up",
-            "floorplan_cost",
-        ],
-        scope,
-    ),
-    overrides,
-)
+cards.grid(cards.section_cards(inventory, page_cards.INVENTORY, scope), overrides)
 
 st.subheader(t("inventory.by_model"))
 models = data.frame(inventory.by_model, scope)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi import marketing, sales
-from ui import cards, charts, data, sidebar, tables
+from ui import cards, charts, data, page_cards, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import money, month_label, number
 from ui.highlight import flagged_table
@@ -25,12 +25,7 @@ with spend_col, st.container(border=True):
     st.metric(t("mkt.spend"), money(totals.get("marketing_spend")), help=t("mkt.spend_help"))
 with events_col, st.container(border=True):
     st.metric(t("mkt.events_count"), number(totals.get("marketing_events")))
-cards.grid(
-    cards.section_cards(
-        sales, ["walk_in_batches", "phone_batches", "orders", "event_traffic_share"], scope
-    ),
-    overrides,
-)
+cards.grid(cards.section_cards(sales, page_cards.MARKETING, scope), overrides)
 
 st.subheader(t("mkt.channels"))
 channels = data.frame(marketing.by_channel, scope)

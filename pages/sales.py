@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi import sales
-from ui import backlog_view, cards, charts, consultant_view, data, sidebar, tables
+from ui import backlog_view, cards, charts, consultant_view, data, page_cards, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import kpi_delta
 from ui.i18n import enum_label, kpi_label, t
@@ -16,23 +16,7 @@ kpis = data.summary(sales, scope)
 
 st.title(t("sales.title"))
 st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
-cards.grid(
-    cards.section_cards(
-        sales,
-        [
-            "walk_in_batches",
-            "phone_batches",
-            "test_drive_rate",
-            "orders",
-            "deliveries",
-            "close_rate",
-            "daily_walk_ins",
-            "units_per_consultant",
-        ],
-        scope,
-    ),
-    overrides,
-)
+cards.grid(cards.section_cards(sales, page_cards.SALES, scope), overrides)
 outlook(scope)
 
 left, right = st.columns([2, 3])
@@ -107,13 +91,7 @@ with tab_ch:
     else:
         st.caption(t("common.none_listed"))
 
-for title, ids in (
-    ("sales.mix", ["fleet_share", "corporate_share", "event_traffic_share", "cancellation_rate"]),
-    ("sales.gross", ["front_gross_per_unit", "total_gross_per_unit", "accessories_per_unit",
-                     "accessories_margin"]),
-    ("sales.penetration", ["finance_penetration", "insurance_penetration", "trade_in_rate"]),
-    ("sales.closing", ["close_rate", "cohort_close_rate", "phone_to_visit_rate"]),
-):  # fmt: skip
+for title, ids in page_cards.SALES_ROWS.items():
     cards.section(t(title), sales, ids, scope, overrides)
 diff = kpi_delta("close_rate", kpis.get("cohort_close_rate"), kpis.get("close_rate"))
 st.markdown(t("sales.closing_explained", diff=diff or "—"))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi import service
-from ui import cards, charts, data, sidebar, tables
+from ui import cards, charts, data, page_cards, sidebar, tables
 from ui.drill import ChartDrill
 from ui.formatting import month_axis
 from ui.i18n import enum_label, kpi_label, t
@@ -16,26 +16,7 @@ st.title(t("service.title"))
 st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 # A cold run computes several KPI calls: they share one database connection.
 with data.batch():
-    cards.grid(
-        cards.section_cards(
-            service,
-            [
-                "ro_count",
-                "service_revenue",
-                "avg_ro_value",
-                "service_gross",
-                "service_gross_margin",
-                "parts_gross_margin",
-                "effective_labor_rate",
-                "warranty_gross",
-                "first_time_fix_rate",
-                "open_ros",
-                "customer_churn_rate",
-            ],
-            scope,
-        ),
-        overrides,
-    )
+    cards.grid(cards.section_cards(service, page_cards.SERVICE, scope), overrides)
 
     monthly = data.frame(service.monthly, scope, months=13)
     if not monthly.empty:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi import service
-from ui import cards, data, sidebar, tables, technicians
+from ui import cards, data, page_cards, sidebar, tables, technicians
 from ui.i18n import kpi_label, t
 
 ctx = sidebar.context()
@@ -14,25 +14,8 @@ st.title(t("workshop.title"))
 st.caption(f"{ctx.store_label} · {ctx.period_label}{ctx.filter_suffix}")
 # A cold run computes several KPI calls: they share one database connection.
 with data.batch():
-    cards.grid(
-        cards.section_cards(
-            service,
-            [
-                "tech_productivity",
-                "tech_efficiency",
-                "tech_proficiency",
-                "revenue_per_technician",
-                "training_compliance",
-                "parts_turnover",
-                "parts_months_supply",
-                "obsolete_parts_value",
-            ],
-            scope,
-            # service.monthly() has none of these KPIs: no sparklines, so no 13-month pass.
-            trend=False,
-        ),
-        overrides,
-    )
+    # service.monthly() has none of these KPIs: no sparklines, so no 13-month pass.
+    cards.grid(cards.section_cards(service, page_cards.WORKSHOP, scope, trend=False), overrides)
 
     st.subheader(t("workshop.by_technician"))
     by_technician = data.frame(service.by_technician, scope)

@@ -10,9 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from kpi import backlog
-from kpi.backlog import SUMMARY_IDS
 from kpi.scope import Scope
-from ui import cards, data, tables
+from ui import cards, data, page_cards, tables
 from ui.formatting import day_label
 from ui.i18n import t
 
@@ -29,7 +28,7 @@ LIST_COLUMNS = [
 
 def section(scope: Scope, overrides: dict | None = None) -> None:
     """Draw the backlog KPIs as cards and every waiting order with the car it is allocated."""
-    cards.section(t("backlog.title"), backlog, list(SUMMARY_IDS), scope, overrides)
+    cards.section(t("backlog.title"), backlog, page_cards.BACKLOG, scope, overrides)
     waiting = data.frame(backlog.backlog_list, scope)
     unmatched = data.cached(backlog.summary, scope).get("backlog_unmatched")
     st.caption(t("backlog.caption", date=day_label(scope.as_of), n=unmatched or 0))

@@ -14,6 +14,7 @@ import streamlit as st
 
 from kpi import attention as judging
 from kpi import catalogue, targets
+from ui import page_cards
 from ui.formatting import is_missing, kpi_delta, kpi_value, money, number, percent, span_label
 from ui.i18n import current_lang, kpi_help, kpi_label, t
 from ui.theme import STATUS_BADGE
@@ -204,6 +205,16 @@ def section_cards(
             )
         )
     return out
+
+
+def kpi_cards(ids: Sequence[str], scope) -> list[CardData]:
+    """Return cards for KPIs of several modules in the order of ids (one summary per module)."""
+    found = {
+        card.kpi_id: card
+        for module, mids in page_cards.by_module(ids).items()
+        for card in section_cards(module, mids, scope)
+    }
+    return [found[i] for i in ids if i in found]
 
 
 # Units whose monthly values add up over the days (counts, money sums): a month so far is

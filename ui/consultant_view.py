@@ -12,16 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from kpi import customers, sales, targets
-from ui import cards, charts, data, tables
+from ui import cards, charts, data, page_cards, tables
 from ui.auth import md
 from ui.drill import ChartDrill
 from ui.formatting import month_label, percent
 from ui.i18n import kpi_label, t
 
-SALES_IDS = ("phone_batches", "walk_in_batches", "first_visit_batches", "test_drives", "orders",
-             "deliveries", "close_rate", "total_gross_per_unit", "finance_penetration",
-             "insurance_penetration")  # fmt: skip
-CUSTOMER_IDS = ("followup_compliance", "overdue_followups")
 PAGE = "consultant"
 
 
@@ -59,8 +55,13 @@ def render(ctx) -> None:
     ranking = data.frame(sales.consultant_ranking, ctx.unfiltered, months=12)
     mine = ranking[ranking["consultant"] == name] if not ranking.empty else ranking
     _standing(ctx, mine)
-    cards.grid(cards.section_cards(sales, SALES_IDS, ctx.scope), overrides, per_row=5)
-    cards.grid(cards.section_cards(customers, CUSTOMER_IDS, ctx.scope, trend=False), overrides)
+    cards.grid(
+        cards.section_cards(sales, page_cards.CONSULTANT_SALES, ctx.scope), overrides, per_row=5
+    )
+    cards.grid(
+        cards.section_cards(customers, page_cards.CONSULTANT_CUSTOMERS, ctx.scope, trend=False),
+        overrides,
+    )
     _months(mine)
 
 

@@ -9,43 +9,23 @@ so every store is measured with the same yardstick (docs/DECISIONS.md, group vie
 from __future__ import annotations
 
 from dataclasses import replace
-from types import ModuleType
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import customers, finance, inventory, sales, service
 from kpi.catalogue import thresholds_for
 from kpi.scope import Scope
-from ui import data
+from ui import data, page_cards
 from ui.cards import direction, status
 from ui.formatting import is_missing, kpi_value, number, percent, unit_kind, unit_of
 from ui.i18n import kpi_label, t
 from ui.tables import STATUS_TINTS
 from ui.theme import apply, show
 
-# Department -> [(KPI module, headline ids)], in the order of the Overview.
-DEPARTMENTS: dict[str, list[tuple[ModuleType, list[str]]]] = {
-    "sales": [
-        (sales, ["deliveries", "orders", "walk_in_batches", "close_rate", "test_drive_rate",
-                   "total_gross_per_unit", "finance_penetration", "cancellation_rate"]),
-    ],
-    "inventory": [
-        (inventory, ["stock_units", "inventory_months", "aged_units_90", "avg_days_in_stock"]),
-    ],
-    "service": [
-        (service, ["service_revenue", "ro_count", "service_gross_margin",
-                     "first_time_fix_rate", "open_ros"]),
-    ],
-    "workshop": [
-        (service, ["tech_productivity", "training_compliance", "parts_months_supply"]),
-    ],
-    "customers": [
-        (customers, ["csi_sales", "csi_service", "followup_compliance"]),
-        (finance, ["net_profit", "service_absorption"]),
-    ],
-}  # fmt: skip
+# The departments, in the order of the Overview; each compares stores on its headline KPIs
+# plus the group's extras (ui/page_cards.py: HEADLINES, GROUP_EXTRAS).
+DEPARTMENTS: tuple[str, ...] = tuple(page_cards.HEADLINES)
 BY = ("store", "brand", "region")
 # Heatmap cells: the status colours of the tables (light tints, dark text stays readable).
 STATES = ("green", "amber", "red", "grey", "neutral")
@@ -54,17 +34,8 @@ OPEN_KEY = "_group_open_store"
 
 
 def kpi_ids(department: str = "all") -> list[str]:
-    """Return the headline KPI ids of one department, or of every department in order."""
-    parts = [p for d, ps in DEPARTMENTS.items() if department in ("all", d) for p in ps]
-    return list(dict.fromkeys(i for _, ids in parts for i in ids))
-
-
-def _modules(ids: list[str]) -> dict[ModuleType, list[str]]:
-    out: dict[ModuleType, list[str]] = {}
-    for parts in DEPARTMENTS.values():
-        for module, mids in parts:
-            out.setdefault(module, []).extend(i for i in mids if i in ids)
-    return {m: list(dict.fromkeys(v)) for m, v in out.items() if v}
+    """Return the KPI ids stores are compared on: one department's, or every department's."""
+    return page_cards.headline_ids(department, group=True)
 
 
 def _breakdowns(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
@@ -75,7 +46,7 @@ def _breakdowns(scope: Scope, by: str, ids: list[str]) -> pd.DataFrame:
     """
     scope = replace(scope, store=None)
     frames = []
-    for module, mids in _modules(ids).items():
+    for module, mids in page_cards.by_module(ids).items():
         light = {"cohorts": False} if data.skips_cohorts(module, mids) else {}
         frame = data.frame(module.by_store, scope, by=by, total=True, **light)
         frame = frame.assign(key=frame[by].astype(object).where(frame[by].notna(), None))

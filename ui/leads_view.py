@@ -13,9 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from kpi import leads
-from kpi.leads import SUMMARY_IDS
 from kpi.scope import Scope, month_end, parse_month
-from ui import cards, charts, data, tables
+from ui import cards, charts, data, page_cards, tables
 from ui.formatting import month_label
 from ui.i18n import enum_label, t
 
@@ -61,7 +60,7 @@ def competitors(lost: pd.DataFrame, period: pd.DataFrame) -> pd.DataFrame:
 def section(scope: Scope, overrides: dict | None = None) -> None:
     """Draw lead capture and lost leads: cards, capture by consultant, reasons, competitors."""
     st.subheader(t("leads.title"))
-    cards.grid(cards.section_cards(leads, list(SUMMARY_IDS), scope, trend=False), overrides)
+    cards.grid(cards.section_cards(leads, page_cards.LEADS, scope, trend=False), overrides)
     lost = lost_by_month(scope)
     period = pd.DataFrame(
         data.cached(leads.lost_records, scope),

@@ -204,10 +204,16 @@ backlog AS MATERIALIZED (
         AND o.origin BETWEEN w.order_date AND w.wait_end
         AND w.order_date >= o.origin - ($history - 1)
 ),
-waiting AS (
-    SELECT w.store, w.origin, sum(1 - b.s / nullif(a.s, 0)) AS n
+aged AS MATERIALIZED (
+    -- one survival lookup per waiting order, then the other: joined in one step, DuckDB 2.0
+    -- pushed the sum below the join and paired every two lags of a store (7 s for 10 stores)
+    SELECT w.store, w.origin, w.ref, w.span, a.s AS s_age
     FROM backlog w
     JOIN survival a ON a.store = w.store AND a.ref = w.ref AND a.k = w.age
+),
+waiting AS (
+    SELECT w.store, w.origin, sum(1 - b.s / nullif(w.s_age, 0)) AS n
+    FROM aged w
     JOIN survival b ON b.store = w.store AND b.ref = w.ref AND b.k = w.span
     GROUP BY w.store, w.origin
 ),

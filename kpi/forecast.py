@@ -37,6 +37,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from kpi import query
 from kpi.scope import add_months, month_end, month_start
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
@@ -53,189 +54,15 @@ LOW_Q, HIGH_Q = 0.075, 0.925  # the 80 % interval (see DECISIONS: small-sample w
 Z80 = 1.2815515655446004  # the normal quantile of 0.90
 
 # One row per (store, origin): deliveries of the origin's month up to the origin, and the
-# expected deliveries still to come from waiting orders and from orders not yet placed.
-# Every read of orders is bounded by the origin (or the day before its month, `ref`).
-POINTS_SQL = """
-WITH origins AS (
-    SELECT DISTINCT store, origin,
-        date_trunc('month', origin)::DATE AS first_day,
-        last_day(origin) AS last_day,
-        (date_trunc('month', origin) - INTERVAL 1 DAY)::DATE AS ref
-    FROM (SELECT unnest($stores::VARCHAR[]) AS store, unnest($origins::DATE[]) AS origin)
-),
-refs AS (
-    SELECT DISTINCT store, ref FROM origins
-),
-known AS (
-    -- non-cancelled orders placed by the latest origin: nothing later is ever read
-    SELECT store, order_date, delivery_date, status = 'delivered' AS delivered
-    FROM orders
-    WHERE status <> 'cancelled' AND order_date <= $bound
-      AND store IN (SELECT DISTINCT store FROM refs)
-),
-hist AS (
-    -- each order of the 365 days up to ref: days to its delivery, or days waited by ref
-    SELECT r.store, r.ref,
-        k.delivered AND k.delivery_date <= r.ref AS done,
-        greatest(CASE WHEN k.delivered AND k.delivery_date <= r.ref THEN k.delivery_date
-                      ELSE r.ref END - k.order_date, 0) AS days
-    FROM refs r JOIN known k ON k.store = r.store
-    WHERE k.order_date BETWEEN r.ref - ($history - 1) AND r.ref
-),
-exits AS (
-    SELECT store, ref, days, count(*) AS n, count(*) FILTER (WHERE done) AS e
-    FROM hist GROUP BY store, ref, days
-),
-lags AS (
-    SELECT r.store, r.ref, t.k FROM (SELECT DISTINCT store, ref FROM hist) r,
-        range(0, $history) t(k)
-),
-hazard AS (
-    SELECT l.store, l.ref, l.k, coalesce(x.e, 0) AS e,
-        sum(coalesce(x.n, 0)) OVER (PARTITION BY l.store, l.ref ORDER BY l.k DESC) AS at_risk
-    FROM lags l LEFT JOIN exits x ON x.store = l.store AND x.ref = l.ref AND x.days = l.k
-),
-survival AS MATERIALIZED (
-    -- s = P(lead time > k days), Kaplan–Meier over the orders of the window
-    SELECT store, ref, k,
-        exp(sum(ln(greatest(1 - CASE WHEN at_risk > 0 THEN e / at_risk ELSE 0 END, 1e-12)))
-            OVER (PARTITION BY store, ref ORDER BY k)) AS s
-    FROM hazard
-),
-since AS (
-    SELECT r.store, r.ref, greatest(min(k.order_date), r.ref - ($history - 1)) AS since
-    FROM refs r JOIN known k ON k.store = r.store AND k.order_date <= r.ref
-    GROUP BY r.store, r.ref
-),
-daily AS (
-    SELECT store, order_date AS day, count(*) AS n FROM known GROUP BY store, order_date
-),
-hist_days AS (
-    SELECT s.store, s.ref, h.day::DATE AS day
-    FROM since s, LATERAL (SELECT unnest(generate_series(s.since, s.ref, INTERVAL 1 DAY)) AS day) h
-),
-hist_counts AS (
-    SELECT h.store, h.ref, h.day, isodow(h.day) AS dow,
-        least((day(h.day) - 1) // 10, 2) AS part, coalesce(d.n, 0) AS n
-    FROM hist_days h LEFT JOIN daily d ON d.store = h.store AND d.day = h.day
-),
-base AS (
-    SELECT store, ref, avg(n) AS rate FROM hist_counts GROUP BY store, ref
-),
-dow_shape AS (
-    SELECT c.store, c.ref, c.dow, coalesce(avg(c.n) / nullif(b.rate, 0), 1) AS f
-    FROM hist_counts c JOIN base b USING (store, ref) GROUP BY c.store, c.ref, c.dow, b.rate
-),
-part_shape AS (
-    SELECT c.store, c.ref, c.part, coalesce(avg(c.n) / nullif(b.rate, 0), 1) AS f
-    FROM hist_counts c JOIN base b USING (store, ref) GROUP BY c.store, c.ref, c.part, b.rate
-),
-expected_day AS (
-    -- expected orders on a day from the ref's history: rate × weekday × part of month
-    SELECT b.store, b.ref, w.dow, p.part, b.rate * w.f * p.f AS n
-    FROM base b JOIN dow_shape w USING (store, ref) JOIN part_shape p USING (store, ref)
-),
-window_days AS (
-    -- from LEVEL_DAYS before the month to its end, each day's orders placed and expected
-    -- (none before the store's first order); running sums give any origin's last LEVEL_DAYS
-    SELECT s.store, s.ref, w.day, w.day >= s.since AS seen
-    FROM since s, LATERAL (SELECT unnest(generate_series(s.ref - ($level - 1),
-        last_day(s.ref + 1), INTERVAL 1 DAY))::DATE AS day) w
-),
-window_sums AS (
-    SELECT w.store, w.ref, w.day,
-        sum(CASE WHEN w.seen THEN coalesce(d.n, 0) ELSE 0 END) OVER run AS placed,
-        sum(CASE WHEN w.seen THEN e.n ELSE 0 END) OVER run AS expected
-    FROM window_days w
-    JOIN expected_day e ON e.store = w.store AND e.ref = w.ref
-        AND e.dow = isodow(w.day) AND e.part = least((day(w.day) - 1) // 10, 2)
-    LEFT JOIN daily d ON d.store = w.store AND d.day = w.day
-    WINDOW run AS (PARTITION BY w.store, w.ref ORDER BY w.day)
-),
-recent AS (
-    -- the last LEVEL_DAYS days up to the origin: orders placed against orders expected
-    SELECT o.store, o.origin, a.placed - b.placed AS placed, a.expected - b.expected AS expected
-    FROM origins o
-    JOIN window_sums a ON a.store = o.store AND a.ref = o.ref AND a.day = o.origin
-    JOIN window_sums b ON b.store = o.store AND b.ref = o.ref AND b.day = o.origin - $level
-),
-month_days AS (
-    -- each day of the month: its expected orders × P(delivered within the days left)
-    SELECT w.store, w.ref, w.day, e.n * (1 - v.s) AS n
-    FROM window_days w
-    JOIN expected_day e ON e.store = w.store AND e.ref = w.ref
-        AND e.dow = isodow(w.day) AND e.part = least((day(w.day) - 1) // 10, 2)
-    JOIN survival v ON v.store = w.store AND v.ref = w.ref
-        AND v.k = least(last_day(w.ref + 1) - w.day, $history - 1)
-    WHERE w.day > w.ref
-),
-to_come AS (
-    -- summed over the days after each day
-    SELECT store, ref, day, coalesce(sum(n) OVER (PARTITION BY store, ref ORDER BY day DESC
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n
-    FROM month_days
-),
-new_orders AS (
-    SELECT o.store, o.origin, c.n * (r.placed + $prior) / (r.expected + $prior) AS n
-    FROM origins o
-    JOIN recent r ON r.store = o.store AND r.origin = o.origin
-    JOIN to_come c ON c.store = o.store AND c.ref = o.ref AND c.day = o.origin
-),
-waits AS (
-    -- each order's waiting days: from its order date to the day before its delivery
-    SELECT store, order_date,
-        CASE WHEN delivered THEN delivery_date - 1 ELSE $bound END AS wait_end
-    FROM known
-    WHERE order_date >= $first - ($history - 1)
-),
-wait_months AS (
-    SELECT w.store, w.order_date, w.wait_end, m.month
-    FROM waits w, LATERAL (SELECT unnest(generate_series(date_trunc('month', w.order_date),
-        date_trunc('month', w.wait_end), INTERVAL 1 MONTH))::DATE AS month) m
-    WHERE w.wait_end >= w.order_date
-),
-backlog AS MATERIALIZED (
-    -- orders waiting on the origin: waited `age` days, delivered by month end = within `span`
-    SELECT o.store, o.origin, o.ref,
-        least(o.origin - w.order_date, $history - 1) AS age,
-        least(o.last_day - w.order_date, $history - 1) AS span
-    FROM origins o
-    JOIN wait_months w ON w.store = o.store AND w.month = o.first_day
-        AND o.origin BETWEEN w.order_date AND w.wait_end
-        AND w.order_date >= o.origin - ($history - 1)
-),
-aged AS MATERIALIZED (
-    -- one survival lookup per waiting order, then the other: joined in one step, DuckDB 2.0
-    -- pushed the sum below the join and paired every two lags of a store (7 s for 10 stores)
-    SELECT w.store, w.origin, w.ref, w.span, a.s AS s_age
-    FROM backlog w
-    JOIN survival a ON a.store = w.store AND a.ref = w.ref AND a.k = w.age
-),
-waiting AS (
-    SELECT w.store, w.origin, sum(1 - b.s / nullif(w.s_age, 0)) AS n
-    FROM aged w
-    JOIN survival b ON b.store = w.store AND b.ref = w.ref AND b.k = w.span
-    GROUP BY w.store, w.origin
-),
-delivered AS (
-    SELECT o.store, o.origin, count(k.store) AS n
-    FROM origins o
-    LEFT JOIN (SELECT store, order_date, delivery_date,
-                      date_trunc('month', delivery_date)::DATE AS month
-               FROM known WHERE delivered) k
-        ON k.store = o.store AND k.month = o.first_day
-        AND k.delivery_date <= o.origin AND k.order_date <= o.origin
-    GROUP BY o.store, o.origin
+# expected deliveries still to come from waiting orders and from orders not yet placed. The
+# outline (kpi/sql/forecast_points.sql) names its stages; each stage's CTEs are their own file.
+POINTS_SQL = query.sql_file("forecast_points").format(
+    inputs=query.sql_file("forecast_inputs"),
+    lead_times=query.sql_file("forecast_lead_times"),
+    order_rate=query.sql_file("forecast_order_rate"),
+    new_orders=query.sql_file("forecast_new_orders"),
+    waiting=query.sql_file("forecast_waiting"),
 )
-SELECT o.store, o.origin, d.n AS delivered,
-    h.store IS NOT NULL AS has_history,
-    coalesce(w.n, 0) AS waiting, coalesce(n.n, 0) AS new_orders
-FROM origins o
-JOIN delivered d ON d.store = o.store AND d.origin = o.origin
-LEFT JOIN (SELECT DISTINCT store, ref FROM hist) h ON h.store = o.store AND h.ref = o.ref
-LEFT JOIN waiting w ON w.store = o.store AND w.origin = o.origin
-LEFT JOIN new_orders n ON n.store = o.store AND n.origin = o.origin
-"""
 
 # Deliveries per store and month, for months complete by $bound (calibration and backtest).
 ACTUALS_SQL = """

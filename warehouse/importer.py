@@ -23,7 +23,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ from warehouse.parsing import (
     MOBILE_SEPARATORS,
     REJECTION_DETAIL_LIMIT,
     ROW_RULES,
+    HeaderChoice,
     ParsedFile,
     Rejection,
     _apply_choice,
@@ -335,16 +336,7 @@ def import_files(
     if len(sources) == 1 and not dry_run:
         fast = _fast_import(db, table, sources[0], default_store, user, mapping, order)
         if fast is not None:
-            assert fast.import_id is not None  # written, not a dry run: the import is logged
-            return ImportReport(
-                table=table,
-                store=store,
-                files=[fast],
-                committed=True,
-                dry_run=False,
-                import_ids=[fast.import_id],
-                db=str(db_path(db)),
-            )
+            return _fast_report(db, table, store, fast)
     parsed = [
         refuse_empty(parse_source(s, table, mapping, order, default_store=default_store))
         for s in sources
@@ -362,29 +354,55 @@ def import_files(
     )
     if not report.ok and not allow_partial:
         return report
-    if dry_run and not db_path(db).exists():
-        # A dry run must not create the database: rehearse on an empty in-memory one.
-        con = duckdb.connect()
-        try:
-            ensure_schema(con)
-            ids = _write(con, table, incoming, results, default_store, user, dry_run)
-        finally:
-            con.close()
-    elif not dry_run and not db_path(db).exists():
-        try:
-            ids = in_new_database(
-                db_path(db),
-                lambda con: _write(con, table, incoming, results, default_store, user, False),
-            )
-        except DatabaseAppeared:  # another import created the database meanwhile: use it
-            with connect(db) as con:
-                ids = _write(con, table, incoming, results, default_store, user, dry_run)
-    else:
-        with connect(db) as con:
-            ids = _write(con, table, incoming, results, default_store, user, dry_run)
+    ids = _write_into(
+        db,
+        dry_run,
+        lambda con: _write(con, table, incoming, results, default_store, user, dry_run),
+    )
     report.committed = not dry_run
     report.import_ids = [] if dry_run else ids
     return report
+
+
+def _fast_report(
+    db: str | Path | None, table: str, store: str | None, fast: FileResult
+) -> ImportReport:
+    """Return the report of a file the fast path imported (committed, never a dry run)."""
+    assert fast.import_id is not None  # written, not a dry run: the import is logged
+    return ImportReport(
+        table=table,
+        store=store,
+        files=[fast],
+        committed=True,
+        dry_run=False,
+        import_ids=[fast.import_id],
+        db=str(db_path(db)),
+    )
+
+
+def _write_into(
+    db: str | Path | None, dry_run: bool, write: Callable[[duckdb.DuckDBPyConnection], list[int]]
+) -> list[int]:
+    """Return ``write(con)`` run on the database at ``db``, creating it only for a real import.
+
+    A dry run must not create the database: it rehearses on an empty in-memory one. A first
+    import builds the database aside (:func:`in_new_database`); when another import created
+    it meanwhile, the rows go into that one.
+    """
+    if not db_path(db).exists():
+        if dry_run:
+            con = duckdb.connect()
+            try:
+                ensure_schema(con)
+                return write(con)
+            finally:
+                con.close()
+        try:
+            return in_new_database(db_path(db), write)
+        except DatabaseAppeared:
+            pass  # another import created the database meanwhile: use it
+    with connect(db) as con:
+        return write(con)
 
 
 class _Refused(Exception):
@@ -431,14 +449,7 @@ def _fast_import(
         if any(c not in match.columns.values() for c in required_columns(spec)):
             return None
         width = max((i for i, h in enumerate(match.headers) if h), default=0) + 1
-        store_index = next((i for i, c in match.columns.items() if c == "store"), None)
-        # The stores of the first rows: an upsert into stores the table has is told before
-        # any row is read (the statement itself checks every row).
-        seen = {
-            (cells[store_index].strip() if store_index < len(cells) else "") or default_store
-            for line, cells in choice.candidate.rows
-            if line > choice.line and store_index is not None
-        } or {default_store}
+        seen = _first_stores(choice, default_store)
         reader.set_layout(choice.candidate, choice.line, width + EXTRA_COLUMNS)
         csv_sql, csv_params = reader.csv_select(parallel=True)
         rows_sql, params = clean_rows_select(
@@ -446,23 +457,37 @@ def _fast_import(
         )
         pf = ParsedFile(file=source.name, table=table, encoding=reader.encoding)
         _apply_choice(pf, choice)
+
+        def write(con: duckdb.DuckDBPyConnection) -> FileResult:
+            return _fast_write(
+                con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
+            )
+
         target = db_path(db)
         if target.exists():
             with connect(target) as con:
-                return _fast_write(
-                    con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
-                )
-        return in_new_database(
-            target,
-            lambda con: _fast_write(
-                con, table, rows_sql, params | csv_params, pf, reader, default_store, user, seen
-            ),
-        )
+                return write(con)
+        return in_new_database(target, write)
     except (ReadError, _Refused):
         return None
     finally:
         if reader is not None:
             reader.close()
+
+
+def _first_stores(choice: HeaderChoice, default_store: str) -> set[str]:
+    """Return the stores of the rows read to choose the header (``default_store`` for none).
+
+    An upsert into stores the table has is told before any row is read (the insert itself
+    checks every row).
+    """
+    match = choice.match
+    store_index = next((i for i, c in match.columns.items() if c == "store"), None)
+    return {
+        (cells[store_index].strip() if store_index < len(cells) else "") or default_store
+        for line, cells in choice.candidate.rows
+        if line > choice.line and store_index is not None
+    } or {default_store}
 
 
 def in_new_database(target: Path, write):
@@ -528,13 +553,9 @@ def _fast_write(
 
     ``seen`` holds the stores of the file's first rows.
     """
-    spec = TABLES[table]
-    names = list(spec.names)
     con.execute("BEGIN TRANSACTION")
     try:
-        first_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][
-            0
-        ]
+        first_id = _next_import_id(con)
         existing = [r[0] for r in con.execute(f"SELECT DISTINCT store FROM {table}").fetchall()]
         if seen & set(existing):
             raise _Refused("the table has rows of the file's stores")
@@ -543,49 +564,8 @@ def _fast_write(
             "existing": existing,
             "import_id": first_id,
         }
-        values = {c: f"r.{c}" for c in names}
-        if "customer_id" in names:
-            secret = hashkey.find(con)
-            if secret is not None:
-                # mobile_hash in SQL: HMAC-SHA256 from its padded keys, so no row visits Python.
-                params["hmac_in"], params["hmac_out"] = _hmac_pads(secret)
-                hashed = (
-                    "'C' || left(sha256($hmac_out || unhex(sha256($hmac_in || "
-                    "encode(r._mobile)))), 16)"
-                )
-            else:
-                hashed = "error($refused)"  # the first mobile number creates the secret
-            values["customer_id"] = (
-                f"CASE WHEN r._mobile IS NULL THEN r.customer_id ELSE {hashed} END"
-            )
-        live_cols = ", provisional, entered_by" if spec.live else ""
-        live_vals = ", false, NULL" if spec.live else ""
-        # Rows land in file order, as the row-level path lands them. DuckDB keeps the order
-        # of a scan-and-project insert, but its IN-list rewrite turns the word lists into
-        # joins that hand chunks on out of order: keep them as expressions.
-        con.execute("SET disabled_optimizers = 'in_clause'")
-        inserted = con.execute(
-            f"""INSERT INTO {table} (store, {", ".join(names)}{live_cols}, import_id)
-                SELECT r._store, {", ".join(values.values())}{live_vals}, $import_id
-                FROM (SELECT coalesce(store, $default_store) AS _store, * FROM ({rows_sql})) r
-                WHERE CASE WHEN list_contains(CAST($existing AS VARCHAR[]), r._store)
-                           THEN error($refused) ELSE true END""",
-            params,
-        ).fetchall()[0][0]
-        con.execute("RESET disabled_optimizers")
-        if not inserted:
-            raise _Refused("no data rows: the row-level path refuses the file with its reason")
-        if not reader.plain_whitespace(pf.delimiter):
-            raise _Refused("cells may need the wider trim")
-        # Distinct hashes mean distinct keys; a repeated hash (a repeated key, or rarely two
-        # keys with one hash) leaves the exact check and its messages to the row-level path.
-        repeated = con.execute(
-            f"""SELECT count(*) - count(DISTINCT hash(store, {", ".join(spec.key)}))
-                FROM {table} WHERE import_id = $id""",
-            {"id": first_id},
-        ).fetchall()[0][0]
-        if repeated:
-            raise _Refused("repeated keys")
+        inserted = _fast_insert(con, table, rows_sql, params)
+        _refuse_fast_rows(con, table, inserted, pf, reader, first_id)
         stores = [
             r[0]
             for r in con.execute(
@@ -596,16 +576,8 @@ def _fast_write(
         pf.sha256, pf.size, pf.row_count = scan.sha256, scan.size, int(inserted)
         result = file_result(pf)
         result.inserted = int(inserted)
-        _log_imports(
-            con,
-            table,
-            [result],
-            first_id,
-            {0: stores} if stores else {},
-            default_store,
-            user,
-            False,
-        )
+        by_file = {0: stores} if stores else {}
+        _log_imports(con, table, [result], first_id, by_file, default_store, user, False)
         con.execute("COMMIT")
     except duckdb.Error as exc:
         rollback(con)
@@ -614,6 +586,81 @@ def _fast_write(
         rollback(con)
         raise
     return result
+
+
+def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the import id the next import logged in this database gets."""
+    return con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0]
+
+
+def _fast_insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: dict[str, object]
+) -> int:
+    """Insert the rows of ``rows_sql`` (stores not in $existing) and return how many landed."""
+    spec = TABLES[table]
+    names = list(spec.names)
+    values = {c: f"r.{c}" for c in names}
+    if "customer_id" in names:
+        values["customer_id"], pads = _fast_customer_id(con)
+        params = params | pads
+    live_cols = ", provisional, entered_by" if spec.live else ""
+    live_vals = ", false, NULL" if spec.live else ""
+    # Rows land in file order, as the row-level path lands them. DuckDB keeps the order
+    # of a scan-and-project insert, but its IN-list rewrite turns the word lists into
+    # joins that hand chunks on out of order: keep them as expressions.
+    con.execute("SET disabled_optimizers = 'in_clause'")
+    inserted = con.execute(
+        f"""INSERT INTO {table} (store, {", ".join(names)}{live_cols}, import_id)
+            SELECT r._store, {", ".join(values.values())}{live_vals}, $import_id
+            FROM (SELECT coalesce(store, $default_store) AS _store, * FROM ({rows_sql})) r
+            WHERE CASE WHEN list_contains(CAST($existing AS VARCHAR[]), r._store)
+                       THEN error($refused) ELSE true END""",
+        params,
+    ).fetchall()[0][0]
+    con.execute("RESET disabled_optimizers")
+    return inserted
+
+
+def _fast_customer_id(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, object]]:
+    """Return the SQL of a row's customer_id and the parameters it names.
+
+    mobile_hash in SQL: HMAC-SHA256 from its padded keys, so no row visits Python. Without
+    a secret yet the first mobile number refuses the fast path (the row-level path creates it).
+    """
+    secret = hashkey.find(con)
+    pads: dict[str, object] = {}
+    if secret is not None:
+        pads["hmac_in"], pads["hmac_out"] = _hmac_pads(secret)
+        hashed = (
+            "'C' || left(sha256($hmac_out || unhex(sha256($hmac_in || encode(r._mobile)))), 16)"
+        )
+    else:
+        hashed = "error($refused)"
+    return f"CASE WHEN r._mobile IS NULL THEN r.customer_id ELSE {hashed} END", pads
+
+
+def _refuse_fast_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    inserted: int,
+    pf: ParsedFile,
+    reader: TextReader,
+    first_id: int,
+) -> None:
+    """Raise _Refused when the inserted rows need the row-level path's checks or messages."""
+    if not inserted:
+        raise _Refused("no data rows: the row-level path refuses the file with its reason")
+    if not reader.plain_whitespace(pf.delimiter):
+        raise _Refused("cells may need the wider trim")
+    # Distinct hashes mean distinct keys; a repeated hash (a repeated key, or rarely two
+    # keys with one hash) leaves the exact check and its messages to the row-level path.
+    repeated = con.execute(
+        f"""SELECT count(*) - count(DISTINCT hash(store, {", ".join(TABLES[table].key)}))
+            FROM {table} WHERE import_id = $id""",
+        {"id": first_id},
+    ).fetchall()[0][0]
+    if repeated:
+        raise _Refused("repeated keys")
 
 
 def combine_files(parsed: list[ParsedFile], table: str, default_store: str) -> pa.Table:
@@ -760,103 +807,16 @@ def write_rows(
     so one transaction can hold several tables of an upload (app/uploads.py); on an error
     the caller rolls back.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    spec = TABLES[table]
-    names = list(spec.names)
-    cols = ", ".join(names)
-    key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in spec.key)
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in names)
-    if spec.live:
-        same += " AND NOT t.provisional"
     try:
-        first_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][
-            0
-        ]
-        inc = incoming.append_column("_n", pa.array(range(incoming.num_rows), pa.int64()))
-        inc = inc.append_column("_import_id", pc.add(inc["_file"], first_id))
-        if "customer_id" in names:
-            mobiles = pc.unique(inc["_mobile"].drop_null()).to_pylist()
-            if mobiles:
-                secret = hash_key(con)
-                hashed = pa.array([mobile_hash(secret, m) for m in mobiles], pa.string())
-                keys = pc.take(hashed, pc.index_in(inc["_mobile"], pa.array(mobiles)))
-                customer = pc.coalesce(keys, inc["customer_id"])
-                inc = inc.set_column(
-                    inc.schema.get_field_index("customer_id"), "customer_id", customer
-                )
-        con.register("inc", inc)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE hits AS
-                SELECT i._n, t.rowid AS _rid, ({same}) AS _same
-                FROM inc i JOIN {table} t ON t.store = i.store AND {key_match}"""
-        )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE verdict AS
-               SELECT i._n, i._file, i._import_id,
-                      CASE WHEN h._n IS NULL THEN 'inserted'
-                           WHEN h.n = 1 AND h.all_same THEN 'unchanged'
-                           ELSE 'updated' END AS v
-               FROM inc i LEFT JOIN (
-                   SELECT _n, count(*) AS n, bool_and(_same) AS all_same FROM hits GROUP BY _n
-               ) h ON h._n = i._n"""
-        )
-        gone = [
-            """SELECT h._rid, v._import_id, v._file, 'update' AS why
-               FROM hits h JOIN verdict v ON v._n = h._n WHERE v.v = 'updated'"""
-        ]
-        if spec.live:
-            date = LIVE_DATE[table]
-            # The export is the record: live entries of the store within the dates the file
-            # covers are replaced, also those whose id the export does not carry.
-            gone.append(
-                f"""SELECT t.rowid, min(r._import_id), arg_min(r._file, r._import_id), 'live'
-                    FROM {table} t JOIN (
-                        SELECT _file, _import_id, store, min({date}) AS lo, max({date}) AS hi
-                        FROM inc GROUP BY _file, _import_id, store
-                    ) r ON t.store = r.store AND t.{date} BETWEEN r.lo AND r.hi
-                    WHERE t.provisional AND t.rowid NOT IN (SELECT _rid FROM hits)
-                    GROUP BY t.rowid"""
-            )
-        con.execute("CREATE OR REPLACE TEMP TABLE gone AS " + " UNION ALL ".join(gone))
-        con.execute(
-            f"""INSERT INTO import_replaced (import_id, table_name, row_json)
-                SELECT g._import_id, $table, CAST(to_json(t) AS VARCHAR)
-                FROM {table} t JOIN gone g ON t.rowid = g._rid""",
-            {"table": table},
-        )
-        con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _rid FROM gone)")
-        live_cols = ", provisional, entered_by" if spec.live else ""
-        live_vals = ", false, NULL" if spec.live else ""
-        # Without a matching key every row is new: skip the join with the verdicts.
-        fresh = not con.execute("SELECT count(*) FROM hits").fetchall()[0][0]
-        con.execute(
-            f"""INSERT INTO {table} (store, {cols}{live_cols}, import_id)
-                SELECT i.store, {", ".join("i." + c for c in names)}{live_vals}, i._import_id
-                FROM inc i"""
-            + ("" if fresh else " JOIN verdict v ON v._n = i._n WHERE v.v <> 'unchanged'")
-        )
-        counts = {
-            r[0]: r[1:]
-            for r in con.execute(
-                """SELECT _file, count(*) FILTER (WHERE v = 'inserted'),
-                          count(*) FILTER (WHERE v = 'updated'),
-                          count(*) FILTER (WHERE v = 'unchanged')
-                   FROM verdict GROUP BY _file"""
-            ).fetchall()
-        }
-        live = dict(
-            con.execute(
-                "SELECT _file, count(*) FROM gone WHERE why = 'live' GROUP BY _file"
-            ).fetchall()
-        )
+        first_id = _next_import_id(con)
+        con.register("inc", _numbered(con, table, incoming, first_id))
+        _match_existing(con, table)
+        _set_aside_replaced(con, table)
+        _insert_changed(con, table)
+        _count_into(con, results)
         stores: dict[int, list[str]] = {}
         for file, store in con.execute("SELECT DISTINCT _file, store FROM inc").fetchall():
             stores.setdefault(file, []).append(store)
-        for index, result in enumerate(results):
-            result.inserted, result.updated, result.unchanged = counts.get(index, (0, 0, 0))
-            result.provisional_replaced = live.get(index, 0)
         ids = _log_imports(con, table, results, first_id, stores, default_store, user, dry_run)
         for name in ("hits", "verdict", "gone"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -867,6 +827,122 @@ def write_rows(
             except duckdb.Error:
                 pass
     return ids
+
+
+def _numbered(
+    con: duckdb.DuckDBPyConnection, table: str, incoming: pa.Table, first_id: int
+) -> pa.Table:
+    """Return the rows with their number ``_n``, their file's ``_import_id`` and hashed mobiles.
+
+    A customer_id that is a mobile number becomes its keyed hash (:func:`mobile_hash`).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    inc = incoming.append_column("_n", pa.array(range(incoming.num_rows), pa.int64()))
+    inc = inc.append_column("_import_id", pc.add(inc["_file"], first_id))
+    if "customer_id" not in TABLES[table].names:
+        return inc
+    mobiles = pc.unique(inc["_mobile"].drop_null()).to_pylist()
+    if not mobiles:
+        return inc
+    secret = hash_key(con)
+    hashed = pa.array([mobile_hash(secret, m) for m in mobiles], pa.string())
+    keys = pc.take(hashed, pc.index_in(inc["_mobile"], pa.array(mobiles)))
+    customer = pc.coalesce(keys, inc["customer_id"])
+    return inc.set_column(inc.schema.get_field_index("customer_id"), "customer_id", customer)
+
+
+def _match_existing(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Create ``hits`` (rows of the table with an incoming row's key) and ``verdict``.
+
+    verdict: per incoming row 'inserted' (no such key), 'unchanged' (one stored row, the
+    same values, not a live entry) or 'updated'.
+    """
+    spec = TABLES[table]
+    key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in spec.key)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in spec.names)
+    if spec.live:
+        same += " AND NOT t.provisional"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE hits AS
+            SELECT i._n, t.rowid AS _rid, ({same}) AS _same
+            FROM inc i JOIN {table} t ON t.store = i.store AND {key_match}"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE verdict AS
+           SELECT i._n, i._file, i._import_id,
+                  CASE WHEN h._n IS NULL THEN 'inserted'
+                       WHEN h.n = 1 AND h.all_same THEN 'unchanged'
+                       ELSE 'updated' END AS v
+           FROM inc i LEFT JOIN (
+               SELECT _n, count(*) AS n, bool_and(_same) AS all_same FROM hits GROUP BY _n
+           ) h ON h._n = i._n"""
+    )
+
+
+def _set_aside_replaced(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Move the rows the import replaces (``gone``) into import_replaced, for an undo."""
+    gone = [
+        """SELECT h._rid, v._import_id, v._file, 'update' AS why
+           FROM hits h JOIN verdict v ON v._n = h._n WHERE v.v = 'updated'"""
+    ]
+    if TABLES[table].live:
+        date = LIVE_DATE[table]
+        # The export is the record: live entries of the store within the dates the file
+        # covers are replaced, also those whose id the export does not carry.
+        gone.append(
+            f"""SELECT t.rowid, min(r._import_id), arg_min(r._file, r._import_id), 'live'
+                FROM {table} t JOIN (
+                    SELECT _file, _import_id, store, min({date}) AS lo, max({date}) AS hi
+                    FROM inc GROUP BY _file, _import_id, store
+                ) r ON t.store = r.store AND t.{date} BETWEEN r.lo AND r.hi
+                WHERE t.provisional AND t.rowid NOT IN (SELECT _rid FROM hits)
+                GROUP BY t.rowid"""
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE gone AS " + " UNION ALL ".join(gone))
+    con.execute(
+        f"""INSERT INTO import_replaced (import_id, table_name, row_json)
+            SELECT g._import_id, $table, CAST(to_json(t) AS VARCHAR)
+            FROM {table} t JOIN gone g ON t.rowid = g._rid""",
+        {"table": table},
+    )
+    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _rid FROM gone)")
+
+
+def _insert_changed(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Insert the incoming rows whose verdict is not 'unchanged'."""
+    spec = TABLES[table]
+    names = list(spec.names)
+    live_cols = ", provisional, entered_by" if spec.live else ""
+    live_vals = ", false, NULL" if spec.live else ""
+    # Without a matching key every row is new: skip the join with the verdicts.
+    fresh = not con.execute("SELECT count(*) FROM hits").fetchall()[0][0]
+    con.execute(
+        f"""INSERT INTO {table} (store, {", ".join(names)}{live_cols}, import_id)
+            SELECT i.store, {", ".join("i." + c for c in names)}{live_vals}, i._import_id
+            FROM inc i"""
+        + ("" if fresh else " JOIN verdict v ON v._n = i._n WHERE v.v <> 'unchanged'")
+    )
+
+
+def _count_into(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -> None:
+    """Fill each file's inserted, updated, unchanged and live entries replaced counts."""
+    counts = {
+        r[0]: r[1:]
+        for r in con.execute(
+            """SELECT _file, count(*) FILTER (WHERE v = 'inserted'),
+                      count(*) FILTER (WHERE v = 'updated'),
+                      count(*) FILTER (WHERE v = 'unchanged')
+               FROM verdict GROUP BY _file"""
+        ).fetchall()
+    }
+    live = dict(
+        con.execute("SELECT _file, count(*) FROM gone WHERE why = 'live' GROUP BY _file").fetchall()
+    )
+    for index, result in enumerate(results):
+        result.inserted, result.updated, result.unchanged = counts.get(index, (0, 0, 0))
+        result.provisional_replaced = live.get(index, 0)
 
 
 def _log_imports(

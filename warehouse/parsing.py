@@ -475,9 +475,28 @@ def _trim(expr: str, sql: _Sql, plain: bool, spaces: bool = True) -> str:
     return f"nullif(trim({expr}, {sql.param('ws', WHITESPACE)}), '')"
 
 
-def _column_sql(
-    spec: Table, column: Column, sql: _Sql, date_order: str | None
-) -> tuple[list[list[str]], str, str]:
+# Helper columns per stage, the value expression and the error expression of one column.
+ColumnSql = tuple[list[list[str]], str, str]
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """The names one column's parsing SQL uses."""
+
+    name: str
+    empty: str  # the error code of an empty cell: 'empty' when it needs a value, else NULL
+
+    @property
+    def raw(self) -> str:
+        """Return the column holding the trimmed cell."""
+        return _q(self.name + "__raw")
+
+    def helper(self, suffix: str) -> str:
+        """Return the helper column of a stage, e.g. ``__x`` (the parsed value)."""
+        return _q(self.name + suffix)
+
+
+def _column_sql(spec: Table, column: Column, sql: _Sql, date_order: str | None) -> ColumnSql:
     """Return (helper columns per stage, value expression, error expression).
 
     Helper columns come in four stages so that no regular expression runs twice and each
@@ -485,168 +504,209 @@ def _column_sql(
     and only the other cells go through regular expressions. The value is NULL whenever
     the error code is set.
     """
-    name = column.name
-    r = _q(name + "__raw")
-    p = lambda suffix: _q(name + suffix)  # noqa: E731
     must = must_have_value(spec.name, column, spec.key)
-    empty = "'empty'" if must else "NULL"
-    stages: list[list[str]] = [[], [], [], []]
+    cell = _Cell(column.name, "'empty'" if must else "NULL")
     kind = column.kind
-    low, high = date_bounds()
     if kind == TEXT:
-        inner = f"substr({r}, 3, length({r}) - 3)"
-        value = f"CASE WHEN {r} LIKE '=\"%\"' THEN {_trim(inner, sql, False)} ELSE {r} END"
-        error = f"CASE WHEN {r} IS NULL THEN {empty} END"
-        return stages, value, error
+        return _text_sql(cell, sql)
     if kind == DATE:
-        lower = f"lower({r})"
-        whens = [
-            f"WHEN {r} LIKE '____-__-__' AND try_cast({r} AS DATE) IS NOT NULL THEN {r}",
-            # What DATE_ISO makes of 2026/09/05, without a regular expression: several times
-            # cheaper on a file of slash dates.
-            f"WHEN {r} GLOB {sql.param('glob_date', DATE_GLOB)} THEN replace({r}, '/', '-')",
-        ]
-        for label, pattern in (("iso", DATE_ISO), ("zh", DATE_ZH), ("compact", DATE_COMPACT)):
-            ref = sql.param(f"re_date_{label}", pattern)
-            whens.append(
-                f"WHEN regexp_full_match({lower}, {ref}) "
-                f"THEN regexp_replace({lower}, {ref}, '\\1-\\2-\\3')"
-            )
-        amb = sql.param("re_date_dm", DATE_DAY_MONTH)
-        if date_order is not None:
-            order = "'\\3-\\2-\\1'" if date_order == "DMY" else "'\\3-\\1-\\2'"
-            whens.append(
-                f"WHEN regexp_full_match({lower}, {amb}) "
-                f"THEN regexp_replace({lower}, {amb}, {order})"
-            )
-        stages[0].append(f"CASE {' '.join(whens)} END AS {p('__ymd')}")
-        stages[1].append(f"try_cast({p('__ymd')} AS DATE) AS {p('__x')}")
-        stages[1].append(
-            f"CASE WHEN {p('__ymd')} IS NULL THEN regexp_full_match({lower}, {amb}) END "
-            f"AS {p('__amb')}"
-        )
-        value = p("__x")
-        error = (
-            f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__ymd')} IS NULL THEN "
-            f"(CASE WHEN {p('__amb')} THEN 'ambiguous_date' ELSE 'bad_date' END) "
-            f"WHEN {p('__x')} IS NULL THEN 'impossible_date' "
-            f"WHEN {p('__x')} NOT BETWEEN {sql.param('date_low', low)} "
-            f"AND {sql.param('date_high', high)} THEN 'date_range' END"
-        )
-        return stages, value, error
+        return _date_sql(cell, sql, date_order)
     if kind == MONTH:
-        lower = f"lower({r})"
-        whens = []
-        for i, pattern in enumerate(MONTH_PATTERNS):
-            ref = sql.param(f"re_month_{i}", pattern)
-            whens.append(
-                f"WHEN regexp_full_match({lower}, {ref}) "
-                f"THEN regexp_replace({lower}, {ref}, '\\1-\\2')"
-            )
-        stages[0].append(f"CASE {' '.join(whens)} END AS {p('__ym')}")
-        year = f"try_cast(split_part({p('__ym')}, '-', 1) AS INTEGER)"
-        month = f"try_cast(split_part({p('__ym')}, '-', 2) AS INTEGER)"
-        stages[1].append(
-            f"CASE WHEN {month} BETWEEN 1 AND 12 THEN printf('%04d-%02d', {year}, {month}) "
-            f"END AS {p('__x')}"
-        )
-        value = p("__x")
-        error = (
-            f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_month' "
-            f"WHEN {p('__x')} NOT BETWEEN {sql.param('month_low', low.isoformat()[:7])} "
-            f"AND {sql.param('month_high', high.isoformat()[:7])} THEN 'month_range' END"
-        )
-        return stages, value, error
+        return _month_sql(cell, sql)
     if kind == BOOL:
-        extra_true, extra_false = EXTRA_BOOL_WORDS.get(name, ([], []))
-        t = sql.param(f"bool_true_{name}", TRUE_WORDS + extra_true)
-        f = sql.param(f"bool_false_{name}", FALSE_WORDS + extra_false)
-        stages[0].append(
-            f"CASE WHEN list_contains({t}, lower({r})) THEN true "
-            f"WHEN list_contains({f}, lower({r})) THEN false END AS {p('__x')}"
-        )
-        value = p("__x")
-        error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_bool' END"
-        return stages, value, error
+        return _bool_sql(cell, sql)
     if kind == ENUM:
-        words = column.choices or {}
-        k = sql.param(f"enum_k_{name}", list(words))
-        v = sql.param(f"enum_v_{name}", list(words.values()))
-        stages[0].append(f"list_extract({v}, list_position({k}, lower({r}))) AS {p('__x')}")
-        value = p("__x")
-        error = f"CASE WHEN {r} IS NULL THEN {empty} WHEN {p('__x')} IS NULL THEN 'bad_enum' END"
-        return stages, value, error
+        return _enum_sql(cell, column, sql)
     if kind in NUMERIC_KINDS:
-        # Fast paths: a plain number casts directly ('_' is excluded: DuckDB reads 1_000);
-        # 1,234.50 and ¥1,234.50 drop their commas and sign. Only the rest (RMB, %, -¥5,
-        # full-width digits) pays for the general regular expression.
-        stages[0].append(
-            f"CASE WHEN NOT contains({r}, '_') THEN try_cast({r} AS DOUBLE) END AS {p('__f')}"
-        )
-        f = p("__f")
-        grouped = sql.param("re_grouped", GROUPED_RE)
-        plain = f"replace(replace(replace({r}, ',', ''), '¥', ''), '￥', '')"
-        stages[1].append(
-            f"CASE WHEN {f} IS NOT NULL AND isfinite({f}) THEN {f} "
-            f"WHEN {f} IS NULL AND regexp_full_match({r}, {grouped}) "
-            f"THEN try_cast({plain} AS DOUBLE) END AS {p('__g')}"
-        )
-        g = p("__g")
-        wide = (
-            f"CASE WHEN strlen({r}) <> length({r}) THEN translate({r}, "
-            f"{sql.param('fw_from', FULL_WIDTH[0])}, {sql.param('fw_to', FULL_WIDTH[1])}) "
-            f"ELSE {r} END"
-        )
-        groups = "['s1', 'cur', 's2', 'num', 'pct', 'yuan']"
-        stages[2].append(
-            f"CASE WHEN {g} IS NULL AND {r} IS NOT NULL THEN regexp_extract("
-            f"lower(replace({wide}, ' ', '')), {sql.param('re_number', NUMBER_RE)}, {groups}) "
-            f"END AS {p('__m')}"
-        )
-        m = p("__m")
-        syntax = [f"{m}.num <> ''", f"NOT ({m}.s1 <> '' AND {m}.s2 <> '')"]
-        if kind != MONEY:
-            syntax.append(f"{m}.cur = '' AND {m}.yuan = ''")
-        if kind != RATE:
-            syntax.append(f"{m}.pct = ''")
-        sign = f"(CASE WHEN {m}.s1 = '-' OR {m}.s2 = '-' THEN -1 ELSE 1 END)"
-        scale = f"(CASE WHEN {m}.pct = '%' THEN 100.0 ELSE 1.0 END)"
-        if kind != MONEY:
-            # ¥ belongs to money only; a grouped number elsewhere must not carry it (a cell
-            # that casts to a number has no ¥, so only the others are looked at).
-            g = (
-                f"(CASE WHEN {f} IS NULL AND ({r} LIKE '%¥%' OR {r} LIKE '%￥%') THEN NULL "
-                f"ELSE {g} END)"
-            )
-        stages[3].append(
-            f"CASE WHEN {m} IS NULL THEN {g} "
-            f"WHEN {' AND '.join(syntax)} THEN "
-            f"try_cast(replace({m}.num, ',', '') AS DOUBLE) * {sign} / {scale} END AS {p('__x')}"
-        )
-        x = p("__x")
-        checks = [
-            f"WHEN {r} IS NULL THEN {empty}",
-            f"WHEN {x} IS NULL THEN 'bad_{kind}'",
-            f"WHEN NOT isfinite({x}) THEN 'not_finite'",
-        ]
-        limit = ceiling(spec.name, column)
-        if limit is not None and kind != RATE:
-            checks.append(f"WHEN abs({x}) > {sql.param(f'max_{name}', float(limit))} "
-                          "THEN 'too_large'")  # fmt: skip
-        if not column.signed:
-            checks.append(f"WHEN {x} < 0 THEN 'negative'")
-        if kind == INT:
-            checks.append(f"WHEN {x} <> floor({x}) THEN 'not_whole'")
-        if kind == SCORE:
-            checks.append(f"WHEN {x} > 10 THEN 'score_range'")
-        if kind == RATE:
-            assert limit is not None  # KIND_CEILINGS holds one for rates
-            checks.append(f"WHEN coalesce({m}.pct, '') = '' AND {x} > 1 THEN 'rate_bare_over_1'")
-            checks.append(f"WHEN {x} > {sql.param(f'max_{name}', float(limit))} THEN 'too_large'")
-        error = f"CASE {' '.join(checks)} END"
-        value = f"CAST({x} AS BIGINT)" if kind == INT else x
-        return stages, value, error
+        return _number_sql(cell, spec, column, sql)
     raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _text_sql(cell: _Cell, sql: _Sql) -> ColumnSql:
+    """Return a text column's SQL: Excel's ="..." guard unwrapped, no helper column."""
+    r = cell.raw
+    inner = f"substr({r}, 3, length({r}) - 3)"
+    value = f"CASE WHEN {r} LIKE '=\"%\"' THEN {_trim(inner, sql, False)} ELSE {r} END"
+    error = f"CASE WHEN {r} IS NULL THEN {cell.empty} END"
+    return [[], [], [], []], value, error
+
+
+def _date_sql(cell: _Cell, sql: _Sql, date_order: str | None) -> ColumnSql:
+    """Return a date column's SQL: the cell rewritten as yyyy-mm-dd (``__ymd``), then cast."""
+    r, p = cell.raw, cell.helper
+    lower = f"lower({r})"
+    whens = [
+        f"WHEN {r} LIKE '____-__-__' AND try_cast({r} AS DATE) IS NOT NULL THEN {r}",
+        # What DATE_ISO makes of 2026/09/05, without a regular expression: several times
+        # cheaper on a file of slash dates.
+        f"WHEN {r} GLOB {sql.param('glob_date', DATE_GLOB)} THEN replace({r}, '/', '-')",
+    ]
+    for label, pattern in (("iso", DATE_ISO), ("zh", DATE_ZH), ("compact", DATE_COMPACT)):
+        ref = sql.param(f"re_date_{label}", pattern)
+        whens.append(
+            f"WHEN regexp_full_match({lower}, {ref}) "
+            f"THEN regexp_replace({lower}, {ref}, '\\1-\\2-\\3')"
+        )
+    amb = sql.param("re_date_dm", DATE_DAY_MONTH)
+    if date_order is not None:
+        order = "'\\3-\\2-\\1'" if date_order == "DMY" else "'\\3-\\1-\\2'"
+        whens.append(
+            f"WHEN regexp_full_match({lower}, {amb}) THEN regexp_replace({lower}, {amb}, {order})"
+        )
+    stages: list[list[str]] = [[], [], [], []]
+    stages[0].append(f"CASE {' '.join(whens)} END AS {p('__ymd')}")
+    stages[1].append(f"try_cast({p('__ymd')} AS DATE) AS {p('__x')}")
+    stages[1].append(
+        f"CASE WHEN {p('__ymd')} IS NULL THEN regexp_full_match({lower}, {amb}) END AS {p('__amb')}"
+    )
+    low, high = date_bounds()
+    error = (
+        f"CASE WHEN {r} IS NULL THEN {cell.empty} WHEN {p('__ymd')} IS NULL THEN "
+        f"(CASE WHEN {p('__amb')} THEN 'ambiguous_date' ELSE 'bad_date' END) "
+        f"WHEN {p('__x')} IS NULL THEN 'impossible_date' "
+        f"WHEN {p('__x')} NOT BETWEEN {sql.param('date_low', low)} "
+        f"AND {sql.param('date_high', high)} THEN 'date_range' END"
+    )
+    return stages, p("__x"), error
+
+
+def _month_sql(cell: _Cell, sql: _Sql) -> ColumnSql:
+    """Return a month column's SQL: the cell rewritten as yyyy-m (``__ym``), then yyyy-mm."""
+    r, p = cell.raw, cell.helper
+    lower = f"lower({r})"
+    whens = []
+    for i, pattern in enumerate(MONTH_PATTERNS):
+        ref = sql.param(f"re_month_{i}", pattern)
+        whens.append(
+            f"WHEN regexp_full_match({lower}, {ref}) THEN regexp_replace({lower}, {ref}, '\\1-\\2')"
+        )
+    stages: list[list[str]] = [[], [], [], []]
+    stages[0].append(f"CASE {' '.join(whens)} END AS {p('__ym')}")
+    year = f"try_cast(split_part({p('__ym')}, '-', 1) AS INTEGER)"
+    month = f"try_cast(split_part({p('__ym')}, '-', 2) AS INTEGER)"
+    stages[1].append(
+        f"CASE WHEN {month} BETWEEN 1 AND 12 THEN printf('%04d-%02d', {year}, {month}) "
+        f"END AS {p('__x')}"
+    )
+    low, high = date_bounds()
+    error = (
+        f"CASE WHEN {r} IS NULL THEN {cell.empty} WHEN {p('__x')} IS NULL THEN 'bad_month' "
+        f"WHEN {p('__x')} NOT BETWEEN {sql.param('month_low', low.isoformat()[:7])} "
+        f"AND {sql.param('month_high', high.isoformat()[:7])} THEN 'month_range' END"
+    )
+    return stages, p("__x"), error
+
+
+def _bool_sql(cell: _Cell, sql: _Sql) -> ColumnSql:
+    """Return a yes/no column's SQL: the cell looked up in the true and false words."""
+    r, x = cell.raw, cell.helper("__x")
+    extra_true, extra_false = EXTRA_BOOL_WORDS.get(cell.name, ([], []))
+    t = sql.param(f"bool_true_{cell.name}", TRUE_WORDS + extra_true)
+    f = sql.param(f"bool_false_{cell.name}", FALSE_WORDS + extra_false)
+    stage = (
+        f"CASE WHEN list_contains({t}, lower({r})) THEN true "
+        f"WHEN list_contains({f}, lower({r})) THEN false END AS {x}"
+    )
+    error = f"CASE WHEN {r} IS NULL THEN {cell.empty} WHEN {x} IS NULL THEN 'bad_bool' END"
+    return [[stage], [], [], []], x, error
+
+
+def _enum_sql(cell: _Cell, column: Column, sql: _Sql) -> ColumnSql:
+    """Return a choice column's SQL: the cell's word looked up in the column's choices."""
+    r, x = cell.raw, cell.helper("__x")
+    words = column.choices or {}
+    k = sql.param(f"enum_k_{cell.name}", list(words))
+    v = sql.param(f"enum_v_{cell.name}", list(words.values()))
+    stage = f"list_extract({v}, list_position({k}, lower({r}))) AS {x}"
+    error = f"CASE WHEN {r} IS NULL THEN {cell.empty} WHEN {x} IS NULL THEN 'bad_enum' END"
+    return [[stage], [], [], []], x, error
+
+
+def _number_sql(cell: _Cell, spec: Table, column: Column, sql: _Sql) -> ColumnSql:
+    """Return a numeric column's SQL: parsed in four stages (``__x``), then range-checked."""
+    kind = column.kind
+    stages = _number_stages(cell, kind, sql)
+    x = cell.helper("__x")
+    checks = [
+        f"WHEN {cell.raw} IS NULL THEN {cell.empty}",
+        f"WHEN {x} IS NULL THEN 'bad_{kind}'",
+        f"WHEN NOT isfinite({x}) THEN 'not_finite'",
+    ]
+    limit = ceiling(spec.name, column)
+    if limit is not None and kind != RATE:
+        checks.append(f"WHEN abs({x}) > {sql.param(f'max_{cell.name}', float(limit))} "
+                      "THEN 'too_large'")  # fmt: skip
+    if not column.signed:
+        checks.append(f"WHEN {x} < 0 THEN 'negative'")
+    if kind == INT:
+        checks.append(f"WHEN {x} <> floor({x}) THEN 'not_whole'")
+    if kind == SCORE:
+        checks.append(f"WHEN {x} > 10 THEN 'score_range'")
+    if kind == RATE:
+        assert limit is not None  # KIND_CEILINGS holds one for rates
+        m = cell.helper("__m")
+        checks.append(f"WHEN coalesce({m}.pct, '') = '' AND {x} > 1 THEN 'rate_bare_over_1'")
+        checks.append(f"WHEN {x} > {sql.param(f'max_{cell.name}', float(limit))} THEN 'too_large'")
+    error = f"CASE {' '.join(checks)} END"
+    value = f"CAST({x} AS BIGINT)" if kind == INT else x
+    return stages, value, error
+
+
+def _number_stages(cell: _Cell, kind: str, sql: _Sql) -> list[list[str]]:
+    """Return the helper columns that parse a number: ``__f`` (a plain number), ``__g`` (a
+    grouped one), ``__m`` (the general expression's parts) and ``__x`` (the value).
+
+    Fast paths: a plain number casts directly ('_' is excluded: DuckDB reads 1_000);
+    1,234.50 and ¥1,234.50 drop their commas and sign. Only the rest (RMB, %, -¥5,
+    full-width digits) pays for the general regular expression.
+    """
+    r, p = cell.raw, cell.helper
+    f, g, m = p("__f"), p("__g"), p("__m")
+    first = f"CASE WHEN NOT contains({r}, '_') THEN try_cast({r} AS DOUBLE) END AS {f}"
+    grouped = sql.param("re_grouped", GROUPED_RE)
+    plain = f"replace(replace(replace({r}, ',', ''), '¥', ''), '￥', '')"
+    second = (
+        f"CASE WHEN {f} IS NOT NULL AND isfinite({f}) THEN {f} "
+        f"WHEN {f} IS NULL AND regexp_full_match({r}, {grouped}) "
+        f"THEN try_cast({plain} AS DOUBLE) END AS {g}"
+    )
+    wide = (
+        f"CASE WHEN strlen({r}) <> length({r}) THEN translate({r}, "
+        f"{sql.param('fw_from', FULL_WIDTH[0])}, {sql.param('fw_to', FULL_WIDTH[1])}) "
+        f"ELSE {r} END"
+    )
+    groups = "['s1', 'cur', 's2', 'num', 'pct', 'yuan']"
+    third = (
+        f"CASE WHEN {g} IS NULL AND {r} IS NOT NULL THEN regexp_extract("
+        f"lower(replace({wide}, ' ', '')), {sql.param('re_number', NUMBER_RE)}, {groups}) "
+        f"END AS {m}"
+    )
+    return [[first], [second], [third], [_number_value(cell, kind)]]
+
+
+def _number_value(cell: _Cell, kind: str) -> str:
+    """Return the last stage of a number: the grouped number, else the general one's parts."""
+    r, f, g, m = cell.raw, cell.helper("__f"), cell.helper("__g"), cell.helper("__m")
+    syntax = [f"{m}.num <> ''", f"NOT ({m}.s1 <> '' AND {m}.s2 <> '')"]
+    if kind != MONEY:
+        syntax.append(f"{m}.cur = '' AND {m}.yuan = ''")
+    if kind != RATE:
+        syntax.append(f"{m}.pct = ''")
+    sign = f"(CASE WHEN {m}.s1 = '-' OR {m}.s2 = '-' THEN -1 ELSE 1 END)"
+    scale = f"(CASE WHEN {m}.pct = '%' THEN 100.0 ELSE 1.0 END)"
+    if kind != MONEY:
+        # ¥ belongs to money only; a grouped number elsewhere must not carry it (a cell
+        # that casts to a number has no ¥, so only the others are looked at).
+        g = (
+            f"(CASE WHEN {f} IS NULL AND ({r} LIKE '%¥%' OR {r} LIKE '%￥%') THEN NULL "
+            f"ELSE {g} END)"
+        )
+    return (
+        f"CASE WHEN {m} IS NULL THEN {g} "
+        f"WHEN {' AND '.join(syntax)} THEN "
+        f"try_cast(replace({m}.num, ',', '') AS DOUBLE) * {sign} / {scale} END "
+        f"AS {cell.helper('__x')}"
+    )
 
 
 @dataclass
@@ -948,69 +1008,20 @@ def parse_select(
     say what the file's cells may need trimmed (see :func:`_trim`).
     """
     sql = _Sql()
-    full = width + EXTRA_COLUMNS
-    index_of = {column: index for index, column in match.columns.items()}
-    present = [c for c in spec.columns if c.name in index_of]
-    # A record of exactly the header's width (the usual one) is told by NULL tests alone;
-    # only the others count their fields.
-    exact = " AND ".join(
-        [f"c{i} IS NOT NULL" for i in range(width)] + [f"c{i} IS NULL" for i in range(width, full)]
-    )
-    count = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
-    nf = f"CASE WHEN {exact} THEN {width} ELSE {count} END"
-    cells = [_trim(f"c{i}", sql, plain, spaces) for i in range(full)]
-    extra = "coalesce(" + ", ".join(cells[width:]) + ")"
-    base = [
-        "rec",
-        "line",
-        f"{nf} AS nf",
-        f"{extra} AS extra",
-        f"{_nonblank_sql(full, sql, plain, spaces)} AS first_cell",
-    ]
-    store_index = index_of.get("store")
-    base.append(
-        f"{cells[store_index]} AS store"
-        if store_index is not None
-        else "CAST(NULL AS VARCHAR) AS store"
-    )
-    for column in present:
-        base.append(f"{cells[index_of[column.name]]} AS {_q(column.name + '__raw')}")
-        for n, again in enumerate(match.repeats.get(column.name, [])):
-            base.append(f"{cells[again]} AS {_q(column.name + f'__rep{n}')}")
+    base = _base_columns(spec, match, width, sql, plain, spaces)
     stages: list[list[str]] = [[], [], [], []]
     values, errors = [], []
     for column in spec.columns:
-        if column.name in index_of:
-            helpers, value, error = _column_sql(spec, column, sql, order)
-            for stage, extra_columns in zip(stages, helpers, strict=True):
-                stage.extend(extra_columns)
-            default = column.default
-            if default is not None:
-                value = (
-                    f"CASE WHEN {_q(column.name + '__raw')} IS NULL THEN "
-                    f"CAST({sql.param('default_' + column.name, default)} AS {column.sql_type}) "
-                    f"ELSE {value} END"
-                )
-            values.append(
-                f"CASE WHEN {_q(column.name + '__err')} IS NULL THEN {value} END "
-                f"AS {_q(column.name)}"
-            )
-            before = ORDERED_DATES.get((spec.name, column.name))
-            if before in index_of:
-                error = (
-                    f"coalesce({error}, CASE WHEN {_q(column.name + '__x')} < "
-                    f"{_q(before + '__x')} THEN 'date_before' END)"
-                )
-            if match.repeats.get(column.name):
-                differs = " OR ".join(
-                    f"{_q(column.name + '__raw')} IS DISTINCT FROM {_q(column.name + f'__rep{n}')}"
-                    for n in range(len(match.repeats[column.name]))
-                )
-                error = f"coalesce({error}, CASE WHEN {differs} THEN 'repeat_conflict' END)"
-            errors.append(f"{error} AS {_q(column.name + '__err')}")
-        else:
+        if column.name not in match.columns.values():
             default = sql.param("default_" + column.name, column.default)
             values.append(f"CAST({default} AS {column.sql_type}) AS {_q(column.name)}")
+            continue
+        helpers, value, error = _present_column_sql(spec, match, column, sql, order)
+        for stage, extra_columns in zip(stages, helpers, strict=True):
+            stage.extend(extra_columns)
+        values.append(value)
+        errors.append(error)
+    present = [c for c in spec.columns if c.name in match.columns.values()]
     shape = f"CASE WHEN nf < {width} THEN 'short' WHEN extra IS NOT NULL THEN 'long' END AS _shape"
     helper = lambda exprs: "".join(", " + e for e in exprs)  # noqa: E731
     query = f"""
@@ -1033,6 +1044,76 @@ def parse_select(
     return query, sql.params
 
 
+def _base_columns(
+    spec: Table, match: HeaderMatch, width: int, sql: _Sql, plain: bool, spaces: bool
+) -> list[str]:
+    """Return the columns of ``base``: a record's field count (``nf``), its cells past the
+    header's width (``extra``), its first non-empty cell, its store and each present column's
+    trimmed cell (``<name>__raw``, and ``<name>__rep<n>`` for a repeated header)."""
+    full = width + EXTRA_COLUMNS
+    index_of = {column: index for index, column in match.columns.items()}
+    # A record of exactly the header's width (the usual one) is told by NULL tests alone;
+    # only the others count their fields.
+    exact = " AND ".join(
+        [f"c{i} IS NOT NULL" for i in range(width)] + [f"c{i} IS NULL" for i in range(width, full)]
+    )
+    count = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(full))
+    nf = f"CASE WHEN {exact} THEN {width} ELSE {count} END"
+    cells = [_trim(f"c{i}", sql, plain, spaces) for i in range(full)]
+    extra = "coalesce(" + ", ".join(cells[width:]) + ")"
+    base = [
+        "rec",
+        "line",
+        f"{nf} AS nf",
+        f"{extra} AS extra",
+        f"{_nonblank_sql(full, sql, plain, spaces)} AS first_cell",
+    ]
+    store_index = index_of.get("store")
+    base.append(
+        f"{cells[store_index]} AS store"
+        if store_index is not None
+        else "CAST(NULL AS VARCHAR) AS store"
+    )
+    for column in spec.columns:
+        if column.name in index_of:
+            base.append(f"{cells[index_of[column.name]]} AS {_q(column.name + '__raw')}")
+            for n, again in enumerate(match.repeats.get(column.name, [])):
+                base.append(f"{cells[again]} AS {_q(column.name + f'__rep{n}')}")
+    return base
+
+
+def _present_column_sql(
+    spec: Table, match: HeaderMatch, column: Column, sql: _Sql, order: str | None
+) -> ColumnSql:
+    """Return a present column's helper columns, its value column and its error column.
+
+    On top of :func:`_column_sql`: the column's default for an empty cell, a date before
+    the one it must follow (``date_before``) and a repeated header's cells that disagree.
+    """
+    helpers, value, error = _column_sql(spec, column, sql, order)
+    name = column.name
+    if column.default is not None:
+        value = (
+            f"CASE WHEN {_q(name + '__raw')} IS NULL THEN "
+            f"CAST({sql.param('default_' + name, column.default)} AS {column.sql_type}) "
+            f"ELSE {value} END"
+        )
+    before = ORDERED_DATES.get((spec.name, name))
+    if before is not None and before in match.columns.values():
+        error = (
+            f"coalesce({error}, CASE WHEN {_q(name + '__x')} < "
+            f"{_q(before + '__x')} THEN 'date_before' END)"
+        )
+    if match.repeats.get(name):
+        differs = " OR ".join(
+            f"{_q(name + '__raw')} IS DISTINCT FROM {_q(name + f'__rep{n}')}"
+            for n in range(len(match.repeats[name]))
+        )
+        error = f"coalesce({error}, CASE WHEN {differs} THEN 'repeat_conflict' END)"
+    value = f"CASE WHEN {_q(name + '__err')} IS NULL THEN {value} END AS {_q(name)}"
+    return helpers, value, f"{error} AS {_q(name + '__err')}"
+
+
 def _collect_rejections(
     con: duckdb.DuckDBPyConnection,
     result: ParsedFile,
@@ -1042,6 +1123,44 @@ def _collect_rejections(
     width: int,
     default_store: str,
 ) -> None:
+    """Fill ``result`` from table ``parsed``: its counts, its first rejections and its rows.
+
+    Every rejection lands in table ``rejects`` (a record may have several); the detail list
+    holds the first REJECTION_DETAIL_LIMIT by line, the total row's own among them.
+    """
+    _create_rejects(con, spec, present, default_store)
+    totals = _check_total_row(con, result, match, present, width)
+    count, rejected_rows = con.execute(
+        "SELECT count(*), count(DISTINCT rec) FROM rejects"
+    ).fetchall()[0]
+    data_rows = con.execute("SELECT count(*) FROM parsed WHERE is_data").fetchall()[0][0]
+    result.row_count = int(data_rows)
+    result.rejected_rows = int(rejected_rows) + (1 if totals else 0)
+    result.problems += int(count) + len(totals)
+    found = _first_rejections(con, result, spec, match, width)
+    found.extend(totals)
+    found.sort(key=lambda r: r.line or 0)
+    result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
+    key_ok = " AND ".join(f"p.{_q(k + '__err')} IS NULL" for k in spec.key)
+    mobile, params = _mobile_sql(spec)
+    result.rows = con.sql(
+        f"""SELECT p.rec AS _rec, p.line AS _line, b.rec IS NULL AS _ok, ({key_ok}) AS _key_ok,
+                {mobile} AS _mobile,
+                p.store, {", ".join("p." + _q(c) for c in spec.names)}
+            FROM parsed p LEFT JOIN (SELECT DISTINCT rec FROM rejects) b ON b.rec = p.rec
+            WHERE p.is_data AND p._shape IS NULL ORDER BY p.rec""",
+        params=params or None,
+    ).to_arrow_table()
+
+
+def _create_rejects(
+    con: duckdb.DuckDBPyConnection, spec: Table, present: list[Column], default_store: str
+) -> None:
+    """Create table ``rejects``: (rec, line, col, value, code, other_line) per rejection.
+
+    A bad cell (its code; value NULL: read back from ``raw``), a short or long record (the
+    field count in other_line) and a repeated key (the other line), over the data records.
+    """
     parts = []
     for column in present:
         err = _q(column.name + "__err")
@@ -1055,15 +1174,30 @@ def _collect_rejections(
         "SELECT rec, line, NULL, coalesce(extra, first_cell), _shape, nf FROM parsed "
         "WHERE is_data AND _shape IS NOT NULL"
     )
+    parts.append(_duplicates_sql(spec))
     key_ok = " AND ".join(f"{_q(k + '__err')} IS NULL" for k in spec.key)
+    keys = ", ".join(_q(k) for k in spec.key)
+    con.execute(
+        f"""CREATE TEMP TABLE keyed AS
+            SELECT rec, line, coalesce(store, $store) AS s, {keys} FROM parsed
+            WHERE is_data AND _shape IS NULL AND {key_ok}""",
+        {"store": default_store},
+    )
+    con.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(parts))
+
+
+def _duplicates_sql(spec: Table) -> str:
+    """Return the rejections of records of table ``keyed`` whose key (per store) repeats.
+
+    Each names the key's other line: the second one's for the first record, else the first.
+    """
     keys = ", ".join(_q(k) for k in spec.key)
     key_text = " || ' / ' || ".join(
         f"coalesce(CAST({_q(k)} AS VARCHAR), '(empty)')" for k in spec.key
     )
     same_key = " AND ".join(f"d.{_q(k)} IS NOT DISTINCT FROM k.{_q(k)}" for k in spec.key)
     # Find repeated keys with a cheap aggregate first; only their rows get the window.
-    parts.append(
-        f"""SELECT rec, line, '{"+".join(spec.key)}', key_text, 'duplicate',
+    return f"""SELECT rec, line, '{"+".join(spec.key)}', key_text, 'duplicate',
                 CASE WHEN rec = r1 THEN l2 ELSE l1 END
             FROM (
                 SELECT k.rec, k.line, {key_text} AS key_text,
@@ -1076,22 +1210,16 @@ def _collect_rejections(
                              ORDER BY k.rec
                              ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
             )"""
-    )
-    con.execute(
-        f"""CREATE TEMP TABLE keyed AS
-            SELECT rec, line, coalesce(store, $store) AS s, {keys} FROM parsed
-            WHERE is_data AND _shape IS NULL AND {key_ok}""",
-        {"store": default_store},
-    )
-    con.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(parts))
-    totals = _check_total_row(con, result, match, present, width)
-    count, rejected_rows = con.execute(
-        "SELECT count(*), count(DISTINCT rec) FROM rejects"
-    ).fetchall()[0]
-    data_rows = con.execute("SELECT count(*) FROM parsed WHERE is_data").fetchall()[0][0]
-    result.row_count = int(data_rows)
-    result.rejected_rows = int(rejected_rows) + (1 if totals else 0)
-    result.problems += int(count) + len(totals)
+
+
+def _first_rejections(
+    con: duckdb.DuckDBPyConnection,
+    result: ParsedFile,
+    spec: Table,
+    match: HeaderMatch,
+    width: int,
+) -> list[Rejection]:
+    """Return the first REJECTION_DETAIL_LIMIT rows of ``rejects`` as messages a GM reads."""
     detail = con.execute(
         "SELECT rec, line, col, value, code, other_line FROM rejects ORDER BY line, rec, col "
         f"LIMIT {REJECTION_DETAIL_LIMIT}"
@@ -1119,19 +1247,7 @@ def _collect_rejections(
         else:
             code, params = _reason(spec, match, col, code, other, result.file)
         found.append(rejection(result.file, line, col, value, code, params))
-    found.extend(totals)
-    found.sort(key=lambda r: r.line or 0)
-    result.rejections.extend(found[:REJECTION_DETAIL_LIMIT])
-    key_ok = " AND ".join(f"p.{_q(k + '__err')} IS NULL" for k in spec.key)
-    mobile, params = _mobile_sql(spec)
-    result.rows = con.sql(
-        f"""SELECT p.rec AS _rec, p.line AS _line, b.rec IS NULL AS _ok, ({key_ok}) AS _key_ok,
-                {mobile} AS _mobile,
-                p.store, {", ".join("p." + _q(c) for c in spec.names)}
-            FROM parsed p LEFT JOIN (SELECT DISTINCT rec FROM rejects) b ON b.rec = p.rec
-            WHERE p.is_data AND p._shape IS NULL ORDER BY p.rec""",
-        params=params or None,
-    ).to_arrow_table()
+    return found
 
 
 def _mobile_sql(spec: Table) -> tuple[str, dict[str, object]]:
@@ -1274,42 +1390,76 @@ def _check_total_row(
         return []
     rec, line, _, label = last
     result.messages.append(f"line {line}: total row skipped")
-    data_rows = con.execute("SELECT count(*) FROM parsed WHERE is_data").fetchall()[0][0]
     index_of = {column: index for index, column in match.columns.items()}
     cells = con.execute(
         "SELECT " + ", ".join(f"c{i}" for i in range(width)) + " FROM raw WHERE rec = $rec",
         {"rec": rec},
     ).fetchall()[0]
-    out: list[Rejection] = []
+    texts = {c.name: (cells[index_of[c.name]] or "").strip() for c in present}
+    out = _total_count_mismatch(con, result.file, line, label, present, texts)
+    if con.execute("SELECT count(*) FROM rejects").fetchall()[0][0]:
+        return out  # sums cannot match while rows are rejected; those rejections say why
+    return out + _total_sum_mismatches(con, result.file, rec, line, present, texts)
+
+
+def _total_count_mismatch(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    line: int,
+    label: str,
+    present: list[Column],
+    texts: dict[str, str],
+) -> list[Rejection]:
+    """Return a rejection when the total row states a row count the data rows do not have.
+
+    The count is read from the row's label (合计 12 行) or else its first non-numeric cell
+    that says one.
+    """
     claims: list[tuple[str | None, str, int]] = []
     found = _COUNT_IN_LABEL.match(label.strip())
     if found:
         claims.append((None, label, int(found.group(1))))
     for column in present:
-        text = (cells[index_of[column.name]] or "").strip()
+        text = texts[column.name]
         if column.kind not in NUMERIC_KINDS and text and text != label:
             found = _COUNT_CELL.match(text)
             if found:
                 claims.append((column.name, text, int(found.group(1))))
-    if claims:
-        col, text, claimed = claims[0]
-        if claimed != data_rows:
-            out.append(
-                Rejection(
-                    result.file,
-                    line,
-                    col,
-                    text,
-                    f"the total row says {claimed} rows but the file has {data_rows} data rows: "
-                    "the file may be cut off or rows were deleted; export it again",
-                )
-            )
-    if con.execute("SELECT count(*) FROM rejects").fetchall()[0][0]:
-        return out  # sums cannot match while rows are rejected; those rejections say why
+    if not claims:
+        return []
+    data_rows = con.execute("SELECT count(*) FROM parsed WHERE is_data").fetchall()[0][0]
+    col, text, claimed = claims[0]
+    if claimed == data_rows:
+        return []
+    return [
+        Rejection(
+            file,
+            line,
+            col,
+            text,
+            f"the total row says {claimed} rows but the file has {data_rows} data rows: "
+            "the file may be cut off or rows were deleted; export it again",
+        )
+    ]
+
+
+def _total_sum_mismatches(
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    rec: int,
+    line: int,
+    present: list[Column],
+    texts: dict[str, str],
+) -> list[Rejection]:
+    """Return a rejection per summable column whose total differs from its data rows' sum.
+
+    The total may be rounded to the decimals it is written with.
+    """
+    out = []
     for column in present:
         if column.kind not in SUMMABLE_KINDS:
             continue
-        text = (cells[index_of[column.name]] or "").strip()
+        text = texts[column.name]
         stated, err, actual = con.execute(
             f"SELECT (SELECT {_q(column.name)} FROM parsed WHERE rec = $rec), "
             f"(SELECT {_q(column.name + '__err')} FROM parsed WHERE rec = $rec), "
@@ -1323,7 +1473,7 @@ def _check_total_row(
         if abs(stated - actual) > tolerance:
             out.append(
                 Rejection(
-                    result.file,
+                    file,
                     line,
                     column.name,
                     text,

@@ -11,6 +11,9 @@ import functools
 import math
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,29 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 WEIGHTS_CTE = """weights AS (
     SELECT unnest($w_month) AS month, unnest($w_inside) AS inside, unnest($w_total) AS total
 )"""
+
+
+# Summary tables (warehouse.derived, names starting "summary_") keep the additive parts of KPIs
+# per store and day, written with the data; a KPI reads them where no row-level filter applies.
+# Inside raw_rows() every KPI reads the contract tables' rows instead: the tests compute each
+# section both ways and require the same values.
+_RAW_ROWS: ContextVar[bool] = ContextVar("raw_rows", default=False)
+
+
+@contextmanager
+def raw_rows() -> Iterator[None]:
+    """Compute the KPIs of the block from the rows, not the summary tables (tests, audits)."""
+    token = _RAW_ROWS.set(True)
+    try:
+        yield
+    finally:
+        _RAW_ROWS.reset(token)
+
+
+def summaries_allowed(scope: Scope, filters: tuple[str, ...] = ()) -> bool:
+    """Return True when a KPI may read summary tables: not inside raw_rows(), and none of
+    the named scope filters (e.g. 'consultant', 'model') is set (summaries keep no such key)."""
+    return not _RAW_ROWS.get() and all(getattr(scope, f) is None for f in filters)
 
 
 @functools.cache

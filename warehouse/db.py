@@ -19,7 +19,7 @@ import duckdb
 from warehouse import derived
 from warehouse.spec import TABLES
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
@@ -282,6 +282,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         if 0 < current < 3:
             # 2: the derived tables appeared; 3: derived_lead_months keeps open-level states only.
             derived.refresh(con)
+        elif 0 < current < 7:
+            # 7: the summary tables appeared (issue 15): filled from the rows already stored.
+            derived.refresh(con, names=derived.summary_tables())
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)}
         )

@@ -73,6 +73,11 @@ DERIVED: tuple[Derived, ...] = (
 )
 
 
+def summary_tables() -> list[str]:
+    """Return the names of the summary tables (additive KPI parts per store and day)."""
+    return [d.name for d in DERIVED if d.name.startswith("summary_")]
+
+
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every derived table if missing (empty; ``refresh`` fills them)."""
     for d in DERIVED:
@@ -83,18 +88,23 @@ def refresh(
     con: duckdb.DuckDBPyConnection,
     tables: Iterable[str] | None = None,
     stores: Iterable[str] | None = None,
+    names: Iterable[str] | None = None,
 ) -> list[str]:
     """Recompute the derived tables that read any of ``tables`` for ``stores``; name them.
 
-    None means every table or every store. Runs on the caller's connection and transaction.
+    None means every table or every store; ``names`` limits the refresh to those derived
+    tables (a migration filling new ones). Runs on the caller's connection and transaction.
     """
     changed = None if tables is None else set(tables)
+    only = None if names is None else set(names)
     store_list = None if stores is None else sorted(set(stores))
     if store_list == []:
         return []
     done = []
     for d in DERIVED:
         if changed is not None and not d.sources & changed:
+            continue
+        if only is not None and d.name not in only:
             continue
         if store_list is None:
             con.execute(f"DELETE FROM {d.name}")

@@ -188,24 +188,16 @@ SETTINGS = "stores"
 def _views() -> tuple[str, ...]:
     """Return views that apply the contract's derivation rules once for every KPI.
 
-    v_vehicles: sold_date filled from a delivered order carrying the VIN.
+    v_vehicles: sold_date filled from a delivered order carrying the VIN (kept in
+    derived_vehicles by every write of vehicles or orders, see warehouse.derived).
     v_repair_orders: comeback derived where empty: a repair or warranty RO of the same VIN
     opened within 30 days after an earlier repair or warranty RO of that VIN closed (those
     ROs are kept in derived_comebacks by every write, see warehouse.derived).
     """
-    veh = [c.name for c in TABLES["vehicles"].columns if c.name != "sold_date"]
     ro = [c.name for c in TABLES["repair_orders"].columns if c.name != "comeback"]
     return (
-        f"""CREATE OR REPLACE VIEW v_vehicles AS
-        SELECT v.store, {", ".join("v." + c for c in veh)},
-               coalesce(v.sold_date, d.delivery_date) AS sold_date
-        FROM vehicles v
-        LEFT JOIN (
-            SELECT store, vin, min(delivery_date) AS delivery_date
-            FROM orders
-            WHERE status = 'delivered' AND vin IS NOT NULL AND delivery_date IS NOT NULL
-            GROUP BY store, vin
-        ) d ON d.store = v.store AND d.vin = v.vin""",
+        # the rule is applied when vehicles or orders are written (derived_vehicles)
+        "CREATE OR REPLACE VIEW v_vehicles AS SELECT * FROM derived_vehicles",
         f"""CREATE OR REPLACE VIEW v_repair_orders AS
         SELECT r.store, {", ".join("r." + c for c in ro)},
                coalesce(r.comeback, r.ro_type IN ('repair', 'warranty') AND c.ro_id IS NOT NULL)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.leadbook import lead_months_select
+from warehouse.spec import TABLES
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,33 @@ def _comebacks_select(where: str) -> str:
 
 
 
+# The vehicles with the contract's sold-date rule applied (v_vehicles reads this table): a
+# vehicle without a sold date is sold on the first delivery of an order carrying its VIN.
+# Every stock KPI reads it; rebuilding it per read cost 1-2 s at 700 stores.
+_VEHICLE_COLUMNS = [c for c in TABLES["vehicles"].columns if c.name != "sold_date"]
+_VEHICLES_DDL = (
+    "CREATE TABLE IF NOT EXISTS derived_vehicles (store VARCHAR NOT NULL, "
+    + ", ".join(f"{c.name} {c.sql_type}" for c in _VEHICLE_COLUMNS)
+    + ", sold_date DATE)"
+)
+
+
+def _vehicles_select(where: str) -> str:
+    cols = ", ".join(f"v.{c.name}" for c in _VEHICLE_COLUMNS)
+    return f"""
+    SELECT v.store, {cols}, coalesce(v.sold_date, d.delivery_date) AS sold_date
+    FROM vehicles v
+    LEFT JOIN (
+        SELECT o.store, o.vin, min(o.delivery_date) AS delivery_date
+        FROM orders o
+        WHERE o.status = 'delivered' AND o.vin IS NOT NULL AND o.delivery_date IS NOT NULL
+          AND {where.format(t="o")}
+        GROUP BY o.store, o.vin
+    ) d ON d.store = v.store AND d.vin = v.vin
+    WHERE {where.format(t="v")}
+    """
+
+
 DERIVED: tuple[Derived, ...] = (
     Derived(
         "derived_comebacks",
@@ -70,12 +98,14 @@ DERIVED: tuple[Derived, ...] = (
         frozenset({"traffic", "followups"}),
         lead_months_select,
     ),
+    Derived("derived_vehicles", _VEHICLES_DDL, frozenset({"vehicles", "orders"}), _vehicles_select),
 )
 
 
 def summary_tables() -> list[str]:
-    """Return the names of the summary tables (additive KPI parts per store and day)."""
-    return [d.name for d in DERIVED if d.name.startswith("summary_")]
+    """Return the derived tables schema 7 added: the summary tables (additive KPI parts per
+    store and day, named summary_*) and derived_vehicles."""
+    return [d.name for d in DERIVED if d.name.startswith("summary_")] + ["derived_vehicles"]
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:

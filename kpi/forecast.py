@@ -39,30 +39,21 @@ import duckdb
 
 from kpi import query
 from kpi.scope import add_months, month_end, month_start
+from warehouse.forecast_points import PARAMS, POINTS_SQL, STORED_SQL
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
 READS: frozenset[str] = frozenset({"orders", "stores"})
 
-HISTORY_DAYS = 365  # lead times and order rates: the store's last 12 months before the month
-LEVEL_DAYS = 28  # the recent window whose orders scale the expected order rate
-LEVEL_PRIOR = 20.0  # shrinkage of that scale towards 1, in expected orders
 CALIBRATION_MONTHS = 12  # past months whose forecasts calibrate the interval
 CALIBRATION_SPREAD = 2  # ± days around the same distance from month end
 MIN_RATIOS = 15  # fewer past ratios: a Poisson interval instead of the empirical one
 LOW_Q, HIGH_Q = 0.075, 0.925  # the 80 % interval (see DECISIONS: small-sample widening)
 Z80 = 1.2815515655446004  # the normal quantile of 0.90
 
-# One row per (store, origin): deliveries of the origin's month up to the origin, and the
-# expected deliveries still to come from waiting orders and from orders not yet placed. The
-# outline (kpi/sql/forecast_points.sql) names its stages; each stage's CTEs are their own file.
-POINTS_SQL = query.sql_file("forecast_points").format(
-    inputs=query.sql_file("forecast_inputs"),
-    lead_times=query.sql_file("forecast_lead_times"),
-    order_rate=query.sql_file("forecast_order_rate"),
-    new_orders=query.sql_file("forecast_new_orders"),
-    waiting=query.sql_file("forecast_waiting"),
-)
+# The points (one store's forecast at one origin, before calibration) are derived state kept
+# with the orders (warehouse/forecast_points.py, its SQL in warehouse/sql/forecast_*.sql):
+# _points reads the stored ones and computes only the rest from the rows.
 
 # Deliveries per store and month, for months complete by $bound (calibration and backtest).
 ACTUALS_SQL = """
@@ -96,29 +87,36 @@ def _points(
 ) -> dict[tuple[str, date], Point]:
     """Return the uncalibrated forecast of every (store, origin), reading nothing after bound.
 
-    A store without history gets pace's remainder (pace − delivered).
+    Origins are on or before bound. The points stored with the orders are read; the others
+    (a day after a store's latest order or delivery) are computed from the rows, as are all
+    inside query.raw_rows(). A store without history gets pace's remainder (pace − delivered).
     """
     if not origins:
         return {}
-    params = {
-        "stores": [s for s, _ in origins],
-        "origins": [d for _, d in origins],
-        "bound": bound,
-        "first": min(d for _, d in origins),
-        "history": HISTORY_DAYS,
-        "level": LEVEL_DAYS,
-        "prior": LEVEL_PRIOR,
-    }
+    rows: list[tuple] = []
+    if query.summaries_allowed_any():
+        rows = _fetch(con, STORED_SQL, origins, {})
+        found = {(r[0], r[1]) for r in rows}
+        origins = [o for o in origins if o not in found]
+    if origins:
+        params = {"bound": bound, "first": min(d for _, d in origins), **PARAMS}
+        rows += _fetch(con, POINTS_SQL, origins, params)
     out: dict[tuple[str, date], Point] = {}
-    for store, origin, delivered, has_history, waiting, new in con.execute(
-        POINTS_SQL, params
-    ).fetchall():
+    for store, origin, delivered, has_history, waiting, new in rows:
         if has_history:
             rest = float(waiting) + float(new)
         else:
             rest = _pace(delivered, origin) - delivered
         out[(store, origin)] = Point(int(delivered), rest, bool(has_history))
     return out
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection, sql: str, origins: list[tuple[str, date]], params: dict
+) -> list[tuple]:
+    """Run a points query for the (store, origin) pairs ($stores, $origins: parallel lists)."""
+    pairs = {"stores": [s for s, _ in origins], "origins": [d for _, d in origins]}
+    return con.execute(sql, {**pairs, **params}).fetchall()
 
 
 def _actuals(

@@ -60,6 +60,11 @@ def summaries_allowed(scope: Scope, filters: tuple[str, ...] = ()) -> bool:
     return not _RAW_ROWS.get() and all(getattr(scope, f) is None for f in filters)
 
 
+def summaries_allowed_any() -> bool:
+    """Return True outside raw_rows(): derived state that no filter restricts may be read."""
+    return not _RAW_ROWS.get()
+
+
 @functools.cache
 def sql_file(name: str) -> str:
     """Return the text of the named query kpi/sql/<name>.sql (package data, read once).

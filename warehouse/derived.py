@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse import forecast_points
 from warehouse.leadbook import lead_months_select
 from warehouse.spec import TABLES
 
@@ -99,13 +100,20 @@ DERIVED: tuple[Derived, ...] = (
         lead_months_select,
     ),
     Derived("derived_vehicles", _VEHICLES_DDL, frozenset({"vehicles", "orders"}), _vehicles_select),
+    Derived(
+        "derived_forecast_points",
+        forecast_points.DDL,
+        frozenset({"orders"}),
+        forecast_points.stored_select,
+    ),
 )
 
 
 def summary_tables() -> list[str]:
     """Return the derived tables schema 7 added: the summary tables (additive KPI parts per
-    store and day, named summary_*) and derived_vehicles."""
-    return [d.name for d in DERIVED if d.name.startswith("summary_")] + ["derived_vehicles"]
+    store and day, named summary_*), derived_vehicles and derived_forecast_points."""
+    new = ["derived_vehicles", "derived_forecast_points"]
+    return [d.name for d in DERIVED if d.name.startswith("summary_")] + new
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:

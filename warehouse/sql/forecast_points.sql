@@ -1,7 +1,7 @@
 -- One row per (store, origin): deliveries of the origin's month up to the origin, and the
 -- expected deliveries still to come from waiting orders and from orders not yet placed.
 -- Every read of orders is bounded by the origin (or the day before its month, `ref`).
--- kpi.forecast fills each stage in braces from its own file (forecast_<stage>.sql).
+-- warehouse.forecast_points fills each stage in braces from its own file (forecast_<stage>.sql).
 WITH {inputs},
 {lead_times},
 {order_rate},

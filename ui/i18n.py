@@ -41,6 +41,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # common
     "common.no_value": ("No value", "无数据"),
     "common.none_listed": ("Nothing to list.", "暂无记录。"),
+    "common.tints_limited": (
+        "Status colours are shown for tables of up to {n} rows.",
+        "表格超过 {n} 行时不显示状态颜色。",
+    ),
     "common.download_csv": ("Download CSV", "下载 CSV"),
     "common.vs_prev": ("vs previous period", "环比"),
     "common.vs_prev_short": ("vs prev.", "环比"),

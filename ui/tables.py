@@ -10,7 +10,7 @@ import streamlit as st
 from ui.cards import status
 from ui.download import table_button
 from ui.formatting import unit_kind, unit_of
-from ui.i18n import enum_label, kpi_label, t
+from ui.i18n import current_lang, enum_label, kpi_label, t
 
 # Light cell tints for threshold status (text stays dark and readable).
 STATUS_TINTS = {"green": "#E6F4EA", "amber": "#FEF3C7", "red": "#FDE2E1", "grey": "#F3F4F6"}
@@ -24,6 +24,9 @@ FORMATS = {
 }
 
 MAX_AUTO_ROWS = 12
+# Status tints up to this many rows: a dealer group's tables (every consultant of 700 stores)
+# would spend seconds of every rerun styling cells; past it the table is plain and says so.
+MAX_TINTED_ROWS = 1000
 
 # One column: (frame column, label key or None for a KPI id's catalogue label, kind or None
 # for the KPI's unit). Kinds: text, enum:<kind>, int, number, number2, percent, money, date.
@@ -49,7 +52,10 @@ def display_frame(df: pd.DataFrame, columns: Sequence[ColSpec]) -> pd.DataFrame:
         header = t(label) if label else kpi_label(col)
         values = df[col]
         if kind.startswith("enum:"):
-            values = values.map(lambda v, k=kind[5:]: enum_label(k, v))
+            # each distinct value translated once (a group's tables repeat a few values)
+            lang = current_lang()
+            labels = {v: enum_label(kind[5:], v, lang) for v in values.dropna().unique()}
+            values = values.map(labels).astype(object).where(values.notna(), "—")
         elif kind in ("int", "number", "number2", "money"):
             values = pd.to_numeric(values, errors="coerce")
         elif kind == "percent":  # fractions in the library, percentages on screen
@@ -96,6 +102,9 @@ def show(
             )
     data: pd.DataFrame | pd.io.formats.style.Styler = shown
     tinted = [c for c in status_cols if c in headers]
+    if tinted and len(shown) > MAX_TINTED_ROWS:
+        st.caption(t("common.tints_limited", n=f"{MAX_TINTED_ROWS:,}"))
+        tinted = []
     if tinted:
         states = {headers[c]: [status(c, v, overrides) for v in df[c]] for c in tinted}
 

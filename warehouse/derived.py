@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse import summary_sales
 from warehouse.leadbook import lead_months_select
 
 
@@ -69,6 +70,11 @@ DERIVED: tuple[Derived, ...] = (
             next_m INTEGER, last_contact DATE, l_hi BIGINT, l_lo BIGINT)""",
         frozenset({"traffic", "followups"}),
         lead_months_select,
+    ),
+    # The sales section's additive parts per store and day (warehouse.summary_sales).
+    *(
+        Derived(s.name, s.ddl(), frozenset({s.source}), s.select)
+        for s in summary_sales.SUMMARIES
     ),
 )
 

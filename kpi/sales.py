@@ -636,13 +636,35 @@ def _grouped(
     return df[active].reset_index(drop=True)
 
 
+def _store_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return counts_by(by='store') from the summary tables (no row filter set).
+
+    The stores with a walk-in, a call, an order or a delivery in the period, as _grouped's.
+    """
+    import pandas as pd
+
+    t = _traffic_counts(con, scope, "store")
+    o = _order_counts(con, scope, "store")
+    rows = [
+        {"store": k, "consultant": None,
+         **{c: int(query.plain((t.get(k, {}) | o.get(k, {})).get(c)) or 0) for c in COUNT_IDS}}
+        for k in sorted(t.keys() | o.keys())
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=["store", "consultant", *COUNT_IDS])
+    df = df.astype({c: "int64" for c in COUNT_IDS})
+    active = df[["walk_in_batches", "phone_batches", "orders", "deliveries"]].sum(axis=1) > 0
+    return df[active].reset_index(drop=True)
+
+
 def counts_by(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
     """Return the period's counts (COUNT_IDS) per store, or per (store, consultant).
 
     Columns: store, consultant (None when by='store'), then COUNT_IDS. Rows with no consultant
     are left out of by='consultant'. Used by kpi.targets for actual vs target.
     """
-    if by == "store":
+    if by == "store" and query.summaries_allowed(scope, ORDER_FILTER_NAMES):
+        df = _store_counts(con, scope)
+    elif by == "store":
         df = _grouped(con, scope, {"store": ("t.store", "o.store")})
         df.insert(1, "consultant", None)
     elif by == "consultant":
@@ -740,13 +762,16 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     Columns: date, walk_in_batches, first_visit_batches, phone_batches, test_drives, orders
     (by order_date) and deliveries (by delivery_date). Empty when as_of is before the start.
     """
-    sql = f"""
-        WITH days AS (
-            SELECT CAST(g.d AS DATE) AS date
-            FROM generate_series($start::DATE, $as_of::DATE, INTERVAL 1 DAY) AS g(d)
-        ),
-        tc AS (
-            SELECT t.visit_date AS date,
+    # Without a row filter, the day's counts come from the summary tables.
+    if query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES):
+        tc = f"""SELECT t.visit_date AS date, sum(t.walk_in_batches) AS walk_in_batches,
+                sum(t.first_visit_batches) AS first_visit_batches,
+                sum(t.phone_batches) AS phone_batches, sum(t.test_drives) AS test_drives
+            FROM summary_sales_traffic t
+            WHERE t.visit_date BETWEEN $start AND $as_of AND {store_clause("t")}
+            GROUP BY 1"""
+    else:
+        tc = f"""SELECT t.visit_date AS date,
                 count(*) FILTER (WHERE {WALK_IN}) AS walk_in_batches,
                 count(*) FILTER (WHERE {FIRST_VISIT})
                     AS first_visit_batches,
@@ -754,22 +779,35 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                 count(*) FILTER (WHERE {TEST_DRIVE}) AS test_drives
             FROM traffic t
             WHERE t.visit_date BETWEEN $start AND $as_of AND {TRAFFIC_FILTERS}
-            GROUP BY 1
-        ),
-        oc AS (
-            SELECT o.order_date AS date, count(*) AS orders
+            GROUP BY 1"""
+    if query.summaries_allowed(scope, ORDER_FILTER_NAMES):
+        oc = f"""SELECT o.order_date AS date, sum(o.orders) AS orders
+            FROM summary_sales_placed o
+            WHERE o.order_date BETWEEN $start AND $as_of AND {store_clause("o")}
+            GROUP BY 1"""
+        dc = f"""SELECT o.delivery_date AS date, sum(o.deliveries) AS deliveries
+            FROM summary_sales_delivered o
+            WHERE o.delivery_date BETWEEN $start AND $as_of AND {store_clause("o")}
+            GROUP BY 1"""
+    else:
+        oc = f"""SELECT o.order_date AS date, count(*) AS orders
             FROM orders o
             WHERE o.order_date BETWEEN $start AND $as_of AND {NOT_CANCELLED}
               AND {ORDER_FILTERS}
-            GROUP BY 1
-        ),
-        dc AS (
-            SELECT o.delivery_date AS date, count(*) AS deliveries
+            GROUP BY 1"""
+        dc = f"""SELECT o.delivery_date AS date, count(*) AS deliveries
             FROM orders o
             WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $as_of
               AND {ORDER_FILTERS}
-            GROUP BY 1
-        )
+            GROUP BY 1"""
+    sql = f"""
+        WITH days AS (
+            SELECT CAST(g.d AS DATE) AS date
+            FROM generate_series($start::DATE, $as_of::DATE, INTERVAL 1 DAY) AS g(d)
+        ),
+        tc AS ({tc}),
+        oc AS ({oc}),
+        dc AS ({dc})
         SELECT days.date,
             coalesce(tc.walk_in_batches, 0) AS walk_in_batches,
             coalesce(tc.first_visit_batches, 0) AS first_visit_batches,

@@ -79,7 +79,8 @@ def _calls(scope: Scope) -> dict[str, Any]:
         "daily": lambda con: sales.daily(con, scope),
         "funnel": lambda con: sales.funnel(con, scope),
         "report": lambda con: sales.report(con, scope),
-        "counts_by": lambda con: sales.counts_by(con, scope, "consultant"),
+        "counts_by": lambda con: sales.counts_by(con, scope, "store"),
+        "counts_by_consultant": lambda con: sales.counts_by(con, scope, "consultant"),
         "by_consultant": lambda con: sales.by_consultant(con, scope),
         "by_model": lambda con: sales.by_model(con, scope),
         "by_channel": lambda con: sales.by_channel(con, scope),
@@ -186,7 +187,8 @@ def test_imports_upserts_an_undo_and_live_entries_keep_the_summaries_current(tmp
                 "O1,2026-09-05,2026-09-20,delivered,c1,Li,X5,retail,private,autohome,"
                 "200000,185000,1000,1,1,1500,0,3000,1200",
                 "O2,2026-09-06,,open,c2,Wu,X3,fleet,corporate,wechat,150000,140000,0,0,0,0,0,0,0",
-                "O3,2026-09-07,,cancelled,c3,Wu,X3,retail,private,wechat,1,1,0,0,0,0,0,0,0")  # fmt: skip
+                "O3,2026-09-07,,cancelled,c3,Wu,X3,retail,private,wechat,1,1,0,0,0,0,0,0,0",
+                )  # fmt: skip
     with connect(path) as con:
         _fresh(con)
     # A new month for s1 only, then an upsert that moves O2 to a delivery in October and

@@ -347,7 +347,12 @@ def cohort_ctes(
              AND w.visit_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
             GROUP BY c.grp, c.store, c.customer_id
         ),
-        consultants AS (
+        {consultants_cte(tkey, okey, traffic, orders)}"""
+
+
+def consultants_cte(tkey: str, okey: str, traffic: str, orders: str) -> str:
+    """Return the CTE of the active consultants (units_per_consultant), keyed grp."""
+    return f"""consultants AS (
             SELECT {tkey} AS grp, t.store, t.consultant
             FROM {traffic}
             WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
@@ -357,6 +362,34 @@ def cohort_ctes(
             FROM {orders}
             WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
         )"""
+
+
+def summed_cohort_ctes(tkey: str, okey: str, traffic: str, orders: str, horizon: str) -> str:
+    """Return cohort_ctes()'s visit_customers, call_customers and consultants, the cohorts
+    read from summary_sales_cohorts (in place of ``traffic t``) instead of joining the rows.
+
+    A customer closed (visited) when a first walk-in (call) of theirs in the period has its
+    next order (walk-in) within COHORT_DAYS and by the horizon: the same customers as the
+    joins of cohort_ctes() count (warehouse.summary_sales).
+    """
+    starts = traffic.replace("traffic t", f"{summary_sales.COHORTS_NAME} t", 1)
+    converted = f"t.next_date <= least(t.visit_date + {COHORT_DAYS}, {horizon})"
+    return f"""
+        visit_customers AS (
+            SELECT {tkey} AS grp, t.store, t.customer_id, coalesce(bool_or({converted}), false)
+                AS closed
+            FROM {starts}
+            WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT} AND {store_clause("t")}
+            GROUP BY 1, 2, 3
+        ),
+        call_customers AS (
+            SELECT {tkey} AS grp, t.store, t.customer_id, coalesce(bool_or({converted}), false)
+                AS visited
+            FROM {starts}
+            WHERE t.kind = 'phone' AND {IN_PERIOD_VISIT} AND {store_clause("t")}
+            GROUP BY 1, 2, 3
+        ),
+        {consultants_cte(tkey, okey, traffic, orders)}"""
 
 
 def _distinct_counts(
@@ -384,8 +417,12 @@ def _distinct_counts(
         traffic = f"traffic t JOIN p ON {_on_periods(IN_PERIOD_VISIT)}"
         orders = f"orders o JOIN p ON {_on_periods(DELIVERED)}"
         with_p, params = f"{PERIODS_CTE},", _periods_params(scope, periods)
+    if query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES):
+        ctes = summed_cohort_ctes(tkey, okey, traffic, orders, horizon)
+    else:
+        ctes = cohort_ctes(tkey, okey, traffic, orders, horizon)
     sql = f"""
-        WITH {with_p} {cohort_ctes(tkey, okey, traffic, orders, horizon)},
+        WITH {with_p} {ctes},
         counts AS (
             SELECT grp, count(*) AS visit_customers, count(*) FILTER (WHERE closed)
                        AS closed_customers, 0 AS call_customers, 0 AS visited_customers,

@@ -76,6 +76,12 @@ DERIVED: tuple[Derived, ...] = (
         Derived(s.name, s.ddl(), frozenset({s.source}), s.select)
         for s in summary_sales.SUMMARIES
     ),
+    Derived(
+        summary_sales.COHORTS_NAME,
+        summary_sales.COHORTS_DDL,
+        frozenset({"traffic", "orders"}),
+        summary_sales.cohorts_select,
+    ),
 )
 
 

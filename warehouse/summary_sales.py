@@ -126,3 +126,57 @@ DELIVERED = Summary(
     "summary_sales_delivered", "orders", "o", "delivery_date", IS_DELIVERED, DELIVERED_MEASURES
 )
 SUMMARIES = (TRAFFIC, PLACED, DELIVERED)
+
+
+# The customer cohorts (cohort_close_rate, phone_to_visit_rate) are not additive: a customer
+# counts once per period however many first visits they made. summary_sales_cohorts keeps,
+# per store, day and kind, each customer's first walk-in or first call with the date of what
+# converts it, the customer's next non-cancelled order (walk-ins) or next walk-in (calls) on
+# or after that day: kpi.sales then counts distinct customers over a period's rows, closed
+# when that date falls within 30 days and by the period's horizon, without joining orders
+# or traffic again. A row depends on later rows of its customer: a write refreshes the
+# store's rows whole, like every derived table.
+COHORTS_NAME = "summary_sales_cohorts"
+COHORTS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {COHORTS_NAME} (store VARCHAR NOT NULL, "
+    "visit_date DATE NOT NULL, kind VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, "
+    "next_date DATE)"
+)
+COHORT_START = (
+    "t.first_visit AND t.kind IN ('walk_in', 'phone') AND t.visit_date IS NOT NULL "
+    "AND nullif(t.customer_id, '') IS NOT NULL"
+)
+
+
+def cohorts_select(where: str) -> str:
+    """Return the rows of summary_sales_cohorts for the stores ``where`` ({t}) selects.
+
+    An ASOF join finds each start's next converting event: the earliest one on or after it.
+    """
+    return f"""
+        WITH starts AS (
+            SELECT DISTINCT t.store, t.visit_date, t.kind, t.customer_id
+            FROM traffic t
+            WHERE {COHORT_START} AND {where.format(t="t")}
+        ),
+        orders_placed AS (
+            SELECT o.store, o.customer_id, o.order_date AS day
+            FROM orders o
+            WHERE {NOT_CANCELLED} AND o.order_date IS NOT NULL
+              AND nullif(o.customer_id, '') IS NOT NULL AND {where.format(t="o")}
+        ),
+        walk_ins AS (
+            SELECT w.store, w.customer_id, w.visit_date AS day
+            FROM traffic w
+            WHERE w.kind = 'walk_in' AND w.visit_date IS NOT NULL
+              AND nullif(w.customer_id, '') IS NOT NULL AND {where.format(t="w")}
+        )
+        SELECT s.store, s.visit_date, s.kind, s.customer_id, n.day AS next_date
+        FROM (SELECT * FROM starts WHERE kind = 'walk_in') s
+        ASOF LEFT JOIN orders_placed n
+          ON n.store = s.store AND n.customer_id = s.customer_id AND n.day >= s.visit_date
+        UNION ALL
+        SELECT s.store, s.visit_date, s.kind, s.customer_id, n.day AS next_date
+        FROM (SELECT * FROM starts WHERE kind = 'phone') s
+        ASOF LEFT JOIN walk_ins n
+          ON n.store = s.store AND n.customer_id = s.customer_id AND n.day >= s.visit_date"""

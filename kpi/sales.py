@@ -685,7 +685,7 @@ def _store_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     rows = [
         {"store": k, "consultant": None,
          **{c: int(query.plain((t.get(k, {}) | o.get(k, {})).get(c)) or 0) for c in COUNT_IDS}}
-        for k in sorted(t.keys() | o.keys())
+        for k in sorted(k for k in t.keys() | o.keys() if k is not None)
     ]  # fmt: skip
     df = pd.DataFrame(rows, columns=["store", "consultant", *COUNT_IDS])
     df = df.astype({c: "int64" for c in COUNT_IDS})

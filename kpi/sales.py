@@ -29,10 +29,35 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+from warehouse import summary_sales
+
+# The rows' conditions live with the summary tables that count them (kpi.drill reads them here).
+from warehouse.summary_sales import (
+    ACCESSORIES_GROSS,  # noqa: F401
+    DELIVERED_MEASURES,
+    EVENT_CHANNELS,  # noqa: F401
+    EVENT_WALK_IN,  # noqa: F401
+    FIRST_VISIT,
+    FRONT_GROSS,
+    IS_DELIVERED,
+    NOT_CANCELLED,
+    PHONE,
+    PLACED_MEASURES,
+    TEST_DRIVE,
+    TOTAL_GROSS,
+    TRAFFIC_MEASURES,
+    WALK_IN,
+    Summary,
+)
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
 READS: frozenset[str] = frozenset({"orders", "stores", "traffic", "vehicles"})
+
+# The scope filters each source's rows carry: with one of them set, that source's counts come
+# from its rows; otherwise from its summary tables (warehouse.summary_sales, per store and day).
+TRAFFIC_FILTER_NAMES = ("consultant", "model", "channel", "buyer_type")
+ORDER_FILTER_NAMES = ("consultant", "model", "channel", "sale_type", "buyer_type")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,8 +81,6 @@ COUNT_IDS = (
 # "Within N days after X" for the customer cohorts: X <= d <= X + N.
 COHORT_DAYS = 30
 
-EVENT_CHANNELS = ("outdoor_event", "showroom_event")
-
 TRAFFIC_FILTERS = " AND ".join(
     (
         store_clause("t"),
@@ -80,30 +103,17 @@ ORDER_FILTERS = " AND ".join(
 
 IN_PERIOD_VISIT = "t.visit_date BETWEEN $start AND $end"
 IN_PERIOD_ORDER = "o.order_date BETWEEN $start AND $end"
-DELIVERED = "o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end"
-NOT_CANCELLED = "o.status <> 'cancelled'"
-# The rows each count takes (kpi.drill lists the same rows): traffic t, orders o.
-WALK_IN = "t.kind = 'walk_in'"
-PHONE = "t.kind = 'phone'"
-FIRST_VISIT = f"{WALK_IN} AND t.first_visit"
-TEST_DRIVE = f"{WALK_IN} AND t.test_drive"
+IN_PERIOD_DELIVERY = "o.delivery_date BETWEEN $start AND $end"
+DELIVERED = f"{IS_DELIVERED} AND {IN_PERIOD_DELIVERY}"
+# The rows each count takes (kpi.drill lists the same rows): traffic t, orders o. The
+# conditions without a period (WALK_IN, PHONE, ...) live in warehouse.summary_sales, which
+# keeps the same counts per store and day.
 ORDERED = f"{IN_PERIOD_ORDER} AND {NOT_CANCELLED}"
 RETAIL_ORDERED = f"{ORDERED} AND o.sale_type = 'retail'"
 CANCELLED = f"{IN_PERIOD_ORDER} AND o.status = 'cancelled'"
 FLEET_DELIVERED = f"{DELIVERED} AND o.sale_type = 'fleet'"
 CORPORATE_DELIVERED = f"{DELIVERED} AND o.buyer_type = 'corporate'"
 RETAIL_DELIVERED = f"{DELIVERED} AND o.sale_type = 'retail'"
-# Event traffic: an event id is set, or the lead source is an event channel.
-EVENT_WALK_IN = (
-    "(nullif(t.event_id, '') IS NOT NULL "
-    f"OR t.channel IN ({', '.join(repr(c) for c in EVENT_CHANNELS)}))"
-)
-FRONT_GROSS = "coalesce(o.sale_price, 0) - coalesce(o.vehicle_cost, 0)"
-TOTAL_GROSS = (
-    f"{FRONT_GROSS} + coalesce(o.rebate, 0) + coalesce(o.fi_income, 0)"
-    " + coalesce(o.accessories_revenue, 0) - coalesce(o.accessories_cost, 0)"
-)
-ACCESSORIES_GROSS = "coalesce(o.accessories_revenue, 0) - coalesce(o.accessories_cost, 0)"
 
 
 # ----------------------------------------------------------------------------- plumbing
@@ -179,14 +189,41 @@ def _periods_params(scope: Scope, periods: dict[str, Scope]) -> dict[str, Any]:
 
 
 # The period's traffic counts over `traffic t` (walk-ins, first visits, calls, test drives,
-# events) and the rows they count.
-TRAFFIC_COUNTS_SQL = f"""
-    count(*) FILTER (WHERE {WALK_IN}) AS walk_in_batches,
-    count(*) FILTER (WHERE {FIRST_VISIT}) AS first_visit_batches,
-    count(*) FILTER (WHERE {PHONE}) AS phone_batches,
-    count(*) FILTER (WHERE {TEST_DRIVE}) AS test_drives,
-    count(*) FILTER (WHERE {WALK_IN} AND {EVENT_WALK_IN}) AS event_walk_ins"""
+# events; the rows are in the period) and the rows they count.
+TRAFFIC_COUNTS_SQL = ",\n    ".join(m.aggregate() for m in TRAFFIC_MEASURES)
 TRAFFIC_ROWS = f"FROM traffic t WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS}"
+
+
+def _summed(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    table: Summary,
+    period: str,
+    by: str | None = None,
+    total: bool = False,
+    periods: dict[str, Scope] | None = None,
+) -> dict[str | None, dict[str, Any]]:
+    """Return a summary table's measures summed over the period's store-days, per group.
+
+    ``period`` is the condition on the table's day column that the raw rows' count uses
+    (IN_PERIOD_VISIT, ...); ``by``, ``total`` and ``periods`` as for _traffic_counts. The
+    table keeps per store and day the counts and sums of the rows of that day, so summing
+    them over the days of a period (of a group's stores) gives the rows' counts and sums.
+    """
+    a = table.alias
+    sums = ", ".join(f"sum({a}.{m.name}) AS {m.name}" for m in table.measures)
+    where = f"{period} AND {store_clause(a)}"
+    if periods:
+        sql = f"""
+            WITH {PERIODS_CTE}
+            SELECT p.grp, {sums}
+            FROM {table.name} {a} JOIN p ON {_on_periods(period)}
+            WHERE {where}
+            GROUP BY 1"""
+        return _rows(con, sql, _periods_params(scope, periods))
+    key, group = _grouping(by, a, total)
+    sql = f"SELECT {key} AS grp, {sums} FROM {table.name} {a} WHERE {where} {group}"
+    return _rows(con, sql, scope.params)
 
 
 def _traffic_counts(
@@ -199,8 +236,11 @@ def _traffic_counts(
     """Return the period's traffic counts (walk-ins, first visits, calls, test drives, events).
 
     ``periods`` ({key: scope}, the same filters) gives each period's counts from one scan,
-    keyed by its key, instead of grouping by ``by``.
+    keyed by its key, instead of grouping by ``by``. Without a traffic filter the counts
+    come from summary_sales_traffic.
     """
+    if query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES):
+        return _summed(con, scope, summary_sales.TRAFFIC, IN_PERIOD_VISIT, by, total, periods)
     if periods:
         sql = f"""
             WITH {PERIODS_CTE}
@@ -214,25 +254,14 @@ def _traffic_counts(
     return _rows(con, sql, scope.params)
 
 
-_RETAIL_DELIVERED = RETAIL_DELIVERED
-# The period's order and delivery counts and sums over `orders o`, and the rows they count.
-ORDER_COUNTS_SQL = f"""
-            count(*) FILTER (WHERE {ORDERED}) AS orders,
-            count(*) FILTER (WHERE {RETAIL_ORDERED}) AS retail_orders,
-            count(*) FILTER (WHERE {IN_PERIOD_ORDER}) AS all_orders,
-            count(*) FILTER (WHERE {CANCELLED}) AS cancelled,
-            count(*) FILTER (WHERE {DELIVERED}) AS deliveries,
-            count(*) FILTER (WHERE {FLEET_DELIVERED}) AS fleet,
-            count(*) FILTER (WHERE {CORPORATE_DELIVERED}) AS corporate,
-            count(*) FILTER (WHERE {_RETAIL_DELIVERED}) AS retail_deliveries,
-            count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.finance) AS financed,
-            count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.insurance) AS insured,
-            count(*) FILTER (WHERE {_RETAIL_DELIVERED} AND o.trade_in) AS traded_in,
-            sum({FRONT_GROSS}) FILTER (WHERE {DELIVERED}) AS front_gross,
-            sum({TOTAL_GROSS}) FILTER (WHERE {DELIVERED}) AS total_gross,
-            sum(coalesce(o.accessories_revenue, 0)) FILTER (WHERE {DELIVERED})
-                AS accessories_revenue,
-            sum({ACCESSORIES_GROSS}) FILTER (WHERE {DELIVERED}) AS accessories_gross"""
+# The period's order and delivery counts and sums over `orders o`, and the rows they count:
+# orders placed by order_date, deliveries by delivery_date (warehouse.summary_sales).
+ORDER_COUNTS_SQL = ",\n    ".join(
+    (
+        *(m.aggregate(IN_PERIOD_ORDER) for m in PLACED_MEASURES),
+        *(m.aggregate(IN_PERIOD_DELIVERY) for m in DELIVERED_MEASURES),
+    )
+)
 _ORDER_IN_PERIOD = f"({IN_PERIOD_ORDER} OR {DELIVERED})"
 ORDER_ROWS = f"FROM orders o WHERE {_ORDER_IN_PERIOD} AND {ORDER_FILTERS}"
 
@@ -244,7 +273,17 @@ def _order_counts(
     total: bool = False,
     periods: dict[str, Scope] | None = None,
 ) -> dict[str | None, dict[str, Any]]:
-    """Return the period's order and delivery counts and sums (``periods``: per period)."""
+    """Return the period's order and delivery counts and sums (``periods``: per period).
+
+    Without an order filter they come from the summary tables: orders placed by order_date
+    and delivered by delivery_date, the two halves merged per group.
+    """
+    if query.summaries_allowed(scope, ORDER_FILTER_NAMES):
+        placed = _summed(con, scope, summary_sales.PLACED, IN_PERIOD_ORDER, by, total, periods)
+        delivered = _summed(
+            con, scope, summary_sales.DELIVERED, IN_PERIOD_DELIVERY, by, total, periods
+        )
+        return {k: placed.get(k, {}) | delivered.get(k, {}) for k in placed | delivered}
     if periods:
         sql = f"""
             WITH {PERIODS_CTE}
@@ -308,7 +347,12 @@ def cohort_ctes(
              AND w.visit_date BETWEEN $start AND least($end + {COHORT_DAYS}, $horizon)
             GROUP BY c.grp, c.store, c.customer_id
         ),
-        consultants AS (
+        {consultants_cte(tkey, okey, traffic, orders)}"""
+
+
+def consultants_cte(tkey: str, okey: str, traffic: str, orders: str) -> str:
+    """Return the CTE of the active consultants (units_per_consultant), keyed grp."""
+    return f"""consultants AS (
             SELECT {tkey} AS grp, t.store, t.consultant
             FROM {traffic}
             WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT}
@@ -318,6 +362,34 @@ def cohort_ctes(
             FROM {orders}
             WHERE {DELIVERED} AND nullif(o.consultant, '') IS NOT NULL AND {ORDER_FILTERS}
         )"""
+
+
+def summed_cohort_ctes(tkey: str, okey: str, traffic: str, orders: str, horizon: str) -> str:
+    """Return cohort_ctes()'s visit_customers, call_customers and consultants, the cohorts
+    read from summary_sales_cohorts (in place of ``traffic t``) instead of joining the rows.
+
+    A customer closed (visited) when a first walk-in (call) of theirs in the period has its
+    next order (walk-in) within COHORT_DAYS and by the horizon: the same customers as the
+    joins of cohort_ctes() count (warehouse.summary_sales).
+    """
+    starts = traffic.replace("traffic t", f"{summary_sales.COHORTS_NAME} t", 1)
+    converted = f"t.next_date <= least(t.visit_date + {COHORT_DAYS}, {horizon})"
+    return f"""
+        visit_customers AS (
+            SELECT {tkey} AS grp, t.store, t.customer_id, coalesce(bool_or({converted}), false)
+                AS closed
+            FROM {starts}
+            WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT} AND {store_clause("t")}
+            GROUP BY 1, 2, 3
+        ),
+        call_customers AS (
+            SELECT {tkey} AS grp, t.store, t.customer_id, coalesce(bool_or({converted}), false)
+                AS visited
+            FROM {starts}
+            WHERE t.kind = 'phone' AND {IN_PERIOD_VISIT} AND {store_clause("t")}
+            GROUP BY 1, 2, 3
+        ),
+        {consultants_cte(tkey, okey, traffic, orders)}"""
 
 
 def _distinct_counts(
@@ -345,8 +417,12 @@ def _distinct_counts(
         traffic = f"traffic t JOIN p ON {_on_periods(IN_PERIOD_VISIT)}"
         orders = f"orders o JOIN p ON {_on_periods(DELIVERED)}"
         with_p, params = f"{PERIODS_CTE},", _periods_params(scope, periods)
+    if query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES):
+        ctes = summed_cohort_ctes(tkey, okey, traffic, orders, horizon)
+    else:
+        ctes = cohort_ctes(tkey, okey, traffic, orders, horizon)
     sql = f"""
-        WITH {with_p} {cohort_ctes(tkey, okey, traffic, orders, horizon)},
+        WITH {with_p} {ctes},
         counts AS (
             SELECT grp, count(*) AS visit_customers, count(*) FILTER (WHERE closed)
                        AS closed_customers, 0 AS call_customers, 0 AS visited_customers,
@@ -552,11 +628,11 @@ def _grouped(
     sql = f"""
         WITH tc AS (
             SELECT {t_sel},
-                count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
-                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit)
+                count(*) FILTER (WHERE {WALK_IN}) AS walk_in_batches,
+                count(*) FILTER (WHERE {FIRST_VISIT})
                     AS first_visit_batches,
-                count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
-                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives
+                count(*) FILTER (WHERE {PHONE}) AS phone_batches,
+                count(*) FILTER (WHERE {TEST_DRIVE}) AS test_drives
             FROM traffic t
             WHERE {IN_PERIOD_VISIT} AND {TRAFFIC_FILTERS} AND {where_traffic}
             GROUP BY {group}
@@ -597,13 +673,35 @@ def _grouped(
     return df[active].reset_index(drop=True)
 
 
+def _store_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return counts_by(by='store') from the summary tables (no row filter set).
+
+    The stores with a walk-in, a call, an order or a delivery in the period, as _grouped's.
+    """
+    import pandas as pd
+
+    t = _traffic_counts(con, scope, "store")
+    o = _order_counts(con, scope, "store")
+    rows = [
+        {"store": k, "consultant": None,
+         **{c: int(query.plain((t.get(k, {}) | o.get(k, {})).get(c)) or 0) for c in COUNT_IDS}}
+        for k in sorted(k for k in t.keys() | o.keys() if k is not None)
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=["store", "consultant", *COUNT_IDS])
+    df = df.astype({c: "int64" for c in COUNT_IDS})
+    active = df[["walk_in_batches", "phone_batches", "orders", "deliveries"]].sum(axis=1) > 0
+    return df[active].reset_index(drop=True)
+
+
 def counts_by(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "store") -> pd.DataFrame:
     """Return the period's counts (COUNT_IDS) per store, or per (store, consultant).
 
     Columns: store, consultant (None when by='store'), then COUNT_IDS. Rows with no consultant
     are left out of by='consultant'. Used by kpi.targets for actual vs target.
     """
-    if by == "store":
+    if by == "store" and query.summaries_allowed(scope, ORDER_FILTER_NAMES):
+        df = _store_counts(con, scope)
+    elif by == "store":
         df = _grouped(con, scope, {"store": ("t.store", "o.store")})
         df.insert(1, "consultant", None)
     elif by == "consultant":
@@ -701,36 +799,52 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     Columns: date, walk_in_batches, first_visit_batches, phone_batches, test_drives, orders
     (by order_date) and deliveries (by delivery_date). Empty when as_of is before the start.
     """
+    # Without a row filter, the day's counts come from the summary tables.
+    if query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES):
+        tc = f"""SELECT t.visit_date AS date, sum(t.walk_in_batches) AS walk_in_batches,
+                sum(t.first_visit_batches) AS first_visit_batches,
+                sum(t.phone_batches) AS phone_batches, sum(t.test_drives) AS test_drives
+            FROM summary_sales_traffic t
+            WHERE t.visit_date BETWEEN $start AND $as_of AND {store_clause("t")}
+            GROUP BY 1"""
+    else:
+        tc = f"""SELECT t.visit_date AS date,
+                count(*) FILTER (WHERE {WALK_IN}) AS walk_in_batches,
+                count(*) FILTER (WHERE {FIRST_VISIT})
+                    AS first_visit_batches,
+                count(*) FILTER (WHERE {PHONE}) AS phone_batches,
+                count(*) FILTER (WHERE {TEST_DRIVE}) AS test_drives
+            FROM traffic t
+            WHERE t.visit_date BETWEEN $start AND $as_of AND {TRAFFIC_FILTERS}
+            GROUP BY 1"""
+    if query.summaries_allowed(scope, ORDER_FILTER_NAMES):
+        oc = f"""SELECT o.order_date AS date, sum(o.orders) AS orders
+            FROM summary_sales_placed o
+            WHERE o.order_date BETWEEN $start AND $as_of AND {store_clause("o")}
+            GROUP BY 1"""
+        dc = f"""SELECT o.delivery_date AS date, sum(o.deliveries) AS deliveries
+            FROM summary_sales_delivered o
+            WHERE o.delivery_date BETWEEN $start AND $as_of AND {store_clause("o")}
+            GROUP BY 1"""
+    else:
+        oc = f"""SELECT o.order_date AS date, count(*) AS orders
+            FROM orders o
+            WHERE o.order_date BETWEEN $start AND $as_of AND {NOT_CANCELLED}
+              AND {ORDER_FILTERS}
+            GROUP BY 1"""
+        dc = f"""SELECT o.delivery_date AS date, count(*) AS deliveries
+            FROM orders o
+            WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $as_of
+              AND {ORDER_FILTERS}
+            GROUP BY 1"""
     sql = f"""
         WITH days AS (
             SELECT CAST(g.d AS DATE) AS date
             FROM generate_series($start::DATE, $as_of::DATE, INTERVAL 1 DAY) AS g(d)
         ),
-        tc AS (
-            SELECT t.visit_date AS date,
-                count(*) FILTER (WHERE t.kind = 'walk_in') AS walk_in_batches,
-                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.first_visit)
-                    AS first_visit_batches,
-                count(*) FILTER (WHERE t.kind = 'phone') AS phone_batches,
-                count(*) FILTER (WHERE t.kind = 'walk_in' AND t.test_drive) AS test_drives
-            FROM traffic t
-            WHERE t.visit_date BETWEEN $start AND $as_of AND {TRAFFIC_FILTERS}
-            GROUP BY 1
-        ),
-        oc AS (
-            SELECT o.order_date AS date, count(*) AS orders
-            FROM orders o
-            WHERE o.order_date BETWEEN $start AND $as_of AND {NOT_CANCELLED}
-              AND {ORDER_FILTERS}
-            GROUP BY 1
-        ),
-        dc AS (
-            SELECT o.delivery_date AS date, count(*) AS deliveries
-            FROM orders o
-            WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $as_of
-              AND {ORDER_FILTERS}
-            GROUP BY 1
-        )
+        tc AS ({tc}),
+        oc AS ({oc}),
+        dc AS ({dc})
         SELECT days.date,
             coalesce(tc.walk_in_batches, 0) AS walk_in_batches,
             coalesce(tc.first_visit_batches, 0) AS first_visit_batches,
@@ -778,8 +892,15 @@ def monthly(
     span = replace(scope, start=firsts[0], end=month_end(last), as_of=scope.as_of)
     visit_month = _month_of("t.visit_date")
     t = _traffic_counts(con, span, visit_month)
-    by_order = _order_counts(con, span, _month_of("o.order_date"))
-    by_delivery = _order_counts(con, span, _month_of("o.delivery_date"))
+    if query.summaries_allowed(span, ORDER_FILTER_NAMES):
+        order_month, delivery_month = _month_of("o.order_date"), _month_of("o.delivery_date")
+        by_order = _summed(con, span, summary_sales.PLACED, IN_PERIOD_ORDER, order_month)
+        by_delivery = _summed(
+            con, span, summary_sales.DELIVERED, IN_PERIOD_DELIVERY, delivery_month
+        )
+    else:
+        by_order = _order_counts(con, span, _month_of("o.order_date"))
+        by_delivery = _order_counts(con, span, _month_of("o.delivery_date"))
     d = _distinct_counts(con, span, visit_month, _month_of("o.delivery_date")) if cohorts else {}
     rows = []
     for first in firsts:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse import forecast_points
+from warehouse import forecast_points, summary_sales
 from warehouse.leadbook import lead_months_select
 from warehouse.spec import TABLES
 
@@ -105,6 +105,17 @@ DERIVED: tuple[Derived, ...] = (
         forecast_points.DDL,
         frozenset({"orders"}),
         forecast_points.stored_select,
+    ),
+    # The sales section's additive parts per store and day (warehouse.summary_sales).
+    *(
+        Derived(s.name, s.ddl(), frozenset({s.source}), s.select)
+        for s in summary_sales.SUMMARIES
+    ),
+    Derived(
+        summary_sales.COHORTS_NAME,
+        summary_sales.COHORTS_DDL,
+        frozenset({"traffic", "orders"}),
+        summary_sales.cohorts_select,
     ),
 )
 

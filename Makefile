@@ -50,8 +50,10 @@ lint: setup
 types: setup
 	$(VENV)/bin/mypy kpi warehouse
 
+# `make bench STORES=700` (or STORES=25,100,700: each size, then how every figure grows).
+STORES ?= 100
 bench: setup
-	$(PY) -m bench.run
+	$(PY) -m bench.run --stores $(STORES)
 
 clean:
 	rm -rf $(VENV) data/demo data/*.duckdb data/*.wal .pytest_cache tests/artifacts

@@ -28,6 +28,7 @@ import streamlit as st
 
 from kpi.scope import Scope, today_in
 from warehouse import db
+from warehouse.dimensions import DIMENSIONS, options_sql
 from warehouse.spec import DATE_COLUMNS, TABLES
 
 TODAY_ENV = "KPI_TODAY"
@@ -480,30 +481,14 @@ def coverage_gaps(grid: pd.DataFrame) -> dict[str, list[str]]:
     return gaps
 
 
-# Where each sidebar filter's options come from (ui/filters.py): (table, column) pairs.
-FILTER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "consultant": (("traffic", "consultant"), ("orders", "consultant")),
-    "model": (("orders", "model"), ("vehicles", "model"), ("traffic", "model_interest")),
-    "channel": (("traffic", "channel"), ("orders", "channel")),
-    "sale_type": (("orders", "sale_type"),),
-    "buyer_type": (("orders", "buyer_type"), ("traffic", "buyer_type")),
-    "advisor": (("repair_orders", "advisor"),),
-    "technician": (("repair_orders", "technician"),),
-    "ro_type": (("repair_orders", "ro_type"),),
-    "department": (("expenses", "department"),),
-}
+# Where each sidebar filter's options come from (ui/filters.py): stored per store with the data.
+FILTER_SOURCES = DIMENSIONS
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _filter_options(path: str, version: int, name: str, store: str | None) -> list[str]:
-    # Table and column names come from FILTER_SOURCES (constants); the store is bound.
-    parts = [
-        f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {table} "
-        f"WHERE ($store::VARCHAR IS NULL OR store = $store) AND nullif({col}, '') IS NOT NULL"
-        for table, col in FILTER_SOURCES[name]
-    ]
     with _timed("data._filter_options"), db.connect(path, read_only=True) as con:
-        rows = con.execute(" UNION ".join(parts) + " ORDER BY v", {"store": store}).fetchall()
+        rows = con.execute(options_sql(name), {"store": store}).fetchall()
     return [r[0] for r in rows]
 
 

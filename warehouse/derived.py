@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse import forecast_points, summary_sales
+from warehouse import dimensions, forecast_points, summary_sales
 from warehouse.leadbook import lead_months_select
 from warehouse.spec import TABLES
 
@@ -106,6 +106,11 @@ DERIVED: tuple[Derived, ...] = (
         frozenset({"orders"}),
         forecast_points.stored_select,
     ),
+    # Each sidebar filter's values per store, one table per source (warehouse.dimensions).
+    *(
+        Derived(dimensions.table_name(t), dimensions.ddl(t), frozenset({t}), dimensions.select(t))
+        for t in dimensions.SOURCES
+    ),
     # The sales section's additive parts per store and day (warehouse.summary_sales).
     *(
         Derived(s.name, s.ddl(), frozenset({s.source}), s.select)
@@ -122,8 +127,10 @@ DERIVED: tuple[Derived, ...] = (
 
 def summary_tables() -> list[str]:
     """Return the derived tables schema 7 added: the summary tables (additive KPI parts per
-    store and day, named summary_*), derived_vehicles and derived_forecast_points."""
+    store and day, named summary_*), derived_vehicles, derived_forecast_points and the
+    filters' values (derived_values_*)."""
     new = ["derived_vehicles", "derived_forecast_points"]
+    new += [dimensions.table_name(t) for t in dimensions.SOURCES]
     return [d.name for d in DERIVED if d.name.startswith("summary_")] + new
 
 

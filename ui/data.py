@@ -274,6 +274,13 @@ def _store_names(path: str, version: int) -> dict[str, str]:
     return dict(rows)
 
 
+def store_names(stores: Iterable[str]) -> dict[str, str]:
+    """Return the display name of each store (its id when it has none), read once."""
+    src = current()
+    names = _store_names(src.path, src.version) if src.state == "ok" else {}
+    return {s: names.get(s, s) for s in stores}
+
+
 def store_name(store: str | None) -> str | None:
     """Return a store's display name (its id when it has none); None for all stores."""
     if store is None:

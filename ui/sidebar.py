@@ -121,7 +121,7 @@ def render(page: str | None = None) -> Context:
         options: list[str | None] = ([None] if len(stores) != 1 else []) + stores
         if len(stores) < len(data.stores()):  # all stores pooled only for who may see them all
             options = stores or [None]  # none: "all stores", which asks for a sign-in
-        names = {s: data.store_name(s) for s in stores}
+        names = data.store_names(stores)
         _keep_valid("store", options)
         _store_from_url(options, wanted)
         _period_from_url(wanted, today)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from ui.download import table_button
 from ui.i18n import kpi_label, t
-from ui.tables import FORMATS, STATUS_TINTS, ColSpec, display_frame
+from ui.tables import FORMATS, MAX_TINTED_ROWS, STATUS_TINTS, ColSpec, display_frame
 
 LIGHT = "traffic_light"
 
@@ -50,9 +50,18 @@ def light_table(df: pd.DataFrame, columns: Sequence[ColSpec], key: str | None = 
             return [""] * len(col)
         return [f"background-color: {STATUS_TINTS.get(x, '')}" for x in lights]
 
-    styled = shown.style.apply(tint, axis=0)
-    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key, placeholder="—")
+    _draw(shown, lambda: shown.style.apply(tint, axis=0), columns, key)
     table_button(shown, key)
+
+
+def _draw(shown: pd.DataFrame, styled, columns: Sequence[ColSpec], key: str | None) -> None:
+    """Draw the styled table (``styled()``), or the plain one past MAX_TINTED_ROWS rows."""
+    data = shown
+    if len(shown) > MAX_TINTED_ROWS:
+        st.caption(t("common.tints_limited", n=f"{MAX_TINTED_ROWS:,}"))
+    else:
+        data = styled()
+    st.dataframe(data, hide_index=True, column_config=_config(columns), key=key, placeholder="—")
 
 
 def flagged_table(
@@ -69,8 +78,13 @@ def flagged_table(
     shown = display_frame(df, columns)
     colour = STATUS_TINTS[state]
     marks = list(flags)
-    styled = shown.style.apply(
-        lambda row: [f"background-color: {colour}" if marks[row.name] else ""] * len(row), axis=1
+    _draw(
+        shown,
+        lambda: shown.style.apply(
+            lambda row: [f"background-color: {colour}" if marks[row.name] else ""] * len(row),
+            axis=1,
+        ),
+        columns,
+        key,
     )
-    st.dataframe(styled, hide_index=True, column_config=_config(columns), key=key, placeholder="—")
     table_button(shown, key)

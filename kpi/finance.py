@@ -31,6 +31,7 @@ from kpi.scope import (
     month_start,
     store_clause,
 )
+from warehouse.summary_sales import FIN_ACCESSORIES_GROSS, FIN_VEHICLE_GROSS
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
@@ -66,24 +67,46 @@ def _group_clause(by: str | None, total: bool) -> str:
 
 
 # The rows the figures sum (kpi.drill lists the same rows): deliveries o, expenses e.
-DELIVERED = (
-    f"o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end AND {store_clause('o')}"
-)
-VEHICLE_GROSS = "o.sale_price - o.vehicle_cost + o.rebate"
-ACCESSORIES_GROSS = "o.accessories_revenue - o.accessories_cost"
+IN_PERIOD = f"o.delivery_date BETWEEN $start AND $end AND {store_clause('o')}"
+DELIVERED = f"o.status = 'delivered' AND {IN_PERIOD}"
+VEHICLE_GROSS = FIN_VEHICLE_GROSS
+ACCESSORIES_GROSS = FIN_ACCESSORIES_GROSS
 EXPENSES_FILTER = f"{store_clause('e')} AND {filter_clause('e.department', 'department')}"
 # An expense row's share of its month in the period (weights w, query.WEIGHTS_CTE).
 EXPENSE_SHARE = "e.amount * w.inside / w.total"
 
 
-def _deliveries_sql(by: str | None, total: bool = False) -> str:
+# The period's deliveries and their gross (deliveries, vehicle_gross, fi_gross,
+# accessories_gross): from the delivered orders' store-day summary (warehouse.summary_sales),
+# or the orders' rows inside query.raw_rows(). A Sold gives the FROM, the condition that
+# keeps delivered rows, and the four aggregates.
+_SOLD_ROWS = (
+    "orders o",
+    "o.status = 'delivered' AND",
+    f"count(*) AS deliveries, coalesce(sum({VEHICLE_GROSS}), 0) AS vehicle_gross, "
+    "coalesce(sum(o.fi_income), 0) AS fi_gross, "
+    f"coalesce(sum({ACCESSORIES_GROSS}), 0) AS accessories_gross",
+)
+_SOLD_SUMMARY = (
+    "summary_sales_delivered o",
+    "",
+    "coalesce(sum(o.deliveries), 0) AS deliveries, "
+    "coalesce(sum(o.fin_vehicle_gross), 0) AS vehicle_gross, "
+    "coalesce(sum(o.fin_fi_gross), 0) AS fi_gross, "
+    "coalesce(sum(o.fin_accessories_gross), 0) AS accessories_gross",
+)
+
+
+def _sold(scope: Scope) -> tuple[str, str, str]:
+    return _SOLD_SUMMARY if query.summaries_allowed(scope) else _SOLD_ROWS
+
+
+def _deliveries_sql(scope: Scope, by: str | None, total: bool = False) -> str:
+    rows, delivered, sums = _sold(scope)
     return f"""
-SELECT {group_key("o", by)} AS grp, count(*) AS deliveries,
-       coalesce(sum({VEHICLE_GROSS}), 0) AS vehicle_gross,
-       coalesce(sum(o.fi_income), 0) AS fi_gross,
-       coalesce(sum({ACCESSORIES_GROSS}), 0) AS accessories_gross
-FROM orders o
-WHERE {DELIVERED}
+SELECT {group_key("o", by)} AS grp, {sums}
+FROM {rows}
+WHERE {delivered} {IN_PERIOD}
 {_group_clause(by, total)}
 """
 
@@ -120,7 +143,7 @@ def _grouped_figures(
     """
     scope = _store_only(scope)
     out: dict[str | None, dict[str, float | int]] = {}
-    for grp, *values in query.rows(con, _deliveries_sql(by, total), scope.params):
+    for grp, *values in query.rows(con, _deliveries_sql(scope, by, total), scope.params):
         names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
         out.setdefault(grp, {}).update(zip(names, values, strict=True))
     # service_gross has one source: kpi.service's RO figures (closed in the period).
@@ -230,13 +253,12 @@ def _period_figures(
     """
     params = _periods_params(scope, periods)
     found: dict[str, dict[str, float | int]] = {k: {} for k in periods}
+    rows, delivered, sums = _sold(scope)
     sold = f"""
         WITH {_PERIODS_CTE}
-        SELECT p.grp, count(*), coalesce(sum(sale_price - vehicle_cost + rebate), 0),
-               coalesce(sum(fi_income), 0),
-               coalesce(sum(accessories_revenue - accessories_cost), 0)
-        FROM orders o JOIN p ON o.delivery_date BETWEEN p.start AND p.stop
-        WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $lo AND $hi
+        SELECT p.grp, {sums}
+        FROM {rows} JOIN p ON o.delivery_date BETWEEN p.start AND p.stop
+        WHERE {delivered} o.delivery_date BETWEEN $lo AND $hi
           AND {store_clause("o")}
         GROUP BY 1"""
     for grp, *values in query.rows(con, sold, params):
@@ -340,16 +362,14 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     scope = _store_only(scope)
     last = month_start(scope.as_of)
     month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
+    rows, delivered, sums = _sold(scope)
     sql = f"""
     WITH months AS (SELECT unnest($months) AS month),
     sales AS (
-        SELECT strftime(delivery_date, '%Y-%m') AS month, count(*) AS deliveries,
-               sum(sale_price - vehicle_cost + rebate) AS vehicle_gross,
-               sum(fi_income) AS fi_gross,
-               sum(accessories_revenue - accessories_cost) AS accessories_gross
-        FROM orders
-        WHERE status = 'delivered' AND delivery_date BETWEEN $first AND $last
-          AND {store_clause()}
+        SELECT strftime(o.delivery_date, '%Y-%m') AS month, {sums}
+        FROM {rows}
+        WHERE {delivered} o.delivery_date BETWEEN $first AND $last
+          AND {store_clause("o")}
         GROUP BY 1
     ),
     spent AS (

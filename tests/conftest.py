@@ -37,6 +37,16 @@ def demo_db(demo_build) -> Path:
     return demo_build["db"]
 
 
+@pytest.fixture(scope="session")
+def group_db(tmp_path_factory) -> Path:
+    """Three generated group stores (two brands, regions), 14 months to the demo's end."""
+    from warehouse.group import build_group
+
+    path = tmp_path_factory.mktemp("group") / "group.duckdb"
+    build_group(path, stores=3, months=14, seed=7, end=DEMO_END, workers=1, quiet=True)
+    return path
+
+
 # Fixtures that build a whole demo store: a test using one belongs to `make test`, not to the
 # fast loop of `make check` (pytest -m "not slow and not browser").
 _SLOW_FIXTURES = {"demo_build", "demo_db", "app_db", "group_db"}

@@ -40,6 +40,9 @@ TOTAL_GROSS = (
     " + coalesce(o.accessories_revenue, 0) - coalesce(o.accessories_cost, 0)"
 )
 ACCESSORIES_GROSS = "coalesce(o.accessories_revenue, 0) - coalesce(o.accessories_cost, 0)"
+# Finance's department gross (kpi.finance sums these as they are: NULL parts are skipped).
+FIN_VEHICLE_GROSS = "o.sale_price - o.vehicle_cost + o.rebate"
+FIN_ACCESSORIES_GROSS = "o.accessories_revenue - o.accessories_cost"
 
 
 class Measure(NamedTuple):
@@ -87,6 +90,10 @@ DELIVERED_MEASURES = (
     Measure("total_gross", IS_DELIVERED, TOTAL_GROSS),
     Measure("accessories_revenue", IS_DELIVERED, "coalesce(o.accessories_revenue, 0)"),
     Measure("accessories_gross", IS_DELIVERED, ACCESSORIES_GROSS),
+    # Finance's gross (kpi.finance: no coalesce, a row missing a part adds nothing to it)
+    Measure("fin_vehicle_gross", IS_DELIVERED, FIN_VEHICLE_GROSS),
+    Measure("fin_fi_gross", IS_DELIVERED, "o.fi_income"),
+    Measure("fin_accessories_gross", IS_DELIVERED, FIN_ACCESSORIES_GROSS),
 )
 
 

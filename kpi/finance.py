@@ -102,10 +102,10 @@ def _sold(scope: Scope) -> tuple[str, str, str]:
 
 
 def _deliveries_sql(scope: Scope, by: str | None, total: bool = False) -> str:
-    rows, delivered, sums = _sold(scope)
+    sold_from, delivered, sums = _sold(scope)
     return f"""
 SELECT {group_key("o", by)} AS grp, {sums}
-FROM {rows}
+FROM {sold_from}
 WHERE {delivered} {IN_PERIOD}
 {_group_clause(by, total)}
 """
@@ -253,11 +253,11 @@ def _period_figures(
     """
     params = _periods_params(scope, periods)
     found: dict[str, dict[str, float | int]] = {k: {} for k in periods}
-    rows, delivered, sums = _sold(scope)
+    sold_from, delivered, sums = _sold(scope)
     sold = f"""
         WITH {_PERIODS_CTE}
         SELECT p.grp, {sums}
-        FROM {rows} JOIN p ON o.delivery_date BETWEEN p.start AND p.stop
+        FROM {sold_from} JOIN p ON o.delivery_date BETWEEN p.start AND p.stop
         WHERE {delivered} o.delivery_date BETWEEN $lo AND $hi
           AND {store_clause("o")}
         GROUP BY 1"""
@@ -362,12 +362,12 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     scope = _store_only(scope)
     last = month_start(scope.as_of)
     month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
-    rows, delivered, sums = _sold(scope)
+    sold_from, delivered, sums = _sold(scope)
     sql = f"""
     WITH months AS (SELECT unnest($months) AS month),
     sales AS (
         SELECT strftime(o.delivery_date, '%Y-%m') AS month, {sums}
-        FROM {rows}
+        FROM {sold_from}
         WHERE {delivered} o.delivery_date BETWEEN $first AND $last
           AND {store_clause("o")}
         GROUP BY 1

@@ -289,7 +289,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure_store(con: duckdb.DuckDBPyConnection, store: str) -> None:
     """Create a store's settings row with the contract's defaults if it does not exist."""
-    con.execute("INSERT OR IGNORE INTO stores (store) VALUES ($s)", {"s": store})
+    ensure_stores(con, [store])
+
+
+def ensure_stores(con: duckdb.DuckDBPyConnection, stores: list[str]) -> None:
+    """Create the settings rows of the stores that have none, in one statement."""
+    con.execute("INSERT OR IGNORE INTO stores (store) SELECT unnest($s::VARCHAR[])", {"s": stores})
 
 
 def bump_data_version(

@@ -36,7 +36,7 @@ from warehouse.db import (
     connect,
     db_path,
     ensure_schema,
-    ensure_store,
+    ensure_stores,
 )
 from warehouse.errors import DatabaseError, rollback
 from warehouse.parsing import (
@@ -988,8 +988,7 @@ def _log_imports(
             },
         )
     all_stores = sorted({s for r in results for s in r.stores})
-    for store in all_stores:
-        ensure_store(con, store)
+    ensure_stores(con, all_stores)
     bump_data_version(con, tables={table}, stores=all_stores)
     return ids
 

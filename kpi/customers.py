@@ -41,6 +41,16 @@ from kpi.scope import (
     store_clause,
 )
 from warehouse.leadbook import level_code, level_decode, maybe_open
+from warehouse.summary_customers import (
+    DELIVERED,
+    DETRACTOR,
+    PROMOTER,
+    RETURN_VISIT,
+    RETURN_VISIT_WINDOW_DAYS,
+    SALES_SURVEY,
+    SERVED_RO,
+    SERVICE_SURVEY,
+)
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
@@ -53,10 +63,51 @@ READS: frozenset[str] = frozenset(
 if TYPE_CHECKING:
     import pandas as pd
 
-RETURN_VISIT_WINDOW_DAYS = 7
+# The filters that need the rows: return visits keep no consultant, advisor or technician.
+ROW_FILTERS = ("consultant", "advisor", "technician")
 # The surveys (v) and complaints (c) the CSI, NPS and complaint KPIs read (kpi.drill lists them).
 SURVEYS_IN_PERIOD = f"v.survey_date BETWEEN $start AND $end AND {store_clause('v')}"
 COMPLAINTS_CLOSED = f"c.closed_date BETWEEN $start AND $end AND {store_clause('c')}"
+# CSI per department and NPS over a period's surveys (rows or, below, their summary).
+_SURVEY_KPIS = f"""
+           avg(score) FILTER (WHERE {SALES_SURVEY}) * 10 AS csi_sales,
+           avg(score) FILTER (WHERE {SERVICE_SURVEY}) * 10 AS csi_service,
+           100.0 * (count(*) FILTER (WHERE {PROMOTER}) - count(*) FILTER (WHERE {DETRACTOR}))
+               / nullif(count(recommend), 0) AS nps"""
+
+# The same from the summary tables (warehouse.summary_customers), where no row filter is set:
+# sums of the stored counts and sums ({key} the group, {group} its GROUP BY; counts cast back
+# to BIGINT so the arithmetic is the raw query's). A served event is followed when its first
+# return visit came on or before $horizon.
+_VISITS_SUMMED = f"""
+    SELECT {{key}},
+           CAST(coalesce(sum(s.served) FILTER (
+               WHERE s.lag IS NOT NULL AND s.day + s.lag <= $horizon), 0) AS BIGINT),
+           CAST(coalesce(sum(s.served), 0) AS BIGINT)
+    FROM summary_customer_visits s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+    {{group}}
+"""
+_SURVEYS_FROM_SUMS = """
+           sum(s.sales_score_sum) / nullif(CAST(sum(s.sales_scores) AS BIGINT), 0) * 10,
+           sum(s.service_score_sum) / nullif(CAST(sum(s.service_scores) AS BIGINT), 0) * 10,
+           100.0 * (CAST(sum(s.promoters) AS BIGINT) - CAST(sum(s.detractors) AS BIGINT))
+               / nullif(CAST(sum(s.recommends) AS BIGINT), 0)"""
+_SURVEYS_SUMMED = f"""
+    SELECT {{key}}, {_SURVEYS_FROM_SUMS}
+    FROM summary_customer_surveys s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+    {{group}}
+"""
+_COMPLAINTS_FROM_SUMS = """
+           CAST(sum(s.satisfied) AS DOUBLE) / nullif(CAST(sum(s.answered) AS BIGINT), 0),
+           CAST(sum(s.close_days_sum) AS DOUBLE) / nullif(CAST(sum(s.close_days_n) AS BIGINT), 0)"""
+_COMPLAINTS_SUMMED = f"""
+    SELECT {{key}}, {_COMPLAINTS_FROM_SUMS}
+    FROM summary_customer_complaints s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+    {{group}}
+"""
 
 
 def parse_cadence(text: str | None) -> dict[str, int]:
@@ -265,18 +316,29 @@ def _grouped(
     """
     collect(leads_sql, book, ("open_leads", "overdue_followups"))
 
+    if query.summaries_allowed(scope, ROW_FILTERS):
+        # The flows from their summaries per store and day (warehouse.summary_customers).
+        key = group_key("s", by)
+        for sql, names in (
+            (_VISITS_SUMMED, ("followed", "served")),
+            (_SURVEYS_SUMMED, ("csi_sales", "csi_service", "nps")),
+            (_COMPLAINTS_SUMMED, ("complaint_satisfaction", "complaint_close_days")),
+        ):
+            collect(sql.format(key=key, group=group), scope.params, names)
+        return out
+
     visits_sql = f"""
     WITH served AS (
         SELECT {group_key("o", by)} AS grp, o.store, o.customer_id,
                o.delivery_date AS served_date
         FROM orders o
-        WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end
+        WHERE {DELIVERED} AND o.delivery_date BETWEEN $start AND $end
           AND {store_clause("o")} AND {filter_clause("o.consultant", "consultant")}
           AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
         UNION ALL
         SELECT {group_key("r", by)}, r.store, r.customer_id, r.close_date
         FROM repair_orders r
-        WHERE r.ro_type <> 'internal' AND r.close_date BETWEEN $start AND $end
+        WHERE {SERVED_RO} AND r.close_date BETWEEN $start AND $end
           AND {store_clause("r")} AND {filter_clause("r.advisor", "advisor")}
           AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
     ),
@@ -284,7 +346,7 @@ def _grouped(
         SELECT s.grp, EXISTS (
                    SELECT 1 FROM followups f
                    WHERE f.store = s.store AND f.customer_id = s.customer_id
-                     AND f.kind = 'return_visit'
+                     AND {RETURN_VISIT}
                      AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
                      -- uncorrelated bounds: only the period's follow-ups are looked at, up
                      -- to as_of while the period runs ($horizon)
@@ -300,11 +362,7 @@ def _grouped(
     collect(visits_sql, p, ("followed", "served"))
 
     surveys_sql = f"""
-    SELECT {group_key("v", by)},
-           avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
-           avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
-           100.0 * (count(*) FILTER (WHERE recommend >= 9) - count(*) FILTER (WHERE recommend <= 6))
-               / nullif(count(recommend), 0) AS nps
+    SELECT {group_key("v", by)}, {_SURVEY_KPIS}
     FROM surveys v
     WHERE {SURVEYS_IN_PERIOD}
     {group}
@@ -378,19 +436,55 @@ def _flows_per_period(
         for row in query.rows(con, sql, params):
             out[row[0]].update(zip(names, row[1:], strict=True))
 
+    if query.summaries_allowed(scope, ROW_FILTERS):
+        # The summaries per store and day (warehouse.summary_customers), summed per period.
+        collect(
+            f"""
+            WITH {p}
+            SELECT p.grp,
+                   CAST(coalesce(sum(s.served) FILTER (
+                       WHERE s.lag IS NOT NULL AND s.day + s.lag <= p.h), 0) AS BIGINT),
+                   CAST(coalesce(sum(s.served), 0) AS BIGINT)
+            FROM summary_customer_visits s JOIN periods p ON s.day BETWEEN p.s AND p.e
+            WHERE {store_clause("s")}
+            GROUP BY p.grp
+            """,
+            ("followed", "served"),
+        )
+        collect(
+            f"""
+            WITH {p}
+            SELECT p.grp, {_SURVEYS_FROM_SUMS}
+            FROM summary_customer_surveys s JOIN periods p ON s.day BETWEEN p.s AND p.e
+            WHERE {store_clause("s")}
+            GROUP BY p.grp
+            """,
+            ("csi_sales", "csi_service", "nps"),
+        )
+        collect(
+            f"""
+            WITH {p}
+            SELECT p.grp, {_COMPLAINTS_FROM_SUMS}
+            FROM summary_customer_complaints s JOIN periods p ON s.day BETWEEN p.s AND p.e
+            WHERE {store_clause("s")}
+            GROUP BY p.grp
+            """,
+            ("complaint_satisfaction", "complaint_close_days"),
+        )
+        return out
     collect(
         f"""
         WITH {p},
         served AS (
             SELECT p.grp, o.store, o.customer_id, o.delivery_date AS served_date, p.h
             FROM orders o JOIN periods p ON o.delivery_date BETWEEN p.s AND p.e
-            WHERE o.status = 'delivered' AND {store_clause("o")}
+            WHERE {DELIVERED} AND {store_clause("o")}
               AND {filter_clause("o.consultant", "consultant")}
               AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
             UNION ALL
             SELECT p.grp, r.store, r.customer_id, r.close_date, p.h
             FROM repair_orders r JOIN periods p ON r.close_date BETWEEN p.s AND p.e
-            WHERE r.ro_type <> 'internal' AND {store_clause("r")}
+            WHERE {SERVED_RO} AND {store_clause("r")}
               AND {filter_clause("r.advisor", "advisor")}
               AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
         ),
@@ -398,8 +492,8 @@ def _flows_per_period(
             -- each customer's return-visit dates in reach of the periods, as one list: the
             -- join below then gives one row per served event (no duplicates to remove)
             SELECT store, customer_id, list(followup_date) AS days
-            FROM followups
-            WHERE kind = 'return_visit' AND {store_clause()} AND ({in_reach})
+            FROM followups f
+            WHERE {RETURN_VISIT} AND {store_clause()} AND ({in_reach})
             GROUP BY store, customer_id
         )
         SELECT s.grp,
@@ -416,11 +510,7 @@ def _flows_per_period(
     collect(
         f"""
         WITH {p}
-        SELECT p.grp,
-               avg(score) FILTER (WHERE department = 'sales') * 10,
-               avg(score) FILTER (WHERE department = 'service') * 10,
-               100.0 * (count(*) FILTER (WHERE recommend >= 9)
-                        - count(*) FILTER (WHERE recommend <= 6)) / nullif(count(recommend), 0)
+        SELECT p.grp, {_SURVEY_KPIS}
         FROM surveys v JOIN periods p ON v.survey_date BETWEEN p.s AND p.e
         WHERE {store_clause("v")}
         GROUP BY p.grp
@@ -616,18 +706,18 @@ def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
 
     last = month_start(scope.as_of)
     month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
-    sql = f"""
-    WITH months AS (SELECT unnest($months) AS month),
-    s AS (
-        SELECT strftime(survey_date, '%Y-%m') AS month,
-               avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
-               avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
-               100.0 * (count(*) FILTER (WHERE recommend >= 9)
-                        - count(*) FILTER (WHERE recommend <= 6))
-                   / nullif(count(recommend), 0) AS nps
+    per_month = f"""
+        SELECT strftime(s.day, '%Y-%m') AS month, {_SURVEYS_FROM_SUMS}
+        FROM summary_customer_surveys s
+        WHERE s.day BETWEEN $first AND $last AND {store_clause("s")}
+        GROUP BY 1""" if query.summaries_allowed(scope) else f"""
+        SELECT strftime(survey_date, '%Y-%m') AS month, {_SURVEY_KPIS}
         FROM surveys
         WHERE survey_date BETWEEN $first AND $last AND {store_clause()}
-        GROUP BY 1
+        GROUP BY 1"""
+    sql = f"""
+    WITH months AS (SELECT unnest($months) AS month),
+    s (month, csi_sales, csi_service, nps) AS ({per_month}
     )
     SELECT m.month, s.csi_sales, s.csi_service, s.nps
     FROM months m LEFT JOIN s ON s.month = m.month

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse import summary_customers
 from warehouse.leadbook import lead_months_select
 
 
@@ -69,6 +70,25 @@ DERIVED: tuple[Derived, ...] = (
             next_m INTEGER, last_contact DATE, l_hi BIGINT, l_lo BIGINT)""",
         frozenset({"traffic", "followups"}),
         lead_months_select,
+    ),
+    # Customers (warehouse.summary_customers): return visits, surveys, complaints per day.
+    Derived(
+        "summary_customer_visits",
+        summary_customers.VISITS_DDL,
+        frozenset({"orders", "repair_orders", "followups"}),
+        summary_customers.visits_select,
+    ),
+    Derived(
+        "summary_customer_surveys",
+        summary_customers.SURVEYS_DDL,
+        frozenset({"surveys"}),
+        summary_customers.surveys_select,
+    ),
+    Derived(
+        "summary_customer_complaints",
+        summary_customers.COMPLAINTS_DDL,
+        frozenset({"complaints"}),
+        summary_customers.complaints_select,
     ),
 )
 

@@ -1,0 +1,116 @@
+"""Summary tables of the customer KPIs: return visits, surveys and complaints per store and day.
+
+The additive parts of kpi.customers' flows, written with the data (warehouse.derived):
+
+- ``summary_customer_visits``: served events (deliveries and closed non-internal repair
+  orders) per store, day served and ``lag``, the days from the event to the first
+  'return_visit' follow-up of the same store and customer on or after it within the window
+  (0..7; NULL when none, or when the event has no customer). An event of a period is
+  followed iff ``lag IS NOT NULL AND day + lag <= $horizon``: the raw query's other bounds
+  (follow-ups from the period's start to its end plus the window) hold for every follow-up
+  between the event and the window's end, since the event lies inside the period.
+- ``summary_customer_surveys``: per store and survey day, the sums and counts of the scores
+  of each department (CSI = sum / count × 10) and the promoters, detractors and answers of
+  the recommend question (NPS).
+- ``summary_customer_complaints``: per store and closing day, satisfied answers among the
+  answered ones and the days taken to close (complaint satisfaction and close days).
+
+The row conditions live here and kpi.customers imports them (the store package imports
+nothing from the KPI library).
+"""
+
+from __future__ import annotations
+
+# A follow-up within this many days after a served event is a return visit (catalogue).
+RETURN_VISIT_WINDOW_DAYS = 7
+# Served events: orders (o) delivered and repair orders (r) that are not internal.
+DELIVERED = "o.status = 'delivered'"
+SERVED_RO = "r.ro_type <> 'internal'"
+# The follow-ups (f) that count as a return visit.
+RETURN_VISIT = "f.kind = 'return_visit'"
+# Surveys' departments and the recommend answers NPS counts (no alias: inside FILTER).
+SALES_SURVEY = "department = 'sales'"
+SERVICE_SURVEY = "department = 'service'"
+PROMOTER = "recommend >= 9"
+DETRACTOR = "recommend <= 6"
+
+VISITS_DDL = """CREATE TABLE IF NOT EXISTS summary_customer_visits (
+    store VARCHAR NOT NULL, day DATE NOT NULL, lag INTEGER, served BIGINT NOT NULL)"""
+
+SURVEYS_DDL = """CREATE TABLE IF NOT EXISTS summary_customer_surveys (
+    store VARCHAR NOT NULL, day DATE NOT NULL,
+    sales_score_sum DOUBLE, sales_scores BIGINT NOT NULL,
+    service_score_sum DOUBLE, service_scores BIGINT NOT NULL,
+    promoters BIGINT NOT NULL, detractors BIGINT NOT NULL, recommends BIGINT NOT NULL)"""
+
+COMPLAINTS_DDL = """CREATE TABLE IF NOT EXISTS summary_customer_complaints (
+    store VARCHAR NOT NULL, day DATE NOT NULL, satisfied BIGINT NOT NULL,
+    answered BIGINT NOT NULL, close_days_sum BIGINT, close_days_n BIGINT NOT NULL)"""
+
+
+def visits_select(where: str) -> str:
+    """Return the SELECT filling ``summary_customer_visits``; ``where`` a template on {t}.store.
+
+    Each customer's served events and return-visit days in one sorted window (latest first, a
+    visit before an event of its day): the least visit day up to an event's row is the first
+    return visit on or after it. A window sorts and spills to disk where a join of millions
+    of events with millions of visits would hold them all in memory.
+    """
+    return f"""
+    WITH marks AS (
+        SELECT o.store, o.customer_id, o.delivery_date AS day, true AS served
+        FROM orders o
+        WHERE {DELIVERED} AND o.delivery_date IS NOT NULL AND {where.format(t="o")}
+        UNION ALL
+        SELECT r.store, r.customer_id, r.close_date, true
+        FROM repair_orders r
+        WHERE {SERVED_RO} AND r.close_date IS NOT NULL AND {where.format(t="r")}
+        UNION ALL
+        SELECT DISTINCT f.store, f.customer_id, f.followup_date, false
+        FROM followups f
+        WHERE {RETURN_VISIT} AND f.customer_id IS NOT NULL AND f.followup_date IS NOT NULL
+          AND {where.format(t="f")}
+    ),
+    nexts AS (
+        SELECT store, day, served,
+               min(CASE WHEN NOT served THEN day END) OVER (
+                   PARTITION BY store, customer_id ORDER BY day DESC, served
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_visit
+        FROM marks
+    )
+    SELECT store, day,
+           CAST(CASE WHEN next_visit <= day + {RETURN_VISIT_WINDOW_DAYS}
+                     THEN next_visit - day END AS INTEGER) AS lag,
+           count(*) AS served
+    FROM nexts
+    WHERE served
+    GROUP BY ALL
+    """
+
+
+def surveys_select(where: str) -> str:
+    """Return the SELECT filling ``summary_customer_surveys`` (``where`` on {t}.store)."""
+    return f"""
+    SELECT v.store, v.survey_date AS day,
+           sum(score) FILTER (WHERE {SALES_SURVEY}),
+           count(score) FILTER (WHERE {SALES_SURVEY}),
+           sum(score) FILTER (WHERE {SERVICE_SURVEY}),
+           count(score) FILTER (WHERE {SERVICE_SURVEY}),
+           count(*) FILTER (WHERE {PROMOTER}), count(*) FILTER (WHERE {DETRACTOR}),
+           count(recommend)
+    FROM surveys v
+    WHERE v.survey_date IS NOT NULL AND {where.format(t="v")}
+    GROUP BY 1, 2
+    """
+
+
+def complaints_select(where: str) -> str:
+    """Return the SELECT filling ``summary_customer_complaints`` (``where`` on {t}.store)."""
+    return f"""
+    SELECT c.store, c.closed_date AS day,
+           count(*) FILTER (WHERE satisfied), count(satisfied),
+           sum(closed_date - opened_date), count(closed_date - opened_date)
+    FROM complaints c
+    WHERE c.closed_date IS NOT NULL AND {where.format(t="c")}
+    GROUP BY 1, 2
+    """

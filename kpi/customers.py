@@ -44,6 +44,7 @@ from warehouse.leadbook import level_code, level_decode, maybe_open
 from warehouse.summary_customers import (
     DELIVERED,
     DETRACTOR,
+    LEAD_CADENCE_DAYS,
     PROMOTER,
     RETURN_VISIT,
     RETURN_VISIT_WINDOW_DAYS,
@@ -191,6 +192,20 @@ def _months_done(con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date
     return {a for a in mids if a.year * 12 + a.month not in busy}
 
 
+def _leads_summed(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
+    """Return True when the open and overdue lead counts may come from summary_customer_leads.
+
+    The summary counts every lead with the default cadence: not with a consultant filter
+    (leads per consultant need the rows), nor when a store in scope overrides its cadence.
+    """
+    if not query.summaries_allowed(scope, ("consultant",)):
+        return False
+    if dict(LEAD_CADENCE_DAYS) != DEFAULT_CADENCE:
+        return False
+    sql = f"SELECT count(*) FROM stores WHERE coalesce(cadence, '') <> '' AND {store_clause()}"
+    return query.rows(con, sql, scope.params)[0][0] == 0
+
+
 _LEAD_STATE_SQL = query.sql_file("customers_lead_state")
 _OPEN_LEADS_SQL = query.sql_file("customers_open_leads")
 
@@ -306,15 +321,26 @@ def _grouped(
         for row in query.rows(con, sql, params):
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
 
-    ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
-    leads_sql = f"""
-    WITH {ctes}
-    SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
-           count(*) FILTER (WHERE overdue) AS overdue_followups
-    FROM open_leads l
-    {group}
-    """
-    collect(leads_sql, book, ("open_leads", "overdue_followups"))
+    if _leads_summed(con, scope):
+        # The changes per store and day summed up to as_of (warehouse.summary_customers).
+        leads_sql = f"""
+        SELECT {group_key("s", by)}, CAST(coalesce(sum(s.opened), 0) AS BIGINT),
+               CAST(coalesce(sum(s.overdue), 0) AS BIGINT)
+        FROM summary_customer_leads s
+        WHERE s.day <= $as_of AND {store_clause("s")}
+        {group}
+        """
+        collect(leads_sql, scope.params, ("open_leads", "overdue_followups"))
+    else:
+        ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
+        leads_sql = f"""
+        WITH {ctes}
+        SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
+               count(*) FILTER (WHERE overdue) AS overdue_followups
+        FROM open_leads l
+        {group}
+        """
+        collect(leads_sql, book, ("open_leads", "overdue_followups"))
 
     if query.summaries_allowed(scope, ROW_FILTERS):
         # The flows from their summaries per store and day (warehouse.summary_customers).
@@ -388,12 +414,23 @@ def _lead_counts_per_period(
     labels = list(periods)
     scope = next(iter(periods.values()))
     as_ofs = [s.as_of for s in periods.values()]
-    ctes, book = _lead_book(con, scope, as_ofs, scope.consultant is not None)
-    sql = f"""
-    WITH {ctes}
-    SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM open_leads GROUP BY i
-    """
-    rows = query.rows(con, sql, book)
+    if _leads_summed(con, scope):
+        sql = f"""
+        WITH periods AS (SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of)
+        SELECT p.i, CAST(sum(s.opened) AS BIGINT), CAST(sum(s.overdue) AS BIGINT)
+        FROM summary_customer_leads s JOIN periods p ON s.day <= p.as_of
+        WHERE {store_clause("s")}
+        GROUP BY p.i
+        """
+        params = dict(scope.params, p_i=list(range(len(as_ofs))), p_as_of=as_ofs)
+        rows = query.rows(con, sql, params)
+    else:
+        ctes, book = _lead_book(con, scope, as_ofs, scope.consultant is not None)
+        sql = f"""
+        WITH {ctes}
+        SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM open_leads GROUP BY i
+        """
+        rows = query.rows(con, sql, book)
     found = {i: (n, overdue) for i, n, overdue in rows}
     return {
         label: dict(zip(("open_leads", "overdue_followups"), found.get(i, (0, 0)), strict=True))

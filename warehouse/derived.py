@@ -90,6 +90,12 @@ DERIVED: tuple[Derived, ...] = (
         frozenset({"complaints"}),
         summary_customers.complaints_select,
     ),
+    Derived(
+        "summary_customer_leads",
+        summary_customers.LEADS_DDL,
+        frozenset({"traffic", "followups", "orders"}),
+        summary_customers.leads_select,
+    ),
 )
 
 

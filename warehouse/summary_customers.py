@@ -114,3 +114,84 @@ def complaints_select(where: str) -> str:
     WHERE c.closed_date IS NOT NULL AND {where.format(t="c")}
     GROUP BY 1, 2
     """
+
+
+# The catalogue's default follow-up cadence in days per open lead level (kpi.catalogue's
+# DEFAULT_CADENCE, which kpi.customers checks it against): the lead summary is computed with
+# it, so it serves only stores without cadence overrides.
+LEAD_CADENCE_DAYS = (("O", 7), ("H", 2), ("A", 7), ("B", 14), ("C", 30))
+
+LEADS_DDL = """CREATE TABLE IF NOT EXISTS summary_customer_leads (
+    store VARCHAR NOT NULL, day DATE NOT NULL, opened BIGINT NOT NULL, overdue BIGINT NOT NULL)"""
+
+
+def leads_select(where: str) -> str:
+    """Return the SELECT filling ``summary_customer_leads`` (``where`` on {t}.store).
+
+    The changes, per store and day, of the number of open leads and of overdue ones (default
+    cadence): the open leads as of a date are the sum of ``opened`` over the days up to it,
+    the overdue ones the sum of ``overdue``. Each customer's state after a day with a contact
+    (its latest leveled row so far by date, a follow-up after a visit of the day, then id;
+    last contact that day) holds until its next contact day; while its level is O, H, A, B
+    or C and the customer has no non-cancelled order dated on or before the date, it is an
+    open lead, and overdue from the day after last contact + cadence. Open levels and their
+    cadence are the catalogue's (kpi.customers documents the lead book).
+    """
+    cadence = ", ".join(f"('{level}', {days})" for level, days in LEAD_CADENCE_DAYS)
+    return f"""
+    WITH contacts AS (
+        SELECT t.store, t.customer_id, t.visit_date AS day,
+               (t.visit_date - DATE '1970-01-01') * 2 AS k, t.visit_id AS row_id,
+               nullif(t.lead_level, '') AS lead_level
+        FROM traffic t
+        WHERE t.customer_id IS NOT NULL AND {where.format(t="t")}
+        UNION ALL
+        SELECT f.store, f.customer_id, f.followup_date,
+               (f.followup_date - DATE '1970-01-01') * 2 + 1, f.followup_id,
+               nullif(f.lead_level, '')
+        FROM followups f
+        WHERE f.customer_id IS NOT NULL AND {where.format(t="f")}
+    ),
+    contact_days AS (
+        SELECT store, customer_id, day,
+               arg_max(lead_level, (k, row_id)) FILTER (WHERE lead_level IS NOT NULL) AS level
+        FROM contacts
+        GROUP BY store, customer_id, day
+    ),
+    buyers AS (
+        SELECT o.store, o.customer_id, min(o.order_date) AS first_order
+        FROM orders o
+        WHERE o.status <> 'cancelled' AND o.customer_id IS NOT NULL AND {where.format(t="o")}
+        GROUP BY o.store, o.customer_id
+    ),
+    states AS (
+        SELECT store, customer_id, day,
+               lead(day) OVER (PARTITION BY store, customer_id ORDER BY day) AS next_day,
+               last_value(level IGNORE NULLS) OVER (
+                   PARTITION BY store, customer_id ORDER BY day
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level
+        FROM contact_days
+    ),
+    spans AS (
+        -- open from the contact day until the next one or the first order (exclusive)
+        SELECT s.store, s.day AS start, least(s.next_day, b.first_order) AS stop,
+               s.day + c.days + 1 AS late
+        FROM states s
+        JOIN (VALUES {cadence}) c(level, days) ON c.level = s.level
+        LEFT JOIN buyers b ON b.store = s.store AND b.customer_id = s.customer_id
+        WHERE b.first_order IS NULL OR b.first_order > s.day
+    ),
+    changes AS (
+        SELECT store, start AS day, 1 AS opened, 0 AS overdue FROM spans
+        UNION ALL
+        SELECT store, stop, -1, 0 FROM spans WHERE stop IS NOT NULL
+        UNION ALL
+        SELECT store, late, 0, 1 FROM spans WHERE stop IS NULL OR late < stop
+        UNION ALL
+        SELECT store, stop, 0, -1 FROM spans WHERE late < stop
+    )
+    SELECT store, day, sum(opened) AS opened, sum(overdue) AS overdue
+    FROM changes
+    GROUP BY store, day
+    HAVING sum(opened) <> 0 OR sum(overdue) <> 0
+    """

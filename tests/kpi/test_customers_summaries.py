@@ -311,3 +311,62 @@ def test_a_small_case_by_hand():
     with query.raw_rows():
         raw = customers.summary(con, sept)
     assert raw["return_visit_rate"] == 0.6 and raw["complaint_close_days"] == 3.0
+
+
+def test_the_lead_changes_by_hand():
+    con = memory_db()
+    insert(con, "traffic", [
+        {"visit_id": "T1", "visit_date": date(2026, 9, 1), "kind": "walk_in",
+         "customer_id": "c1", "lead_level": "H"},
+        {"visit_id": "T2", "visit_date": date(2026, 9, 5), "kind": "walk_in",
+         "customer_id": "c2", "lead_level": "F"},  # lost: never open
+        {"visit_id": "T3", "visit_date": date(2026, 9, 3), "kind": "walk_in",
+         "customer_id": "c3", "lead_level": "B"},
+    ])  # fmt: skip
+    insert(con, "followups", [
+        {"followup_id": "F1", "followup_date": date(2026, 9, 10), "customer_id": "c1",
+         "kind": "lead_followup", "lead_level": "A"},
+    ])  # fmt: skip
+    insert(con, "orders", [
+        {"order_id": "O1", "order_date": date(2026, 9, 20), "status": "open",
+         "customer_id": "c1"},
+    ])  # fmt: skip
+    rows = con.execute("SELECT day, opened, overdue FROM summary_customer_leads ORDER BY day")
+    # c1: H from 09-01 to 09-10 (overdue from 09-01 + 2 + 1 = 09-04), A from 09-10 to its
+    #     order on 09-20 (overdue from 09-10 + 7 + 1 = 09-18);
+    # c3: B from 09-03 on (overdue from 09-03 + 14 + 1 = 09-18).
+    assert rows.fetchall() == [
+        (date(2026, 9, 1), 1, 0),
+        (date(2026, 9, 3), 1, 0),
+        (date(2026, 9, 4), 0, 1),
+        (date(2026, 9, 10), 0, -1),  # c1's H span ends, its A span starts: open 1 - 1 + 1
+        (date(2026, 9, 18), 0, 2),
+        (date(2026, 9, 20), -1, -1),
+    ]
+    # As of 09-19: open 1 + 1 = 2 (c1, c3), overdue 1 - 1 + 2 = 2 -> compliance 0.
+    scope = Scope.for_month("2026-09", today=date(2026, 9, 19))
+    kpis = customers.summary(con, scope)
+    assert (kpis["open_leads"], kpis["overdue_followups"]) == (2, 2)
+    with query.raw_rows():
+        raw = customers.summary(con, scope)
+    assert (raw["open_leads"], raw["overdue_followups"]) == (2, 2)
+    # As of 09-30 only c3 is open (c1 ordered on 09-20), overdue.
+    kpis = customers.summary(con, Scope.for_month("2026-09", today=date(2026, 10, 5)))
+    assert (kpis["open_leads"], kpis["overdue_followups"]) == (1, 1)
+
+
+def test_the_lead_summary_uses_the_catalogue_cadence_and_yields_to_overrides(con):
+    from kpi.catalogue import DEFAULT_CADENCE
+    from warehouse.summary_customers import LEAD_CADENCE_DAYS
+
+    assert dict(LEAD_CADENCE_DAYS) == DEFAULT_CADENCE
+    insert(con, "traffic", [
+        {"visit_id": "T1", "visit_date": date(2026, 9, 1), "kind": "walk_in",
+         "customer_id": "c1", "lead_level": "H"},
+    ])  # fmt: skip
+    scope = Scope.for_month("2026-09", today=date(2026, 9, 5))
+    # H (2 days): last contact 09-01 < 09-05 - 2: overdue.
+    assert customers.summary(con, scope)["overdue_followups"] == 1
+    con.execute("""UPDATE stores SET cadence = '{"H": 10}'""")
+    # The store's own cadence (10 days) is read from the rows: on time.
+    assert customers.summary(con, scope)["overdue_followups"] == 0

@@ -44,6 +44,7 @@ from warehouse.leadbook import level_code, level_decode, maybe_open
 from warehouse.summary_customers import (
     DELIVERED,
     DETRACTOR,
+    LAGS,
     LEAD_CADENCE_DAYS,
     PROMOTER,
     RETURN_VISIT,
@@ -78,12 +79,18 @@ _SURVEY_KPIS = f"""
 
 # The same from the summary tables (warehouse.summary_customers), where no row filter is set:
 # sums of the stored counts and sums ({key} the group, {group} its GROUP BY; counts cast back
-# to BIGINT so the arithmetic is the raw query's). A served event is followed when its first
-# return visit came on or before $horizon.
+# to BIGINT so the arithmetic is the raw query's).
+
+
+def _followed(horizon: str) -> str:
+    """Return SQL summing the served events of summary_customer_visits (s) followed by a
+    return visit on or before ``horizon``: those whose first one came n days after, n <= 7."""
+    terms = " + ".join(f"s.lag{n} * CAST(s.day + {n} <= {horizon} AS INTEGER)" for n in LAGS)
+    return f"CAST(coalesce(sum({terms}), 0) AS BIGINT)"
+
+
 _VISITS_SUMMED = f"""
-    SELECT {{key}},
-           CAST(coalesce(sum(s.served) FILTER (
-               WHERE s.lag IS NOT NULL AND s.day + s.lag <= $horizon), 0) AS BIGINT),
+    SELECT {{key}}, {_followed("$horizon")},
            CAST(coalesce(sum(s.served), 0) AS BIGINT)
     FROM summary_customer_visits s
     WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
@@ -478,10 +485,7 @@ def _flows_per_period(
         collect(
             f"""
             WITH {p}
-            SELECT p.grp,
-                   CAST(coalesce(sum(s.served) FILTER (
-                       WHERE s.lag IS NOT NULL AND s.day + s.lag <= p.h), 0) AS BIGINT),
-                   CAST(coalesce(sum(s.served), 0) AS BIGINT)
+            SELECT p.grp, {_followed("p.h")}, CAST(coalesce(sum(s.served), 0) AS BIGINT)
             FROM summary_customer_visits s JOIN periods p ON s.day BETWEEN p.s AND p.e
             WHERE {store_clause("s")}
             GROUP BY p.grp

@@ -3,10 +3,10 @@
 The additive parts of kpi.customers' flows, written with the data (warehouse.derived):
 
 - ``summary_customer_visits``: served events (deliveries and closed non-internal repair
-  orders) per store, day served and ``lag``, the days from the event to the first
-  'return_visit' follow-up of the same store and customer on or after it within the window
-  (0..7; NULL when none, or when the event has no customer). An event of a period is
-  followed iff ``lag IS NOT NULL AND day + lag <= $horizon``: the raw query's other bounds
+  orders) per store and day served (``served``), and ``lag0`` .. ``lag7`` those whose first
+  'return_visit' follow-up of the same store and customer came that many days after (none
+  within the window, or no customer: counted in ``served`` only). An event of a period
+  with lag L is followed iff ``day + L <= $horizon``: the raw query's other bounds
   (follow-ups from the period's start to its end plus the window) hold for every follow-up
   between the event and the window's end, since the event lies inside the period.
 - ``summary_customer_surveys``: per store and survey day, the sums and counts of the scores
@@ -34,8 +34,10 @@ SERVICE_SURVEY = "department = 'service'"
 PROMOTER = "recommend >= 9"
 DETRACTOR = "recommend <= 6"
 
-VISITS_DDL = """CREATE TABLE IF NOT EXISTS summary_customer_visits (
-    store VARCHAR NOT NULL, day DATE NOT NULL, lag INTEGER, served BIGINT NOT NULL)"""
+LAGS = range(RETURN_VISIT_WINDOW_DAYS + 1)
+VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS summary_customer_visits (
+    store VARCHAR NOT NULL, day DATE NOT NULL, served BIGINT NOT NULL,
+    {", ".join(f"lag{n} BIGINT NOT NULL" for n in LAGS)})"""
 
 SURVEYS_DDL = """CREATE TABLE IF NOT EXISTS summary_customer_surveys (
     store VARCHAR NOT NULL, day DATE NOT NULL,
@@ -78,13 +80,11 @@ def visits_select(where: str) -> str:
                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_visit
         FROM marks
     )
-    SELECT store, day,
-           CAST(CASE WHEN next_visit <= day + {RETURN_VISIT_WINDOW_DAYS}
-                     THEN next_visit - day END AS INTEGER) AS lag,
-           count(*) AS served
+    SELECT store, day, count(*) AS served,
+           {", ".join(f"count(*) FILTER (WHERE next_visit = day + {n})" for n in LAGS)}
     FROM nexts
     WHERE served
-    GROUP BY ALL
+    GROUP BY store, day
     """
 
 

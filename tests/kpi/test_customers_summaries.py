@@ -192,12 +192,12 @@ def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp
     _assert_fresh(path)
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
-            "SELECT day, lag, served FROM summary_customer_visits WHERE store = $s "
+            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
             "AND day >= DATE '2026-12-01' ORDER BY ALL",
             {"s": store},
         ).fetchall()
     # XR1 closed 12-02, visited 12-05: lag 3; XR2 closed 12-03, visited 12-20 (17 days): none.
-    assert rows == [(date(2026, 12, 2), 3, 1), (date(2026, 12, 3), None, 1)]
+    assert rows == [(date(2026, 12, 2), 1, 0, 1), (date(2026, 12, 3), 1, 0, 0)]
 
     # An upsert moves XR1 to 12-04 (the visit now 1 day after) and XR2 becomes internal.
     ros = (
@@ -210,11 +210,11 @@ def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp
     _assert_fresh(path)
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
-            "SELECT day, lag, served FROM summary_customer_visits WHERE store = $s "
+            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
             "AND day >= DATE '2026-12-01' ORDER BY ALL",
             {"s": store},
         ).fetchall()
-    assert rows == [(date(2026, 12, 4), 1, 1)]
+    assert rows == [(date(2026, 12, 4), 1, 1, 0)]
 
     # Undo of that upsert puts the first version back.
     with db.connect(path) as con:
@@ -222,11 +222,11 @@ def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp
     _assert_fresh(path)
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
-            "SELECT day, lag, served FROM summary_customer_visits WHERE store = $s "
+            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
             "AND day >= DATE '2026-12-01' ORDER BY ALL",
             {"s": store},
         ).fetchall()
-    assert rows == [(date(2026, 12, 2), 3, 1), (date(2026, 12, 3), None, 1)]
+    assert rows == [(date(2026, 12, 2), 1, 0, 1), (date(2026, 12, 3), 1, 0, 0)]
 
     # A live order (orders feed the served events) refreshes them too.
     with db.connect(path) as con:
@@ -266,11 +266,11 @@ def test_a_small_case_by_hand():
         _visit("F3", date(2026, 9, 15), "c3"), _visit("F4", date(2026, 9, 11), "c1", "other"),
     ])  # fmt: skip
     rows = con.execute("SELECT * FROM summary_customer_visits ORDER BY ALL").fetchall()
+    # store, day, served, lag0 .. lag7
     assert rows == [
-        ("s1", d, 3, 2),  # R1 and O1
-        ("s1", d, None, 1),  # R2
-        ("s1", date(2026, 9, 12), None, 1),  # R3
-        ("s1", date(2026, 9, 15), 0, 1),  # R4
+        ("s1", d, 3, 0, 0, 0, 2, 0, 0, 0, 0),  # R1, O1 (lag 3) and R2 (none)
+        ("s1", date(2026, 9, 12), 1, 0, 0, 0, 0, 0, 0, 0, 0),  # R3
+        ("s1", date(2026, 9, 15), 1, 1, 0, 0, 0, 0, 0, 0, 0),  # R4 (lag 0)
     ]
     # September complete: 5 served, 3 followed (R1, O1, R4) -> 3 / 5 = 0.6.
     sept = Scope.for_month("2026-09", today=date(2026, 10, 30))

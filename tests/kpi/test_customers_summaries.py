@@ -370,3 +370,21 @@ def test_the_lead_summary_uses_the_catalogue_cadence_and_yields_to_overrides(con
     con.execute("""UPDATE stores SET cadence = '{"H": 10}'""")
     # The store's own cadence (10 days) is read from the rows: on time.
     assert customers.summary(con, scope)["overdue_followups"] == 0
+
+
+def test_a_schema_6_database_gets_the_customer_summaries_on_open(tmp_path):
+    path = tmp_path / "store.duckdb"
+    with db.connect(path) as con:
+        insert(con, "repair_orders", [_ro("R1", date(2026, 9, 10), "c1")])
+        insert(con, "followups", [_visit("F1", date(2026, 9, 12), "c1")])
+        insert(con, "surveys", [{"survey_id": "V1", "survey_date": date(2026, 9, 10),
+                                 "department": "sales", "score": 9.0, "recommend": 10.0}])
+        for d in MINE:
+            con.execute(f"DROP TABLE {d.name}")
+        con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with db.connect(path, read_only=True) as con:
+        # R1 closed 09-10, its return visit 09-12: served 1, lag2 1
+        assert con.execute("SELECT served, lag2 FROM summary_customer_visits").fetchall() == [
+            (1, 1)
+        ]
+    _assert_fresh(path)

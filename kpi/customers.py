@@ -17,6 +17,12 @@ Filters: the consultant filter applies to leads (the lead's consultant) and to r
 (see ``summary``); the advisor and technician filters apply to the repair orders of
 return_visit_rate. Surveys and complaints carry no person, so no filter applies to them; the
 model and channel filters are ignored in this module.
+
+Summary tables (warehouse.summary_customers, issue 15): return visits, surveys and complaints
+are summed from per store-day tables, and the open and overdue lead counts from per store-day
+changes, unless a filter that needs the rows is set (consultant; advisor or technician for
+return visits), a store in scope overrides its cadence (leads), or inside query.raw_rows().
+The lists (open leads, overdue, complaints) always read the lead book and the rows.
 """
 
 from __future__ import annotations

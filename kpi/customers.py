@@ -17,6 +17,12 @@ Filters: the consultant filter applies to leads (the lead's consultant) and to r
 (see ``summary``); the advisor and technician filters apply to the repair orders of
 return_visit_rate. Surveys and complaints carry no person, so no filter applies to them; the
 model and channel filters are ignored in this module.
+
+Summary tables (warehouse.summary_customers, issue 15): return visits, surveys and complaints
+are summed from per store-day tables, and the open and overdue lead counts from per store-day
+changes, unless a filter that needs the rows is set (consultant; advisor or technician for
+return visits), a store in scope overrides its cadence (leads), or inside query.raw_rows().
+The lists (open leads, overdue, complaints) always read the lead book and the rows.
 """
 
 from __future__ import annotations
@@ -41,6 +47,18 @@ from kpi.scope import (
     store_clause,
 )
 from warehouse.leadbook import level_code, level_decode, maybe_open
+from warehouse.summary_customers import (
+    DELIVERED,
+    DETRACTOR,
+    LAGS,
+    LEAD_CADENCE_DAYS,
+    PROMOTER,
+    RETURN_VISIT,
+    RETURN_VISIT_WINDOW_DAYS,
+    SALES_SURVEY,
+    SERVED_RO,
+    SERVICE_SURVEY,
+)
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
@@ -53,10 +71,57 @@ READS: frozenset[str] = frozenset(
 if TYPE_CHECKING:
     import pandas as pd
 
-RETURN_VISIT_WINDOW_DAYS = 7
+# The filters that need the rows: return visits keep no consultant, advisor or technician.
+ROW_FILTERS = ("consultant", "advisor", "technician")
 # The surveys (v) and complaints (c) the CSI, NPS and complaint KPIs read (kpi.drill lists them).
 SURVEYS_IN_PERIOD = f"v.survey_date BETWEEN $start AND $end AND {store_clause('v')}"
 COMPLAINTS_CLOSED = f"c.closed_date BETWEEN $start AND $end AND {store_clause('c')}"
+# CSI per department and NPS over a period's surveys (rows or, below, their summary).
+_SURVEY_KPIS = f"""
+           avg(score) FILTER (WHERE {SALES_SURVEY}) * 10 AS csi_sales,
+           avg(score) FILTER (WHERE {SERVICE_SURVEY}) * 10 AS csi_service,
+           100.0 * (count(*) FILTER (WHERE {PROMOTER}) - count(*) FILTER (WHERE {DETRACTOR}))
+               / nullif(count(recommend), 0) AS nps"""
+
+# The same from the summary tables (warehouse.summary_customers), where no row filter is set:
+# sums of the stored counts and sums ({key} the group, {group} its GROUP BY; counts cast back
+# to BIGINT so the arithmetic is the raw query's).
+
+
+def _followed(horizon: str) -> str:
+    """Return SQL summing the served events of summary_customer_visits (s) followed by a
+    return visit on or before ``horizon``: those whose first one came n days after, n <= 7."""
+    terms = " + ".join(f"s.lag{n} * CAST(s.day + {n} <= {horizon} AS INTEGER)" for n in LAGS)
+    return f"CAST(coalesce(sum({terms}), 0) AS BIGINT)"
+
+
+_VISITS_SUMMED = f"""
+    SELECT {{key}}, {_followed("$horizon")},
+           CAST(coalesce(sum(s.served), 0) AS BIGINT)
+    FROM summary_customer_visits s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+    {{group}}
+"""
+_SURVEYS_FROM_SUMS = """
+           sum(s.sales_score_sum) / nullif(CAST(sum(s.sales_scores) AS BIGINT), 0) * 10,
+           sum(s.service_score_sum) / nullif(CAST(sum(s.service_scores) AS BIGINT), 0) * 10,
+           100.0 * (CAST(sum(s.promoters) AS BIGINT) - CAST(sum(s.detractors) AS BIGINT))
+               / nullif(CAST(sum(s.recommends) AS BIGINT), 0)"""
+_SURVEYS_SUMMED = f"""
+    SELECT {{key}}, {_SURVEYS_FROM_SUMS}
+    FROM summary_customer_surveys s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+    {{group}}
+"""
+_COMPLAINTS_FROM_SUMS = """
+           CAST(sum(s.satisfied) AS DOUBLE) / nullif(CAST(sum(s.answered) AS BIGINT), 0),
+           CAST(sum(s.close_days_sum) AS DOUBLE) / nullif(CAST(sum(s.close_days_n) AS BIGINT), 0)"""
+_COMPLAINTS_SUMMED = f"""
+    SELECT {{key}}, {_COMPLAINTS_FROM_SUMS}
+    FROM summary_customer_complaints s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+    {{group}}
+"""
 
 
 def parse_cadence(text: str | None) -> dict[str, int]:
@@ -138,6 +203,20 @@ def _months_done(con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date
     """
     busy = {m for (m,) in query.rows(con, sql, params)}
     return {a for a in mids if a.year * 12 + a.month not in busy}
+
+
+def _leads_summed(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
+    """Return True when the open and overdue lead counts may come from summary_customer_leads.
+
+    The summary counts every lead with the default cadence: not with a consultant filter
+    (leads per consultant need the rows), nor when a store in scope overrides its cadence.
+    """
+    if not query.summaries_allowed(scope, ("consultant",)):
+        return False
+    if dict(LEAD_CADENCE_DAYS) != DEFAULT_CADENCE:
+        return False
+    sql = f"SELECT count(*) FROM stores WHERE coalesce(cadence, '') <> '' AND {store_clause()}"
+    return query.rows(con, sql, scope.params)[0][0] == 0
 
 
 _LEAD_STATE_SQL = query.sql_file("customers_lead_state")
@@ -255,28 +334,50 @@ def _grouped(
         for row in query.rows(con, sql, params):
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
 
-    ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
-    leads_sql = f"""
-    WITH {ctes}
-    SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
-           count(*) FILTER (WHERE overdue) AS overdue_followups
-    FROM open_leads l
-    {group}
-    """
-    collect(leads_sql, book, ("open_leads", "overdue_followups"))
+    if _leads_summed(con, scope):
+        # The changes per store and day summed up to as_of (warehouse.summary_customers).
+        leads_sql = f"""
+        SELECT {group_key("s", by)}, CAST(coalesce(sum(s.opened), 0) AS BIGINT),
+               CAST(coalesce(sum(s.overdue), 0) AS BIGINT)
+        FROM summary_customer_leads s
+        WHERE s.day <= $as_of AND {store_clause("s")}
+        {group}
+        """
+        collect(leads_sql, scope.params, ("open_leads", "overdue_followups"))
+    else:
+        ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
+        leads_sql = f"""
+        WITH {ctes}
+        SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
+               count(*) FILTER (WHERE overdue) AS overdue_followups
+        FROM open_leads l
+        {group}
+        """
+        collect(leads_sql, book, ("open_leads", "overdue_followups"))
+
+    if query.summaries_allowed(scope, ROW_FILTERS):
+        # The flows from their summaries per store and day (warehouse.summary_customers).
+        key = group_key("s", by)
+        for sql, names in (
+            (_VISITS_SUMMED, ("followed", "served")),
+            (_SURVEYS_SUMMED, ("csi_sales", "csi_service", "nps")),
+            (_COMPLAINTS_SUMMED, ("complaint_satisfaction", "complaint_close_days")),
+        ):
+            collect(sql.format(key=key, group=group), scope.params, names)
+        return out
 
     visits_sql = f"""
     WITH served AS (
         SELECT {group_key("o", by)} AS grp, o.store, o.customer_id,
                o.delivery_date AS served_date
         FROM orders o
-        WHERE o.status = 'delivered' AND o.delivery_date BETWEEN $start AND $end
+        WHERE {DELIVERED} AND o.delivery_date BETWEEN $start AND $end
           AND {store_clause("o")} AND {filter_clause("o.consultant", "consultant")}
           AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
         UNION ALL
         SELECT {group_key("r", by)}, r.store, r.customer_id, r.close_date
         FROM repair_orders r
-        WHERE r.ro_type <> 'internal' AND r.close_date BETWEEN $start AND $end
+        WHERE {SERVED_RO} AND r.close_date BETWEEN $start AND $end
           AND {store_clause("r")} AND {filter_clause("r.advisor", "advisor")}
           AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
     ),
@@ -284,7 +385,7 @@ def _grouped(
         SELECT s.grp, EXISTS (
                    SELECT 1 FROM followups f
                    WHERE f.store = s.store AND f.customer_id = s.customer_id
-                     AND f.kind = 'return_visit'
+                     AND {RETURN_VISIT}
                      AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
                      -- uncorrelated bounds: only the period's follow-ups are looked at, up
                      -- to as_of while the period runs ($horizon)
@@ -300,11 +401,7 @@ def _grouped(
     collect(visits_sql, p, ("followed", "served"))
 
     surveys_sql = f"""
-    SELECT {group_key("v", by)},
-           avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
-           avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
-           100.0 * (count(*) FILTER (WHERE recommend >= 9) - count(*) FILTER (WHERE recommend <= 6))
-               / nullif(count(recommend), 0) AS nps
+    SELECT {group_key("v", by)}, {_SURVEY_KPIS}
     FROM surveys v
     WHERE {SURVEYS_IN_PERIOD}
     {group}
@@ -330,12 +427,23 @@ def _lead_counts_per_period(
     labels = list(periods)
     scope = next(iter(periods.values()))
     as_ofs = [s.as_of for s in periods.values()]
-    ctes, book = _lead_book(con, scope, as_ofs, scope.consultant is not None)
-    sql = f"""
-    WITH {ctes}
-    SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM open_leads GROUP BY i
-    """
-    rows = query.rows(con, sql, book)
+    if _leads_summed(con, scope):
+        sql = f"""
+        WITH periods AS (SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of)
+        SELECT p.i, CAST(sum(s.opened) AS BIGINT), CAST(sum(s.overdue) AS BIGINT)
+        FROM summary_customer_leads s JOIN periods p ON s.day <= p.as_of
+        WHERE {store_clause("s")}
+        GROUP BY p.i
+        """
+        params = dict(scope.params, p_i=list(range(len(as_ofs))), p_as_of=as_ofs)
+        rows = query.rows(con, sql, params)
+    else:
+        ctes, book = _lead_book(con, scope, as_ofs, scope.consultant is not None)
+        sql = f"""
+        WITH {ctes}
+        SELECT i, count(*), count(*) FILTER (WHERE overdue) FROM open_leads GROUP BY i
+        """
+        rows = query.rows(con, sql, book)
     found = {i: (n, overdue) for i, n, overdue in rows}
     return {
         label: dict(zip(("open_leads", "overdue_followups"), found.get(i, (0, 0)), strict=True))
@@ -378,19 +486,52 @@ def _flows_per_period(
         for row in query.rows(con, sql, params):
             out[row[0]].update(zip(names, row[1:], strict=True))
 
+    if query.summaries_allowed(scope, ROW_FILTERS):
+        # The summaries per store and day (warehouse.summary_customers), summed per period.
+        collect(
+            f"""
+            WITH {p}
+            SELECT p.grp, {_followed("p.h")}, CAST(coalesce(sum(s.served), 0) AS BIGINT)
+            FROM summary_customer_visits s JOIN periods p ON s.day BETWEEN p.s AND p.e
+            WHERE {store_clause("s")}
+            GROUP BY p.grp
+            """,
+            ("followed", "served"),
+        )
+        collect(
+            f"""
+            WITH {p}
+            SELECT p.grp, {_SURVEYS_FROM_SUMS}
+            FROM summary_customer_surveys s JOIN periods p ON s.day BETWEEN p.s AND p.e
+            WHERE {store_clause("s")}
+            GROUP BY p.grp
+            """,
+            ("csi_sales", "csi_service", "nps"),
+        )
+        collect(
+            f"""
+            WITH {p}
+            SELECT p.grp, {_COMPLAINTS_FROM_SUMS}
+            FROM summary_customer_complaints s JOIN periods p ON s.day BETWEEN p.s AND p.e
+            WHERE {store_clause("s")}
+            GROUP BY p.grp
+            """,
+            ("complaint_satisfaction", "complaint_close_days"),
+        )
+        return out
     collect(
         f"""
         WITH {p},
         served AS (
             SELECT p.grp, o.store, o.customer_id, o.delivery_date AS served_date, p.h
             FROM orders o JOIN periods p ON o.delivery_date BETWEEN p.s AND p.e
-            WHERE o.status = 'delivered' AND {store_clause("o")}
+            WHERE {DELIVERED} AND {store_clause("o")}
               AND {filter_clause("o.consultant", "consultant")}
               AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
             UNION ALL
             SELECT p.grp, r.store, r.customer_id, r.close_date, p.h
             FROM repair_orders r JOIN periods p ON r.close_date BETWEEN p.s AND p.e
-            WHERE r.ro_type <> 'internal' AND {store_clause("r")}
+            WHERE {SERVED_RO} AND {store_clause("r")}
               AND {filter_clause("r.advisor", "advisor")}
               AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
         ),
@@ -398,8 +539,8 @@ def _flows_per_period(
             -- each customer's return-visit dates in reach of the periods, as one list: the
             -- join below then gives one row per served event (no duplicates to remove)
             SELECT store, customer_id, list(followup_date) AS days
-            FROM followups
-            WHERE kind = 'return_visit' AND {store_clause()} AND ({in_reach})
+            FROM followups f
+            WHERE {RETURN_VISIT} AND {store_clause()} AND ({in_reach})
             GROUP BY store, customer_id
         )
         SELECT s.grp,
@@ -416,11 +557,7 @@ def _flows_per_period(
     collect(
         f"""
         WITH {p}
-        SELECT p.grp,
-               avg(score) FILTER (WHERE department = 'sales') * 10,
-               avg(score) FILTER (WHERE department = 'service') * 10,
-               100.0 * (count(*) FILTER (WHERE recommend >= 9)
-                        - count(*) FILTER (WHERE recommend <= 6)) / nullif(count(recommend), 0)
+        SELECT p.grp, {_SURVEY_KPIS}
         FROM surveys v JOIN periods p ON v.survey_date BETWEEN p.s AND p.e
         WHERE {store_clause("v")}
         GROUP BY p.grp
@@ -616,18 +753,18 @@ def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
 
     last = month_start(scope.as_of)
     month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
-    sql = f"""
-    WITH months AS (SELECT unnest($months) AS month),
-    s AS (
-        SELECT strftime(survey_date, '%Y-%m') AS month,
-               avg(score) FILTER (WHERE department = 'sales') * 10 AS csi_sales,
-               avg(score) FILTER (WHERE department = 'service') * 10 AS csi_service,
-               100.0 * (count(*) FILTER (WHERE recommend >= 9)
-                        - count(*) FILTER (WHERE recommend <= 6))
-                   / nullif(count(recommend), 0) AS nps
+    per_month = f"""
+        SELECT strftime(s.day, '%Y-%m') AS month, {_SURVEYS_FROM_SUMS}
+        FROM summary_customer_surveys s
+        WHERE s.day BETWEEN $first AND $last AND {store_clause("s")}
+        GROUP BY 1""" if query.summaries_allowed(scope) else f"""
+        SELECT strftime(survey_date, '%Y-%m') AS month, {_SURVEY_KPIS}
         FROM surveys
         WHERE survey_date BETWEEN $first AND $last AND {store_clause()}
-        GROUP BY 1
+        GROUP BY 1"""
+    sql = f"""
+    WITH months AS (SELECT unnest($months) AS month),
+    s (month, csi_sales, csi_service, nps) AS ({per_month}
     )
     SELECT m.month, s.csi_sales, s.csi_service, s.nps
     FROM months m LEFT JOIN s ON s.month = m.month

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse import dimensions, forecast_points, summary_sales
+from warehouse import dimensions, forecast_points, summary_customers, summary_sales
 from warehouse.leadbook import lead_months_select
 from warehouse.spec import TABLES
 
@@ -121,6 +121,31 @@ DERIVED: tuple[Derived, ...] = (
         summary_sales.COHORTS_DDL,
         frozenset({"traffic", "orders"}),
         summary_sales.cohorts_select,
+    ),
+    # Customers (warehouse.summary_customers): return visits, surveys, complaints per day.
+    Derived(
+        "summary_customer_visits",
+        summary_customers.VISITS_DDL,
+        frozenset({"orders", "repair_orders", "followups"}),
+        summary_customers.visits_select,
+    ),
+    Derived(
+        "summary_customer_surveys",
+        summary_customers.SURVEYS_DDL,
+        frozenset({"surveys"}),
+        summary_customers.surveys_select,
+    ),
+    Derived(
+        "summary_customer_complaints",
+        summary_customers.COMPLAINTS_DDL,
+        frozenset({"complaints"}),
+        summary_customers.complaints_select,
+    ),
+    Derived(
+        "summary_customer_leads",
+        summary_customers.LEADS_DDL,
+        frozenset({"traffic", "followups", "orders"}),
+        summary_customers.leads_select,
     ),
 )
 

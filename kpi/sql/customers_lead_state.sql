@@ -11,14 +11,15 @@ buyers AS (
     GROUP BY store, customer_id
 ),
 stored AS (
-    -- a customer who ordered by the end of a state's month is no lead at any later as_of;
-    -- the level test only matters for tables stored before states were filtered by it
+    -- a customer who ordered before a state's month is no lead at any later as_of (one who
+    -- ordered during it still is as of a date before the order: saved tests the date); the
+    -- level test only matters for tables stored before states were filtered by it
     SELECT d.store, d.customer_id, d.m, d.next_m, d.last_contact, d.l_hi, d.l_lo,
            b.first_order
     FROM derived_lead_months d
     LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
     WHERE {stored_store_filter} AND ({held}) AND {stored_maybe_open}
-      AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 > d.m)
+      AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 >= d.m)
 ),
 saved AS (
     -- the stored state after month sm: a row holds from its month until the next one

@@ -9,6 +9,12 @@ Filters: store everywhere; advisor and technician on the repair-order KPIs (tech
 the roster KPIs). The parts KPIs (parts_turnover, parts_months_supply, obsolete_parts_value)
 and customer_churn_rate are store-level measures (parts stock and a customer's visits belong
 to no advisor or technician), so they ignore the advisor and technician filters.
+
+Summary tables (warehouse.summary_service) hold the additive parts per store and day: the
+repair-order KPIs read them pooled, per store, brand, region, ro_type or month unless an
+advisor or technician filter is set (the ro_type filter applies to their ro_type key); the
+store-level KPIs always; the technicians' labour over whole calendar months unless an advisor
+filter is set. Inside ``query.raw_rows()`` everything reads the rows.
 """
 
 from __future__ import annotations
@@ -23,6 +29,15 @@ from kpi import query
 from kpi.catalogue import summary_ids
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
+from warehouse.summary_service import (
+    FTF_TYPES,
+    GROSS,
+    OBSOLETE,
+    SERVICE_RO,
+    SNAPSHOT_END,
+    VISIT,
+    WARRANTY,
+)
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
@@ -63,7 +78,6 @@ TECHNICIAN_COLUMNS = (
     "labor_revenue",
     "training_compliance",
 )
-OBSOLETE_DAYS = 180
 CHURN_MONTHS = 12
 CHURN_BASE_MONTHS = 24
 TURNOVER_MONTHS = 12
@@ -71,7 +85,7 @@ TURNOVER_MONTHS = 12
 # Every repair-order read: internal ROs out, then the scope's store/advisor/technician.
 RO_FILTER = " AND ".join(
     (
-        "r.ro_type <> 'internal'",
+        SERVICE_RO,
         store_clause("r"),
         filter_clause("r.advisor", "advisor"),
         filter_clause("r.technician", "technician"),
@@ -82,19 +96,19 @@ RO_FILTER = " AND ".join(
 OPENED = "r.open_date BETWEEN $start AND $end"
 CLOSED = "r.close_date BETWEEN $start AND $end"
 OPEN_ON_AS_OF = "r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)"
-FTF_BASE = f"{OPENED} AND r.ro_type IN ('repair', 'warranty')"
-WARRANTY = "r.ro_type = 'warranty'"
+FTF_BASE = f"{OPENED} AND {FTF_TYPES}"
 # Store-level reads (parts, churn) ignore the advisor and technician filters.
-RO_STORE_FILTER = f"r.ro_type <> 'internal' AND {store_clause('r')}"
+RO_STORE_FILTER = f"{SERVICE_RO} AND {store_clause('r')}"
 ROSTER_FILTER = (
     f"{store_clause('t')} AND {filter_clause('t.technician', 'technician')}"
     " AND t.month BETWEEN $m_first AND $m_last"
 )
-_GROSS = "r.labor_revenue + r.parts_revenue - coalesce(r.labor_cost, 0) - r.parts_cost"
-# A snapshot is dated its month's last day (parts_stock.month is 'YYYY-MM').
-_SNAPSHOT_END = (
-    "CAST(CAST(p.month || '-01' AS DATE) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
-)
+_GROSS = GROSS
+_SNAPSHOT_END = SNAPSHOT_END
+# The scope filters the summary tables keep no key for: set, the KPIs read the rows. The
+# summary_service_days rows of the scope (its ro_type filter applies to their key).
+SUMMARY_FILTERS = ("advisor", "technician")
+DAYS_FILTER = f"{store_clause('s')} AND {filter_clause('s.ro_type', 'ro_type')}"
 
 
 # Each store's latest parts snapshot at or before as_of's month (joined as latest l), and
@@ -104,7 +118,6 @@ LATEST_SNAPSHOTS = f"""
         FROM parts_stock p
         WHERE {store_clause("p")} AND p.month <= $as_of_month
         GROUP BY p.store"""
-OBSOLETE = f"p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days"
 
 
 def _ratio(num: float | int | None, den: float | int | None) -> float | None:
@@ -152,7 +165,6 @@ def _params(scope: Scope) -> dict[str, Any]:
         "as_of_month": _month_text(as_of),
         "churn_base": add_months(as_of, -CHURN_BASE_MONTHS),
         "churn_cut": add_months(as_of, -CHURN_MONTHS),
-        "obsolete_days": OBSOLETE_DAYS,
     }
 
 
@@ -193,11 +205,18 @@ def _ro_query(
     scope: Scope, keys: tuple[str, ...], by: str | None, with_ftf: bool, total: bool
 ) -> tuple[str, dict[str, Any]]:
     """Return the SQL and parameters of _ro_records()."""
-    exprs = [(f"r.{k}", k) for k in keys]
-    if by is not None and by.startswith("("):
+    expression = by is not None and by.startswith("(")
+    summary = (
+        query.summaries_allowed(scope, SUMMARY_FILTERS)
+        and not expression
+        and set(keys) <= {"store", "ro_type"}
+    )
+    alias = "s" if summary else "r"
+    exprs = [(f"{alias}.{k}", k) for k in keys]
+    if expression:
         exprs.append((by, "grp"))  # an expression over r, such as the month of a date
     elif by is not None:
-        exprs.append((group_key("r", by), by))
+        exprs.append((group_key(alias, by), by))
     names = [name for _, name in exprs]
     key_select = "".join(f"{expr} AS {name}, " for expr, name in exprs)
     key_names = "".join(f"a.{name}, " for name in names)
@@ -207,6 +226,19 @@ def _ro_query(
         group = f"GROUP BY GROUPING SETS (({', '.join(e for e, _ in exprs)}), ())"
     having = "HAVING ro_count + closed_ro_count + open_ros > 0" if exprs else ""
     order = f"ORDER BY service_revenue DESC, {', '.join(names)}" if exprs else ""
+    if summary:
+        sql = _SUMMARY_RO_SQL.format(
+            key_select=key_select,
+            group=group,
+            having=having,
+            ftf_base="s.ftf_base" if with_ftf else "0",
+            comebacks="s.comebacks" if with_ftf else "0",
+            days_filter=DAYS_FILTER,
+            key_names=key_names,
+            kpis=_ro_kpis("a"),
+            order=order,
+        )
+        return sql, _params(scope)
     if not with_ftf:
         ftf = "SELECT 0 AS ftf_base, 0 AS comebacks"
         join = "CROSS JOIN ftf f"
@@ -247,7 +279,16 @@ def _ro_query(
         {having}
     ),
     ftf AS ({ftf})
-    SELECT {key_names}
+    SELECT {key_names} {_ro_kpis("f")}
+    FROM agg a {join}
+    {order}
+    """
+    return sql, _params(scope)
+
+
+def _ro_kpis(ftf: str) -> str:
+    """Return RO_COLUMNS from a group's sums (alias a) and first-time-fix counts (``ftf``)."""
+    return f"""
         ro_count,
         closed_ro_count,
         service_revenue,
@@ -259,13 +300,42 @@ def _ro_query(
         labor_hours,
         labor_revenue / nullif(labor_hours, 0) AS effective_labor_rate,
         warranty_gross,
-        1 - CAST(coalesce(f.comebacks, 0) AS DOUBLE) / nullif(coalesce(f.ftf_base, 0), 0)
+        1 - CAST(coalesce({ftf}.comebacks, 0) AS DOUBLE) / nullif(coalesce({ftf}.ftf_base, 0), 0)
             AS first_time_fix_rate,
-        open_ros
-    FROM agg a {join}
+        open_ros"""
+
+
+# _ro_query() from summary_service_days s: the period's days and, for the ROs open on as_of,
+# every day up to it (opened minus settled). Fragments in braces as in the raw query.
+_SUMMARY_RO_SQL = """
+    WITH agg AS (
+        SELECT {key_select}
+            CAST(coalesce(sum(s.ro_count) FILTER (WHERE in_period), 0) AS BIGINT) AS ro_count,
+            CAST(coalesce(sum(s.closed_ro_count) FILTER (WHERE in_period), 0) AS BIGINT)
+                AS closed_ro_count,
+            coalesce(sum(s.service_revenue) FILTER (WHERE in_period), 0) AS service_revenue,
+            coalesce(sum(s.service_gross) FILTER (WHERE in_period), 0) AS service_gross,
+            coalesce(sum(s.parts_gross) FILTER (WHERE in_period), 0) AS parts_gross,
+            coalesce(sum(s.parts_revenue) FILTER (WHERE in_period), 0) AS parts_revenue,
+            coalesce(sum(s.labor_revenue) FILTER (WHERE in_period), 0) AS labor_revenue,
+            coalesce(sum(s.labor_hours) FILTER (WHERE in_period), 0) AS labor_hours,
+            coalesce(sum(s.warranty_gross) FILTER (WHERE in_period), 0) AS warranty_gross,
+            CAST(coalesce(sum(s.ro_count - s.settled) FILTER (WHERE s.day <= $as_of), 0)
+                AS BIGINT) AS open_ros,
+            CAST(coalesce(sum({ftf_base}) FILTER (WHERE in_period), 0) AS BIGINT) AS ftf_base,
+            CAST(coalesce(sum({comebacks}) FILTER (WHERE in_period), 0) AS BIGINT) AS comebacks
+        FROM (
+            SELECT s.*, s.day BETWEEN $start AND $end AS in_period
+            FROM summary_service_days s
+            WHERE {days_filter} AND (s.day BETWEEN $start AND $end OR s.day <= $as_of)
+        ) s
+        {group}
+        {having}
+    )
+    SELECT {key_names} {kpis}
+    FROM agg a
     {order}
     """
-    return sql, _params(scope)
 
 
 def revenue_by_store(
@@ -331,6 +401,11 @@ def _roster(
 
 _STORE_LEVEL_SQL = query.sql_file("service_store_level")
 _CHURN_SQL = query.sql_file("service_churn")
+_SUMMARY_STORE_LEVEL_SQL = query.sql_file("service_store_level_summary")
+_SUMMARY_CHURN_SQL = query.sql_file("service_churn_summary")
+# A VIN's first visit of the 24 months before as_of, and of the 12 (summary_service_visits).
+IN_CHURN_BASE = "day > $churn_base AND (prev_day IS NULL OR prev_day <= $churn_base)"
+IN_CHURN_KEPT = "day >= $churn_cut AND (prev_day IS NULL OR prev_day < $churn_cut)"
 # The churn CTE when the caller gets the rate elsewhere: no rows, the columns it would have.
 _NO_CHURN = (
     "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned, NULL::DATE AS "
@@ -397,6 +472,18 @@ def _store_level(
     _churn_rates, and skips the 24 months of visits it needs.
     """
     grouping = _level_groups(by, total)
+    if query.summaries_allowed(scope):
+        filters = {"ro_store_filter": store_clause("r")}
+        churn_sql = _SUMMARY_CHURN_SQL.format(
+            **grouping, **filters, in_base=IN_CHURN_BASE, in_kept=IN_CHURN_KEPT
+        )
+        sql = _SUMMARY_STORE_LEVEL_SQL.format(
+            **grouping,
+            **filters,
+            churn=churn_sql if churn else _NO_CHURN,
+            parts_store_filter=store_clause("p"),
+        )
+        return query.records(con, sql, _params(scope))
     filters = {"ro_store_filter": RO_STORE_FILTER}
     sql = _STORE_LEVEL_SQL.format(
         **grouping,
@@ -481,6 +568,8 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     churned when that visit is more than 12 months before as_of. Store level: the advisor
     and technician filters do not apply.
     """
+    if query.summaries_allowed(scopes[0]):
+        return _churn_rates_summary(con, scopes)
     params: dict[str, Any] = {"store": scopes[0].store}
     lasts, counts = [], []
     for i, one in enumerate(scopes):
@@ -512,6 +601,38 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     first = query.rows(con, first_sql, params)[0][0]
     return [
         _ratio(row[2 * i + 1], row[2 * i])
+        if first is not None and first < params[f"c{i}"]
+        else None
+        for i in range(len(scopes))
+    ]
+
+
+def _churn_rates_summary(
+    con: duckdb.DuckDBPyConnection, scopes: list[Scope]
+) -> list[float | None]:
+    """Return _churn_rates() from summary_service_visits (service_churn_summary.sql's counts)."""
+    params: dict[str, Any] = {"store": scopes[0].store}
+    counts = []
+    for i, one in enumerate(scopes):
+        p = _params(one)
+        params |= {f"a{i}": one.as_of, f"b{i}": p["churn_base"], f"c{i}": p["churn_cut"]}
+        base = IN_CHURN_BASE.replace("$churn_base", f"$b{i}")
+        kept = IN_CHURN_KEPT.replace("$churn_cut", f"$c{i}")
+        counts.append(
+            f"coalesce(sum(visits) FILTER (WHERE day <= $a{i} AND {base}), 0) AS base{i}, "
+            f"coalesce(sum(visits) FILTER (WHERE day <= $a{i} AND {kept}), 0) AS kept{i}"
+        )
+    params["hi"] = max(one.as_of for one in scopes)
+    sql = f"""
+    SELECT {", ".join(counts)}, min(day) AS first_open
+    FROM summary_service_visits s
+    WHERE {store_clause("s")} AND s.day <= $hi
+    """
+    row = query.rows(con, sql, params)[0]
+    first = row[-1]
+    # With no visit before a scope's cut nobody can have been lost yet: no value, not 0.
+    return [
+        _ratio(row[2 * i] - row[2 * i + 1], row[2 * i])
         if first is not None and first < params[f"c{i}"]
         else None
         for i in range(len(scopes))
@@ -610,8 +731,16 @@ def _technicians(
     else:
         t_group = "GROUP BY t.month, t.store, t.technician"
         r_group = "GROUP BY mth, r.store, r.technician"
+    # The labour of the ROs closed in the period; over whole months the same sums come from
+    # the labour per close month (summary_service_tech_months r, r.month its first day).
+    if query.summaries_allowed(scope, ("advisor",)) and _whole_months(scope):
+        source, close_month = "summary_service_tech_months r", "r.month"
+        where = f"{TECH_MONTHS_FILTER} AND r.month BETWEEN $start AND $end"
+    else:
+        source, close_month = "repair_orders r", "date_trunc('month', r.close_date)"
+        where = f"{RO_FILTER} AND r.close_date BETWEEN $start AND $end"
     month_t = "coalesce(t.month, '')" if by_month else "''"
-    mth = "date_trunc('month', r.close_date)" if by_month else "NULL::DATE"
+    mth = close_month if by_month else "NULL::DATE"
     sql = f"""
     WITH roster AS (
         SELECT {month_t} AS month, t.store, t.technician,
@@ -630,8 +759,8 @@ def _technicians(
             SELECT {mth} AS mth, r.store, r.technician,
                    sum(r.labor_hours) AS labor_hours_sold,
                    sum(r.labor_revenue) AS labor_revenue
-            FROM repair_orders r
-            WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
+            FROM {source}
+            WHERE {where}
             {r_group}
         )
     ),
@@ -661,6 +790,21 @@ def _technicians(
         columns.append("rank")
         frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
     return _nan_to_none(frame[columns])
+
+
+# summary_service_tech_months r in scope: its technician and ro_type keys take those filters.
+TECH_MONTHS_FILTER = " AND ".join(
+    (
+        store_clause("r"),
+        filter_clause("r.technician", "technician"),
+        filter_clause("r.ro_type", "ro_type"),
+    )
+)
+
+
+def _whole_months(scope: Scope) -> bool:
+    """Return True when the period is whole calendar months (first day to a month's last)."""
+    return scope.start.day == 1 and scope.end == month_end(scope.end)
 
 
 def technician_monthly(
@@ -770,6 +914,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
                AS first_time_fix_rate
     FROM k LEFT JOIN o USING (m) LEFT JOIN c USING (m) LEFT JOIN f USING (m)
     """
+    if query.summaries_allowed(scope, SUMMARY_FILTERS):
+        sql = _SUMMARY_MONTHLY_SQL.format(days_filter=DAYS_FILTER)
     found = {row["m"]: row for row in query.records(con, sql, _params(span))}
     rows = []
     for first in firsts:
@@ -785,6 +931,19 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
             }
         )
     return _nan_to_none(pd.DataFrame(rows, columns=["month", *MONTHLY_IDS]))
+
+
+# monthly() from summary_service_days s: each day's ROs opened and closed are in its month.
+_SUMMARY_MONTHLY_SQL = """
+    SELECT year(s.day) * 100 + month(s.day) AS m, sum(s.ro_count) AS ro_count,
+           sum(s.service_revenue) AS service_revenue, sum(s.service_gross) AS service_gross,
+           sum(s.service_gross) / nullif(sum(s.service_revenue), 0) AS service_gross_margin,
+           1 - CAST(sum(s.comebacks) AS DOUBLE) / nullif(sum(s.ftf_base), 0)
+               AS first_time_fix_rate
+    FROM summary_service_days s
+    WHERE {days_filter} AND s.day BETWEEN $start AND $end
+    GROUP BY 1
+    """
 
 
 def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -818,7 +977,7 @@ def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
            {_SNAPSHOT_END} - p.last_movement_date AS days_since_movement
     FROM parts_stock p
     JOIN latest l ON l.store = p.store AND l.month = p.month
-    WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days
+    WHERE {OBSOLETE}
     ORDER BY value_cny DESC, p.store, p.part_no
     """
     return query.frame(con, sql, _params(scope))

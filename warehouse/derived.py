@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse import summary_service
 from warehouse.leadbook import lead_months_select
 
 
@@ -69,6 +70,32 @@ DERIVED: tuple[Derived, ...] = (
             next_m INTEGER, last_contact DATE, l_hi BIGINT, l_lo BIGINT)""",
         frozenset({"traffic", "followups"}),
         lead_months_select,
+    ),
+    # After-sales (warehouse.summary_service). summary_service_days reads the comebacks
+    # through v_repair_orders: it comes after derived_comebacks, refreshed first.
+    Derived(
+        "summary_service_days",
+        summary_service.DAYS_DDL,
+        frozenset({"repair_orders"}),
+        summary_service.days_select,
+    ),
+    Derived(
+        "summary_service_visits",
+        summary_service.VISITS_DDL,
+        frozenset({"repair_orders"}),
+        summary_service.visits_select,
+    ),
+    Derived(
+        "summary_service_parts",
+        summary_service.PARTS_DDL,
+        frozenset({"parts_stock"}),
+        summary_service.parts_select,
+    ),
+    Derived(
+        "summary_service_tech_months",
+        summary_service.TECH_MONTHS_DDL,
+        frozenset({"repair_orders"}),
+        summary_service.tech_months_select,
     ),
 )
 

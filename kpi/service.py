@@ -587,7 +587,7 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     WITH visits AS (
         SELECT {", ".join(lasts)}
         FROM repair_orders r
-        WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date > $lo AND r.open_date <= $hi
+        WHERE {VISIT} AND {store_clause("r")} AND r.open_date > $lo AND r.open_date <= $hi
         GROUP BY r.store, r.vin
     )
     SELECT {", ".join(counts)} FROM visits
@@ -596,7 +596,7 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     # With no visit before a scope's cut nobody can have been lost yet: no value, not 0.
     first_sql = f"""
     SELECT min(r.open_date) FROM repair_orders r
-    WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date <= $hi
+    WHERE {VISIT} AND {store_clause("r")} AND r.open_date <= $hi
     """
     first = query.rows(con, first_sql, params)[0][0]
     return [
@@ -607,9 +607,7 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     ]
 
 
-def _churn_rates_summary(
-    con: duckdb.DuckDBPyConnection, scopes: list[Scope]
-) -> list[float | None]:
+def _churn_rates_summary(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:
     """Return _churn_rates() from summary_service_visits (service_churn_summary.sql's counts)."""
     params: dict[str, Any] = {"store": scopes[0].store}
     counts = []

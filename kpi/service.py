@@ -729,16 +729,8 @@ def _technicians(
     else:
         t_group = "GROUP BY t.month, t.store, t.technician"
         r_group = "GROUP BY mth, r.store, r.technician"
-    # The labour of the ROs closed in the period; over whole months the same sums come from
-    # the labour per close month (summary_service_tech_months r, r.month its first day).
-    if query.summaries_allowed(scope, ("advisor",)) and _whole_months(scope):
-        source, close_month = "summary_service_tech_months r", "r.month"
-        where = f"{TECH_MONTHS_FILTER} AND r.month BETWEEN $start AND $end"
-    else:
-        source, close_month = "repair_orders r", "date_trunc('month', r.close_date)"
-        where = f"{RO_FILTER} AND r.close_date BETWEEN $start AND $end"
     month_t = "coalesce(t.month, '')" if by_month else "''"
-    mth = close_month if by_month else "NULL::DATE"
+    mth = "r.close_month" if by_month else "NULL::DATE"
     sql = f"""
     WITH roster AS (
         SELECT {month_t} AS month, t.store, t.technician,
@@ -757,8 +749,7 @@ def _technicians(
             SELECT {mth} AS mth, r.store, r.technician,
                    sum(r.labor_hours) AS labor_hours_sold,
                    sum(r.labor_revenue) AS labor_revenue
-            FROM {source}
-            WHERE {where}
+            FROM ({_LABOUR_ROWS}) r
             {r_group}
         )
     ),
@@ -782,7 +773,8 @@ def _technicians(
     """
     if rank_by is not None:
         sql = f"SELECT *{rank} AS rank FROM ({sql})"
-    frame = query.frame(con, f"{sql} ORDER BY {order}", _params(scope))
+    params = _params(scope) | _whole_months(scope)
+    frame = query.frame(con, f"{sql} ORDER BY {order}", params)
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
     if rank_by is not None:
         columns.append("rank")
@@ -800,9 +792,30 @@ TECH_MONTHS_FILTER = " AND ".join(
 )
 
 
-def _whole_months(scope: Scope) -> bool:
-    """Return True when the period is whole calendar months (first day to a month's last)."""
-    return scope.start.day == 1 and scope.end == month_end(scope.end)
+# The labour of the ROs closed in the period, with the month they closed in: the whole
+# calendar months inside it from summary_service_tech_months (r.month, their first day), the
+# days outside them from the ROs ($w_first > $w_last: no whole month, every day from the ROs).
+_LABOUR_ROWS = f"""
+    SELECT r.month AS close_month, r.store, r.technician, r.labor_hours, r.labor_revenue
+    FROM summary_service_tech_months r
+    WHERE {TECH_MONTHS_FILTER} AND r.month BETWEEN $w_first AND $w_last
+    UNION ALL
+    SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
+           r.labor_revenue
+    FROM repair_orders r
+    WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
+      AND (r.close_date < $w_first OR r.close_date > $w_end)"""
+
+
+def _whole_months(scope: Scope) -> dict[str, date]:
+    """Return the whole calendar months of the period up to as_of ($w_first to $w_last, first
+    days; $w_end the last's last day), none when the ROs must be read (raw, advisor filter)."""
+    first = scope.start if scope.start.day == 1 else add_months(scope.start.replace(day=1), 1)
+    upto = scope.upto
+    last = upto.replace(day=1) if upto == month_end(upto) else add_months(upto.replace(day=1), -1)
+    if first > last or not query.summaries_allowed(scope, ("advisor",)):
+        first, last = date(9999, 12, 1), date(1, 1, 1)
+    return {"w_first": first, "w_last": last, "w_end": month_end(last)}
 
 
 def technician_monthly(
@@ -844,16 +857,18 @@ def technician_trend(
     whole = rows["month"] == ""
     ranked, per_month = rows[whole], rows[~whole]
     # Each monthly row into its technician's row and its month's column (a dict, not a
-    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly).
-    row_of = {
-        key: i for i, key in enumerate(zip(ranked["technician"], ranked["store"], strict=True))
-    }
+    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly). The
+    # keys as lists: iterating a column of 10,000s of strings item by item is slower.
+    def keys(frame: pd.DataFrame) -> zip:
+        return zip(frame["technician"].tolist(), frame["store"].tolist(), strict=True)
+
+    row_of = {key: i for i, key in enumerate(keys(ranked))}
     texts = [_month_text(f) for f in firsts]
     col_of = {text: j for j, text in enumerate(texts)}
     grid = np.full((len(ranked), len(texts)), np.nan)
     grid[
-        [row_of[key] for key in zip(per_month["technician"], per_month["store"], strict=True)],
-        [col_of[m] for m in per_month["month"]],
+        [row_of[key] for key in keys(per_month)],
+        [col_of[m] for m in per_month["month"].tolist()],
     ] = pd.to_numeric(per_month[metric], errors="coerce").to_numpy(dtype=float)
     out = ranked[["rank", "technician", "store", metric]].reset_index(drop=True)
     out = pd.concat([out, pd.DataFrame(grid, columns=texts)], axis=1)

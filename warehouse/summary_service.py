@@ -135,7 +135,7 @@ def tech_months_select(where: str) -> str:
     """Return the SELECT of summary_service_tech_months: labour of the ROs closed per month
     (its first day), ro_type and main technician."""
     return f"""
-    SELECT r.store, date_trunc('month', r.close_date), r.ro_type, r.technician,
+    SELECT r.store, CAST(date_trunc('month', r.close_date) AS DATE), r.ro_type, r.technician,
            sum(r.labor_hours), sum(r.labor_revenue)
     FROM repair_orders r
     WHERE {SERVICE_RO} AND r.close_date IS NOT NULL AND {where.format(t="r")}

@@ -30,6 +30,8 @@ from kpi.catalogue import summary_ids
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
 from warehouse.summary_service import (
+    CHURN_BASE_MONTHS,
+    CHURN_MONTHS,
     FTF_TYPES,
     GROSS,
     OBSOLETE,
@@ -78,8 +80,6 @@ TECHNICIAN_COLUMNS = (
     "labor_revenue",
     "training_compliance",
 )
-CHURN_MONTHS = 12
-CHURN_BASE_MONTHS = 24
 TURNOVER_MONTHS = 12
 
 # Every repair-order read: internal ROs out, then the scope's store/advisor/technician.
@@ -403,9 +403,6 @@ _STORE_LEVEL_SQL = query.sql_file("service_store_level")
 _CHURN_SQL = query.sql_file("service_churn")
 _SUMMARY_STORE_LEVEL_SQL = query.sql_file("service_store_level_summary")
 _SUMMARY_CHURN_SQL = query.sql_file("service_churn_summary")
-# A VIN's first visit of the 24 months before as_of, and of the 12 (summary_service_visits).
-IN_CHURN_BASE = "day > $churn_base AND (prev_day IS NULL OR prev_day <= $churn_base)"
-IN_CHURN_KEPT = "day >= $churn_cut AND (prev_day IS NULL OR prev_day < $churn_cut)"
 # The churn CTE when the caller gets the rate elsewhere: no rows, the columns it would have.
 _NO_CHURN = (
     "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned, NULL::DATE AS "
@@ -474,9 +471,7 @@ def _store_level(
     grouping = _level_groups(by, total)
     if query.summaries_allowed(scope):
         filters = {"ro_store_filter": store_clause("r")}
-        churn_sql = _SUMMARY_CHURN_SQL.format(
-            **grouping, **filters, in_base=IN_CHURN_BASE, in_kept=IN_CHURN_KEPT
-        )
+        churn_sql = _SUMMARY_CHURN_SQL.format(**grouping, **filters)
         sql = _SUMMARY_STORE_LEVEL_SQL.format(
             **grouping,
             **filters,
@@ -608,22 +603,20 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
 
 
 def _churn_rates_summary(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:
-    """Return _churn_rates() from summary_service_visits (service_churn_summary.sql's counts)."""
+    """Return _churn_rates() from summary_service_churn: the counts on each as_of are the
+    sums of the changes up to it (service_churn_summary.sql's, pooled)."""
     params: dict[str, Any] = {"store": scopes[0].store}
     counts = []
     for i, one in enumerate(scopes):
-        p = _params(one)
-        params |= {f"a{i}": one.as_of, f"b{i}": p["churn_base"], f"c{i}": p["churn_cut"]}
-        base = IN_CHURN_BASE.replace("$churn_base", f"$b{i}")
-        kept = IN_CHURN_KEPT.replace("$churn_cut", f"$c{i}")
+        params |= {f"a{i}": one.as_of, f"c{i}": _params(one)["churn_cut"]}
         counts.append(
-            f"coalesce(sum(visits) FILTER (WHERE day <= $a{i} AND {base}), 0) AS base{i}, "
-            f"coalesce(sum(visits) FILTER (WHERE day <= $a{i} AND {kept}), 0) AS kept{i}"
+            f"coalesce(sum(base_delta) FILTER (WHERE day <= $a{i}), 0) AS base{i}, "
+            f"coalesce(sum(kept_delta) FILTER (WHERE day <= $a{i}), 0) AS kept{i}"
         )
     params["hi"] = max(one.as_of for one in scopes)
     sql = f"""
-    SELECT {", ".join(counts)}, min(day) AS first_open
-    FROM summary_service_visits s
+    SELECT {", ".join(counts)}, min(day) FILTER (WHERE first_visits > 0) AS first_open
+    FROM summary_service_churn s
     WHERE {store_clause("s")} AND s.day <= $hi
     """
     row = query.rows(con, sql, params)[0]
@@ -856,6 +849,7 @@ def technician_trend(
     rows = _technicians(con, span, by_month=True, rank_by=metric, totals=True)
     whole = rows["month"] == ""
     ranked, per_month = rows[whole], rows[~whole]
+
     # Each monthly row into its technician's row and its month's column (a dict, not a
     # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly). The
     # keys as lists: iterating a column of 10,000s of strings item by item is slower.

@@ -80,10 +80,10 @@ DERIVED: tuple[Derived, ...] = (
         summary_service.days_select,
     ),
     Derived(
-        "summary_service_visits",
-        summary_service.VISITS_DDL,
+        "summary_service_churn",
+        summary_service.CHURN_DDL,
         frozenset({"repair_orders"}),
-        summary_service.visits_select,
+        summary_service.churn_select,
     ),
     Derived(
         "summary_service_parts",

@@ -10,9 +10,13 @@ raw queries from the same strings, so both ways count the same rows:
   cost) and ROs settled that day (``greatest(open_date, close_date)``: an RO is open on
   as_of when it opened by then and has not settled by then, so open_ros is a difference of
   two running counts).
-- ``summary_service_visits`` per (store, day, previous visit day): each VIN's distinct visit
-  days with the one before (churn: a VIN visited in (b, a] is counted once, on its first
-  visit of the window, the one whose previous visit is at or before b).
+- ``summary_service_churn`` per (store, day): how the churn counts of an as_of change on
+  that day. Churn is not additive over days (a VIN counts once however often it came), but
+  it is a function of the store and as_of alone: a VIN visited in the 24 months (b, a] is
+  counted once, on its first visit of them (the one whose previous visit is at or before b),
+  and each visit counts so for an interval of as_of dates. The table keeps +1 where such an
+  interval starts and -1 after it ends, so a store's count on as_of is the sum of its rows
+  up to that day (likewise the VINs seen in the last 12 months, and first visits).
 - ``summary_service_parts`` per (store, snapshot month): parts stock value, its rows and its
   obsolete value (a snapshot's obsolete parts depend on its own month only).
 - ``summary_service_tech_months`` per (store, close month, ro_type, technician): labour hours
@@ -28,8 +32,11 @@ FTF_TYPES = "r.ro_type IN ('repair', 'warranty')"
 WARRANTY = "r.ro_type = 'warranty'"
 # An RO's gross: labour and parts revenue less their cost (labour cost optional).
 GROSS = "r.labor_revenue + r.parts_revenue - coalesce(r.labor_cost, 0) - r.parts_cost"
-# A visit for churn: a non-internal RO with a VIN.
+# A visit for churn: a non-internal RO with a VIN. A VIN is in the churn base on as_of when
+# it visited in the CHURN_BASE_MONTHS to as_of, lost when not in the last CHURN_MONTHS.
 VISIT = f"{SERVICE_RO} AND r.vin IS NOT NULL"
+CHURN_MONTHS = 12
+CHURN_BASE_MONTHS = 24
 # A snapshot is dated its month's last day (parts_stock.month is 'YYYY-MM'); a part is
 # obsolete when it has not moved for more than OBSOLETE_DAYS before that day (a constant of
 # the catalogue's definition, written into the condition: the summary's refresh binds none).
@@ -40,12 +47,12 @@ SNAPSHOT_END = (
 OBSOLETE = f"p.last_movement_date < {SNAPSHOT_END} - {OBSOLETE_DAYS}"
 
 DAYS_DDL = """CREATE TABLE IF NOT EXISTS summary_service_days (
-    store VARCHAR NOT NULL, day DATE NOT NULL, ro_type VARCHAR NOT NULL,
-    ro_count BIGINT NOT NULL, ftf_base BIGINT NOT NULL, comebacks BIGINT NOT NULL,
-    closed_ro_count BIGINT NOT NULL, service_revenue DOUBLE NOT NULL,
-    service_gross DOUBLE NOT NULL, parts_gross DOUBLE NOT NULL, parts_revenue DOUBLE NOT NULL,
-    labor_revenue DOUBLE NOT NULL, labor_hours DOUBLE NOT NULL, warranty_gross DOUBLE NOT NULL,
-    parts_cost DOUBLE NOT NULL, settled BIGINT NOT NULL)"""
+    store VARCHAR NOT NULL, day DATE, ro_type VARCHAR,
+    ro_count BIGINT, ftf_base BIGINT, comebacks BIGINT,
+    closed_ro_count BIGINT, service_revenue DOUBLE,
+    service_gross DOUBLE, parts_gross DOUBLE, parts_revenue DOUBLE,
+    labor_revenue DOUBLE, labor_hours DOUBLE, warranty_gross DOUBLE,
+    parts_cost DOUBLE, settled BIGINT)"""
 
 
 def days_select(where: str) -> str:
@@ -79,7 +86,7 @@ def days_select(where: str) -> str:
         UNION ALL
         SELECT store, greatest(open_date, close_date), ro_type, 0, 0, 0, 0, 0.0, 0.0, 0.0,
                0.0, 0.0, 0.0, 0.0, 0.0, count(*)
-        FROM r WHERE close_date IS NOT NULL GROUP BY 1, 2, 3
+        FROM r WHERE close_date IS NOT NULL AND open_date IS NOT NULL GROUP BY 1, 2, 3
     )
     SELECT store, day, ro_type, sum(ro_count), sum(ftf_base), sum(comebacks),
            sum(closed_ro_count), sum(service_revenue), sum(service_gross), sum(parts_gross),
@@ -89,30 +96,68 @@ def days_select(where: str) -> str:
     """
 
 
-VISITS_DDL = """CREATE TABLE IF NOT EXISTS summary_service_visits (
-    store VARCHAR NOT NULL, day DATE NOT NULL, prev_day DATE, visits BIGINT NOT NULL)"""
+CHURN_DDL = """CREATE TABLE IF NOT EXISTS summary_service_churn (
+    store VARCHAR NOT NULL, day DATE, base_delta BIGINT,
+    kept_delta BIGINT, first_visits BIGINT)"""
 
 
-def visits_select(where: str) -> str:
-    """Return the SELECT of summary_service_visits: per (store, day, previous visit day) the
-    number of VINs visiting that day whose visit before was that day (NULL: none before)."""
+def _first_as_of(t: str, months: int) -> str:
+    """Return SQL for the first as_of a with a - ``months`` months >= t (months clamp their
+    day as kpi.scope.add_months does: t + months, or the day after when t was clamped)."""
+    x = f"CAST({t} + INTERVAL {months} MONTH AS DATE)"
+    return f"CASE WHEN {x} - INTERVAL {months} MONTH >= {t} THEN {x} ELSE {x} + 1 END"
+
+
+def churn_select(where: str) -> str:
+    """Return the SELECT of summary_service_churn (see the module's docstring).
+
+    A visit on day d of a VIN last seen on p (NULL: never) is the VIN's first of the window
+    (b, a], b = a - 24 months, for a in [max(d, first a with b >= p), (first a with b >= d) - 1];
+    its first since c = a - 12 months for a in [max(d, first a with c >= p + 1), (first a with
+    c >= d + 1) - 1]. ``base_delta`` and ``kept_delta`` open (+1) and close (-1) them.
+    """
+    base, kept = CHURN_BASE_MONTHS, CHURN_MONTHS
     return f"""
-    SELECT store, day, prev_day, count(*)
-    FROM (
-        SELECT store, day, lag(day) OVER (PARTITION BY store, vin ORDER BY day) AS prev_day
+    WITH v AS (
+        SELECT store, day, lag(day) OVER (PARTITION BY store, vin ORDER BY day) AS prev
         FROM (
             SELECT DISTINCT r.store, r.vin, r.open_date AS day
             FROM repair_orders r
-            WHERE {VISIT} AND {where.format(t="r")}
+            WHERE {VISIT} AND r.open_date IS NOT NULL AND {where.format(t="r")}
         )
+    ),
+    w AS (
+        SELECT store, day, prev,
+               CASE WHEN prev IS NULL THEN day
+                    ELSE greatest(day, {_first_as_of("prev", base)}) END AS base_from,
+               {_first_as_of("day", base)} - 1 AS base_to,
+               CASE WHEN prev IS NULL THEN day
+                    ELSE greatest(day, {_first_as_of("prev + 1", kept)}) END AS kept_from,
+               {_first_as_of("day + 1", kept)} - 1 AS kept_to
+        FROM v
+    ),
+    deltas AS (
+        SELECT store, base_from AS day, 1 AS base, 0 AS kept, 0 AS firsts
+        FROM w WHERE base_from <= base_to
+        UNION ALL
+        SELECT store, base_to + 1, -1, 0, 0 FROM w WHERE base_from <= base_to
+        UNION ALL
+        SELECT store, kept_from, 0, 1, 0 FROM w WHERE kept_from <= kept_to
+        UNION ALL
+        SELECT store, kept_to + 1, 0, -1, 0 FROM w WHERE kept_from <= kept_to
+        UNION ALL
+        SELECT store, day, 0, 0, 1 FROM w WHERE prev IS NULL
     )
-    GROUP BY store, day, prev_day
+    SELECT store, day, sum(base), sum(kept), sum(firsts)
+    FROM deltas
+    GROUP BY store, day
+    HAVING sum(base) <> 0 OR sum(kept) <> 0 OR sum(firsts) <> 0
     """
 
 
 PARTS_DDL = """CREATE TABLE IF NOT EXISTS summary_service_parts (
-    store VARCHAR NOT NULL, month VARCHAR NOT NULL, snapshot_rows BIGINT NOT NULL,
-    stock_value DOUBLE NOT NULL, obsolete_value DOUBLE NOT NULL)"""
+    store VARCHAR NOT NULL, month VARCHAR, snapshot_rows BIGINT,
+    stock_value DOUBLE, obsolete_value DOUBLE)"""
 
 
 def parts_select(where: str) -> str:
@@ -127,8 +172,8 @@ def parts_select(where: str) -> str:
 
 
 TECH_MONTHS_DDL = """CREATE TABLE IF NOT EXISTS summary_service_tech_months (
-    store VARCHAR NOT NULL, month DATE NOT NULL, ro_type VARCHAR NOT NULL, technician VARCHAR,
-    labor_hours DOUBLE NOT NULL, labor_revenue DOUBLE NOT NULL)"""
+    store VARCHAR NOT NULL, month DATE, ro_type VARCHAR, technician VARCHAR,
+    labor_hours DOUBLE, labor_revenue DOUBLE)"""
 
 
 def tech_months_select(where: str) -> str:

@@ -248,13 +248,19 @@ def test_a_hand_worked_summary(con):
         (date(2026, 9, 10), "warranty", 1, 1, 0, 0, 0.0, 0.0, 0.0, 0.0, 0),
         (date(2026, 10, 2), "repair", 0, 0, 0, 1, 800.0, 410.0, 0.0, 350.0, 1),
     ]
-    # V1 visited 09-01 (none before) and 09-10 (09-01 before); V2 09-10.
+    # Churn changes: V1's visit of 09-01 (none before) is its first of the 24 months for
+    # as_of 2026-09-01 .. 2028-08-31 (b = as_of - 24 months < 09-01), of the 12 months for
+    # 2026-09-01 .. 2027-09-01; its visit of 09-10 (09-01 before) takes over from 2028-09-01
+    # (b >= 09-01) to 2028-09-09, and from 2027-09-02 to 2027-09-10 for the 12 months. V2
+    # (09-10, none before): 2026-09-10 .. 2028-09-09 and .. 2027-09-10. Days where the +1 and
+    # -1 cancel have no row.
     assert con.execute(
-        "SELECT day, prev_day, visits FROM summary_service_visits ORDER BY day, prev_day"
+        "SELECT day, base_delta, kept_delta, first_visits FROM summary_service_churn ORDER BY day"
     ).fetchall() == [
-        (date(2026, 9, 1), None, 1),
-        (date(2026, 9, 10), date(2026, 9, 1), 1),
-        (date(2026, 9, 10), None, 1),
+        (date(2026, 9, 1), 1, 1, 1),
+        (date(2026, 9, 10), 1, 1, 1),
+        (date(2027, 9, 11), 0, -2, 0),
+        (date(2028, 9, 10), -2, 0, 0),
     ]
     # September as of 09-30: 3 opened; 1 closed (800); open on 09-30: R2 and R3 (3 - 1
     # settled); first-time fix 1 - 1 / 3 (R2 a comeback of R1).
@@ -267,3 +273,34 @@ def test_a_hand_worked_summary(con):
     assert service.summary(con, sept)["ro_count"] == 7
     with query.raw_rows():
         assert service.summary(con, sept)["ro_count"] == 3
+
+
+def test_churn_both_ways_on_every_day(con):
+    # Visits on month ends and leap days, where as_of - 12 or 24 months clamps its day.
+    days = {
+        "A": ["2024-02-29", "2025-02-28", "2026-03-01"],
+        "B": ["2024-03-31", "2026-02-28", "2026-02-28", "2028-02-29"],
+        "C": ["2025-01-31", "2025-12-31", "2027-02-28"],
+        "D": ["2024-02-28", "2026-08-31"],
+        "E": ["2025-06-30", "2026-06-30", "2027-06-29"],
+    }
+    rows = [
+        _hand_ro(f"{vin}{i}", date.fromisoformat(d), None, ro_type=kind, vin=vin)
+        for vin, dates in days.items()
+        for i, d in enumerate(dates)
+        for kind in (["repair"] if vin != "E" or i else ["internal"])
+    ]
+    insert(con, "repair_orders", rows)
+    as_ofs = [date.fromordinal(n) for n in range(date(2024, 2, 1).toordinal(),
+                                                 date(2030, 4, 1).toordinal())]  # fmt: skip
+    for i in range(0, len(as_ofs), 100):
+        scopes = [Scope.for_range(a, a, today=a) for a in as_ofs[i : i + 100]]
+        summary = service._churn_rates(con, scopes)
+        with query.raw_rows():
+            raw = service._churn_rates(con, scopes)
+        _same(summary, raw, f"churn from {as_ofs[i]}")
+    # As of 2026-03-01 the 24 months are (2024-03-01, 2026-03-01], the 12 from 2025-03-01:
+    # A (last 2026-03-01), B (2026-02-28) and C (2025-12-31) are in the base and kept; D's
+    # 2024-02-28 is before it, E's first visit counted (2025-06-30) is internal: 0 / 3 lost.
+    as_of = date(2026, 3, 1)
+    assert service._churn_rates(con, [Scope.for_range(as_of, as_of, today=as_of)]) == [0.0]

@@ -118,9 +118,10 @@ def test_every_kpi_both_ways_on_a_group(group_db):
         for scope in _scopes(stores[1]):
             _both_ways(con, scope)
         # Churn has a value (visits before the cut) and the group has several brands.
-        assert service.summary(con, Scope.for_month("2026-10", today=END))[
-            "customer_churn_rate"
-        ] is not None
+        assert (
+            service.summary(con, Scope.for_month("2026-10", today=END))["customer_churn_rate"]
+            is not None
+        )
         assert len(service.by_store(con, Scope.for_month("2026-10", today=END), by="brand")) > 1
 
 

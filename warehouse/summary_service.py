@@ -126,7 +126,8 @@ def churn_select(where: str) -> str:
             WHERE {VISIT} AND r.open_date IS NOT NULL AND {where.format(t="r")}
         )
     ),
-    w AS (
+    -- Read five times below: computed once (3 s instead of 6 s for 50 stores' visits).
+    w AS MATERIALIZED (
         SELECT store, day, prev,
                CASE WHEN prev IS NULL THEN day
                     ELSE greatest(day, {_first_as_of("prev", base)}) END AS base_from,

@@ -213,7 +213,7 @@ def _ro_query(
     )
     alias = "s" if summary else "r"
     exprs = [(f"{alias}.{k}", k) for k in keys]
-    if expression:
+    if by is not None and expression:
         exprs.append((by, "grp"))  # an expression over r, such as the month of a date
     elif by is not None:
         exprs.append((group_key(alias, by), by))

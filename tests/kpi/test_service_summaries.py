@@ -274,6 +274,9 @@ def test_a_hand_worked_summary(con):
     assert service.summary(con, sept)["ro_count"] == 7
     with query.raw_rows():
         assert service.summary(con, sept)["ro_count"] == 3
+    # An advisor filter reads the rows (the summaries keep no advisor).
+    by_advisor = Scope.for_month("2026-09", today=date(2026, 10, 15), advisor="A1")
+    assert service.summary(con, by_advisor)["ro_count"] == 3
 
 
 def test_churn_both_ways_on_every_day(con):

@@ -795,7 +795,8 @@ TECH_MONTHS_FILTER = " AND ".join(
 
 # The labour of the ROs closed in the period, with the month they closed in: the whole
 # calendar months inside it from summary_service_tech_months (r.month, their first day), the
-# days outside them from the ROs ($w_first > $w_last: no whole month, every day from the ROs).
+# days before them ($start to $head_end) and after them ($tail_start to $end) from the ROs.
+# Each day range is one BETWEEN, which the scan of the ROs applies itself.
 _LABOUR_ROWS = f"""
     SELECT r.month AS close_month, r.store, r.technician, r.labor_hours, r.labor_revenue
     FROM summary_service_tech_months r
@@ -804,19 +805,34 @@ _LABOUR_ROWS = f"""
     SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
            r.labor_revenue
     FROM repair_orders r
-    WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
-      AND (r.close_date < $w_first OR r.close_date > $w_end)"""
+    WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $head_end
+    UNION ALL
+    SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
+           r.labor_revenue
+    FROM repair_orders r
+    WHERE {RO_FILTER} AND r.close_date BETWEEN $tail_start AND $end"""
 
 
 def _whole_months(scope: Scope) -> dict[str, date]:
     """Return the whole calendar months of the period up to as_of ($w_first to $w_last, first
-    days; $w_end the last's last day), none when the ROs must be read (raw, advisor filter)."""
+    days) and the days before and after them; none when the ROs must be read (an advisor
+    filter, raw_rows()): then every day is a head day."""
     first = scope.start if scope.start.day == 1 else add_months(scope.start.replace(day=1), 1)
     upto = scope.upto
     last = upto.replace(day=1) if upto == month_end(upto) else add_months(upto.replace(day=1), -1)
     if first > last or not query.summaries_allowed(scope, ("advisor",)):
-        first, last = date(9999, 12, 1), date(1, 1, 1)
-    return {"w_first": first, "w_last": last, "w_end": month_end(last)}
+        return {
+            "w_first": date(9999, 12, 1),
+            "w_last": date(1, 1, 1),
+            "head_end": upto,
+            "tail_start": date(9999, 12, 31),
+        }
+    return {
+        "w_first": first,
+        "w_last": last,
+        "head_end": first - timedelta(days=1),
+        "tail_start": month_end(last) + timedelta(days=1),
+    }
 
 
 def technician_monthly(

@@ -9,6 +9,12 @@ Filters: store everywhere; advisor and technician on the repair-order KPIs (tech
 the roster KPIs). The parts KPIs (parts_turnover, parts_months_supply, obsolete_parts_value)
 and customer_churn_rate are store-level measures (parts stock and a customer's visits belong
 to no advisor or technician), so they ignore the advisor and technician filters.
+
+Summary tables (warehouse.summary_service) hold the additive parts per store and day: the
+repair-order KPIs read them pooled, per store, brand, region, ro_type or month unless an
+advisor or technician filter is set (the ro_type filter applies to their ro_type key); the
+store-level KPIs always; the technicians' labour over whole calendar months unless an advisor
+filter is set. Inside ``query.raw_rows()`` everything reads the rows.
 """
 
 from __future__ import annotations
@@ -23,6 +29,17 @@ from kpi import query
 from kpi.catalogue import summary_ids
 from kpi.inventory import TOTAL_KEY, TOTAL_SQL, complete_months_window, trailing_months
 from kpi.scope import Scope, add_months, filter_clause, group_key, groups, month_end, store_clause
+from warehouse.summary_service import (
+    CHURN_BASE_MONTHS,
+    CHURN_MONTHS,
+    FTF_TYPES,
+    GROSS,
+    OBSOLETE,
+    SERVICE_RO,
+    SNAPSHOT_END,
+    VISIT,
+    WARRANTY,
+)
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
@@ -63,15 +80,12 @@ TECHNICIAN_COLUMNS = (
     "labor_revenue",
     "training_compliance",
 )
-OBSOLETE_DAYS = 180
-CHURN_MONTHS = 12
-CHURN_BASE_MONTHS = 24
 TURNOVER_MONTHS = 12
 
 # Every repair-order read: internal ROs out, then the scope's store/advisor/technician.
 RO_FILTER = " AND ".join(
     (
-        "r.ro_type <> 'internal'",
+        SERVICE_RO,
         store_clause("r"),
         filter_clause("r.advisor", "advisor"),
         filter_clause("r.technician", "technician"),
@@ -82,19 +96,19 @@ RO_FILTER = " AND ".join(
 OPENED = "r.open_date BETWEEN $start AND $end"
 CLOSED = "r.close_date BETWEEN $start AND $end"
 OPEN_ON_AS_OF = "r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)"
-FTF_BASE = f"{OPENED} AND r.ro_type IN ('repair', 'warranty')"
-WARRANTY = "r.ro_type = 'warranty'"
+FTF_BASE = f"{OPENED} AND {FTF_TYPES}"
 # Store-level reads (parts, churn) ignore the advisor and technician filters.
-RO_STORE_FILTER = f"r.ro_type <> 'internal' AND {store_clause('r')}"
+RO_STORE_FILTER = f"{SERVICE_RO} AND {store_clause('r')}"
 ROSTER_FILTER = (
     f"{store_clause('t')} AND {filter_clause('t.technician', 'technician')}"
     " AND t.month BETWEEN $m_first AND $m_last"
 )
-_GROSS = "r.labor_revenue + r.parts_revenue - coalesce(r.labor_cost, 0) - r.parts_cost"
-# A snapshot is dated its month's last day (parts_stock.month is 'YYYY-MM').
-_SNAPSHOT_END = (
-    "CAST(CAST(p.month || '-01' AS DATE) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
-)
+_GROSS = GROSS
+_SNAPSHOT_END = SNAPSHOT_END
+# The scope filters the summary tables keep no key for: set, the KPIs read the rows. The
+# summary_service_days rows of the scope (its ro_type filter applies to their key).
+SUMMARY_FILTERS = ("advisor", "technician")
+DAYS_FILTER = f"{store_clause('s')} AND {filter_clause('s.ro_type', 'ro_type')}"
 
 
 # Each store's latest parts snapshot at or before as_of's month (joined as latest l), and
@@ -104,7 +118,6 @@ LATEST_SNAPSHOTS = f"""
         FROM parts_stock p
         WHERE {store_clause("p")} AND p.month <= $as_of_month
         GROUP BY p.store"""
-OBSOLETE = f"p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days"
 
 
 def _ratio(num: float | int | None, den: float | int | None) -> float | None:
@@ -152,7 +165,6 @@ def _params(scope: Scope) -> dict[str, Any]:
         "as_of_month": _month_text(as_of),
         "churn_base": add_months(as_of, -CHURN_BASE_MONTHS),
         "churn_cut": add_months(as_of, -CHURN_MONTHS),
-        "obsolete_days": OBSOLETE_DAYS,
     }
 
 
@@ -193,11 +205,18 @@ def _ro_query(
     scope: Scope, keys: tuple[str, ...], by: str | None, with_ftf: bool, total: bool
 ) -> tuple[str, dict[str, Any]]:
     """Return the SQL and parameters of _ro_records()."""
-    exprs = [(f"r.{k}", k) for k in keys]
-    if by is not None and by.startswith("("):
+    expression = by is not None and by.startswith("(")
+    summary = (
+        query.summaries_allowed(scope, SUMMARY_FILTERS)
+        and not expression
+        and set(keys) <= {"store", "ro_type"}
+    )
+    alias = "s" if summary else "r"
+    exprs = [(f"{alias}.{k}", k) for k in keys]
+    if by is not None and expression:
         exprs.append((by, "grp"))  # an expression over r, such as the month of a date
     elif by is not None:
-        exprs.append((group_key("r", by), by))
+        exprs.append((group_key(alias, by), by))
     names = [name for _, name in exprs]
     key_select = "".join(f"{expr} AS {name}, " for expr, name in exprs)
     key_names = "".join(f"a.{name}, " for name in names)
@@ -207,6 +226,19 @@ def _ro_query(
         group = f"GROUP BY GROUPING SETS (({', '.join(e for e, _ in exprs)}), ())"
     having = "HAVING ro_count + closed_ro_count + open_ros > 0" if exprs else ""
     order = f"ORDER BY service_revenue DESC, {', '.join(names)}" if exprs else ""
+    if summary:
+        sql = _SUMMARY_RO_SQL.format(
+            key_select=key_select,
+            group=group,
+            having=having,
+            ftf_base="s.ftf_base" if with_ftf else "0",
+            comebacks="s.comebacks" if with_ftf else "0",
+            days_filter=DAYS_FILTER,
+            key_names=key_names,
+            kpis=_ro_kpis("a"),
+            order=order,
+        )
+        return sql, _params(scope)
     if not with_ftf:
         ftf = "SELECT 0 AS ftf_base, 0 AS comebacks"
         join = "CROSS JOIN ftf f"
@@ -247,7 +279,16 @@ def _ro_query(
         {having}
     ),
     ftf AS ({ftf})
-    SELECT {key_names}
+    SELECT {key_names} {_ro_kpis("f")}
+    FROM agg a {join}
+    {order}
+    """
+    return sql, _params(scope)
+
+
+def _ro_kpis(ftf: str) -> str:
+    """Return RO_COLUMNS from a group's sums (alias a) and first-time-fix counts (``ftf``)."""
+    return f"""
         ro_count,
         closed_ro_count,
         service_revenue,
@@ -259,13 +300,50 @@ def _ro_query(
         labor_hours,
         labor_revenue / nullif(labor_hours, 0) AS effective_labor_rate,
         warranty_gross,
-        1 - CAST(coalesce(f.comebacks, 0) AS DOUBLE) / nullif(coalesce(f.ftf_base, 0), 0)
+        1 - CAST(coalesce({ftf}.comebacks, 0) AS DOUBLE) / nullif(coalesce({ftf}.ftf_base, 0), 0)
             AS first_time_fix_rate,
-        open_ros
-    FROM agg a {join}
+        open_ros"""
+
+
+# _ro_query() from summary_service_days: the period's days, and the ROs open on as_of (opened
+# minus settled up to it) summed first per store and ro_type (all the days before as_of).
+_SUMMARY_RO_SQL = """
+    WITH days AS (
+        SELECT s.store, s.ro_type, s.ro_count, s.closed_ro_count, s.service_revenue,
+               s.service_gross, s.parts_gross, s.parts_revenue, s.labor_revenue,
+               s.labor_hours, s.warranty_gross, 0 AS open_ros, {ftf_base} AS ftf_base,
+               {comebacks} AS comebacks
+        FROM summary_service_days s
+        WHERE {days_filter} AND s.day BETWEEN $start AND $end
+        UNION ALL
+        SELECT s.store, s.ro_type, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+               sum(s.ro_count - s.settled), 0, 0
+        FROM summary_service_days s
+        WHERE {days_filter} AND s.day <= $as_of
+        GROUP BY s.store, s.ro_type
+    ),
+    agg AS (
+        SELECT {key_select}
+            CAST(coalesce(sum(s.ro_count), 0) AS BIGINT) AS ro_count,
+            CAST(coalesce(sum(s.closed_ro_count), 0) AS BIGINT) AS closed_ro_count,
+            coalesce(sum(s.service_revenue), 0) AS service_revenue,
+            coalesce(sum(s.service_gross), 0) AS service_gross,
+            coalesce(sum(s.parts_gross), 0) AS parts_gross,
+            coalesce(sum(s.parts_revenue), 0) AS parts_revenue,
+            coalesce(sum(s.labor_revenue), 0) AS labor_revenue,
+            coalesce(sum(s.labor_hours), 0) AS labor_hours,
+            coalesce(sum(s.warranty_gross), 0) AS warranty_gross,
+            CAST(coalesce(sum(s.open_ros), 0) AS BIGINT) AS open_ros,
+            CAST(coalesce(sum(s.ftf_base), 0) AS BIGINT) AS ftf_base,
+            CAST(coalesce(sum(s.comebacks), 0) AS BIGINT) AS comebacks
+        FROM days s
+        {group}
+        {having}
+    )
+    SELECT {key_names} {kpis}
+    FROM agg a
     {order}
     """
-    return sql, _params(scope)
 
 
 def revenue_by_store(
@@ -331,6 +409,8 @@ def _roster(
 
 _STORE_LEVEL_SQL = query.sql_file("service_store_level")
 _CHURN_SQL = query.sql_file("service_churn")
+_SUMMARY_STORE_LEVEL_SQL = query.sql_file("service_store_level_summary")
+_SUMMARY_CHURN_SQL = query.sql_file("service_churn_summary")
 # The churn CTE when the caller gets the rate elsewhere: no rows, the columns it would have.
 _NO_CHURN = (
     "SELECT NULL::VARCHAR AS grp, 0 AS churn_base, 0 AS churned, NULL::DATE AS "
@@ -397,6 +477,16 @@ def _store_level(
     _churn_rates, and skips the 24 months of visits it needs.
     """
     grouping = _level_groups(by, total)
+    if query.summaries_allowed(scope):
+        filters = {"ro_store_filter": store_clause("r")}
+        churn_sql = _SUMMARY_CHURN_SQL.format(**grouping, **filters)
+        sql = _SUMMARY_STORE_LEVEL_SQL.format(
+            **grouping,
+            **filters,
+            churn=churn_sql if churn else _NO_CHURN,
+            parts_store_filter=store_clause("p"),
+        )
+        return query.records(con, sql, _params(scope))
     filters = {"ro_store_filter": RO_STORE_FILTER}
     sql = _STORE_LEVEL_SQL.format(
         **grouping,
@@ -481,6 +571,8 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     churned when that visit is more than 12 months before as_of. Store level: the advisor
     and technician filters do not apply.
     """
+    if query.summaries_allowed(scopes[0]):
+        return _churn_rates_summary(con, scopes)
     params: dict[str, Any] = {"store": scopes[0].store}
     lasts, counts = [], []
     for i, one in enumerate(scopes):
@@ -498,7 +590,7 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     WITH visits AS (
         SELECT {", ".join(lasts)}
         FROM repair_orders r
-        WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date > $lo AND r.open_date <= $hi
+        WHERE {VISIT} AND {store_clause("r")} AND r.open_date > $lo AND r.open_date <= $hi
         GROUP BY r.store, r.vin
     )
     SELECT {", ".join(counts)} FROM visits
@@ -507,11 +599,39 @@ def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[fl
     # With no visit before a scope's cut nobody can have been lost yet: no value, not 0.
     first_sql = f"""
     SELECT min(r.open_date) FROM repair_orders r
-    WHERE {RO_STORE_FILTER} AND r.vin IS NOT NULL AND r.open_date <= $hi
+    WHERE {VISIT} AND {store_clause("r")} AND r.open_date <= $hi
     """
     first = query.rows(con, first_sql, params)[0][0]
     return [
         _ratio(row[2 * i + 1], row[2 * i])
+        if first is not None and first < params[f"c{i}"]
+        else None
+        for i in range(len(scopes))
+    ]
+
+
+def _churn_rates_summary(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:
+    """Return _churn_rates() from summary_service_churn: the counts on each as_of are the
+    sums of the changes up to it (service_churn_summary.sql's, pooled)."""
+    params: dict[str, Any] = {"store": scopes[0].store}
+    counts = []
+    for i, one in enumerate(scopes):
+        params |= {f"a{i}": one.as_of, f"c{i}": _params(one)["churn_cut"]}
+        counts.append(
+            f"coalesce(sum(base_delta) FILTER (WHERE day <= $a{i}), 0) AS base{i}, "
+            f"coalesce(sum(kept_delta) FILTER (WHERE day <= $a{i}), 0) AS kept{i}"
+        )
+    params["hi"] = max(one.as_of for one in scopes)
+    sql = f"""
+    SELECT {", ".join(counts)}, min(day) FILTER (WHERE first_visits > 0) AS first_open
+    FROM summary_service_churn s
+    WHERE {store_clause("s")} AND s.day <= $hi
+    """
+    row = query.rows(con, sql, params)[0]
+    first = row[-1]
+    # With no visit before a scope's cut nobody can have been lost yet: no value, not 0.
+    return [
+        _ratio(row[2 * i] - row[2 * i + 1], row[2 * i])
         if first is not None and first < params[f"c{i}"]
         else None
         for i in range(len(scopes))
@@ -611,7 +731,7 @@ def _technicians(
         t_group = "GROUP BY t.month, t.store, t.technician"
         r_group = "GROUP BY mth, r.store, r.technician"
     month_t = "coalesce(t.month, '')" if by_month else "''"
-    mth = "date_trunc('month', r.close_date)" if by_month else "NULL::DATE"
+    mth = "r.close_month" if by_month else "NULL::DATE"
     sql = f"""
     WITH roster AS (
         SELECT {month_t} AS month, t.store, t.technician,
@@ -630,8 +750,7 @@ def _technicians(
             SELECT {mth} AS mth, r.store, r.technician,
                    sum(r.labor_hours) AS labor_hours_sold,
                    sum(r.labor_revenue) AS labor_revenue
-            FROM repair_orders r
-            WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $end
+            FROM ({_LABOUR_ROWS}) r
             {r_group}
         )
     ),
@@ -655,12 +774,65 @@ def _technicians(
     """
     if rank_by is not None:
         sql = f"SELECT *{rank} AS rank FROM ({sql})"
-    frame = query.frame(con, f"{sql} ORDER BY {order}", _params(scope))
+    params = _params(scope) | _whole_months(scope)
+    frame = query.frame(con, f"{sql} ORDER BY {order}", params)
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
     if rank_by is not None:
         columns.append("rank")
         frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
     return _nan_to_none(frame[columns])
+
+
+# summary_service_tech_months r in scope: its technician and ro_type keys take those filters.
+TECH_MONTHS_FILTER = " AND ".join(
+    (
+        store_clause("r"),
+        filter_clause("r.technician", "technician"),
+        filter_clause("r.ro_type", "ro_type"),
+    )
+)
+
+
+# The labour of the ROs closed in the period, with the month they closed in: the whole
+# calendar months inside it from summary_service_tech_months (r.month, their first day), the
+# days before them ($start to $head_end) and after them ($tail_start to $end) from the ROs.
+# Each day range is one BETWEEN, which the scan of the ROs applies itself.
+_LABOUR_ROWS = f"""
+    SELECT r.month AS close_month, r.store, r.technician, r.labor_hours, r.labor_revenue
+    FROM summary_service_tech_months r
+    WHERE {TECH_MONTHS_FILTER} AND r.month BETWEEN $w_first AND $w_last
+    UNION ALL
+    SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
+           r.labor_revenue
+    FROM repair_orders r
+    WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $head_end
+    UNION ALL
+    SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
+           r.labor_revenue
+    FROM repair_orders r
+    WHERE {RO_FILTER} AND r.close_date BETWEEN $tail_start AND $end"""
+
+
+def _whole_months(scope: Scope) -> dict[str, date]:
+    """Return the whole calendar months of the period up to as_of ($w_first to $w_last, first
+    days) and the days before and after them; none when the ROs must be read (an advisor
+    filter, raw_rows()): then every day is a head day."""
+    first = scope.start if scope.start.day == 1 else add_months(scope.start.replace(day=1), 1)
+    upto = scope.upto
+    last = upto.replace(day=1) if upto == month_end(upto) else add_months(upto.replace(day=1), -1)
+    if first > last or not query.summaries_allowed(scope, ("advisor",)):
+        return {
+            "w_first": date(9999, 12, 1),
+            "w_last": date(1, 1, 1),
+            "head_end": upto,
+            "tail_start": date(9999, 12, 31),
+        }
+    return {
+        "w_first": first,
+        "w_last": last,
+        "head_end": first - timedelta(days=1),
+        "tail_start": month_end(last) + timedelta(days=1),
+    }
 
 
 def technician_monthly(
@@ -701,17 +873,20 @@ def technician_trend(
     rows = _technicians(con, span, by_month=True, rank_by=metric, totals=True)
     whole = rows["month"] == ""
     ranked, per_month = rows[whole], rows[~whole]
+
     # Each monthly row into its technician's row and its month's column (a dict, not a
-    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly).
-    row_of = {
-        key: i for i, key in enumerate(zip(ranked["technician"], ranked["store"], strict=True))
-    }
+    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly). The
+    # keys as lists: iterating a column of 10,000s of strings item by item is slower.
+    def keys(frame: pd.DataFrame) -> zip:
+        return zip(frame["technician"].tolist(), frame["store"].tolist(), strict=True)
+
+    row_of = {key: i for i, key in enumerate(keys(ranked))}
     texts = [_month_text(f) for f in firsts]
     col_of = {text: j for j, text in enumerate(texts)}
     grid = np.full((len(ranked), len(texts)), np.nan)
     grid[
-        [row_of[key] for key in zip(per_month["technician"], per_month["store"], strict=True)],
-        [col_of[m] for m in per_month["month"]],
+        [row_of[key] for key in keys(per_month)],
+        [col_of[m] for m in per_month["month"].tolist()],
     ] = pd.to_numeric(per_month[metric], errors="coerce").to_numpy(dtype=float)
     out = ranked[["rank", "technician", "store", metric]].reset_index(drop=True)
     out = pd.concat([out, pd.DataFrame(grid, columns=texts)], axis=1)
@@ -770,6 +945,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
                AS first_time_fix_rate
     FROM k LEFT JOIN o USING (m) LEFT JOIN c USING (m) LEFT JOIN f USING (m)
     """
+    if query.summaries_allowed(scope, SUMMARY_FILTERS):
+        sql = _SUMMARY_MONTHLY_SQL.format(days_filter=DAYS_FILTER)
     found = {row["m"]: row for row in query.records(con, sql, _params(span))}
     rows = []
     for first in firsts:
@@ -785,6 +962,19 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
             }
         )
     return _nan_to_none(pd.DataFrame(rows, columns=["month", *MONTHLY_IDS]))
+
+
+# monthly() from summary_service_days s: each day's ROs opened and closed are in its month.
+_SUMMARY_MONTHLY_SQL = """
+    SELECT year(s.day) * 100 + month(s.day) AS m, sum(s.ro_count) AS ro_count,
+           sum(s.service_revenue) AS service_revenue, sum(s.service_gross) AS service_gross,
+           sum(s.service_gross) / nullif(sum(s.service_revenue), 0) AS service_gross_margin,
+           1 - CAST(sum(s.comebacks) AS DOUBLE) / nullif(sum(s.ftf_base), 0)
+               AS first_time_fix_rate
+    FROM summary_service_days s
+    WHERE {days_filter} AND s.day BETWEEN $start AND $end
+    GROUP BY 1
+    """
 
 
 def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -818,7 +1008,7 @@ def obsolete_parts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
            {_SNAPSHOT_END} - p.last_movement_date AS days_since_movement
     FROM parts_stock p
     JOIN latest l ON l.store = p.store AND l.month = p.month
-    WHERE p.last_movement_date < {_SNAPSHOT_END} - $obsolete_days
+    WHERE {OBSOLETE}
     ORDER BY value_cny DESC, p.store, p.part_no
     """
     return query.frame(con, sql, _params(scope))

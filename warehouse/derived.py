@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse import dimensions, forecast_points, summary_customers, summary_sales
+from warehouse import (
+    dimensions,
+    forecast_points,
+    summary_customers,
+    summary_sales,
+    summary_service,
+)
 from warehouse.leadbook import lead_months_select
 from warehouse.spec import TABLES
 
@@ -146,6 +152,32 @@ DERIVED: tuple[Derived, ...] = (
         summary_customers.LEADS_DDL,
         frozenset({"traffic", "followups", "orders"}),
         summary_customers.leads_select,
+    ),
+    # After-sales (warehouse.summary_service). summary_service_days reads the comebacks
+    # through v_repair_orders: it comes after derived_comebacks, refreshed first.
+    Derived(
+        "summary_service_days",
+        summary_service.DAYS_DDL,
+        frozenset({"repair_orders"}),
+        summary_service.days_select,
+    ),
+    Derived(
+        "summary_service_churn",
+        summary_service.CHURN_DDL,
+        frozenset({"repair_orders"}),
+        summary_service.churn_select,
+    ),
+    Derived(
+        "summary_service_parts",
+        summary_service.PARTS_DDL,
+        frozenset({"parts_stock"}),
+        summary_service.parts_select,
+    ),
+    Derived(
+        "summary_service_tech_months",
+        summary_service.TECH_MONTHS_DDL,
+        frozenset({"repair_orders"}),
+        summary_service.tech_months_select,
     ),
 )
 

@@ -419,9 +419,13 @@ def test_two_imports_at_once_both_land_or_are_told(db):
 
 
 def test_the_fixture_files_are_what_the_script_writes():
-    from tests.fixtures.messy.make_fixtures import files
+    from tests.fixtures.messy.make_fixtures import HERE, files
 
-    for name, data in files().items():
+    written = files()
+    # every fixture file of the folder comes from the script (nothing silently skipped)
+    on_disk = [p.name for p in HERE.iterdir() if p.is_file() and p.suffix != ".py"]
+    assert sorted(written) == sorted(on_disk)
+    for name, data in written.items():
         if not name.endswith(".xlsx"):  # a workbook's zip carries its creation time
             assert read(name) == data, f"{name}: run tests/fixtures/messy/make_fixtures.py"
 

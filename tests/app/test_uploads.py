@@ -13,7 +13,6 @@ import pytest
 from app import uploads
 from tests.fixtures.messy.make_fixtures import read
 from tests.helpers import insert
-from ui.download import to_csv
 from warehouse import importer, live
 from warehouse.auth import User
 from warehouse.db import connect
@@ -190,6 +189,8 @@ def test_size_limit_message():
 
 
 def test_validation_report_download_escapes_formulas():
+    from ui.download import to_csv  # here: the rest of tests/app loads no streamlit
+
     data = (
         "visit_id,visit_date,kind,first_visit,channel,consultant,customer_id,lead_level,"
         "model_interest,test_drive\n"

@@ -49,10 +49,10 @@ def rows(path: Path, sql: str, params: dict | None = None) -> list[tuple]:
         return con.execute(sql, params or {}).fetchall()
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
     """A store database with two November walk-ins and a small stock ledger in store s1."""
-    path = tmp_path / "store.duckdb"
+    path = tmp_path_factory.mktemp("uploads") / "store.duckdb"
     with connect(path) as con:
         insert(
             con,
@@ -78,6 +78,18 @@ def db(tmp_path) -> Path:
                  "sold_date": dt.date(2026, 10, 20), "cost": 118000},
             ],
         )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def db(seeded, tmp_path) -> Path:
+    """A copy of the seeded database (and its hash key file, if any) for one test to change."""
+    path = tmp_path / "store.duckdb"
+    path.write_bytes(seeded.read_bytes())
+    key = seeded.with_name(seeded.name + ".key")
+    if key.exists():
+        path.with_name(path.name + ".key").write_bytes(key.read_bytes())
+    assert not seeded.with_name(seeded.name + ".wal").exists()  # the copy is the whole state
     return path
 
 

@@ -4,8 +4,34 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import memory_db
+from warehouse import auth
 
 DEMO_END = date(2026, 11, 25)
+
+# Password hashes. Production hashes at warehouse.auth.ITERATIONS (600,000 PBKDF2 rounds, about
+# a third of a second each); at that cost the accounts' tests spent most of `make check` hashing.
+# The tests of this process hash at TEST_ITERATIONS instead: real PBKDF2-HMAC-SHA256 with the
+# same salts, stored format and comparisons, only fewer rounds. It is set here, in the test
+# process, never through an environment variable or setting a deployment could carry by accident;
+# servers and commands that tests start in another process hash at the production cost. A test
+# marked `production_hash_cost` runs at PRODUCTION_ITERATIONS (the value auth.py defines).
+PRODUCTION_ITERATIONS = auth.ITERATIONS
+TEST_ITERATIONS = 1_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Hash passwords at TEST_ITERATIONS for the whole test session (session fixtures too)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "ITERATIONS", TEST_ITERATIONS)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _production_hash_cost(request, monkeypatch):
+    """Restore the production hash cost for a test marked `production_hash_cost`."""
+    if request.node.get_closest_marker("production_hash_cost"):
+        monkeypatch.setattr(auth, "ITERATIONS", PRODUCTION_ITERATIONS)
 
 
 @pytest.fixture

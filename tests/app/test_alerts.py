@@ -104,6 +104,7 @@ def test_a_failing_channel_is_reported_the_others_still_go(db, robots, smtp_serv
     con.close()
 
 
+@pytest.mark.slow  # a robot server stopped and restarted: the full gate, not the fast loop
 def test_server_killed_mid_run_and_restarted(db, robots, smtp_server, secrets_env):
     file = _file(robots, smtp_server)
     alerts.run_digest(db, date(2026, 3, 11), file=file, retry=FAST)  # the morning digest
@@ -139,6 +140,7 @@ def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
+@pytest.mark.slow  # four commands in their own processes: the full gate
 def test_command_line(db, robots, smtp_server, tmp_path, secrets_env):
     host, port, box = smtp_server
     conf = tmp_path / "notify.toml"

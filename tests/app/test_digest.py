@@ -15,7 +15,7 @@ from tests.helpers import memory_db
 BASE = "http://kpi.example"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # a frozen Digest the tests only read: composed once
 def small():
     con = memory_db()
     small_store.fill(con)

@@ -13,7 +13,6 @@ import pytest
 from app import uploads
 from tests.fixtures.messy.make_fixtures import read
 from tests.helpers import insert
-from ui.download import to_csv
 from warehouse import importer, live
 from warehouse.auth import User
 from warehouse.db import connect
@@ -50,10 +49,10 @@ def rows(path: Path, sql: str, params: dict | None = None) -> list[tuple]:
         return con.execute(sql, params or {}).fetchall()
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
     """A store database with two November walk-ins and a small stock ledger in store s1."""
-    path = tmp_path / "store.duckdb"
+    path = tmp_path_factory.mktemp("uploads") / "store.duckdb"
     with connect(path) as con:
         insert(
             con,
@@ -79,6 +78,18 @@ def db(tmp_path) -> Path:
                  "sold_date": dt.date(2026, 10, 20), "cost": 118000},
             ],
         )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def db(seeded, tmp_path) -> Path:
+    """A copy of the seeded database (and its hash key file, if any) for one test to change."""
+    path = tmp_path / "store.duckdb"
+    path.write_bytes(seeded.read_bytes())
+    key = seeded.with_name(seeded.name + ".key")
+    if key.exists():
+        path.with_name(path.name + ".key").write_bytes(key.read_bytes())
+    assert not seeded.with_name(seeded.name + ".wal").exists()  # the copy is the whole state
     return path
 
 
@@ -190,6 +201,8 @@ def test_size_limit_message():
 
 
 def test_validation_report_download_escapes_formulas():
+    from ui.download import to_csv  # here: the rest of tests/app loads no streamlit
+
     data = (
         "visit_id,visit_date,kind,first_visit,channel,consultant,customer_id,lead_level,"
         "model_interest,test_drive\n"
@@ -419,9 +432,13 @@ def test_two_imports_at_once_both_land_or_are_told(db):
 
 
 def test_the_fixture_files_are_what_the_script_writes():
-    from tests.fixtures.messy.make_fixtures import files
+    from tests.fixtures.messy.make_fixtures import HERE, files
 
-    for name, data in files().items():
+    written = files()
+    # every fixture file of the folder comes from the script (nothing silently skipped)
+    on_disk = [p.name for p in HERE.iterdir() if p.is_file() and p.suffix != ".py"]
+    assert sorted(written) == sorted(on_disk)
+    for name, data in written.items():
         if not name.endswith(".xlsx"):  # a workbook's zip carries its creation time
             assert read(name) == data, f"{name}: run tests/fixtures/messy/make_fixtures.py"
 

@@ -228,6 +228,7 @@ def test_empty_database_gives_a_workbook(con):
     assert _value(book["Sales"], "test_drive_rate") is None
 
 
+@pytest.mark.slow  # the command in its own process: the full gate
 def test_cli_writes_a_readable_workbook(tmp_path):
     db = tmp_path / "store.duckdb"
     with connect(db) as con:

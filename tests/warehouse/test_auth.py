@@ -129,6 +129,7 @@ def store_db(tmp_path):
     return path
 
 
+@pytest.mark.production_hash_cost  # the tests' cheap hash cost is off here (tests/conftest.py)
 def test_a_new_hash_is_pbkdf2_sha256_at_600000_iterations(con):
     create_user(con, "wang", "s3cret-pass", "manager")
     salt, stored = con.execute("SELECT salt, password_hash FROM users").fetchone()
@@ -136,6 +137,7 @@ def test_a_new_hash_is_pbkdf2_sha256_at_600000_iterations(con):
     assert stored == f"pbkdf2_sha256$600000${expected}"
 
 
+@pytest.mark.production_hash_cost
 def test_an_old_hash_signs_in_and_is_rehashed_at_600000(store_db):
     salt = "ab" * 16
     old = hashlib.pbkdf2_hmac("sha256", b"old-password", bytes.fromhex(salt), 240_000).hex()

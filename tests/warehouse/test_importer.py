@@ -57,10 +57,10 @@ def rows(path: Path, query: str, params: dict | None = None) -> list[tuple]:
         con.close()
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
-    """A database file that already holds traffic and orders of store main."""
-    path = tmp_path / "store.duckdb"
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """A database file that already holds traffic and orders of store main (built once)."""
+    path = tmp_path_factory.mktemp("importer") / "store.duckdb"
     report = import_files(
         path,
         "traffic",
@@ -79,6 +79,18 @@ def db(tmp_path) -> Path:
         ],
     )
     assert report.committed
+    return path
+
+
+@pytest.fixture
+def db(seeded, tmp_path) -> Path:
+    """A copy of the seeded database (and its hash key file) for one test to change."""
+    path = tmp_path / "store.duckdb"
+    path.write_bytes(seeded.read_bytes())
+    key = seeded.with_name(seeded.name + ".key")
+    if key.exists():
+        path.with_name(path.name + ".key").write_bytes(key.read_bytes())
+    assert not seeded.with_name(seeded.name + ".wal").exists()  # the copy is the whole state
     return path
 
 

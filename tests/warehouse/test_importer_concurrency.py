@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from warehouse.importer import import_files
 
@@ -64,6 +65,7 @@ def test_two_threads_import_at_once(tmp_path):
     assert counts(db) == (600, 600, 2)
 
 
+@pytest.mark.slow  # two processes: the full gate
 def test_two_processes_import_at_once(tmp_path):
     db = tmp_path / "s.duckdb"
     files = [traffic_file(tmp_path / f"{p}.csv", p, 2000) for p in ("A", "B")]
@@ -81,6 +83,7 @@ def test_two_processes_import_at_once(tmp_path):
     assert counts(db) == (2000 * landed, 2000 * landed, landed)
 
 
+@pytest.mark.slow  # a process holding the database: the full gate
 def test_busy_database_exits_2_with_the_message_and_writes_nothing(tmp_path):
     db = tmp_path / "s.duckdb"
     source = traffic_file(tmp_path / "a.csv", "A", 10)

@@ -128,7 +128,35 @@ def _needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     except duckdb.CatalogException:
         return False  # not our database (or an empty file): nothing to migrate
-    return bool(rows) and int(rows[0][0]) < SCHEMA_VERSION
+    if not rows:
+        return False
+    version = int(rows[0][0])
+    return version < SCHEMA_VERSION or (version == SCHEMA_VERSION and bool(missing_derived(con)))
+
+
+def missing_derived(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the derived tables (warehouse.derived) the database does not have yet."""
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()}  # fmt: skip
+    return [d.name for d in derived.DERIVED if d.name not in have]
+
+
+def _fill_missing_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the derived tables a newer program added and fill them from the stored rows.
+
+    A derived table added without a schema version of its own (a summary of a new KPI) is
+    then there on the first write open, and a read-only open asks for that write first.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        missing = missing_derived(con)
+        derived.create_tables(con)
+        derived.refresh(con, names=missing)
+        con.execute("COMMIT")
+    except Exception:
+        rollback(con)
+        raise
 
 
 def _table_ddl(table_name: str) -> str:
@@ -252,11 +280,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     current = int(row[0]) if row else 0
     if current == SCHEMA_VERSION:
+        if missing_derived(con):
+            _fill_missing_derived(con)
         return
     if current > SCHEMA_VERSION:
         raise NewerSchema(found=current, known=SCHEMA_VERSION)
     con.execute("BEGIN TRANSACTION")
     try:
+        # Derived tables this version adds are filled from the rows already stored.
+        missing = missing_derived(con) if current > 0 else []
         for ddl in META_DDL:
             con.execute(ddl)
         for name in TABLES:
@@ -274,9 +306,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         if 0 < current < 3:
             # 2: the derived tables appeared; 3: derived_lead_months keeps open-level states only.
             derived.refresh(con)
-        elif 0 < current < 7:
-            # 7: the summary tables appeared (issue 15): filled from the rows already stored.
-            derived.refresh(con, names=derived.summary_tables())
+        elif missing:
+            # 7: the summary tables and derived_vehicles, _forecast_points, _values_* (issue 15)
+            derived.refresh(con, names=missing)
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)}
         )

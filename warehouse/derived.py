@@ -182,15 +182,6 @@ DERIVED: tuple[Derived, ...] = (
 )
 
 
-def summary_tables() -> list[str]:
-    """Return the derived tables schema 7 added: the summary tables (additive KPI parts per
-    store and day, named summary_*), derived_vehicles, derived_forecast_points and the
-    filters' values (derived_values_*)."""
-    new = ["derived_vehicles", "derived_forecast_points"]
-    new += [dimensions.table_name(t) for t in dimensions.SOURCES]
-    return [d.name for d in DERIVED if d.name.startswith("summary_")] + new
-
-
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every derived table if missing (empty; ``refresh`` fills them)."""
     for d in DERIVED:

@@ -101,6 +101,17 @@ def _sold(scope: Scope) -> tuple[str, str, str]:
     return _SOLD_SUMMARY if query.summaries_allowed(scope) else _SOLD_ROWS
 
 
+def _service_gross(scope: Scope) -> tuple[str, str, str, str]:
+    """Return (closing day, FROM, the gross sum, the row condition) of the ROs' service gross.
+
+    kpi.service's formula and rows (its store-day summary's closed ROs, or the rows inside
+    query.raw_rows()); finance drops every filter but the store.
+    """
+    if query.summaries_allowed(scope):
+        return "s.day", "summary_service_days s", "sum(s.service_gross)", store_clause("s")
+    return "r.close_date", "repair_orders r", f"sum({service._GROSS})", service.RO_FILTER
+
+
 def _deliveries_sql(scope: Scope, by: str | None, total: bool = False) -> str:
     sold_from, delivered, sums = _sold(scope)
     return f"""
@@ -264,11 +275,12 @@ def _period_figures(
     for grp, *values in query.rows(con, sold, params):
         names = ("deliveries", "vehicle_gross", "fi_gross", "accessories_gross")
         found[grp].update(zip(names, values, strict=True))
+    day, gross_from, gross_sum, where = _service_gross(scope)
     gross = f"""
         WITH {_PERIODS_CTE}
-        SELECT p.grp, coalesce(sum({service._GROSS}), 0)
-        FROM repair_orders r JOIN p ON r.close_date BETWEEN p.start AND p.stop
-        WHERE {service.RO_FILTER} AND r.close_date BETWEEN $lo AND $hi
+        SELECT p.grp, coalesce({gross_sum}, 0)
+        FROM {gross_from} JOIN p ON {day} BETWEEN p.start AND p.stop
+        WHERE {where} AND {day} BETWEEN $lo AND $hi
         GROUP BY 1"""
     for grp, value in query.rows(con, gross, params):
         found[grp]["service_gross"] = value
@@ -394,10 +406,11 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
              "fixed_expenses"]  # fmt: skip
     # service_gross with kpi.service's formula and filter (its RO figures' service_gross), by
     # the closing month; only the closed ROs' gross is summed (nothing else of the figures)
+    day, gross_from, gross_sum, where = _service_gross(scope)
     gross = f"""
-        SELECT strftime(r.close_date, '%Y-%m'), coalesce(sum({service._GROSS}), 0)
-        FROM repair_orders r
-        WHERE {service.RO_FILTER} AND r.close_date BETWEEN $first AND $last
+        SELECT strftime({day}, '%Y-%m'), coalesce({gross_sum}, 0)
+        FROM {gross_from}
+        WHERE {where} AND {day} BETWEEN $first AND $last
         GROUP BY 1"""
     service_gross = dict(query.rows(con, gross, p))
     rows = []

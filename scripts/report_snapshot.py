@@ -19,10 +19,13 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
-from kpi.report import build_report
-from kpi.scope import Scope, add_months, month_end, month_start
-from warehouse.db import connect
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
+
+from kpi.report import build_report  # noqa: E402
+from kpi.scope import Scope, add_months, month_end, month_start  # noqa: E402
+from warehouse.db import connect  # noqa: E402
 
 
 def _scopes(con) -> list[tuple[str, Scope]]:

@@ -28,11 +28,12 @@ from kpi.scope import Scope, add_months, month_end, month_start  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 
 
-def _scopes(con) -> list[tuple[str, Scope]]:
+def _scopes(con, max_stores: int | None = None) -> list[tuple[str, Scope]]:
     last = con.execute("SELECT max(visit_date) FROM traffic").fetchone()[0]
     if last is None:
         return []
-    stores = [None] + [r[0] for r in con.execute("SELECT store FROM stores ORDER BY 1").fetchall()]
+    every = [r[0] for r in con.execute("SELECT store FROM stores ORDER BY 1").fetchall()]
+    stores = [None] + every[:max_stores]
     newest = month_start(last)
     periods: list[tuple[date, date, date]] = []
     for n in range(12, -1, -1):
@@ -50,10 +51,13 @@ def _scopes(con) -> list[tuple[str, Scope]]:
     return out
 
 
-def snapshot(db: str) -> dict:
-    """Return {label: report KPIs} for every scope of the database."""
+def snapshot(db: str, max_stores: int | None = None) -> dict:
+    """Return {label: report KPIs} for every scope of the database (pooled, and the first
+    ``max_stores`` stores one by one: all when None)."""
     with connect(db, read_only=True) as con:
-        return {label: build_report(con, scope)["kpis"] for label, scope in _scopes(con)}
+        return {
+            label: build_report(con, scope)["kpis"] for label, scope in _scopes(con, max_stores)
+        }
 
 
 def _diff(a, b, tol: float, path=""):
@@ -73,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="write the snapshot here (JSON)")
     p.add_argument("--compare", help="an earlier snapshot to compare with")
     p.add_argument("--tolerance", type=float, default=1e-12, help="relative, for floats")
+    p.add_argument("--stores", type=int, help="stores taken one by one (default every store; "
+                   "a group: pooled plus a few)")
     args = p.parse_args(argv)
-    snap = snapshot(args.db)
+    snap = snapshot(args.db, args.stores)
     text = json.dumps(snap, sort_keys=True, ensure_ascii=False, indent=1, default=str)
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write(text + "\n")

@@ -201,89 +201,105 @@ def _ro_records(
     return query.records(con, *_ro_query(scope, keys, by, with_ftf, total))
 
 
+_RO_SQL = query.sql_file("service_ro")
+_SUMMARY_RO_SQL = query.sql_file("service_ro_summary")
+# The fixed fragments of service_ro.sql: which repair orders each figure takes.
+_RO_ROWS = {
+    "ro_filter": RO_FILTER,
+    "opened": OPENED,
+    "closed": CLOSED,
+    "open_on_as_of": OPEN_ON_AS_OF,
+    "gross": _GROSS,
+    "warranty": WARRANTY,
+}
+
+
 def _ro_query(
     scope: Scope, keys: tuple[str, ...], by: str | None, with_ftf: bool, total: bool
 ) -> tuple[str, dict[str, Any]]:
-    """Return the SQL and parameters of _ro_records()."""
-    expression = by is not None and by.startswith("(")
-    summary = (
-        query.summaries_allowed(scope, SUMMARY_FILTERS)
-        and not expression
-        and set(keys) <= {"store", "ro_type"}
-    )
-    alias = "s" if summary else "r"
-    exprs = [(f"{alias}.{k}", k) for k in keys]
-    if by is not None and expression:
-        exprs.append((by, "grp"))  # an expression over r, such as the month of a date
-    elif by is not None:
-        exprs.append((group_key(alias, by), by))
-    names = [name for _, name in exprs]
-    key_select = "".join(f"{expr} AS {name}, " for expr, name in exprs)
-    key_names = "".join(f"a.{name}, " for name in names)
-    group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(exprs)))}" if exprs else ""
-    if total and exprs:
-        key_select = "".join(f"coalesce({expr}, {TOTAL_SQL}) AS {name}, " for expr, name in exprs)
-        group = f"GROUP BY GROUPING SETS (({', '.join(e for e, _ in exprs)}), ())"
-    having = "HAVING ro_count + closed_ro_count + open_ros > 0" if exprs else ""
-    order = f"ORDER BY service_revenue DESC, {', '.join(names)}" if exprs else ""
+    """Return the SQL and parameters of _ro_records(): from summary_service_days when the
+    scope and the grouping allow it, else from the rows."""
+    summary = _ro_from_summary(scope, keys, by)
+    exprs = _ro_keys("s" if summary else "r", keys, by)
+    grouping = _ro_grouping(exprs, total)
     if summary:
         sql = _SUMMARY_RO_SQL.format(
-            key_select=key_select,
-            group=group,
-            having=having,
+            **grouping,
             ftf_base="s.ftf_base" if with_ftf else "0",
             comebacks="s.comebacks" if with_ftf else "0",
             days_filter=DAYS_FILTER,
-            key_names=key_names,
             kpis=_ro_kpis("a"),
-            order=order,
         )
-        return sql, _params(scope)
-    if not with_ftf:
-        ftf = "SELECT 0 AS ftf_base, 0 AS comebacks"
-        join = "CROSS JOIN ftf f"
     else:
-        ftf = f"""
-        SELECT {key_select}
+        ftf, join = _ro_ftf(exprs, grouping, with_ftf)
+        sql = _RO_SQL.format(**grouping, **_RO_ROWS, ftf=ftf, join=join, kpis=_ro_kpis("f"))
+    return sql, _params(scope)
+
+
+def _is_expression(by: str | None) -> bool:
+    """Return True when ``by`` is an SQL expression over r (such as the month of a date)."""
+    return by is not None and by.startswith("(")
+
+
+def _ro_from_summary(scope: Scope, keys: tuple[str, ...], by: str | None) -> bool:
+    """Return True when summary_service_days holds the grouping: no advisor or technician
+    filter, not inside raw_rows(), no expression, keys among its store and ro_type."""
+    return (
+        query.summaries_allowed(scope, SUMMARY_FILTERS)
+        and not _is_expression(by)
+        and set(keys) <= {"store", "ro_type"}
+    )
+
+
+def _ro_keys(alias: str, keys: tuple[str, ...], by: str | None) -> list[tuple[str, str]]:
+    """Return the (expression, name) of each group key: ``keys`` of table ``alias``, then
+    ``by`` (an expression named grp, or a group of the stores table named as itself)."""
+    exprs = [(f"{alias}.{k}", k) for k in keys]
+    if by is not None and _is_expression(by):
+        exprs.append((by, "grp"))
+    elif by is not None:
+        exprs.append((group_key(alias, by), by))
+    return exprs
+
+
+def _ro_grouping(exprs: list[tuple[str, str]], total: bool) -> dict[str, str]:
+    """Return the grouping fragments of service_ro*.sql: pooled without keys; ``total`` adds
+    the pooled row (GROUPING SETS), keyed TOTAL_KEY; groups with no RO counted are dropped."""
+    if not exprs:
+        return {"key_select": "", "key_names": "", "group": "", "having": "", "order": ""}
+    names = [name for _, name in exprs]
+    key_select = "".join(f"{expr} AS {name}, " for expr, name in exprs)
+    group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(exprs)))}"
+    if total:
+        key_select = "".join(f"coalesce({expr}, {TOTAL_SQL}) AS {name}, " for expr, name in exprs)
+        group = f"GROUP BY GROUPING SETS (({', '.join(e for e, _ in exprs)}), ())"
+    return {
+        "key_select": key_select,
+        "key_names": "".join(f"a.{name}, " for name in names),
+        "group": group,
+        "having": "HAVING ro_count + closed_ro_count + open_ros > 0",
+        "order": f"ORDER BY service_revenue DESC, {', '.join(names)}",
+    }
+
+
+def _ro_ftf(
+    exprs: list[tuple[str, str]], grouping: dict[str, str], with_ftf: bool
+) -> tuple[str, str]:
+    """Return service_ro.sql's ftf CTE (the first-time-fix counts per group) and its join.
+
+    Only these counts read the comeback, so only they go through v_repair_orders, and only
+    for the ROs opened in the period (the view's derivation is the costly part).
+    """
+    if not with_ftf:
+        return "SELECT 0 AS ftf_base, 0 AS comebacks", "CROSS JOIN ftf f"
+    ftf = f"""
+        SELECT {grouping["key_select"]}
             count(*) AS ftf_base, count(*) FILTER (WHERE r.comeback) AS comebacks
         FROM v_repair_orders r
         WHERE {RO_FILTER} AND {FTF_BASE}
-        {group}"""
-        on = " AND ".join(f"f.{n} IS NOT DISTINCT FROM a.{n}" for n in names)
-        join = f"LEFT JOIN ftf f ON {on}" if names else "CROSS JOIN ftf f"
-    sql = f"""
-    WITH r AS (
-        SELECT r.*, {CLOSED} AS closed, {OPENED} AS opened
-        FROM repair_orders r
-        WHERE {RO_FILTER}
-          -- Every aggregate below counts one of these three kinds of RO: skip the rest early.
-          AND ({OPENED} OR {CLOSED} OR ({OPEN_ON_AS_OF}))
-    ),
-    agg AS (
-        SELECT {key_select}
-            count(*) FILTER (WHERE opened) AS ro_count,
-            count(*) FILTER (WHERE closed) AS closed_ro_count,
-            coalesce(sum(r.labor_revenue + r.parts_revenue) FILTER (WHERE closed), 0)
-                AS service_revenue,
-            coalesce(sum({_GROSS}) FILTER (WHERE closed), 0) AS service_gross,
-            coalesce(sum(r.parts_revenue - r.parts_cost) FILTER (WHERE closed), 0)
-                AS parts_gross,
-            coalesce(sum(r.parts_revenue) FILTER (WHERE closed), 0) AS parts_revenue,
-            coalesce(sum(r.labor_revenue) FILTER (WHERE closed), 0) AS labor_revenue,
-            coalesce(sum(r.labor_hours) FILTER (WHERE closed), 0) AS labor_hours,
-            coalesce(sum({_GROSS}) FILTER (WHERE closed AND {WARRANTY}), 0)
-                AS warranty_gross,
-            count(*) FILTER (WHERE {OPEN_ON_AS_OF}) AS open_ros
-        FROM r
-        {group}
-        {having}
-    ),
-    ftf AS ({ftf})
-    SELECT {key_names} {_ro_kpis("f")}
-    FROM agg a {join}
-    {order}
-    """
-    return sql, _params(scope)
+        {grouping["group"]}"""
+    on = " AND ".join(f"f.{name} IS NOT DISTINCT FROM a.{name}" for _, name in exprs)
+    return ftf, f"LEFT JOIN ftf f ON {on}" if exprs else "CROSS JOIN ftf f"
 
 
 def _ro_kpis(ftf: str) -> str:
@@ -303,47 +319,6 @@ def _ro_kpis(ftf: str) -> str:
         1 - CAST(coalesce({ftf}.comebacks, 0) AS DOUBLE) / nullif(coalesce({ftf}.ftf_base, 0), 0)
             AS first_time_fix_rate,
         open_ros"""
-
-
-# _ro_query() from summary_service_days: the period's days, and the ROs open on as_of (opened
-# minus settled up to it) summed first per store and ro_type (all the days before as_of).
-_SUMMARY_RO_SQL = """
-    WITH days AS (
-        SELECT s.store, s.ro_type, s.ro_count, s.closed_ro_count, s.service_revenue,
-               s.service_gross, s.parts_gross, s.parts_revenue, s.labor_revenue,
-               s.labor_hours, s.warranty_gross, 0 AS open_ros, {ftf_base} AS ftf_base,
-               {comebacks} AS comebacks
-        FROM summary_service_days s
-        WHERE {days_filter} AND s.day BETWEEN $start AND $end
-        UNION ALL
-        SELECT s.store, s.ro_type, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-               sum(s.ro_count - s.settled), 0, 0
-        FROM summary_service_days s
-        WHERE {days_filter} AND s.day <= $as_of
-        GROUP BY s.store, s.ro_type
-    ),
-    agg AS (
-        SELECT {key_select}
-            CAST(coalesce(sum(s.ro_count), 0) AS BIGINT) AS ro_count,
-            CAST(coalesce(sum(s.closed_ro_count), 0) AS BIGINT) AS closed_ro_count,
-            coalesce(sum(s.service_revenue), 0) AS service_revenue,
-            coalesce(sum(s.service_gross), 0) AS service_gross,
-            coalesce(sum(s.parts_gross), 0) AS parts_gross,
-            coalesce(sum(s.parts_revenue), 0) AS parts_revenue,
-            coalesce(sum(s.labor_revenue), 0) AS labor_revenue,
-            coalesce(sum(s.labor_hours), 0) AS labor_hours,
-            coalesce(sum(s.warranty_gross), 0) AS warranty_gross,
-            CAST(coalesce(sum(s.open_ros), 0) AS BIGINT) AS open_ros,
-            CAST(coalesce(sum(s.ftf_base), 0) AS BIGINT) AS ftf_base,
-            CAST(coalesce(sum(s.comebacks), 0) AS BIGINT) AS comebacks
-        FROM days s
-        {group}
-        {having}
-    )
-    SELECT {key_names} {kpis}
-    FROM agg a
-    {order}
-    """
 
 
 def revenue_by_store(
@@ -707,19 +682,42 @@ def _technicians(
     ``rank_by`` (one of RANKABLE) orders the rows by that ratio, highest first, and adds
     ``rank`` within each month (None where the ratio has no value; those rows come last).
     """
-    order = "month, labor_hours_sold DESC, store, technician"
-    rank = ""
+    order, rank = _technician_order(rank_by)
+    sql = _TECHNICIANS_SQL.format(
+        **_technician_groups(by_month, totals),
+        roster_filter=ROSTER_FILTER,
+        labour_rows=_LABOUR_ROWS,
+    )
     if rank_by is not None:
-        if rank_by not in RANKABLE:
-            raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {rank_by!r}")
-        within = f"{rank_by} DESC NULLS LAST, store, technician"
-        order = f"month, {within}"
-        rank = (
-            f", CASE WHEN {rank_by} IS NOT NULL"
-            f" THEN row_number() OVER (PARTITION BY month ORDER BY {within}) END"
-        )
-    # Months group as dates and become text after the sums (cheaper than text per row); the
-    # grouping set without the month gives the totals, its month NULL, then ''.
+        sql = f"SELECT *{rank} AS rank FROM ({sql})"
+    params = _params(scope) | _whole_months(scope)
+    frame = query.frame(con, f"{sql} ORDER BY {order}", params)
+    columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
+    if rank_by is not None:
+        columns.append("rank")
+        frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+    return _nan_to_none(frame[columns])
+
+
+def _technician_order(rank_by: str | None) -> tuple[str, str]:
+    """Return _technicians()' ORDER BY and its rank column ('' without ``rank_by``)."""
+    if rank_by is None:
+        return "month, labor_hours_sold DESC, store, technician", ""
+    if rank_by not in RANKABLE:
+        raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {rank_by!r}")
+    within = f"{rank_by} DESC NULLS LAST, store, technician"
+    rank = (
+        f", CASE WHEN {rank_by} IS NOT NULL"
+        f" THEN row_number() OVER (PARTITION BY month ORDER BY {within}) END"
+    )
+    return f"month, {within}", rank
+
+
+def _technician_groups(by_month: bool, totals: bool) -> dict[str, str]:
+    """Return the month key and GROUP BY of the roster (t) and the labour (r) in
+    service_technicians.sql: per technician, per month, or both (``totals``, month NULL)."""
+    month_t = "coalesce(t.month, '')" if by_month else "''"
+    mth = "r.close_month" if by_month else "NULL::DATE"
     if not by_month:
         t_group, r_group = "GROUP BY t.store, t.technician", "GROUP BY r.store, r.technician"
     elif totals:
@@ -730,57 +728,7 @@ def _technicians(
     else:
         t_group = "GROUP BY t.month, t.store, t.technician"
         r_group = "GROUP BY mth, r.store, r.technician"
-    month_t = "coalesce(t.month, '')" if by_month else "''"
-    mth = "r.close_month" if by_month else "NULL::DATE"
-    sql = f"""
-    WITH roster AS (
-        SELECT {month_t} AS month, t.store, t.technician,
-               sum(t.available_hours) AS available_hours,
-               sum(t.clocked_hours) AS clocked_hours,
-               sum(t.training_required) AS training_required,
-               sum(t.training_passed) AS training_passed
-        FROM technicians t
-        WHERE {ROSTER_FILTER}
-        {t_group}
-    ),
-    work AS (
-        SELECT coalesce(strftime(mth, '%Y-%m'), '') AS month, store, technician,
-               labor_hours_sold, labor_revenue
-        FROM (
-            SELECT {mth} AS mth, r.store, r.technician,
-                   sum(r.labor_hours) AS labor_hours_sold,
-                   sum(r.labor_revenue) AS labor_revenue
-            FROM ({_LABOUR_ROWS}) r
-            {r_group}
-        )
-    ),
-    joined AS (
-        SELECT month, technician, store,
-               coalesce(available_hours, 0) AS available_hours,
-               coalesce(clocked_hours, 0) AS clocked_hours,
-               coalesce(labor_hours_sold, 0) AS labor_hours_sold,
-               coalesce(labor_revenue, 0) AS labor_revenue,
-               coalesce(training_required, 0) AS training_required,
-               coalesce(training_passed, 0) AS training_passed
-        FROM roster FULL JOIN work USING (month, store, technician)
-    )
-    SELECT month, technician, store, available_hours, clocked_hours, labor_hours_sold,
-           clocked_hours / nullif(available_hours, 0) AS tech_productivity,
-           labor_hours_sold / nullif(clocked_hours, 0) AS tech_efficiency,
-           labor_hours_sold / nullif(available_hours, 0) AS tech_proficiency,
-           labor_revenue,
-           CAST(training_passed AS DOUBLE) / nullif(training_required, 0) AS training_compliance
-    FROM joined
-    """
-    if rank_by is not None:
-        sql = f"SELECT *{rank} AS rank FROM ({sql})"
-    params = _params(scope) | _whole_months(scope)
-    frame = query.frame(con, f"{sql} ORDER BY {order}", params)
-    columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
-    if rank_by is not None:
-        columns.append("rank")
-        frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
-    return _nan_to_none(frame[columns])
+    return {"month_t": month_t, "mth": mth, "t_group": t_group, "r_group": r_group}
 
 
 # summary_service_tech_months r in scope: its technician and ro_type keys take those filters.
@@ -793,24 +741,12 @@ TECH_MONTHS_FILTER = " AND ".join(
 )
 
 
-# The labour of the ROs closed in the period, with the month they closed in: the whole
-# calendar months inside it from summary_service_tech_months (r.month, their first day), the
-# days before them ($start to $head_end) and after them ($tail_start to $end) from the ROs.
-# Each day range is one BETWEEN, which the scan of the ROs applies itself.
-_LABOUR_ROWS = f"""
-    SELECT r.month AS close_month, r.store, r.technician, r.labor_hours, r.labor_revenue
-    FROM summary_service_tech_months r
-    WHERE {TECH_MONTHS_FILTER} AND r.month BETWEEN $w_first AND $w_last
-    UNION ALL
-    SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
-           r.labor_revenue
-    FROM repair_orders r
-    WHERE {RO_FILTER} AND r.close_date BETWEEN $start AND $head_end
-    UNION ALL
-    SELECT date_trunc('month', r.close_date), r.store, r.technician, r.labor_hours,
-           r.labor_revenue
-    FROM repair_orders r
-    WHERE {RO_FILTER} AND r.close_date BETWEEN $tail_start AND $end"""
+# The labour of the ROs closed in the period by close month: the whole calendar months from
+# summary_service_tech_months, the days around them from the ROs (see the file).
+_LABOUR_ROWS = query.sql_file("service_technician_labour").format(
+    tech_months_filter=TECH_MONTHS_FILTER, ro_filter=RO_FILTER
+)
+_TECHNICIANS_SQL = query.sql_file("service_technicians")
 
 
 def _whole_months(scope: Scope) -> dict[str, date]:
@@ -914,39 +850,9 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
 
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
-    # Integer month keys (year * 100 + month): cheaper to compute and group than text.
-    om = "year(r.open_date) * 100 + month(r.open_date)"
-    sql = f"""
-    WITH r AS (
-        SELECT {om} AS om, year(r.close_date) * 100 + month(r.close_date) AS cm,
-               r.open_date BETWEEN $start AND $end AS opened,
-               r.close_date BETWEEN $start AND $end AS closed,
-               r.labor_revenue + r.parts_revenue AS revenue, {_GROSS} AS gross
-        FROM repair_orders r
-        WHERE {RO_FILTER}
-          AND (r.open_date BETWEEN $start AND $end OR r.close_date BETWEEN $start AND $end)
-    ),
-    o AS (SELECT om AS m, count(*) AS ro_count FROM r WHERE opened GROUP BY 1),
-    c AS (
-        SELECT cm AS m, sum(revenue) AS service_revenue, sum(gross) AS service_gross
-        FROM r WHERE closed GROUP BY 1
-    ),
-    f AS (
-        SELECT {om} AS m, count(*) AS ftf_base, count(*) FILTER (WHERE r.comeback) AS comebacks
-        FROM v_repair_orders r
-        WHERE {RO_FILTER} AND r.open_date BETWEEN $start AND $end
-          AND r.ro_type IN ('repair', 'warranty')
-        GROUP BY 1
-    ),
-    k AS (SELECT m FROM o UNION SELECT m FROM c UNION SELECT m FROM f)
-    SELECT k.m, ro_count, service_revenue, service_gross,
-           service_gross / nullif(service_revenue, 0) AS service_gross_margin,
-           1 - CAST(coalesce(comebacks, 0) AS DOUBLE) / nullif(coalesce(ftf_base, 0), 0)
-               AS first_time_fix_rate
-    FROM k LEFT JOIN o USING (m) LEFT JOIN c USING (m) LEFT JOIN f USING (m)
-    """
+    sql = _MONTHLY_SQL
     if query.summaries_allowed(scope, SUMMARY_FILTERS):
-        sql = _SUMMARY_MONTHLY_SQL.format(days_filter=DAYS_FILTER)
+        sql = _SUMMARY_MONTHLY_SQL
     found = {row["m"]: row for row in query.records(con, sql, _params(span))}
     rows = []
     for first in firsts:
@@ -964,17 +870,8 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> p
     return _nan_to_none(pd.DataFrame(rows, columns=["month", *MONTHLY_IDS]))
 
 
-# monthly() from summary_service_days s: each day's ROs opened and closed are in its month.
-_SUMMARY_MONTHLY_SQL = """
-    SELECT year(s.day) * 100 + month(s.day) AS m, sum(s.ro_count) AS ro_count,
-           sum(s.service_revenue) AS service_revenue, sum(s.service_gross) AS service_gross,
-           sum(s.service_gross) / nullif(sum(s.service_revenue), 0) AS service_gross_margin,
-           1 - CAST(sum(s.comebacks) AS DOUBLE) / nullif(sum(s.ftf_base), 0)
-               AS first_time_fix_rate
-    FROM summary_service_days s
-    WHERE {days_filter} AND s.day BETWEEN $start AND $end
-    GROUP BY 1
-    """
+_MONTHLY_SQL = query.sql_file("service_monthly").format(ro_filter=RO_FILTER, gross=_GROSS)
+_SUMMARY_MONTHLY_SQL = query.sql_file("service_monthly_summary").format(days_filter=DAYS_FILTER)
 
 
 def open_ro_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

@@ -35,12 +35,20 @@ class Derived:
 
     ``select(where)`` returns a SELECT of the table's columns in DDL order; ``where`` is a
     condition on a ``store`` column that the SELECT must apply to every source it reads.
+    ``batch``: refresh at most this many stores per statement (windows over every contact of
+    a group need more than the connection's memory limit at once), None: all in one.
     """
 
     name: str
     ddl: str
     sources: frozenset[str]
     select: Callable[[str], str]
+    batch: int | None = None
+
+
+# The stores per statement of the derived tables whose SELECT sorts or windows a whole
+# store's history (the lead changes, cohorts, return visits, churn, forecast points).
+HEAVY_BATCH = 50
 
 
 def _comebacks_select(where: str) -> str:
@@ -104,6 +112,7 @@ DERIVED: tuple[Derived, ...] = (
             next_m INTEGER, last_contact DATE, l_hi BIGINT, l_lo BIGINT)""",
         frozenset({"traffic", "followups"}),
         lead_months_select,
+        batch=HEAVY_BATCH,
     ),
     Derived("derived_vehicles", _VEHICLES_DDL, frozenset({"vehicles", "orders"}), _vehicles_select),
     Derived(
@@ -111,6 +120,7 @@ DERIVED: tuple[Derived, ...] = (
         forecast_points.DDL,
         frozenset({"orders"}),
         forecast_points.stored_select,
+        batch=HEAVY_BATCH,
     ),
     # Each sidebar filter's values per store, one table per source (warehouse.dimensions).
     *(
@@ -127,6 +137,7 @@ DERIVED: tuple[Derived, ...] = (
         summary_sales.COHORTS_DDL,
         frozenset({"traffic", "orders"}),
         summary_sales.cohorts_select,
+        batch=HEAVY_BATCH,
     ),
     # Customers (warehouse.summary_customers): return visits, surveys, complaints per day.
     Derived(
@@ -134,6 +145,7 @@ DERIVED: tuple[Derived, ...] = (
         summary_customers.VISITS_DDL,
         frozenset({"orders", "repair_orders", "followups"}),
         summary_customers.visits_select,
+        batch=HEAVY_BATCH,
     ),
     Derived(
         "summary_customer_surveys",
@@ -152,6 +164,7 @@ DERIVED: tuple[Derived, ...] = (
         summary_customers.LEADS_DDL,
         frozenset({"traffic", "followups", "orders"}),
         summary_customers.leads_select,
+        batch=HEAVY_BATCH,
     ),
     # After-sales (warehouse.summary_service). summary_service_days reads the comebacks
     # through v_repair_orders: it comes after derived_comebacks, refreshed first.
@@ -166,6 +179,7 @@ DERIVED: tuple[Derived, ...] = (
         summary_service.CHURN_DDL,
         frozenset({"repair_orders"}),
         summary_service.churn_select,
+        batch=HEAVY_BATCH,
     ),
     Derived(
         "summary_service_parts",
@@ -212,11 +226,28 @@ def refresh(
             continue
         if store_list is None:
             con.execute(f"DELETE FROM {d.name}")
-            con.execute(f"INSERT INTO {d.name} {d.select('true')}")
+            if d.batch is None:
+                con.execute(f"INSERT INTO {d.name} {d.select('true')}")
+            else:
+                _insert_batches(con, d, _stores_of(con, d.sources))
         else:
             params = {"stores": store_list}
             con.execute(f"DELETE FROM {d.name} WHERE list_contains($stores, store)", params)
-            where = "list_contains($stores, {t}.store)"
-            con.execute(f"INSERT INTO {d.name} {d.select(where)}", params)
+            _insert_batches(con, d, store_list)
         done.append(d.name)
     return done
+
+
+def _stores_of(con: duckdb.DuckDBPyConnection, sources: frozenset[str]) -> list[str]:
+    """Return every store with a row in any of the source tables (sorted)."""
+    union = " UNION ".join(f"SELECT DISTINCT store FROM {t}" for t in sorted(sources))
+    return sorted(r[0] for r in con.execute(union).fetchall())
+
+
+def _insert_batches(con: duckdb.DuckDBPyConnection, d: Derived, stores: list[str]) -> None:
+    """Insert the derived rows of ``stores``, ``d.batch`` stores per statement (all at once
+    when it has none)."""
+    size = d.batch or max(len(stores), 1)
+    where = "list_contains($stores, {t}.store)"
+    for i in range(0, len(stores), size):
+        con.execute(f"INSERT INTO {d.name} {d.select(where)}", {"stores": stores[i : i + size]})

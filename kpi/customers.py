@@ -320,6 +320,30 @@ def _lead_book(
     return sql, params
 
 
+# The rows' return-visit queries (customers_visits*.sql): fragments fixed at import; the
+# group keys, GROUP BY and periods are each call's.
+_VISITS_SQL = query.sql_file("customers_visits")
+_VISITS_PER_PERIOD_SQL = query.sql_file("customers_visits_per_period")
+_VISITS_ROWS = {
+    "delivered": DELIVERED,
+    "served_ro": SERVED_RO,
+    "return_visit": RETURN_VISIT,
+    "store_filter": store_clause(),
+    "order_store_filter": store_clause("o"),
+    "ro_store_filter": store_clause("r"),
+    "consultant_filter": filter_clause("o.consultant", "consultant"),
+    "advisor_filter": filter_clause("r.advisor", "advisor"),
+    "technician_filter": filter_clause("r.technician", "technician"),
+}
+# The names of the figures each flow query returns after its group, in its column order.
+_VISIT_NAMES = ("followed", "served")
+_SURVEY_NAMES = ("csi_sales", "csi_service", "nps")
+_COMPLAINT_NAMES = ("complaint_satisfaction", "complaint_close_days")
+_LEAD_NAMES = ("open_leads", "overdue_followups")
+# A query, the parameters it may bind and the names of its figures.
+_Query = tuple[str, dict[str, Any], tuple[str, ...]]
+
+
 def _grouped(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, total: bool = False
 ) -> dict[str | None, dict[str, Any]]:
@@ -328,86 +352,72 @@ def _grouped(
     ``total`` (with ``by``) adds the pooled figures from the same queries, keyed None.
     """
     group = ("GROUP BY GROUPING SETS ((1), ())" if total else "GROUP BY 1") if by else ""
+    if query.summaries_allowed(scope, ROW_FILTERS):
+        flows = _flows_summed(scope, by, group)
+    else:
+        flows = _flows_from_rows(scope, by, group)
     out: dict[str | None, dict[str, Any]] = {}
-
-    def collect(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> None:
+    for sql, params, names in [_lead_counts(con, scope, by, group), *flows]:
         for row in query.rows(con, sql, params):
             out.setdefault(row[0], {}).update(zip(names, row[1:], strict=True))
+    return out
 
+
+def _lead_counts(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None, group: str
+) -> _Query:
+    """Return the query of the open and overdue leads per group as of as_of."""
     if _leads_summed(con, scope):
         # The changes per store and day summed up to as_of (warehouse.summary_customers).
-        leads_sql = f"""
+        sql = f"""
         SELECT {group_key("s", by)}, CAST(coalesce(sum(s.opened), 0) AS BIGINT),
                CAST(coalesce(sum(s.overdue), 0) AS BIGINT)
         FROM summary_customer_leads s
         WHERE s.day <= $as_of AND {store_clause("s")}
         {group}
         """
-        collect(leads_sql, scope.params, ("open_leads", "overdue_followups"))
-    else:
-        ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
-        leads_sql = f"""
+        return sql, scope.params, _LEAD_NAMES
+    ctes, book = _lead_book(con, scope, [scope.as_of], scope.consultant is not None)
+    sql = f"""
         WITH {ctes}
         SELECT {group_key("l", by)} AS grp, count(*) AS open_leads,
                count(*) FILTER (WHERE overdue) AS overdue_followups
         FROM open_leads l
         {group}
         """
-        collect(leads_sql, book, ("open_leads", "overdue_followups"))
+    return sql, book, _LEAD_NAMES
 
-    if query.summaries_allowed(scope, ROW_FILTERS):
-        # The flows from their summaries per store and day (warehouse.summary_customers).
-        key = group_key("s", by)
+
+def _flows_summed(scope: Scope, by: str | None, group: str) -> list[_Query]:
+    """Return the return-visit, survey and complaint queries over their summaries per store
+    and day (warehouse.summary_customers), grouped by ``group``."""
+    key = group_key("s", by)
+    return [
+        (sql.format(key=key, group=group), scope.params, names)
         for sql, names in (
-            (_VISITS_SUMMED, ("followed", "served")),
-            (_SURVEYS_SUMMED, ("csi_sales", "csi_service", "nps")),
-            (_COMPLAINTS_SUMMED, ("complaint_satisfaction", "complaint_close_days")),
-        ):
-            collect(sql.format(key=key, group=group), scope.params, names)
-        return out
+            (_VISITS_SUMMED, _VISIT_NAMES),
+            (_SURVEYS_SUMMED, _SURVEY_NAMES),
+            (_COMPLAINTS_SUMMED, _COMPLAINT_NAMES),
+        )
+    ]
 
-    visits_sql = f"""
-    WITH served AS (
-        SELECT {group_key("o", by)} AS grp, o.store, o.customer_id,
-               o.delivery_date AS served_date
-        FROM orders o
-        WHERE {DELIVERED} AND o.delivery_date BETWEEN $start AND $end
-          AND {store_clause("o")} AND {filter_clause("o.consultant", "consultant")}
-          AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
-        UNION ALL
-        SELECT {group_key("r", by)}, r.store, r.customer_id, r.close_date
-        FROM repair_orders r
-        WHERE {SERVED_RO} AND r.close_date BETWEEN $start AND $end
-          AND {store_clause("r")} AND {filter_clause("r.advisor", "advisor")}
-          AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
-    ),
-    flagged AS (
-        SELECT s.grp, EXISTS (
-                   SELECT 1 FROM followups f
-                   WHERE f.store = s.store AND f.customer_id = s.customer_id
-                     AND {RETURN_VISIT}
-                     AND f.followup_date BETWEEN s.served_date AND s.served_date + $window
-                     -- uncorrelated bounds: only the period's follow-ups are looked at, up
-                     -- to as_of while the period runs ($horizon)
-                     AND f.followup_date BETWEEN $start AND least($end + $window, $horizon)
-               ) AS followed
-        FROM served s
+
+def _flows_from_rows(scope: Scope, by: str | None, group: str) -> list[_Query]:
+    """Return the return-visit, survey and complaint queries over the rows (row filters set,
+    or inside query.raw_rows()), grouped by ``group``."""
+    visits_sql = _VISITS_SQL.format(
+        **_VISITS_ROWS,
+        order_key=group_key("o", by),
+        ro_key=group_key("r", by),
+        grp="grp" if by else "''",
+        group=group,
     )
-    SELECT {"grp" if by else "''"}, count(*) FILTER (WHERE followed), count(*)
-    FROM flagged
-    {group}
-    """
-    p = dict(scope.params, window=RETURN_VISIT_WINDOW_DAYS)
-    collect(visits_sql, p, ("followed", "served"))
-
     surveys_sql = f"""
     SELECT {group_key("v", by)}, {_SURVEY_KPIS}
     FROM surveys v
     WHERE {SURVEYS_IN_PERIOD}
     {group}
     """
-    collect(surveys_sql, scope.params, ("csi_sales", "csi_service", "nps"))
-
     complaints_sql = f"""
     SELECT {group_key("c", by)},
            CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
@@ -416,8 +426,11 @@ def _grouped(
     WHERE {COMPLAINTS_CLOSED}
     {group}
     """
-    collect(complaints_sql, scope.params, ("complaint_satisfaction", "complaint_close_days"))
-    return out
+    return [
+        (visits_sql, dict(scope.params, window=RETURN_VISIT_WINDOW_DAYS), _VISIT_NAMES),
+        (surveys_sql, scope.params, _SURVEY_NAMES),
+        (complaints_sql, scope.params, _COMPLAINT_NAMES),
+    ]
 
 
 def _lead_counts_per_period(
@@ -456,20 +469,45 @@ def _flows_per_period(
 ) -> dict[str, dict[str, Any]]:
     """Return return visits, surveys and complaints of each period, one query per source."""
     scope = next(iter(periods.values()))
-    labels = list(periods)
     params = dict(scope.params) | {
-        "p_grp": labels,
+        "p_grp": list(periods),
         "p_start": [s.start for s in periods.values()],
         "p_end": [s.upto for s in periods.values()],
         "p_horizon": [s.horizon for s in periods.values()],
         "window": RETURN_VISIT_WINDOW_DAYS,
     }
-    p = (
-        "periods AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS s, unnest($p_end) AS e, "
-        "unnest($p_horizon) AS h)"
-    )
-    # The days a return visit can follow a served event of some period: each period and the
-    # window after it, overlapping ones merged (a run of months is one range).
+    if query.summaries_allowed(scope, ROW_FILTERS):
+        queries = _period_flows_summed()
+    else:
+        reach = _return_visit_reach(periods)
+        for n, (first, last) in enumerate(reach):
+            params |= {f"rs{n}": first, f"re{n}": last}
+        queries = _period_flows_from_rows(len(reach))
+    out: dict[str, dict[str, Any]] = {label: {} for label in periods}
+    for sql, names in queries:
+        for row in query.rows(con, sql, params):
+            out[row[0]].update(zip(names, row[1:], strict=True))
+    return out
+
+
+# The periods of _flows_per_period as a CTE: label (grp), start (s), end (e) and horizon (h).
+_PERIODS = (
+    "periods AS (SELECT unnest($p_grp) AS grp, unnest($p_start) AS s, unnest($p_end) AS e, "
+    "unnest($p_horizon) AS h)"
+)
+# A source's KPIs per period ({kpis}) over its rows or summary ({table} t) dated in it.
+_PER_PERIOD = f"""
+    WITH {_PERIODS}
+    SELECT p.grp, {{kpis}}
+    FROM {{table}} JOIN periods p ON {{day}} BETWEEN p.s AND p.e
+    WHERE {{store_filter}}
+    GROUP BY p.grp
+    """
+
+
+def _return_visit_reach(periods: dict[str, Scope]) -> list[list[date]]:
+    """Return the days a return visit can follow a served event of some period: each period
+    and the window after it, overlapping ones merged (a run of months is one range)."""
     reach: list[list[date]] = []
     for period in sorted(periods.values(), key=lambda x: x.start):
         last = min(period.upto + timedelta(days=RETURN_VISIT_WINDOW_DAYS), period.horizon)
@@ -477,106 +515,53 @@ def _flows_per_period(
             reach[-1][1] = max(reach[-1][1], last)
         else:
             reach.append([period.start, last])
-    for n, (first, last) in enumerate(reach):
-        params |= {f"rs{n}": first, f"re{n}": last}
-    in_reach = " OR ".join(f"followup_date BETWEEN $rs{n} AND $re{n}" for n in range(len(reach)))
-    out: dict[str, dict[str, Any]] = {label: {} for label in labels}
+    return reach
 
-    def collect(sql: str, names: tuple[str, ...]) -> None:
-        for row in query.rows(con, sql, params):
-            out[row[0]].update(zip(names, row[1:], strict=True))
 
-    if query.summaries_allowed(scope, ROW_FILTERS):
-        # The summaries per store and day (warehouse.summary_customers), summed per period.
-        collect(
-            f"""
-            WITH {p}
-            SELECT p.grp, {_followed("p.h")}, CAST(coalesce(sum(s.served), 0) AS BIGINT)
-            FROM summary_customer_visits s JOIN periods p ON s.day BETWEEN p.s AND p.e
-            WHERE {store_clause("s")}
-            GROUP BY p.grp
-            """,
-            ("followed", "served"),
-        )
-        collect(
-            f"""
-            WITH {p}
-            SELECT p.grp, {_SURVEYS_FROM_SUMS}
-            FROM summary_customer_surveys s JOIN periods p ON s.day BETWEEN p.s AND p.e
-            WHERE {store_clause("s")}
-            GROUP BY p.grp
-            """,
-            ("csi_sales", "csi_service", "nps"),
-        )
-        collect(
-            f"""
-            WITH {p}
-            SELECT p.grp, {_COMPLAINTS_FROM_SUMS}
-            FROM summary_customer_complaints s JOIN periods p ON s.day BETWEEN p.s AND p.e
-            WHERE {store_clause("s")}
-            GROUP BY p.grp
-            """,
-            ("complaint_satisfaction", "complaint_close_days"),
-        )
-        return out
-    collect(
-        f"""
-        WITH {p},
-        served AS (
-            SELECT p.grp, o.store, o.customer_id, o.delivery_date AS served_date, p.h
-            FROM orders o JOIN periods p ON o.delivery_date BETWEEN p.s AND p.e
-            WHERE {DELIVERED} AND {store_clause("o")}
-              AND {filter_clause("o.consultant", "consultant")}
-              AND $advisor::VARCHAR IS NULL AND $technician::VARCHAR IS NULL
-            UNION ALL
-            SELECT p.grp, r.store, r.customer_id, r.close_date, p.h
-            FROM repair_orders r JOIN periods p ON r.close_date BETWEEN p.s AND p.e
-            WHERE {SERVED_RO} AND {store_clause("r")}
-              AND {filter_clause("r.advisor", "advisor")}
-              AND {filter_clause("r.technician", "technician")} AND $consultant::VARCHAR IS NULL
-        ),
-        visits AS (
-            -- each customer's return-visit dates in reach of the periods, as one list: the
-            -- join below then gives one row per served event (no duplicates to remove)
-            SELECT store, customer_id, list(followup_date) AS days
-            FROM followups f
-            WHERE {RETURN_VISIT} AND {store_clause()} AND ({in_reach})
-            GROUP BY store, customer_id
-        )
-        SELECT s.grp,
-               count(*) FILTER (WHERE len(list_filter(
-                   v.days, lambda d: d BETWEEN s.served_date
-                                           AND least(s.served_date + $window, s.h))) > 0),
-               count(*)
-        FROM served s
-        LEFT JOIN visits v ON v.store = s.store AND v.customer_id = s.customer_id
-        GROUP BY s.grp
-        """,
-        ("followed", "served"),
+def _period_flows_summed() -> list[tuple[str, tuple[str, ...]]]:
+    """Return the per-period queries over the summaries per store and day
+    (warehouse.summary_customers)."""
+    visits = f"{_followed('p.h')}, CAST(coalesce(sum(s.served), 0) AS BIGINT)"
+    sources = (
+        ("summary_customer_visits", visits, _VISIT_NAMES),
+        ("summary_customer_surveys", _SURVEYS_FROM_SUMS, _SURVEY_NAMES),
+        ("summary_customer_complaints", _COMPLAINTS_FROM_SUMS, _COMPLAINT_NAMES),
     )
-    collect(
-        f"""
-        WITH {p}
-        SELECT p.grp, {_SURVEY_KPIS}
-        FROM surveys v JOIN periods p ON v.survey_date BETWEEN p.s AND p.e
-        WHERE {store_clause("v")}
-        GROUP BY p.grp
-        """,
-        ("csi_sales", "csi_service", "nps"),
+    return [
+        (
+            _PER_PERIOD.format(
+                kpis=kpis, table=f"{table} s", day="s.day", store_filter=store_clause("s")
+            ),
+            names,
+        )
+        for table, kpis, names in sources
+    ]
+
+
+def _period_flows_from_rows(ranges: int) -> list[tuple[str, tuple[str, ...]]]:
+    """Return the per-period queries over the rows, the return visits read in ``ranges``
+    bound ranges ($rs0..$re0, ...) of follow-up dates."""
+    in_reach = " OR ".join(f"followup_date BETWEEN $rs{n} AND $re{n}" for n in range(ranges))
+    visits_sql = _VISITS_PER_PERIOD_SQL.format(
+        **_VISITS_ROWS, periods=_PERIODS, in_reach=in_reach
     )
-    collect(
-        f"""
-        WITH {p}
-        SELECT p.grp,
+    complaint_kpis = """
                CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
-               avg(closed_date - opened_date)
-        FROM complaints c JOIN periods p ON c.closed_date BETWEEN p.s AND p.e
-        WHERE {store_clause("c")}
-        GROUP BY p.grp
-        """,
-        ("complaint_satisfaction", "complaint_close_days"),
+               avg(closed_date - opened_date)"""
+    surveys_sql = _PER_PERIOD.format(
+        kpis=_SURVEY_KPIS, table="surveys v", day="v.survey_date", store_filter=store_clause("v")
     )
-    return out
+    complaints_sql = _PER_PERIOD.format(
+        kpis=complaint_kpis,
+        table="complaints c",
+        day="c.closed_date",
+        store_filter=store_clause("c"),
+    )
+    return [
+        (visits_sql, _VISIT_NAMES),
+        (surveys_sql, _SURVEY_NAMES),
+        (complaints_sql, _COMPLAINT_NAMES),
+    ]
 
 
 def _per_period(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from warehouse.db import ensure_schema
@@ -37,3 +39,16 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], store: 
     con.execute("INSERT OR IGNORE INTO stores (store) SELECT DISTINCT store FROM " + table)
     # As every writer does (warehouse.db.bump_data_version): derived state follows the rows.
     refresh(con, tables={table})
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """Copy a store database file and its hash key file (if any) to ``target``; return it.
+
+    The source must be closed and checkpointed (no .wal beside it): the copy is its whole state.
+    """
+    assert not source.with_name(source.name + ".wal").exists()
+    target.write_bytes(source.read_bytes())
+    key = source.with_name(source.name + ".key")
+    if key.exists():
+        target.with_name(target.name + ".key").write_bytes(key.read_bytes())
+    return target

@@ -12,7 +12,7 @@ import pytest
 
 from app import uploads
 from tests.fixtures.messy.make_fixtures import read
-from tests.helpers import insert
+from tests.helpers import copy_db, insert
 from warehouse import importer, live
 from warehouse.auth import User
 from warehouse.db import connect
@@ -83,14 +83,8 @@ def seeded(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db(seeded, tmp_path) -> Path:
-    """A copy of the seeded database (and its hash key file, if any) for one test to change."""
-    path = tmp_path / "store.duckdb"
-    path.write_bytes(seeded.read_bytes())
-    key = seeded.with_name(seeded.name + ".key")
-    if key.exists():
-        path.with_name(path.name + ".key").write_bytes(key.read_bytes())
-    assert not seeded.with_name(seeded.name + ".wal").exists()  # the copy is the whole state
-    return path
+    """A copy of the seeded database (and its hash key file) for one test to change."""
+    return copy_db(seeded, tmp_path / "store.duckdb")
 
 
 # ------------------------------------------------------------------ reading the messy files

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.helpers import copy_db
 from warehouse.db import connect
 from warehouse.importer import import_files, main
 from warehouse.spec import TABLES
@@ -85,13 +86,7 @@ def seeded(tmp_path_factory) -> Path:
 @pytest.fixture
 def db(seeded, tmp_path) -> Path:
     """A copy of the seeded database (and its hash key file) for one test to change."""
-    path = tmp_path / "store.duckdb"
-    path.write_bytes(seeded.read_bytes())
-    key = seeded.with_name(seeded.name + ".key")
-    if key.exists():
-        path.with_name(path.name + ".key").write_bytes(key.read_bytes())
-    assert not seeded.with_name(seeded.name + ".wal").exists()  # the copy is the whole state
-    return path
+    return copy_db(seeded, tmp_path / "store.duckdb")
 
 
 # ---------------------------------------------------------------- all or nothing

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import copy_db
 from warehouse import importer
 from warehouse.importer import import_files
 from warehouse.parsing import read_table_file
@@ -63,12 +64,8 @@ def seeded(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db(seeded, tmp_path) -> Path:
-    path = tmp_path / "store.duckdb"
-    path.write_bytes(seeded.read_bytes())
-    key = seeded.with_name(seeded.name + ".key")
-    if key.exists():
-        path.with_name(path.name + ".key").write_bytes(key.read_bytes())
-    return path
+    """A copy of the seeded database (and its hash key file) for one test to change."""
+    return copy_db(seeded, tmp_path / "store.duckdb")
 
 
 # name: (table, header, data line, column, value, message code)

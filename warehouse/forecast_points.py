@@ -27,9 +27,9 @@ def _sql(name: str) -> str:
     return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text("utf-8")
 
 
-def _points_sql(inputs: str) -> str:
+def _points_sql(origins: str) -> str:
     return _sql("forecast_points").format(
-        inputs=inputs,
+        inputs=f"{origins.rstrip()},\n{_sql('forecast_known')}",
         lead_times=_sql("forecast_lead_times"),
         order_rate=_sql("forecast_order_rate"),
         new_orders=_sql("forecast_new_orders"),

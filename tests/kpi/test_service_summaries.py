@@ -9,7 +9,6 @@ to other days and an undo; (c) a hand-worked summary row.
 
 from __future__ import annotations
 
-import math
 import shutil
 from datetime import date
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from app import uploads
 from kpi import query, service
 from kpi.scope import Scope
+from tests.both_ways import assert_same
 from tests.helpers import insert
 from warehouse import db, derived, importer
 from warehouse.auth import User
@@ -30,26 +30,8 @@ SERVICE_TABLES = [d for d in derived.DERIVED if d.name.startswith("summary_servi
 MANAGER = User("boss", "boss", "manager")
 
 
-def _same(a: Any, b: Any, where: str) -> None:
-    """Assert two results are equal: floats to 1e-12 relative, everything else exactly."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for k in a:
-            _same(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, list | tuple):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{where}[{i}]")
-    elif hasattr(a, "to_dict"):  # a DataFrame
-        assert list(a.columns) == list(b.columns), where
-        _same(a.to_dict("records"), b.to_dict("records"), where)
-    elif isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            assert math.isnan(a) and math.isnan(b), (where, a, b)
-        else:
-            assert math.isclose(a, b, rel_tol=1e-12), (where, a, b)
-    else:
-        assert a == b and type(a) is type(b), (where, a, b)
+# Both ways compare alike: ints exactly, floats to 1e-12 relative (tests/both_ways.py).
+_same = assert_same
 
 
 def _every_kpi(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 -- The stored points' inputs (derived_forecast_points; replaces {inputs} of forecast_points.sql):
 -- every day of each refreshed store, from the month of its first order to its last order or
--- delivery date, with its month and `ref`; the store's non-cancelled orders. A point reads
+-- delivery date, with its month and `ref` (forecast_known.sql adds the orders). A point reads
 -- nothing after its own origin (or the day before its month), so a point stored from all the
 -- rows equals the point computed on its day.
 origins AS (
@@ -15,13 +15,4 @@ origins AS (
         WHERE o.order_date IS NOT NULL AND {where_o}
         GROUP BY o.store
     )
-),
-refs AS (
-    SELECT DISTINCT store, ref FROM origins
-),
-known AS (
-    SELECT store, order_date, delivery_date, status = 'delivered' AS delivered
-    FROM orders
-    WHERE status <> 'cancelled' AND order_date <= $bound
-      AND store IN (SELECT DISTINCT store FROM refs)
 )

@@ -18,8 +18,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse import dimensions, forecast_points, summary_customers, summary_sales
-from warehouse.leadbook import lead_months_select
+from warehouse import (
+    dimensions,
+    forecast_points,
+    summary_customers,
+    summary_leads,
+    summary_sales,
+)
+from warehouse.leadbook import lead_book_select, lead_months_select
 from warehouse.spec import TABLES
 
 
@@ -146,6 +152,25 @@ DERIVED: tuple[Derived, ...] = (
         summary_customers.LEADS_DDL,
         frozenset({"traffic", "followups", "orders"}),
         summary_customers.leads_select,
+    ),
+    # Leads (warehouse.summary_leads): lead capture per day, lost leads and the exact lead book.
+    Derived(
+        "summary_lead_capture",
+        summary_leads.CAPTURE_DDL,
+        frozenset({"traffic"}),
+        summary_leads.capture_select,
+    ),
+    Derived(
+        "summary_lead_lost",
+        summary_leads.LOST_DDL,
+        frozenset({"traffic", "followups"}),
+        summary_leads.lost_select,
+    ),
+    Derived(
+        "summary_lead_book",
+        summary_leads.BOOK_DDL,
+        frozenset({"traffic", "followups"}),
+        lead_book_select,
     ),
 )
 

@@ -221,6 +221,7 @@ def _leads_summed(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
 
 _LEAD_STATE_SQL = query.sql_file("customers_lead_state")
 _OPEN_LEADS_SQL = query.sql_file("customers_open_leads")
+_LEAD_BOOK_SQL = query.sql_file("customers_lead_book")
 
 
 def _to_resolve(with_consultant: bool) -> str:
@@ -240,8 +241,13 @@ def _lead_book(
     The parameters are the scope's, the cadence and the dates' (callers add their own).
 
     ``open_leads`` has one row per open lead and date: i (the date's index in ``as_ofs``),
-    store, customer_id, consultant (None unless ``with_consultant``), lead_level,
-    last_contact, cadence_days, overdue. The scope's store and consultant filters apply.
+    store, customer_id, consultant, lead_level, last_contact, cadence_days, overdue. The
+    scope's store and consultant filters apply.
+
+    Outside query.raw_rows() the states are read from ``summary_lead_book``, which keeps each
+    state's exact level and the consultant of its latest contact: no row is looked up. Inside
+    it (and so in the tests that compare both ways) the integer keys below serve, and the
+    consultant is None unless ``with_consultant``.
 
     The latest level is found with integer keys: per customer the greatest
     ``k * 8 + code(level)`` and ``k * 8 + 7 - code(level)`` over rows with a level give the
@@ -286,14 +292,24 @@ def _lead_book(
     held = " OR ".join(
         f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
     )
+    params |= dict(scope.params) | _cadence_params(con)
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
+    if query.summaries_allowed_any():
+        # The exact lead book (summary_lead_book) keeps each state's level and consultant.
+        sql = _LEAD_BOOK_SQL.format(
+            store_filter=store_clause(),
+            stored_store_filter=store_clause("d"),
+            held=held,
+            month_contacts=_contacts("month_contacts", f"({in_months or 'false'})"),
+            consultant_filter=filter_clause("d.consultant", "consultant"),
+        )
+        return sql, params
     head = _LEAD_STATE_SQL.format(
         store_filter=store_clause(),
         stored_store_filter=store_clause("d"),
         held=held,
         stored_maybe_open=maybe_open("d.l_hi", "d.l_lo"),
     )
-    params |= dict(scope.params) | _cadence_params(con)
     # The exact rows are looked up on or after the earliest date a candidate can need (a
     # stored state's last contact or level date, or the start of a month read from contacts),
     # a bound that filters the contacts' scans row by row: at group scale the candidates are

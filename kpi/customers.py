@@ -727,15 +727,40 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
     return pd.DataFrame(rows, columns=["store", "consultant", "level", "open_leads"])
 
 
-def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def lead_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return open leads and overdue ones as of as_of per store, consultant and level.
+
+    Columns: store, consultant, level, open_leads, overdue (levels in the order O H A B C):
+    what a group's Customers page draws and counts without listing every lead.
+    """
+    import pandas as pd
+
+    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
+    sql = f"""
+    WITH {ctes}
+    SELECT store, consultant, lead_level AS level, count(*) AS open_leads,
+           count(*) FILTER (WHERE overdue) AS overdue
+    FROM open_leads
+    GROUP BY store, consultant, lead_level
+    ORDER BY store, consultant NULLS LAST,
+             CASE lead_level WHEN 'O' THEN 0 WHEN 'H' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3
+                             ELSE 4 END
+    """
+    cols = ["store", "consultant", "level", "open_leads", "overdue"]
+    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
+
+
+def overdue_list(
+    con: duckdb.DuckDBPyConnection, scope: Scope, limit: int | None = None
+) -> pd.DataFrame:
     """Return the open leads overdue for a follow-up as of as_of, most overdue first.
 
     Columns: store, customer_id, consultant, lead_level, last_contact, cadence_days,
-    days_overdue (= as_of − last_contact − cadence_days, at least 1).
+    days_overdue (= as_of − last_contact − cadence_days, at least 1). ``limit``: only the
+    first that many (a group's page shows the most overdue and offers the rest as a file).
     """
     # Overdue means last_contact < as_of − cadence_days, that is days_overdue > 0.
-    leads = open_lead_list(con, scope)
-    return leads[leads["days_overdue"] > 0].reset_index(drop=True)
+    return _lead_list(con, scope, "days_overdue > 0", limit)
 
 
 def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -745,19 +770,30 @@ def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     less for a lead followed up in time. One read for a page that shows both the open leads
     by level and the overdue list (the rows with days_overdue > 0, in the same order).
     """
+    return _lead_list(con, scope, "true", None)
+
+
+def _lead_list(
+    con: duckdb.DuckDBPyConnection, scope: Scope, where: str, limit: int | None
+) -> pd.DataFrame:
+    """Return the open leads where ``where`` holds (on days_overdue), most overdue first."""
     import pandas as pd
 
     ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
     WITH {ctes}
-    SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
-           CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
-    FROM open_leads
+    SELECT * FROM (
+        SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
+               CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
+        FROM open_leads
+    )
+    WHERE {where}
     ORDER BY days_overdue DESC, store, customer_id
+    {"" if limit is None else "LIMIT $limit"}
     """
     cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
             "days_overdue"]  # fmt: skip
-    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
+    return pd.DataFrame(query.rows(con, sql, book | {"limit": limit}), columns=cols)
 
 
 def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:

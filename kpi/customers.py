@@ -297,7 +297,7 @@ def _lead_book(
     if query.summaries_allowed_any():
         # The exact lead book (summary_lead_book) keeps each state's level and consultant.
         sql = _LEAD_BOOK_SQL.format(
-            store_filter=store_clause(),
+            store_filter=store_clause("o"),
             stored_store_filter=store_clause("d"),
             held=held,
             month_contacts=_contacts("month_contacts", f"({in_months or 'false'})"),

@@ -169,7 +169,7 @@ DERIVED: tuple[Derived, ...] = (
     Derived(
         "summary_lead_book",
         summary_leads.BOOK_DDL,
-        frozenset({"traffic", "followups"}),
+        frozenset({"traffic", "followups", "orders"}),
         lead_book_select,
     ),
 )

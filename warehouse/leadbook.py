@@ -55,8 +55,10 @@ def lead_book_select(where: str) -> str:
     up in the rows: ``level``, the level of the latest row with a level so far (by date, a
     followup after a visit of the same day, then the greater id), and ``consultant``, the
     consultant of the latest contact so far (the month's own latest row: every stored month
-    has a contact). Only states whose level is O, H, A, B or C are kept. Columns: store,
-    customer_id, m, next_m, last_contact, level, consultant.
+    has a contact), and ``first_order``, the customer's first non-cancelled order (a state is
+    a lead as of a date before it). Only states whose level is O, H, A, B or C, of customers
+    who had not ordered before the state's month, are kept. Columns: store, customer_id, m,
+    next_m, last_contact, level, consultant, first_order.
     """
     return _months(where, exact=True)
 
@@ -64,13 +66,23 @@ def lead_book_select(where: str) -> str:
 def _months(where: str, exact: bool) -> str:
     """Return the lead book's SELECT: the integer keys, or (``exact``) the exact values."""
     code = level_code()
+    buyers = ""
     if exact:
+        buyers = f"""LEFT JOIN (
+            SELECT o.store AS b_store, o.customer_id AS b_customer, min(o.order_date) AS first_order
+            FROM orders o
+            WHERE o.status <> 'cancelled' AND o.customer_id IS NOT NULL AND {where.format(t="o")}
+            GROUP BY 1, 2
+        ) b ON b.b_store = store AND b.b_customer = customer_id"""
         month_cols = """arg_max(lead_level, (k, row_id)) FILTER (
                    WHERE lead_level IS NOT NULL) AS lvl,
                arg_max_null(consultant, (k, row_id)) AS consultant"""
-        running_cols = """last_value(lvl IGNORE NULLS) OVER w AS level, consultant"""
-        kept = "level IN (" + ", ".join(f"'{v}'" for v in OPEN_LEVELS) + ")"
-        out = "store, customer_id, m, next_m, last_contact, level, consultant"
+        running_cols = """last_value(lvl IGNORE NULLS) OVER w AS level, consultant,
+               first_order"""
+        # a customer who ordered before a state's month is no lead while it holds
+        kept = "level IN (" + ", ".join(f"'{v}'" for v in OPEN_LEVELS) + ")" + """
+      AND (first_order IS NULL OR year(first_order) * 12 + month(first_order) - 1 >= m)"""
+        out = "store, customer_id, m, next_m, last_contact, level, consultant, first_order"
     else:
         month_cols = f"""max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS hi,
                max(k * 8 + 7 - {code}) FILTER (WHERE lead_level IS NOT NULL) AS lo"""
@@ -102,6 +114,7 @@ def _months(where: str, exact: bool) -> str:
         SELECT store, customer_id, m, lead(m) OVER p AS next_m,
                max(last_d) OVER w AS last_contact, {running_cols}
         FROM months
+        {buyers}
         WINDOW p AS (PARTITION BY store, customer_id ORDER BY m),
                w AS (PARTITION BY store, customer_id ORDER BY m
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)

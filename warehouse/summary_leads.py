@@ -13,8 +13,10 @@ Written with the data (warehouse.derived), for the stores a write touched:
   day until the day before ``next_day``: a customer is lost in a period as of as_of exactly
   when a row has its day in the period (start to as_of) and no next_day on or before as_of.
 - ``summary_lead_book``: the lead book of ``derived_lead_months`` (warehouse.leadbook) with
-  the exact latest level and the consultant of the latest contact after each month, so a
-  read of the open leads never looks up the rows behind a state.
+  the exact latest level, the consultant of the latest contact after each month and the
+  customer's first order, so a read of the open leads looks up neither the rows behind a
+  state nor the orders (but those of the customers contacted in as_of's month, when that
+  month's state is not the stored one).
 
 The row conditions live here and kpi.leads imports them (the store package imports nothing
 from the KPI library).
@@ -39,7 +41,7 @@ LOST_DDL = """CREATE TABLE IF NOT EXISTS summary_lead_lost (
 
 BOOK_DDL = """CREATE TABLE IF NOT EXISTS summary_lead_book (
     store VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, m INTEGER NOT NULL, next_m INTEGER,
-    last_contact DATE, level VARCHAR, consultant VARCHAR)"""
+    last_contact DATE, level VARCHAR, consultant VARCHAR, first_order DATE)"""
 
 
 def capture_select(where: str) -> str:

@@ -5,34 +5,21 @@ periods AS (
     SELECT unnest($p_i) AS i, unnest($p_as_of) AS as_of, unnest($p_sm) AS sm,
            CAST(unnest($p_cm) AS INTEGER) AS cm
 ),
-buyers AS (
-    SELECT store, customer_id, min(order_date) AS first_order
-    FROM orders
-    WHERE status <> 'cancelled' AND customer_id IS NOT NULL AND {store_filter}
-    GROUP BY store, customer_id
-),
 cadence AS (
     SELECT unnest($cad_store) AS store, unnest($cad_level) AS level, unnest($cad_days) AS days
 ),
 default_cadence AS (
     SELECT unnest($def_level) AS level, unnest($def_days) AS days
 ),
-stored AS (
-    -- a customer who ordered before a state's month is no lead at any later as_of (one who
-    -- ordered during it still is as of a date before the order: saved tests the date)
-    SELECT d.store, d.customer_id, d.m, d.next_m, d.last_contact, d.level, d.consultant,
-           b.first_order
-    FROM summary_lead_book d
-    LEFT JOIN buyers b ON b.store = d.store AND b.customer_id = d.customer_id
-    WHERE {stored_store_filter} AND ({held})
-      AND (b.first_order IS NULL OR year(b.first_order) * 12 + month(b.first_order) - 1 >= d.m)
-),
 saved AS (
-    -- the stored state after month sm: a row holds from its month until the next one
-    SELECT p.i, s.store, s.customer_id, s.last_contact, s.level, s.consultant
-    FROM stored s
-    JOIN periods p ON s.m <= p.sm AND (s.next_m IS NULL OR s.next_m > p.sm)
-    WHERE s.first_order IS NULL OR s.first_order > p.as_of
+    -- the stored state after month sm: a row holds from its month until the next one (the
+    -- held condition names the same months, so the scan skips most row groups); a customer
+    -- who ordered on or before as_of is no lead
+    SELECT p.i, d.store, d.customer_id, d.last_contact, d.level, d.consultant
+    FROM summary_lead_book d
+    JOIN periods p ON d.m <= p.sm AND (d.next_m IS NULL OR d.next_m > p.sm)
+    WHERE {stored_store_filter} AND ({held})
+      AND (d.first_order IS NULL OR d.first_order > p.as_of)
 ),
 {month_contacts},
 month_tops AS (
@@ -47,6 +34,14 @@ month_tops AS (
       ON p.cm = year(c.contact_date) * 12 + month(c.contact_date) - 1
      AND c.contact_date <= p.as_of
     GROUP BY p.i, p.as_of, c.store, c.customer_id
+),
+buyers AS (
+    -- the first orders of the customers contacted in those months only
+    SELECT o.store, o.customer_id, min(o.order_date) AS first_order
+    FROM orders o
+    SEMI JOIN month_tops t ON t.store = o.store AND t.customer_id = o.customer_id
+    WHERE o.status <> 'cancelled' AND o.customer_id IS NOT NULL AND {store_filter}
+    GROUP BY o.store, o.customer_id
 ),
 recent AS (
     SELECT t.i, t.store, t.customer_id, t.last_contact, t.level, t.consultant

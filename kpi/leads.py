@@ -215,17 +215,27 @@ def month_scopes(scope: Scope, months: int) -> list[Scope]:
 
 
 TALLY_COLUMNS = ["month", "lost_reason", "lost_to", "lost_leads"]
+_TALLY_SQL = """
+SELECT '' AS month, lost_reason, lost_to, count(*) AS lost_leads
+FROM lost
+GROUP BY ALL
+ORDER BY ALL NULLS LAST
+"""
 
+# The stored lost leads counted per period: each period is a calendar month (or the part of
+# it up to as_of), so a row finds its period by its month, and the scan reads the days from
+# the first period's start to the last one's end only.
 _TALLY_STORED = f"""
 WITH periods AS (
-    SELECT unnest($p_month) AS month, unnest($p_start) AS s, unnest($p_end) AS e,
-           unnest($p_as_of) AS a
+    SELECT unnest($p_month) AS month, unnest($p_first) AS first, unnest($p_start) AS s,
+           unnest($p_end) AS e, unnest($p_as_of) AS a
 )
 SELECT p.month, coalesce(l.lost_reason, $unknown) AS lost_reason, l.lost_to,
        count(*) AS lost_leads
 FROM summary_lead_lost l
-JOIN periods p ON l.day BETWEEN p.s AND p.e
-WHERE (l.next_day IS NULL OR l.next_day > p.a) AND {store_clause("l")}
+JOIN periods p ON p.first = date_trunc('month', l.day)
+WHERE l.day BETWEEN $lo AND $hi AND l.day BETWEEN p.s AND p.e
+  AND (l.next_day IS NULL OR l.next_day > p.a) AND {store_clause("l")}
   AND {filter_clause("l.consultant", "consultant")}
 GROUP BY ALL
 ORDER BY ALL NULLS LAST
@@ -244,12 +254,18 @@ def lost_tally(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 0) ->
 
     periods = {"": scope} if months == 0 else {f"{s.start:%Y-%m}": s for s in month_scopes(
         scope, months)}  # fmt: skip
-    if query.summaries_allowed_any():
+    if query.summaries_allowed_any() and months == 0:
+        sql = f"WITH {_LOST_STORED} {_TALLY_SQL}"
+        rows = query.rows(con, sql, _params(scope))
+    elif query.summaries_allowed_any():
         p = _params(scope) | {
             "p_month": list(periods),
+            "p_first": [s.start for s in periods.values()],
             "p_start": [s.start for s in periods.values()],
             "p_end": [s.upto for s in periods.values()],
             "p_as_of": [s.as_of for s in periods.values()],
+            "lo": min(s.start for s in periods.values()),
+            "hi": max(s.upto for s in periods.values()),
         }
         rows = query.rows(con, _TALLY_STORED, p)
     else:

@@ -23,11 +23,12 @@ and channel) like the sales module's traffic counts, not to lost leads. Only the
 rows are read: customers with an F row dated in the period. The module loads no pandas unless
 a DataFrame is asked for.
 
-Summary tables (warehouse.summary_leads, issue 15): lead capture is summed from per store-day
-counts unless a consultant, model or channel filter is set; lost leads (not additive: a
-customer's latest level) are read from the derived rows of summary_lead_lost, one per F that
-was a customer's latest level for a while (the consultant filter applies to its row), unless
-inside query.raw_rows(). The buyers of lost_rate (distinct customers) stay a bounded query.
+Summary tables (warehouse.summary_leads, issue 15): lead capture (and capture by consultant)
+is summed from per store, day and consultant counts unless a model or channel filter is set;
+lost leads (not additive: a customer's latest level) are read from the derived rows of
+summary_lead_lost, one per F that was a customer's latest level for a while (the consultant
+filter applies to its row), unless inside query.raw_rows(). The buyers of lost_rate
+(distinct customers) stay a bounded query.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ UNKNOWN_REASON = "unknown"
 FIRST_VISITS = f"""{FIRST_VISIT} AND visit_date BETWEEN $start AND $end
   AND {store_clause()} AND {filter_clause("consultant", "consultant")}
   AND {filter_clause("model_interest", "model")} AND {filter_clause("channel", "channel")}"""
-# The capture filters: the summary keeps none of them.
-CAPTURE_FILTERS = ("consultant", "model", "channel")
+# The capture filters the summary cannot apply (it keeps the consultant, not these).
+CAPTURE_FILTERS = ("model", "channel")
 _CAPTURE_SQL = f"""
 SELECT count(*) FILTER (WHERE {CAPTURED}) AS captured, count(*) AS first_visits
 FROM traffic
@@ -70,6 +71,7 @@ SELECT CAST(coalesce(sum(s.captured), 0) AS BIGINT),
        CAST(coalesce(sum(s.first_visits), 0) AS BIGINT)
 FROM summary_lead_capture s
 WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+  AND {filter_clause("s.consultant", "consultant")}
 """
 
 _CAPTURE_BY_CONSULTANT_SQL = f"""
@@ -80,6 +82,18 @@ FROM traffic
 WHERE {FIRST_VISIT} AND visit_date BETWEEN $start AND $end
   AND {store_clause()} AND {filter_clause("consultant", "consultant")}
 GROUP BY store, consultant
+ORDER BY store, consultant NULLS LAST
+"""
+_CAPTURE_BY_CONSULTANT_SUMMED = f"""
+SELECT store, consultant, captured, first_visits, captured / first_visits AS lead_capture_rate
+FROM (
+    SELECT s.store, s.consultant, CAST(sum(s.captured) AS BIGINT) AS captured,
+           CAST(sum(s.first_visits) AS BIGINT) AS first_visits
+    FROM summary_lead_capture s
+    WHERE s.day BETWEEN $start AND $end AND {store_clause("s")}
+      AND {filter_clause("s.consultant", "consultant")}
+    GROUP BY s.store, s.consultant
+)
 ORDER BY store, consultant NULLS LAST
 """
 
@@ -291,4 +305,7 @@ def lost_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 def capture_by_consultant(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Return lead capture per (store, consultant): captured, first_visits, lead_capture_rate."""
-    return query.frame(con, _CAPTURE_BY_CONSULTANT_SQL, scope.params)
+    # the model and channel filters do not apply here (either way)
+    summed = query.summaries_allowed(scope)
+    sql = _CAPTURE_BY_CONSULTANT_SUMMED if summed else _CAPTURE_BY_CONSULTANT_SQL
+    return query.frame(con, sql, scope.params)

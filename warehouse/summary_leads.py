@@ -2,9 +2,9 @@
 
 Written with the data (warehouse.derived), for the stores a write touched:
 
-- ``summary_lead_capture``: per store and visit day, the first-visit walk-ins
+- ``summary_lead_capture``: per store, visit day and consultant, the first-visit walk-ins
   (``first_visits``) and those with a customer_id (``captured``): lead capture rate is
-  sum(captured) ÷ sum(first_visits) over the period's days (additive).
+  sum(captured) ÷ sum(first_visits) over the period's days (additive), per consultant too.
 - ``summary_lead_lost``: lost leads are not additive (a customer's latest level as of a
   date), so this is derived state at lead level: one row per customer and day whose last
   leveled row (by date, a follow-up after a visit of the same day, then the greater id) sets
@@ -32,7 +32,7 @@ CAPTURED = "customer_id IS NOT NULL"
 LOST_LEVEL = "F"
 
 CAPTURE_DDL = """CREATE TABLE IF NOT EXISTS summary_lead_capture (
-    store VARCHAR NOT NULL, day DATE NOT NULL, captured BIGINT NOT NULL,
+    store VARCHAR NOT NULL, day DATE NOT NULL, consultant VARCHAR, captured BIGINT NOT NULL,
     first_visits BIGINT NOT NULL)"""
 
 LOST_DDL = """CREATE TABLE IF NOT EXISTS summary_lead_lost (
@@ -47,10 +47,13 @@ BOOK_DDL = """CREATE TABLE IF NOT EXISTS summary_lead_book (
 def capture_select(where: str) -> str:
     """Return the SELECT filling ``summary_lead_capture`` (``where`` on {t}.store)."""
     return f"""
-    SELECT t.store, t.visit_date AS day, count(*) FILTER (WHERE {CAPTURED}), count(*)
+    SELECT t.store, t.visit_date AS day, t.consultant, count(*) FILTER (WHERE {CAPTURED}),
+           count(*)
     FROM traffic t
     WHERE {FIRST_VISIT} AND t.visit_date IS NOT NULL AND {where.format(t="t")}
-    GROUP BY 1, 2
+    GROUP BY 1, 2, 3
+    -- in day order: a period's read skips most row groups
+    ORDER BY 2
     """
 
 

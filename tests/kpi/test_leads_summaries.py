@@ -243,6 +243,10 @@ def test_a_small_case_by_hand():
         _visit("T3", d(2), "c2", "B"),                 # captured
         _visit("T4", d(2), "c2", "A", first=False),    # not a first visit
         _visit("T5", d(3), "c3", "F"),                 # lost on a visit, then an F call
+        _visit("T6", d(4), "c4", "B", first=False),    # open until c4's order on 09-25
+    ])  # fmt: skip
+    insert(con, "orders", [
+        {"order_id": "O1", "order_date": d(25), "status": "open", "customer_id": "c4"},
     ])  # fmt: skip
     insert(con, "followups", [
         _call("F1", d(5), "c1", "F", reason="price", lost_to="Y"),    # c1 lost 09-05 ...
@@ -255,7 +259,7 @@ def test_a_small_case_by_hand():
     rows = con.execute("SELECT * FROM summary_lead_capture ORDER BY ALL").fetchall()
     # 09-01: T1 captured, T2 anonymous -> 1 of 2; 09-02: T3 -> 1 of 1 (T4 is a revisit);
     # 09-03: T5 -> 1 of 1.
-    assert rows == [("s1", d(1), 1, 2), ("s1", d(2), 1, 1), ("s1", d(3), 1, 1)]
+    assert rows == [("s1", d(1), "Li", 1, 2), ("s1", d(2), "Li", 1, 1), ("s1", d(3), "Li", 1, 1)]
     rows = con.execute("SELECT * FROM summary_lead_lost ORDER BY ALL").fetchall()
     # c1's F of 09-05 holds until its A on 09-20; c2's F on 09-10 (the unleveled F4 is no
     # level); c3's visit T5 is followed by the call F3 the same day: F3 is the latest of 09-03.
@@ -266,8 +270,11 @@ def test_a_small_case_by_hand():
     ]
     rows = con.execute("SELECT * FROM summary_lead_book ORDER BY ALL").fetchall()
     # September (m = 2026 * 12 + 8 = 24320): c1 at A since 09-20 (its latest row, F2 by Wang);
-    # c2 lost and c3 lost are not kept.
-    assert rows == [("s1", "c1", 24320, None, d(20), "A", "Wang")]
+    # c4 at B since 09-04, first order 09-25 (in the state's month: kept); c2 and c3 lost.
+    assert rows == [
+        ("s1", "c1", 24320, None, d(20), "A", "Wang", None),
+        ("s1", "c4", 24320, None, d(4), "B", "Li", d(25)),
+    ]
 
     # September as of 09-15: lost c1 (09-05, back only on 09-20), c2, c3 -> 3; no orders,
     # so lost_rate 3 / (3 + 0) = 1; capture 3 / 4 (T1, T3, T5 of T1, T2, T3, T5).
@@ -287,6 +294,10 @@ def test_a_small_case_by_hand():
     # by 10 - 7 = 3 days.
     listed = customers.overdue_list(con, sept)
     assert listed.values.tolist() == [["s1", "c1", "Wang", "A", d(20), 7, 3]]
+    # As of 09-15 c1 is lost and c4 open at B (ordered only on 09-25): 15 - 4 = 11 days since
+    # contact, cadence 14 -> 11 - 14 = -3, on time.
+    listed = customers.open_lead_list(con, sept_15)
+    assert listed.values.tolist() == [["s1", "c4", "Li", "B", d(4), 14, -3]]
     for scope in (sept_15, sept, replace(sept, consultant="Zhao")):
         with query.raw_rows():
             raw = (leads.summary(con, scope), customers.open_lead_list(con, scope))

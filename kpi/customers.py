@@ -22,7 +22,10 @@ Summary tables (warehouse.summary_customers, issue 15): return visits, surveys a
 are summed from per store-day tables, and the open and overdue lead counts from per store-day
 changes, unless a filter that needs the rows is set (consultant; advisor or technician for
 return visits), a store in scope overrides its cadence (leads), or inside query.raw_rows().
-The lists (open leads, overdue, complaints) always read the lead book and the rows.
+The lists of leads (open, overdue, counts per consultant) read the exact lead book,
+summary_lead_book (warehouse.summary_leads: each state's level, consultant and first order),
+with any filter; inside query.raw_rows() they read derived_lead_months and look up the rows.
+The complaints list reads the rows.
 """
 
 from __future__ import annotations

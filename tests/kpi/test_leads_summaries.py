@@ -310,3 +310,21 @@ def test_the_lead_book_keeps_every_open_level(level):
     con = memory_db()
     insert(con, "traffic", [_visit("T1", d(1), "c1", level)])
     assert con.execute("SELECT level FROM summary_lead_book").fetchall() == [(level,)]
+
+
+def test_a_schema_6_database_gets_the_lead_summaries_on_open(tmp_path):
+    path = tmp_path / "store.duckdb"
+    with db.connect(path) as con:
+        insert(con, "traffic", [_visit("T1", d(1), "c1", "F")])
+        for t in MINE:
+            con.execute(f"DROP TABLE {t.name}")
+        con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with db.connect(path, read_only=True) as con:
+        # T1: a first visit with a customer, lost on the spot
+        assert con.execute(
+            "SELECT captured, first_visits FROM summary_lead_capture"
+        ).fetchall() == [(1, 1)]
+        assert con.execute("SELECT customer_id, day FROM summary_lead_lost").fetchall() == [
+            ("c1", d(1))
+        ]
+    _assert_fresh(path)

@@ -236,18 +236,18 @@ GROUP BY ALL
 ORDER BY ALL NULLS LAST
 """
 
-# The stored lost leads counted per period: each period is a calendar month (or the part of
-# it up to as_of), so a row finds its period by its month, and the scan reads the days from
-# the first period's start to the last one's end only.
+# The stored lost leads counted per month: each period is a calendar month (or the part of it
+# up to as_of) starting on its first day, so a row finds its period by its month, and the
+# scan reads the days from the first period's start to the last one's end only.
 _TALLY_STORED = f"""
 WITH periods AS (
-    SELECT unnest($p_month) AS month, unnest($p_first) AS first, unnest($p_start) AS s,
-           unnest($p_end) AS e, unnest($p_as_of) AS a
+    SELECT unnest($p_month) AS month, unnest($p_start) AS s, unnest($p_end) AS e,
+           unnest($p_as_of) AS a
 )
 SELECT p.month, coalesce(l.lost_reason, $unknown) AS lost_reason, l.lost_to,
        count(*) AS lost_leads
 FROM summary_lead_lost l
-JOIN periods p ON p.first = date_trunc('month', l.day)
+JOIN periods p ON p.s = date_trunc('month', l.day)
 WHERE l.day BETWEEN $lo AND $hi AND l.day BETWEEN p.s AND p.e
   AND (l.next_day IS NULL OR l.next_day > p.a) AND {store_clause("l")}
   AND {filter_clause("l.consultant", "consultant")}
@@ -266,30 +266,25 @@ def lost_tally(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 0) ->
     """
     import pandas as pd
 
-    periods = {"": scope} if months == 0 else {f"{s.start:%Y-%m}": s for s in month_scopes(
-        scope, months)}  # fmt: skip
-    if query.summaries_allowed_any() and months == 0:
-        sql = f"WITH {_LOST_STORED} {_TALLY_SQL}"
-        rows = query.rows(con, sql, _params(scope))
+    tally = f"WITH {_lost_cte()} {_TALLY_SQL}"
+    if months == 0:
+        rows = query.rows(con, tally, _params(scope))
     elif query.summaries_allowed_any():
+        periods = month_scopes(scope, months)
         p = _params(scope) | {
-            "p_month": list(periods),
-            "p_first": [s.start for s in periods.values()],
-            "p_start": [s.start for s in periods.values()],
-            "p_end": [s.upto for s in periods.values()],
-            "p_as_of": [s.as_of for s in periods.values()],
-            "lo": min(s.start for s in periods.values()),
-            "hi": max(s.upto for s in periods.values()),
+            "p_month": [f"{s.start:%Y-%m}" for s in periods],
+            "p_start": [s.start for s in periods],
+            "p_end": [s.upto for s in periods],
+            "p_as_of": [s.as_of for s in periods],
+            "lo": periods[0].start,
+            "hi": periods[-1].upto,
         }
         rows = query.rows(con, _TALLY_STORED, p)
-    else:
-        counts: dict[tuple, int] = {}
-        for month, s in periods.items():
-            for r in lost_records(con, s):
-                key = (month, r["lost_reason"], r["lost_to"])
-                counts[key] = counts.get(key, 0) + 1
-        rows = [(*k, n) for k, n in counts.items()]
-        rows.sort(key=lambda r: (r[0], r[1], r[2] is None, r[2] or ""))
+    else:  # each month's own query, in month order (as ORDER BY ALL sorts them)
+        rows = []
+        for s in month_scopes(scope, months):
+            month = f"{s.start:%Y-%m}"
+            rows += [(month, *r[1:]) for r in query.rows(con, tally, _params(s))]
     frame = pd.DataFrame(rows, columns=TALLY_COLUMNS)
     frame["lost_leads"] = frame["lost_leads"].astype("int64")
     return frame

@@ -106,11 +106,9 @@ if pooled:
     columns.insert(2, ("store", "sidebar.store", "text"))
 shown = tables.show(overdue, columns, height=360, key="overdue", download=False)  # its own below
 file_name = f"overdue_{who or 'all'}_{scope.as_of}.csv"
-if shown.empty:
-    pass
-elif pooled:  # the whole list, written when clicked
+if not shown.empty and pooled:  # the whole list, written when clicked
     leads_view.overdue_download(picked, columns, t("cust.download"), file_name, key="dl")
-else:
+elif not shown.empty:
     csv_button(shown, t("cust.download"), file_name, key="dl")
 
 leads_view.section(scope, overrides)  # lead capture by consultant, lost reasons, competitors

@@ -22,7 +22,10 @@ Summary tables (warehouse.summary_customers, issue 15): return visits, surveys a
 are summed from per store-day tables, and the open and overdue lead counts from per store-day
 changes, unless a filter that needs the rows is set (consultant; advisor or technician for
 return visits), a store in scope overrides its cadence (leads), or inside query.raw_rows().
-The lists (open leads, overdue, complaints) always read the lead book and the rows.
+The lists of leads (open, overdue, counts per consultant) read the exact lead book,
+summary_lead_book (warehouse.summary_leads: each state's level, consultant and first order),
+with any filter; inside query.raw_rows() they read derived_lead_months and look up the rows.
+The complaints list reads the rows.
 """
 
 from __future__ import annotations
@@ -221,6 +224,7 @@ def _leads_summed(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
 
 _LEAD_STATE_SQL = query.sql_file("customers_lead_state")
 _OPEN_LEADS_SQL = query.sql_file("customers_open_leads")
+_LEAD_BOOK_SQL = query.sql_file("customers_lead_book")
 
 
 def _to_resolve(with_consultant: bool) -> str:
@@ -240,8 +244,13 @@ def _lead_book(
     The parameters are the scope's, the cadence and the dates' (callers add their own).
 
     ``open_leads`` has one row per open lead and date: i (the date's index in ``as_ofs``),
-    store, customer_id, consultant (None unless ``with_consultant``), lead_level,
-    last_contact, cadence_days, overdue. The scope's store and consultant filters apply.
+    store, customer_id, consultant, lead_level, last_contact, cadence_days, overdue. The
+    scope's store and consultant filters apply.
+
+    Outside query.raw_rows() the states are read from ``summary_lead_book``, which keeps each
+    state's exact level and the consultant of its latest contact: no row is looked up. Inside
+    it (and so in the tests that compare both ways) the integer keys below serve, and the
+    consultant is None unless ``with_consultant``.
 
     The latest level is found with integer keys: per customer the greatest
     ``k * 8 + code(level)`` and ``k * 8 + 7 - code(level)`` over rows with a level give the
@@ -286,14 +295,24 @@ def _lead_book(
     held = " OR ".join(
         f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
     )
+    params |= dict(scope.params) | _cadence_params(con)
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
+    if query.summaries_allowed_any():
+        # The exact lead book (summary_lead_book) keeps each state's level and consultant.
+        sql = _LEAD_BOOK_SQL.format(
+            store_filter=store_clause("o"),
+            stored_store_filter=store_clause("d"),
+            held=held,
+            month_contacts=_contacts("month_contacts", f"({in_months or 'false'})"),
+            consultant_filter=filter_clause("d.consultant", "consultant"),
+        )
+        return sql, params
     head = _LEAD_STATE_SQL.format(
         store_filter=store_clause(),
         stored_store_filter=store_clause("d"),
         held=held,
         stored_maybe_open=maybe_open("d.l_hi", "d.l_lo"),
     )
-    params |= dict(scope.params) | _cadence_params(con)
     # The exact rows are looked up on or after the earliest date a candidate can need (a
     # stored state's last contact or level date, or the start of a month read from contacts),
     # a bound that filters the contacts' scans row by row: at group scale the candidates are
@@ -696,15 +715,40 @@ def open_leads_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
     return pd.DataFrame(rows, columns=["store", "consultant", "level", "open_leads"])
 
 
-def overdue_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def lead_counts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Return open leads and overdue ones as of as_of per store, consultant and level.
+
+    Columns: store, consultant, level, open_leads, overdue (levels in the order O H A B C):
+    what a group's Customers page draws and counts without listing every lead.
+    """
+    import pandas as pd
+
+    ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
+    sql = f"""
+    WITH {ctes}
+    SELECT store, consultant, lead_level AS level, count(*) AS open_leads,
+           count(*) FILTER (WHERE overdue) AS overdue
+    FROM open_leads
+    GROUP BY store, consultant, lead_level
+    ORDER BY store, consultant NULLS LAST,
+             CASE lead_level WHEN 'O' THEN 0 WHEN 'H' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3
+                             ELSE 4 END
+    """
+    cols = ["store", "consultant", "level", "open_leads", "overdue"]
+    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
+
+
+def overdue_list(
+    con: duckdb.DuckDBPyConnection, scope: Scope, limit: int | None = None
+) -> pd.DataFrame:
     """Return the open leads overdue for a follow-up as of as_of, most overdue first.
 
     Columns: store, customer_id, consultant, lead_level, last_contact, cadence_days,
-    days_overdue (= as_of − last_contact − cadence_days, at least 1).
+    days_overdue (= as_of − last_contact − cadence_days, at least 1). ``limit``: only the
+    first that many (a group's page shows the most overdue and offers the rest as a file).
     """
     # Overdue means last_contact < as_of − cadence_days, that is days_overdue > 0.
-    leads = open_lead_list(con, scope)
-    return leads[leads["days_overdue"] > 0].reset_index(drop=True)
+    return _lead_list(con, scope, "days_overdue > 0", limit)
 
 
 def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -714,19 +758,30 @@ def open_lead_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
     less for a lead followed up in time. One read for a page that shows both the open leads
     by level and the overdue list (the rows with days_overdue > 0, in the same order).
     """
+    return _lead_list(con, scope, "true", None)
+
+
+def _lead_list(
+    con: duckdb.DuckDBPyConnection, scope: Scope, where: str, limit: int | None
+) -> pd.DataFrame:
+    """Return the open leads where ``where`` holds (on days_overdue), most overdue first."""
     import pandas as pd
 
     ctes, book = _lead_book(con, scope, [scope.as_of], with_consultant=True)
     sql = f"""
     WITH {ctes}
-    SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
-           CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
-    FROM open_leads
+    SELECT * FROM (
+        SELECT store, customer_id, consultant, lead_level, last_contact, cadence_days,
+               CAST($as_of - last_contact AS INTEGER) - cadence_days AS days_overdue
+        FROM open_leads
+    )
+    WHERE {where}
     ORDER BY days_overdue DESC, store, customer_id
+    {"" if limit is None else "LIMIT $limit"}
     """
     cols = ["store", "customer_id", "consultant", "lead_level", "last_contact", "cadence_days",
             "days_overdue"]  # fmt: skip
-    return pd.DataFrame(query.rows(con, sql, book), columns=cols)
+    return pd.DataFrame(query.rows(con, sql, book | {"limit": limit}), columns=cols)
 
 
 def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) -> pd.DataFrame:

@@ -1,5 +1,7 @@
 """Customers: open leads, the overdue follow-up list, satisfaction and NPS trends, complaints."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -25,27 +27,37 @@ st.caption(t("cust.caption", store=ctx.store_label, period=ctx.period_label) + c
 report_button(ctx, key="report_customers")
 cards.grid(cards.section_cards(customers, page_cards.CUSTOMERS, scope, trend=False), overrides)
 
-# Every open lead in one read, most overdue first: the chart counts them per store,
-# consultant and level (as customers.open_leads_by_level), the list keeps the overdue ones
-# (as customers.overdue_list, same order).
-book = data.frame(customers.open_lead_list, scope)
+# One store: every open lead in one read; the chart counts them per consultant and level (as
+# customers.open_leads_by_level), the list keeps the overdue ones (as customers.overdue_list,
+# same order). A group (hundreds of thousands of leads at 700 stores) counts them per store,
+# consultant and level, charts the consultants with the most and lists the most overdue, the
+# whole list a download (ui.leads_view).
+pooled = ctx.store is None
+if pooled:
+    counts = data.frame(customers.lead_counts, scope)
+    leads = counts.drop(columns="overdue")
+else:
+    book = data.frame(customers.open_lead_list, scope)
+    leads = (
+        book.groupby(["store", "consultant", "lead_level"], dropna=False)
+        .size()
+        .reset_index(name="open_leads")
+        .rename(columns={"lead_level": "level"})
+        if not book.empty
+        else book
+    )
 
 st.subheader(t("cust.leads"))
-leads = (
-    book.groupby(["store", "consultant", "lead_level"], dropna=False)
-    .size()
-    .reset_index(name="open_leads")
-    .rename(columns={"lead_level": "level"})
-    if not book.empty
-    else book
-)
 if not leads.empty:
-    if ctx.store is None:
+    if pooled:
         leads["consultant"] = leads["consultant"].fillna("—") + " · " + leads["store"]
     wide = leads.pivot_table(
         index="consultant", columns="level", values="open_leads", aggfunc="sum", fill_value=0
     ).reindex(columns=LEVELS, fill_value=0)
     wide = wide.loc[wide.sum(axis=1).sort_values(ascending=False).index].reset_index()
+    if pooled and len(wide) > leads_view.TOP_CONSULTANTS:
+        st.caption(t("cust.leads_top", n=leads_view.TOP_CONSULTANTS, total=f"{len(wide):,}"))
+        wide = wide.head(leads_view.TOP_CONSULTANTS)
     charts.bars(
         wide,
         "consultant",
@@ -56,31 +68,48 @@ if not leads.empty:
         key="leads",
         height=max(240, 36 * len(wide) + 80),
         drill=ChartDrill(("open_leads",) * len(LEVELS), "consultant", tuple(wide["consultant"]))
-        if ctx.store is not None else None,  # pooled rows are "name · store"
+        if not pooled
+        else None,  # pooled rows are "name · store"
     )
 else:
     st.caption(t("common.none_listed"))
 
 st.subheader(t("cust.overdue"))
-overdue = book[book["days_overdue"] > 0].reset_index(drop=True) if not book.empty else book
-names = sorted(overdue["consultant"].dropna().unique()) if not overdue.empty else []
+if pooled:
+    late = counts[counts["overdue"] > 0] if not counts.empty else counts
+    names = sorted(late["consultant"].dropna().unique()) if not late.empty else []
+else:
+    overdue = book[book["days_overdue"] > 0].reset_index(drop=True) if not book.empty else book
+    names = sorted(overdue["consultant"].dropna().unique()) if not overdue.empty else []
 me = auth.current_user()
 mine = names.index(me.display_name) + 1 if me and me.display_name in names else 0
 everyone = t("cust.everyone")
 who = st.selectbox(t("cust.mine"), [None, *names], index=mine, key="cust_consultant",
                    format_func=lambda n: everyone if n is None else n)  # fmt: skip
-if who is not None:
-    overdue = overdue[overdue["consultant"] == who]
-st.caption(t("cust.overdue_note", n=len(overdue)))
+if pooled:
+    picked = scope if who is None else replace(scope, consultant=who)
+    total = int(late["overdue"].sum() if who is None else
+                late.loc[late["consultant"] == who, "overdue"].sum())  # fmt: skip
+    overdue = data.frame(customers.overdue_list, picked, limit=leads_view.OVERDUE_ROWS)
+else:
+    if who is not None:
+        overdue = overdue[overdue["consultant"] == who]
+    total = len(overdue)
+st.caption(t("cust.overdue_note", n=total))
+if len(overdue) < total:
+    st.caption(t("cust.overdue_top", n=len(overdue), total=f"{total:,}"))
 columns = [("customer_id", "cust.customer", "text"), ("consultant", "sales.consultant", "text"),
            ("lead_level", "cust.level", "text"), ("last_contact", "cust.last_contact", "date"),
            ("cadence_days", "cust.cadence", "int"),
            ("days_overdue", "cust.days_overdue", "int")]  # fmt: skip
-if ctx.store is None:
+if pooled:
     columns.insert(2, ("store", "sidebar.store", "text"))
 shown = tables.show(overdue, columns, height=360, key="overdue", download=False)  # its own below
-if not shown.empty:
-    csv_button(shown, t("cust.download"), f"overdue_{who or 'all'}_{scope.as_of}.csv", key="dl")
+file_name = f"overdue_{who or 'all'}_{scope.as_of}.csv"
+if not shown.empty and pooled:  # the whole list, written when clicked
+    leads_view.overdue_download(picked, columns, t("cust.download"), file_name, key="dl")
+elif not shown.empty:
+    csv_button(shown, t("cust.download"), file_name, key="dl")
 
 leads_view.section(scope, overrides)  # lead capture by consultant, lost reasons, competitors
 

@@ -598,6 +598,14 @@ STRINGS.update(
             "{n} customers, most overdue first. Cadence by level: O 7, H 2, A 7, B 14, C 30 days.",
             "共 {n} 位客户，超期最久的在前。跟进周期：O 7天，H 2天，A 7天，B 14天，C 30天。",
         ),
+        "cust.leads_top": (
+            "The {n} consultants with the most open leads, of {total}.",
+            "在跟潜客最多的 {n} 位销售顾问（共 {total} 位）。",
+        ),
+        "cust.overdue_top": (
+            "The {n} most overdue are shown; the download lists all {total}.",
+            "仅显示超期最久的 {n} 位；下载文件含全部 {total} 位。",
+        ),
         "cust.customer": ("Customer", "客户"),
         "cust.level": ("Level", "级别"),
         "cust.last_contact": ("Last contact", "最近联系"),

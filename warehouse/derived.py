@@ -22,10 +22,11 @@ from warehouse import (
     dimensions,
     forecast_points,
     summary_customers,
+    summary_leads,
     summary_sales,
     summary_service,
 )
-from warehouse.leadbook import lead_months_select
+from warehouse.leadbook import lead_book_select, lead_months_select
 from warehouse.spec import TABLES
 
 
@@ -192,6 +193,27 @@ DERIVED: tuple[Derived, ...] = (
         summary_service.TECH_MONTHS_DDL,
         frozenset({"repair_orders"}),
         summary_service.tech_months_select,
+    ),
+    # Leads (warehouse.summary_leads): lead capture per day, lost leads and the exact lead book.
+    Derived(
+        "summary_lead_capture",
+        summary_leads.CAPTURE_DDL,
+        frozenset({"traffic"}),
+        summary_leads.capture_select,
+    ),
+    Derived(
+        "summary_lead_lost",
+        summary_leads.LOST_DDL,
+        frozenset({"traffic", "followups"}),
+        summary_leads.lost_select,
+        batch=HEAVY_BATCH,
+    ),
+    Derived(
+        "summary_lead_book",
+        summary_leads.BOOK_DDL,
+        frozenset({"traffic", "followups", "orders"}),
+        lead_book_select,
+        batch=HEAVY_BATCH,
     ),
 )
 

@@ -22,6 +22,7 @@ The small store "s1" (today 2026-11-25, the sidebar's month November 2026):
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -282,6 +283,38 @@ def test_customers_overdue_list_filters_by_consultant(run_app, small_db):
     at.selectbox(key="cust_consultant").select("Wang").run()
     _no_errors(at)
     assert at.dataframe[0].value["Customer"].tolist() == ["c3"]
+
+
+def test_a_groups_customers_page_lists_the_most_overdue_and_offers_the_rest(
+    run_app, small_db, tmp_path, monkeypatch
+):
+    # Pooled, the page bounds its chart and list (ui.leads_view): here to 2 consultants and 2
+    # leads, so two small stores show what a 700-store group does.
+    from ui import data, leads_view
+
+    path = tmp_path / "two.duckdb"
+    shutil.copy(small_db, path)
+    with connect(path) as con:
+        # s2: Zhou's H lead, last seen 11-10: 15 days ago, cadence 2 -> 13 days overdue
+        insert(con, "traffic", [_walk_in("z1", date(2026, 11, 10), "Zhou", "H")], store="s2")
+    made_public(path)
+    monkeypatch.setattr(leads_view, "TOP_CONSULTANTS", 2)
+    monkeypatch.setattr(leads_view, "OVERDUE_ROWS", 2)
+    at = run_app(path, "pages/customers.py", "en")
+    _no_errors(at)
+    overdue = at.dataframe[0].value
+    assert overdue["Customer"].tolist() == ["c1", "z1"]  # 17 and 13 days of c1, z1, c3
+    captions = [c.value for c in at.caption]
+    assert t("cust.overdue_note", "en", n=3) in captions
+    assert t("cust.overdue_top", "en", n=2, total="3") in captions
+    assert t("cust.leads_top", "en", n=2, total="3") in captions  # Li, Wang (s1), Zhou (s2)
+    # The download writes the whole list when clicked, outside the page's run.
+    monkeypatch.setattr(data, "current", lambda: data.Source(str(path), "ok"))
+    columns = [("customer_id", "cust.customer", "text"), ("store", "sidebar.store", "text"),
+               ("days_overdue", "cust.days_overdue", "int")]  # fmt: skip
+    headers = {col: t(label, "en") for col, label, _ in columns}
+    written = leads_view.overdue_file(NOV, headers)().decode("utf-8-sig").splitlines()
+    assert written == ["Customer,Store,Days overdue", "c1,s1,17", "z1,s2,13", "c3,s1,6"]
 
 
 def test_customers_signed_in_consultant_sees_their_own_list_first(run_app, small_db):

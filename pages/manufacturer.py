@@ -18,7 +18,6 @@ st.subheader(t("mfr.programmes"))
 programmes = data.cached(programs.programs_detail, scope)
 if not programmes:
     st.caption(t("mfr.none"))
-for n, programme in enumerate(programmes):
-    manufacturer.programme(programme, scope, key=f"programme_{n}")
+manufacturer.programmes(programmes, scope)
 if programmes:
     st.caption(t("mfr.note"))

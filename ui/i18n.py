@@ -1192,6 +1192,17 @@ STRINGS.update(
         "mfr.top_tier": ("Top tier reached", "已达最高档"),
         "mfr.not_started": ("Not started yet", "尚未开始"),
         "mfr.days_left": ("Days left", "剩余天数"),
+        "mfr.programme": ("Programme", "商务政策"),
+        "mfr.achievement": ("Achievement", "达成率"),
+        "mfr.earned": ("Earned now", "当前已得返利"),
+        "mfr.projected": ("At the current pace", "按进度预计返利"),
+        "mfr.next_units": ("Units to the next tier", "距下一档台数"),
+        "mfr.next_gain": ("Gain at the next tier", "下一档增收"),
+        "mfr.charts_limited": (
+            "Charts for the {n} programmes with the most to gain at their next tier; the table "
+            "lists all {total}.",
+            "图表仅显示下一档增收最多的 {n} 项政策；表格列出全部 {total} 项。",
+        ),
         "mfr.units_counted": ("Units counted", "已计入"),
         "mfr.at_pace": ("At the current pace", "按当前进度"),
         "mfr.bar_text": ("{units} units · {achievement}", "{units} 台 · {achievement}"),

@@ -172,3 +172,33 @@ def programme(p: dict[str, Any], scope: Scope, key: str) -> None:
         show(tier_figure(p), key=f"{key}_chart")
         with st.expander(t("mfr.tiers")):
             tier_table(p, key=f"{key}_tiers")
+
+
+# Past this many programmes (a group's stores pooled) one table lists them all and only those
+# with the most to gain at their next tier get a chart: 1,400 charts took 40 s a rerun.
+MAX_PROGRAMME_CHARTS = 12
+OVERVIEW_COLUMNS: list[tables.ColSpec] = [
+    ("store_name", "sidebar.store", "text"),
+    ("name", "mfr.programme", "text"),
+    ("achievement", "mfr.achievement", "percent"),
+    ("earned", "mfr.earned", "money"),
+    ("projected", "mfr.projected", "money"),
+    ("next_tier_units", "mfr.next_units", "number"),
+    ("next_tier_gain", "mfr.next_gain", "money"),
+    ("days_left", "mfr.days_left", "int"),
+]
+
+
+def programmes(found: list[dict[str, Any]], scope: Scope) -> None:
+    """Draw the period's programmes: each with its chart, or past MAX_PROGRAMME_CHARTS a
+    table of all and the charts of those with the most to gain at their next tier."""
+    shown = found
+    if len(found) > MAX_PROGRAMME_CHARTS:
+        frame = pd.DataFrame(found)
+        frame["store_name"] = frame["store"].map(data.store_names(frame["store"].unique()))
+        tables.show(frame, OVERVIEW_COLUMNS, key="programme_overview")
+        ranked = sorted(found, key=lambda p: -(p["next_tier_gain"] or 0))
+        shown = ranked[:MAX_PROGRAMME_CHARTS]
+        st.caption(t("mfr.charts_limited", n=MAX_PROGRAMME_CHARTS, total=len(found)))
+    for n, p in enumerate(shown):
+        programme(p, scope, key=f"programme_{n}")

@@ -387,3 +387,26 @@ def test_overview_attention_equals_the_library_on_the_demo(run_app, app_db):
             f"{it['units']} more {it['basis']} units to tier {int(it['tier'])}: "
             f"+{money(it['gain'], 'en', compact=True)}" in text
         )
+
+
+def test_a_group_lists_every_programme_and_charts_those_with_most_to_gain(
+    run_app, app_db, monkeypatch
+):
+    # The demo pools 6 programmes; with the chart limit at 2 the page is what a dealer group
+    # sees: one table of all 6, then the 2 with the greatest gain at their next tier.
+    from ui import manufacturer
+
+    monkeypatch.setattr(manufacturer, "MAX_PROGRAMME_CHARTS", 2)
+    at = run_app(app_db, "pages/manufacturer.py", "en")
+    _ok(at)
+    with connect(app_db, read_only=True) as con:
+        detail = programs.programs_detail(con, NOV)
+    table = at.dataframe[0].value
+    assert len(table) == 6
+    assert list(table[t("mfr.programme", "en")]) == [p["name"] for p in detail]
+    top = sorted(detail, key=lambda p: -(p["next_tier_gain"] or 0))[:2]
+    charted = [c.value for c in at.markdown if c.value.startswith("**")]
+    assert len(charted) == 2
+    for p, text in zip(top, charted, strict=True):
+        assert p["name"] in text
+    assert t("mfr.charts_limited", "en", n=2, total=6) in [c.value for c in at.caption]

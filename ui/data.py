@@ -28,6 +28,7 @@ import streamlit as st
 
 from kpi.scope import Scope, today_in
 from warehouse import db
+from warehouse.coverage import union_sql
 from warehouse.dimensions import DIMENSIONS, options_sql
 from warehouse.spec import DATE_COLUMNS, TABLES
 
@@ -336,21 +337,12 @@ def thresholds(store: str | None) -> dict:
     return _thresholds(src.path, src.version, store)
 
 
-def _month_sql(table: str) -> str:
-    col = DATE_COLUMNS[table]
-    kind = TABLES[table].column(col).kind
-    return col if kind == "month" else f"strftime({col}, '%Y-%m')"
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _coverage(path: str, version: int) -> pd.DataFrame:
-    parts = [
-        f"SELECT '{name}' AS table_name, store, {_month_sql(name)} AS month, count(*) AS n_rows "
-        f"FROM {name} WHERE {DATE_COLUMNS[name]} IS NOT NULL GROUP BY store, {_month_sql(name)}"
-        for name in DATE_COLUMNS
-    ]
+    # rows per store and month are kept with the data (warehouse.coverage)
+    sql = f"SELECT table_name, store, month, n_rows FROM ({union_sql()}) WHERE month IS NOT NULL"
     with _timed("data._coverage"), db.connect(path, read_only=True) as con:
-        return con.execute(" UNION ALL ".join(parts)).df()
+        return con.execute(sql).df()
 
 
 def coverage() -> pd.DataFrame:
@@ -361,13 +353,12 @@ def coverage() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _table_stats(path: str, version: int) -> pd.DataFrame:
-    parts = [
-        f"SELECT '{name}' AS table_name, store, count(*) AS n_rows, "
-        f"CAST(max({DATE_COLUMNS[name]}) AS VARCHAR) AS newest FROM {name} GROUP BY store"
-        for name in DATE_COLUMNS
-    ]
+    sql = (
+        "SELECT table_name, store, CAST(sum(n_rows) AS BIGINT) AS n_rows, max(newest) AS newest "
+        f"FROM ({union_sql()}) GROUP BY table_name, store"
+    )
     with _timed("data._table_stats"), db.connect(path, read_only=True) as con:
-        return con.execute(" UNION ALL ".join(parts)).df()
+        return con.execute(sql).df()
 
 
 def table_stats(store: str | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse import (
+    coverage,
     dimensions,
     forecast_points,
     summary_customers,
@@ -122,6 +123,11 @@ DERIVED: tuple[Derived, ...] = (
         frozenset({"orders"}),
         forecast_points.stored_select,
         batch=HEAVY_BATCH,
+    ),
+    # Rows per store and month of every contract table (warehouse.coverage).
+    *(
+        Derived(coverage.table_name(t), coverage.ddl(t), frozenset({t}), coverage.select(t))
+        for t in coverage.DATE_COLUMNS
     ),
     # Each sidebar filter's values per store, one table per source (warehouse.dimensions).
     *(

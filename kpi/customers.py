@@ -263,6 +263,48 @@ def _lead_book(
     consultant is wanted, the exact row (greatest id) is looked up among the rows of the
     candidates' two dates only.
     """
+    params, held, in_months, starts = _as_of_months(con, scope, as_ofs)
+    params |= dict(scope.params) | _cadence_params(con)
+    month_contacts = _contacts("month_contacts", f"({in_months or 'false'})")
+    if query.summaries_allowed_any():
+        # The exact lead book (summary_lead_book) keeps each state's level and consultant.
+        sql = _LEAD_BOOK_SQL.format(
+            store_filter=store_clause("o"),
+            stored_store_filter=store_clause("d"),
+            held=held,
+            month_contacts=month_contacts,
+            consultant_filter=filter_clause("d.consultant", "consultant"),
+        )
+        return sql, params
+    head = _LEAD_STATE_SQL.format(
+        store_filter=store_clause(),
+        stored_store_filter=store_clause("d"),
+        held=held,
+        stored_maybe_open=maybe_open("d.l_hi", "d.l_lo"),
+    )
+    params["exact_from"] = _exact_from(con, head, params, starts) if with_consultant else date.min
+    sql = _OPEN_LEADS_SQL.format(
+        lead_state=head,
+        month_contacts=month_contacts,
+        code=level_code(),
+        decode=level_decode("t.l_hi"),
+        candidate_maybe_open=maybe_open("t.l_hi", "t.l_lo"),
+        to_resolve=_to_resolve(with_consultant),
+        consultant_filter=filter_clause("r.consultant", "consultant"),
+    )
+    return sql, params
+
+
+def _as_of_months(
+    con: duckdb.DuckDBPyConnection, scope: Scope, as_ofs: list[date]
+) -> tuple[dict[str, Any], str, str, list[date]]:
+    """Return what the lead book reads for each as_of date: (parameters, the stored states'
+    condition ``held``, the month contacts' condition, the first days of those months).
+
+    An as_of on its month's last day, or with no contact after it in its month, reads the
+    state stored after its month; any other reads the previous month's plus its own month's
+    contacts up to as_of (``p_sm``: the stored month, ``p_cm``: the contacts' month or None).
+    """
     done = _months_done(con, scope, as_ofs)
     sm: list[int] = []
     cm: list[int | None] = []
@@ -295,48 +337,26 @@ def _lead_book(
     held = " OR ".join(
         f"(d.m <= $sb{n} AND (d.next_m IS NULL OR d.next_m > $sa{n}))" for n in range(len(runs))
     )
-    params |= dict(scope.params) | _cadence_params(con)
     in_months = " OR ".join(f"contact_date BETWEEN $cs{n} AND $ce{n}" for n in ranges.values())
-    if query.summaries_allowed_any():
-        # The exact lead book (summary_lead_book) keeps each state's level and consultant.
-        sql = _LEAD_BOOK_SQL.format(
-            store_filter=store_clause("o"),
-            stored_store_filter=store_clause("d"),
-            held=held,
-            month_contacts=_contacts("month_contacts", f"({in_months or 'false'})"),
-            consultant_filter=filter_clause("d.consultant", "consultant"),
-        )
-        return sql, params
-    head = _LEAD_STATE_SQL.format(
-        store_filter=store_clause(),
-        stored_store_filter=store_clause("d"),
-        held=held,
-        stored_maybe_open=maybe_open("d.l_hi", "d.l_lo"),
-    )
-    # The exact rows are looked up on or after the earliest date a candidate can need (a
-    # stored state's last contact or level date, or the start of a month read from contacts),
-    # a bound that filters the contacts' scans row by row: at group scale the candidates are
-    # a few weeks of rows among years of them. Only worth a query when every lead is looked up.
-    params["exact_from"] = date.min
-    if with_consultant:
-        bound_sql = f"""
-        WITH {head}
-        SELECT min(least(last_contact, DATE '1970-01-01' + CAST(l_hi // 16 AS INTEGER)))
-        FROM saved
-        """
-        (found,) = query.rows(con, bound_sql, params)[0]
-        starts = [first for first, _ in ranges]
-        params["exact_from"] = min([d for d in (found, *starts) if d is not None], default=date.min)
-    sql = _OPEN_LEADS_SQL.format(
-        lead_state=head,
-        month_contacts=_contacts("month_contacts", f"({in_months or 'false'})"),
-        code=level_code(),
-        decode=level_decode("t.l_hi"),
-        candidate_maybe_open=maybe_open("t.l_hi", "t.l_lo"),
-        to_resolve=_to_resolve(with_consultant),
-        consultant_filter=filter_clause("r.consultant", "consultant"),
-    )
-    return sql, params
+    return params, held, in_months, [first for first, _ in ranges]
+
+
+def _exact_from(
+    con: duckdb.DuckDBPyConnection, head: str, params: dict[str, Any], starts: list[date]
+) -> date:
+    """Return the earliest date an exact row lookup of the raw lead book can need.
+
+    A stored state's last contact or level date, or the start of a month read from contacts:
+    a bound that filters the contacts' scans row by row (at group scale the candidates are a
+    few weeks of rows among years of them). Only worth a query when every lead is looked up.
+    """
+    bound_sql = f"""
+    WITH {head}
+    SELECT min(least(last_contact, DATE '1970-01-01' + CAST(l_hi // 16 AS INTEGER)))
+    FROM saved
+    """
+    (found,) = query.rows(con, bound_sql, {**params, "exact_from": date.min})[0]
+    return min([d for d in (found, *starts) if d is not None], default=date.min)
 
 
 # The rows' return-visit queries (customers_visits*.sql): fragments fixed at import; the

@@ -55,7 +55,9 @@ def test_refresh_recomputes_only_the_named_stores_and_the_tables_that_feed_them(
         "('s2', 'X1', DATE '2026-05-01', DATE '2026-05-02', 'V9', 'repair'), "
         "('s2', 'X2', DATE '2026-05-10', DATE '2026-05-10', 'V9', 'repair')"
     )
-    assert derived.refresh(con, tables={"targets"}) == []  # nothing reads targets
+    assert derived.refresh(con, tables={"imports"}) == []  # nothing derived reads the log
+    # targets: only their rows per store and month (the Data status page) read them
+    assert derived.refresh(con, tables={"targets"}) == ["derived_coverage_targets"]
 
     def state(names: list[str]) -> list[str]:
         return [n for n in names if not n.startswith("summary_")]  # summaries read them too

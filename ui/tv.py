@@ -335,27 +335,21 @@ def header(store_name: str, title: str, now: datetime) -> None:
 def leaderboard(board: kanban.Board) -> None:
     """Draw consultants ranked by deliveries with target, achievement and status; team total."""
     rows = board.rows.head(MAX_ROWS)
-    table = pd.DataFrame(
-        {
-            t("tv.rank"): [str(r) for r in rows["rank"]],
-            t("tv.consultant"): [_text(c) for c in rows["consultant"]],
-            t("tv.deliveries"): [_count(v) for v in rows["deliveries"]],
-            t("tv.orders"): [_count(v) for v in rows["orders"]],
-            t("tv.target"): [_count(v) for v in rows["target"]],
-            t("tv.achievement"): [percent(v, 0) for v in rows["achievement"]],
-            t("tv.status"): [_status_text(s) for s in rows["traffic_light"]],
-        }
-    )
+    columns = [t("tv.rank"), t("tv.consultant"), t("tv.deliveries"), t("tv.orders"),
+               t("tv.target"), t("tv.achievement"), t("tv.status")]  # fmt: skip
+    lines = [
+        [str(r["rank"]), _text(r["consultant"]), _count(r["deliveries"]), _count(r["orders"]),
+         _count(r["target"]), percent(r["achievement"], 0), _status_text(r["traffic_light"])]
+        for r in rows.to_dict("records")
+    ]  # fmt: skip
     total = board.total
-    table.loc[len(table)] = [
-        "",
-        t("tv.team"),
-        _count(total["deliveries"]),
-        _count(total["orders"]),
-        _count(total["target"]),
-        percent(total["achievement"], 0),
+    lines.append([
+        "", t("tv.team"), _count(total["deliveries"]), _count(total["orders"]),
+        _count(total["target"]), percent(total["achievement"], 0),
         _status_text(total["traffic_light"]),
-    ]
+    ])  # fmt: skip
+    # every cell is text (the team row too): one frame, no column of another dtype
+    table = pd.DataFrame(lines, columns=columns, dtype=object)
     st.table(table, hide_index=True)
     more = len(board.rows) - len(rows)
     st.caption(

@@ -170,4 +170,8 @@ def test_import_several_then_a_correction_then_undo_the_newest(
     shown(page, "Undoing removes")
     page.get_by_text("Yes: remove the rows this import wrote").click()
     wait_for_app(page)
-    assert page.get_by_role("button", name="Undo this import").is_enabled()
+    # the checkbox's rerun enables the button: wait for it (a busy machine may not have
+    # started that rerun when the app last looked idle), then it must be enabled
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name="Undo this import")).to_be_enabled(timeout=20_000)

@@ -60,3 +60,13 @@ def both_ways(
                 n += 1
     assert n > 0
     return n
+
+
+def assert_fresh(path: Path, tables: list) -> None:
+    """Assert each derived table (warehouse.derived.Derived) equals its SELECT recomputed over
+    every store: what the writers left is what the rows give now."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        for d in tables:
+            stored = con.execute(f"SELECT * FROM {d.name} ORDER BY ALL").fetchall()
+            again = con.execute(f"SELECT * FROM ({d.select('true')}) ORDER BY ALL").fetchall()
+            assert stored == again, d.name

@@ -23,6 +23,7 @@ import pytest
 from app import uploads
 from kpi import customers, query
 from kpi.scope import Scope
+from tests.both_ways import assert_fresh
 from tests.helpers import insert, memory_db
 from warehouse import db, derived, live
 from warehouse.auth import User
@@ -150,11 +151,7 @@ def test_the_summary_path_reads_the_summary_tables(demo_db, tmp_path):
 
 def _assert_fresh(path: Path) -> None:
     """Each customer summary table equals its SELECT recomputed over every store."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        for d in MINE:
-            stored = con.execute(f"SELECT * FROM {d.name} ORDER BY ALL").fetchall()
-            again = con.execute(f"SELECT * FROM ({d.select('true')}) ORDER BY ALL").fetchall()
-            assert stored == again, d.name
+    assert_fresh(path, MINE)
 
 
 RO_HEADER = (

@@ -17,13 +17,12 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from app import uploads
 from kpi import customers, query
 from kpi.scope import Scope
-from tests.both_ways import assert_fresh
+from tests.both_ways import assert_fresh, both_ways
 from tests.helpers import insert, memory_db
 from warehouse import db, derived, live
 from warehouse.auth import User
@@ -34,48 +33,16 @@ MINE = [d for d in derived.DERIVED if d.name.startswith("summary_customer")]
 BOSS = User("boss", "Boss", "manager")
 
 
-def _same(a, b, where: str) -> None:
-    """Assert two KPI values are equal: ints exactly, floats to 1e-12 relative."""
-    if isinstance(a, float) or isinstance(b, float):
-        assert a is not None and b is not None, where
-        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), (where, a, b)
-    else:
-        assert a == b, (where, a, b)
-
-
-def _same_frames(a: pd.DataFrame, b: pd.DataFrame, where: str) -> None:
-    assert list(a.columns) == list(b.columns), where
-    assert len(a) == len(b), where
-    for n, (ra, rb) in enumerate(zip(a.to_dict("records"), b.to_dict("records"), strict=True)):
-        for k in a.columns:
-            va, vb = query.plain(ra[k]), query.plain(rb[k])
-            _same(va, vb, f"{where} row {n} {k}")
-
-
-def _both_ways(con: duckdb.DuckDBPyConnection, scope: Scope, where: str) -> None:
-    """Compare every customer KPI function computed from summaries and from the rows."""
-    calls = {
-        "summary": lambda: customers.summary(con, scope),
-        "summaries": lambda: customers.summaries(con, scope),
-        "by_store": lambda: customers.by_store(con, scope, total=True),
-        "by_brand": lambda: customers.by_store(con, scope, by="brand"),
-        "month_trend": lambda: customers.month_trend(con, scope),
-        "csi_monthly": lambda: customers.csi_monthly(con, scope),
+def _calls(scope: Scope) -> dict:
+    """Every customer KPI function of the pages, the report and the group view."""
+    return {
+        "summary": lambda con: customers.summary(con, scope),
+        "summaries": lambda con: customers.summaries(con, scope),
+        "by_store": lambda con: customers.by_store(con, scope, total=True),
+        "by_brand": lambda con: customers.by_store(con, scope, by="brand"),
+        "month_trend": lambda con: customers.month_trend(con, scope),
+        "csi_monthly": lambda con: customers.csi_monthly(con, scope),
     }
-    for name, call in calls.items():
-        fast = call()
-        with query.raw_rows():
-            raw = call()
-        label = f"{where} {name}"
-        if isinstance(fast, pd.DataFrame):
-            _same_frames(fast, raw, label)
-        elif isinstance(fast, list):
-            for x, y in zip(fast, raw, strict=True):
-                for k in x:
-                    _same(x[k], y[k], f"{label} {k}")
-        else:
-            for k in fast:
-                _same(fast[k], raw[k], f"{label} {k}")
 
 
 def _scopes(con: duckdb.DuckDBPyConnection) -> dict[str, Scope]:
@@ -107,8 +74,7 @@ def _scopes(con: duckdb.DuckDBPyConnection) -> dict[str, Scope]:
 def _check_database(path: Path) -> None:
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM summary_customer_visits").fetchone()[0] > 0
-        for where, scope in _scopes(con).items():
-            _both_ways(con, scope, where)
+    assert both_ways(path, _scopes, _calls) == 8 * 6  # 8 scopes, 6 calls each
 
 
 def test_every_customer_kpi_is_the_same_both_ways_on_the_demo(demo_db):

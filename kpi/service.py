@@ -382,9 +382,13 @@ def _roster(
     return query.records(con, sql, _params(scope))
 
 
-_STORE_LEVEL_SQL = query.sql_file("service_store_level")
+# Both paths end in the same KPI formulas (service_store_level_kpis.sql, at {kpis}).
+_STORE_LEVEL_KPIS = query.sql_file("service_store_level_kpis")
+_STORE_LEVEL_SQL = query.sql_file("service_store_level").replace("{kpis}", _STORE_LEVEL_KPIS)
 _CHURN_SQL = query.sql_file("service_churn")
-_SUMMARY_STORE_LEVEL_SQL = query.sql_file("service_store_level_summary")
+_SUMMARY_STORE_LEVEL_SQL = query.sql_file("service_store_level_summary").replace(
+    "{kpis}", _STORE_LEVEL_KPIS
+)
 _SUMMARY_CHURN_SQL = query.sql_file("service_churn_summary")
 # The churn CTE when the caller gets the rate elsewhere: no rows, the columns it would have.
 _NO_CHURN = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -52,3 +54,48 @@ def copy_db(source: Path, target: Path) -> Path:
     if key.exists():
         target.with_name(target.name + ".key").write_bytes(key.read_bytes())
     return target
+
+
+class FileState:
+    """A database file's exact state: equal when its bytes and its write-ahead log's are
+    (then so is every table).
+
+    Cheap to take (a hash of the bytes); on a mismatch the assertion message lists a digest
+    of every table's rows, read from the bytes kept here.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._bytes = path.read_bytes()
+        wal = path.with_name(path.name + ".wal")
+        self._wal = wal.read_bytes() if wal.exists() else None
+        self.sha256 = hashlib.sha256(self._bytes + b"\0wal\0" + (self._wal or b"")).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileState) and self.sha256 == other.sha256
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
+    def tables(self) -> dict[str, str]:
+        """Return a digest of every base table's sorted rows."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "state.duckdb"
+            path.write_bytes(self._bytes)
+            if self._wal is not None:
+                path.with_name(path.name + ".wal").write_bytes(self._wal)
+            con = duckdb.connect(str(path), read_only=True)
+            try:
+                names = con.execute(
+                    "SELECT table_name FROM duckdb_tables() ORDER BY 1"
+                ).fetchall()
+                return {
+                    t: hashlib.sha256(
+                        repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()).encode()
+                    ).hexdigest()
+                    for (t,) in names
+                }
+            finally:
+                con.close()
+
+    def __repr__(self) -> str:
+        return f"FileState({self.sha256[:12]}, tables={self.tables()})"

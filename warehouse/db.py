@@ -136,8 +136,9 @@ def _needs_migration(con: duckdb.DuckDBPyConnection) -> bool:
 
 def missing_derived(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the derived tables (warehouse.derived) the database does not have yet."""
+    # duckdb_tables(), not information_schema.tables: a fifth of the time, on every open.
     have = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
     ).fetchall()}  # fmt: skip
     return [d.name for d in derived.DERIVED if d.name not in have]
 

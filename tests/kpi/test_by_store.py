@@ -18,14 +18,16 @@ import pytest
 
 from kpi import customers, finance, inventory, sales, service
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 SCOPE = Scope.for_month("2026-11", today=date(2026, 12, 5))
 NOV = date(2026, 11, 10)
 
 
-@pytest.fixture
-def group(con):
+@pytest.fixture(scope="module")
+def group():
+    """The named group above (read only: every test of the module shares it)."""
+    con = memory_db()
     for store, n, drives in (("s1", 4, 2), ("s2", 1, 0)):
         insert(
             con,
@@ -84,7 +86,8 @@ def group(con):
             "UPDATE stores SET brand = $b, region = 'East' WHERE store = $s",
             {"b": brand, "s": store},
         )
-    return con
+    yield con
+    con.close()
 
 
 def _column(frame, by, kpi_id) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from kpi import customers
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 # September 2026, as_of = 2026-09-30 (the month is over on 2026-10-05)
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 5))
@@ -175,9 +175,10 @@ def test_order_closes_lead(con, order_day, status, is_open):
     assert customers.summary(con, SEPT)["open_leads"] == is_open
 
 
-@pytest.fixture
-def leads(con):
+@pytest.fixture(scope="module")
+def leads():
     """Five open leads, two overdue, as of 2026-09-30, and three closed ones (store s1)."""
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "traffic", [
         visit("v1", date(2026, 9, 20), "c1", "A", "Li"),  # last contact f1 09-25: on time
         visit("v2", date(2026, 9, 27), "c2", "H", "Li"),  # 3 days > 2: overdue by 1
@@ -189,7 +190,8 @@ def leads(con):
     ])  # fmt: skip
     insert(con, "followups", [follow("f1", date(2026, 9, 25), "c1", None, "Wang")])
     insert(con, "orders", [order("o7", date(2026, 9, 8), "c7")])
-    return con
+    yield con
+    con.close()
 
 
 def test_leads_summary(leads):
@@ -443,9 +445,10 @@ SEPT_15 = Scope.for_month("2026-09", today=date(2026, 9, 15))  # as_of 09-15, a 
 SEPT_25 = Scope.for_month("2026-09", today=date(2026, 9, 25))  # as_of 09-25, none after it
 
 
-@pytest.fixture
-def book(con):
+@pytest.fixture(scope="module")
+def book():
     """Five customers of store s1 with contacts from July to September 2026."""
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "traffic", [
         visit("v1", date(2026, 7, 10), "a1", "H", "Li"),
         visit("v2", date(2026, 8, 20), "a2", "A", "Li"),
@@ -460,7 +463,8 @@ def book(con):
         follow("f4", date(2026, 9, 14), "a4", None, "Wang"),  # no level: a4 stays C
     ])  # fmt: skip
     insert(con, "orders", [order("o5", date(2026, 9, 5), "a5")])
-    return con
+    yield con
+    con.close()
 
 
 def test_as_of_inside_a_month_with_later_contacts(book):

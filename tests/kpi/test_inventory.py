@@ -8,7 +8,7 @@ import pytest
 
 from kpi import inventory
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 SEP = date(2026, 9, 1)
 SEP_END = date(2026, 9, 30)
@@ -233,9 +233,10 @@ AS_OF = date(2026, 9, 30)
 AGES = (0, 30, 31, 60, 61, 90, 91, 180, 181)
 
 
-@pytest.fixture
-def aging_con(con):
+@pytest.fixture(scope="module")
+def aging_con():
     """One unit per boundary age as of 2026-09-30; the unit aged N costs 1000 x its rank."""
+    con = memory_db()  # read only: the module's tests share it
     insert(
         con,
         "vehicles",
@@ -244,7 +245,8 @@ def aging_con(con):
             for i, age in enumerate(AGES)
         ],
     )
-    return con
+    yield con
+    con.close()
 
 
 def test_aging_kpis(aging_con):

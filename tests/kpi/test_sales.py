@@ -9,7 +9,7 @@ import pytest
 
 from kpi import sales
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 20))
 
@@ -71,8 +71,8 @@ def delivered(order_id: str, order_date: date, delivery_date: date, **kw) -> dic
     return order(order_id, order_date, status="delivered", delivery_date=delivery_date, **kw)
 
 
-@pytest.fixture
-def showroom(con):
+@pytest.fixture(scope="module")
+def showroom():
     """September 2026 at store s1: consultants Li and Wang on the floor, Zhao on the phone.
 
     Walk-ins in September: v1..v5 (v1, v2, v4, v5 first visits; v1, v2, v5 test drives;
@@ -81,6 +81,7 @@ def showroom(con):
     Orders: o1, o2 delivered in Sept; o3 ordered in Aug, delivered Sept 1; o4 open; o5
     cancelled; o6 ordered Sept 30, delivered Oct 2; o7 and o8 ordered in October.
     """
+    con = memory_db()  # read only: the module's tests share it
     insert(
         con,
         "traffic",
@@ -176,7 +177,8 @@ def showroom(con):
             order("o8", d(10, 30), customer_id="c3", consultant="Wang"),  # 30 days after v5
         ],
     )
-    return con
+    yield con
+    con.close()
 
 
 def test_summary_showroom_month(showroom):

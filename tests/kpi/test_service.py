@@ -8,7 +8,7 @@ import pytest
 
 from kpi import service
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 
 def ro(
@@ -284,9 +284,10 @@ def test_comeback_same_day_as_close(con):
     assert service.summary(con, sep())["first_time_fix_rate"] == pytest.approx(0.5)
 
 
-@pytest.fixture
-def workshop(con):
+@pytest.fixture(scope="module")
+def workshop():
     """Roster and labour for a custom period 2026-09-20..2026-10-10 (months Sep and Oct)."""
+    con = memory_db()  # read only: the module's tests share it
     insert(
         con,
         "technicians",
@@ -323,7 +324,8 @@ def workshop(con):
         [ro("R4", date(2026, 10, 1), date(2026, 10, 1), technician="t1", hours=8, lrev=800)],
         store="s2",
     )
-    return con
+    yield con
+    con.close()
 
 
 def workshop_scope(**kw) -> Scope:
@@ -486,9 +488,10 @@ def test_parts_turnover_two_stores_summed_per_month(turnover):
     assert s2["parts_turnover"] == pytest.approx(4 / 3)  # 2000 / mean(2000, 1000)
 
 
-@pytest.fixture
-def parts(con):
+@pytest.fixture(scope="module")
+def parts():
     """s1's latest snapshot is 2026-08, s2's is 2026-09; parts cost June-September."""
+    con = memory_db()  # read only: the module's tests share it
     insert(
         con,
         "parts_stock",
@@ -519,7 +522,8 @@ def parts(con):
         [ro("S2A", date(2026, 8, 1), date(2026, 8, 2), pcost=300.0)],
         store="s2",
     )
-    return con
+    yield con
+    con.close()
 
 
 def test_parts_months_supply_mid_month(parts):

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import copy_db
+from tests.helpers import FileState, copy_db
 from warehouse.db import connect
 from warehouse.importer import import_files, main
 from warehouse.spec import TABLES
@@ -30,23 +30,6 @@ ORDERS_HEADER = (
 def csv(header: str, *rows: str, name: str = "file.csv") -> tuple[str, bytes]:
     """Return a (name, bytes) upload of a UTF-8 CSV."""
     return name, ("\n".join([header, *rows]) + "\n").encode()
-
-
-def fingerprint(path: Path) -> dict[str, str]:
-    """Return a digest of the database file's bytes and of every table's sorted rows."""
-    digests = {"file": hashlib.sha256(path.read_bytes()).hexdigest()}
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = con.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_type = 'BASE TABLE' ORDER BY 1"
-        ).fetchall()
-        for (table,) in tables:
-            rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    finally:
-        con.close()
-    return digests
 
 
 def rows(path: Path, query: str, params: dict | None = None) -> list[tuple]:
@@ -217,7 +200,7 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_is_rejected_and_nothing_changes(db, case):
     table, files, line, column, reason = BAD_INPUTS[case]
-    before = fingerprint(db)
+    before = FileState(db)
     report = import_files(db, table, files)
     assert not report.committed and not report.ok
     first = report.rejections[0]
@@ -228,7 +211,7 @@ def test_bad_input_is_rejected_and_nothing_changes(db, case):
         assert f":{line} " in first.message
     if column is not None:
         assert f" {column}" in first.message
-    assert fingerprint(db) == before
+    assert FileState(db) == before
 
 
 def test_duplicate_across_files_names_both_lines(db):
@@ -269,13 +252,13 @@ def test_allow_partial_writes_only_the_valid_rows(db):
 
 
 def test_dry_run_counts_but_writes_nothing(db):
-    before = fingerprint(db)
+    before = FileState(db)
     files = [csv(TRAFFIC_HEADER, "T0,2026-08-30,walk_in,1,autohome,Zhang,CRM-0,A,Han,1",
                  "V9,2026-09-01,walk_in,1,a,b,c,A,m,0")]  # fmt: skip
     report = import_files(db, "traffic", files, dry_run=True)
     assert (report.committed, report.ok, report.import_ids) == (False, True, [])
     assert (report.inserted, report.unchanged) == (1, 1)
-    assert fingerprint(db) == before
+    assert FileState(db) == before
 
 
 # ---------------------------------------------------------------- upsert and bookkeeping
@@ -623,7 +606,7 @@ def test_header_only_file_is_refused_and_creates_no_database(tmp_path):
 
 
 def test_header_only_file_leaves_the_data_version_alone(db):
-    before = fingerprint(db)
+    before = FileState(db)
     report = import_files(db, "traffic", [csv(TRAFFIC_HEADER)])
     assert not report.committed and not report.ok
-    assert fingerprint(db) == before
+    assert FileState(db) == before

@@ -9,7 +9,6 @@ never a traceback, and a refusal never changes the database.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import string
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import copy_db
+from tests.helpers import FileState, copy_db
 from warehouse import importer
 from warehouse.importer import import_files
 from warehouse.parsing import read_table_file
@@ -36,21 +35,6 @@ ORDERS = (
 COMPLAINTS = "complaint_id,opened_date,closed_date,department,category,major"
 CAMPAIGNS = "campaign_id,month,kind,channel,name,spend,invited"
 NEXT_YEAR_AND_A_DAY = (dt.date.today() + dt.timedelta(days=367)).isoformat()
-
-
-def fingerprint(path: Path) -> dict[str, str]:
-    """Return a digest of every base table's sorted rows (and of the file's bytes)."""
-    digests = {"file": hashlib.sha256(path.read_bytes()).hexdigest()}
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        for (table,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-        ).fetchall():
-            rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    finally:
-        con.close()
-    return digests
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +105,7 @@ def test_absurd_values_are_refused_with_line_column_value(db, monkeypatch, case,
     table, header, line, column, value, code = CASES[case]
     if path_kind == "row-level":
         monkeypatch.setattr(importer, "_fast_import", lambda *a, **k: None)
-    before = fingerprint(db)
+    before = FileState(db)
     body = f"{header}\n{line}\n".encode()
     report = import_files(db, table, [("bad.csv", body)], store="south")
     assert not report.committed and not report.ok
@@ -130,7 +114,7 @@ def test_absurd_values_are_refused_with_line_column_value(db, monkeypatch, case,
         "bad.csv", 2, column, value, code,
     )  # fmt: skip
     assert found.text("zh") != found.reason  # the Chinese page reads it in Chinese
-    assert fingerprint(db) == before
+    assert FileState(db) == before
 
 
 def test_plausible_values_at_the_ceilings_are_accepted(db):
@@ -150,24 +134,24 @@ def test_identical_repeated_header_is_accepted(db):
 def test_a_thousand_unknown_columns_are_refused_with_a_sentence(db, monkeypatch, path_kind):
     if path_kind == "row-level":
         monkeypatch.setattr(importer, "_fast_import", lambda *a, **k: None)
-    before = fingerprint(db)
+    before = FileState(db)
     extra = ",".join(f"x{i}" for i in range(1000))
     body = f"{TECH},{extra}\n2026-08,Wu,1,1,1,1{',a' * 1000}\n".encode()
     report = import_files(db, "technicians", [("wide.csv", body)], store="south")
     assert not report.committed
     assert report.rejections[0].code == "too_many_columns"
     assert "1006 columns" in report.rejections[0].reason
-    assert fingerprint(db) == before
+    assert FileState(db) == before
 
 
 @pytest.mark.parametrize("body", [b"", TECH.encode() + b"\n", TECH.encode() + b"\n\n\n"])
 def test_empty_and_header_only_files_are_refused(db, body):
-    before = fingerprint(db)
+    before = FileState(db)
     report = import_files(db, "technicians", [("empty.csv", body)], store="south")
     assert not report.committed and not report.ok
     assert report.rejections[0].code in ("empty_file", "no_rows")
     assert report.rejections[0].text("zh") != report.rejections[0].reason
-    assert fingerprint(db) == before
+    assert FileState(db) == before
 
 
 def test_the_cli_lists_problems_in_chinese_with_lang_zh(db, capsys):
@@ -216,14 +200,14 @@ def csv_files(draw) -> bytes:
 def test_generated_files_never_crash_and_refusals_change_nothing(db, monkeypatch, body, fast):
     parsed = read_table_file("gen.csv", body, "technicians")  # the preview never raises
     assert parsed.problems >= 0
-    before = fingerprint(db)
+    before = FileState(db)
     with monkeypatch.context() as m:
         if not fast:
             m.setattr(importer, "_fast_import", lambda *a, **k: None)
         report = import_files(db, "technicians", [("gen.csv", body)], store="south")
     if not report.committed:
         assert not report.ok
-        assert fingerprint(db) == before
+        assert FileState(db) == before
         return
     # What landed is plausible: finite, within the ceilings, and the data version moved.
     con = duckdb.connect(str(db), read_only=True)

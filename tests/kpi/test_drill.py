@@ -238,6 +238,7 @@ def small(con):
     return con
 
 
+@pytest.mark.slow  # every KPI of the catalogue: the full gate, not the fast loop
 def test_small_records_add_up_to_every_kpi(small):
     assert check_catalogue(small, OCT) >= 60
     assert check_catalogue(small, NOV_RUNNING) >= 60

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from app import uploads
 from kpi import query, sales
@@ -132,6 +133,7 @@ def _import(path: Path, table: str, store: str, *rows: str) -> int:
     return report.import_ids[-1]
 
 
+@pytest.mark.slow  # four kinds of write on a file database: the full gate
 def test_imports_upserts_an_undo_and_live_entries_keep_the_summaries_current(tmp_path):
     path = tmp_path / "store.duckdb"
     for store in ("s1", "s2"):

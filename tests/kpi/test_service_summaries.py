@@ -261,6 +261,7 @@ def test_a_hand_worked_summary(con):
     assert service.summary(con, by_advisor)["ro_count"] == 3
 
 
+@pytest.mark.slow  # every day of two years both ways: the full gate
 def test_churn_both_ways_on_every_day(con):
     # Visits on month ends and leap days, where as_of - 12 or 24 months clamps its day.
     days = {

@@ -71,8 +71,8 @@ def test_a_live_entry_marks_only_its_table_of_its_store_changed(con):
 
 
 def test_ids_are_unique(con):
-    ids = {live.log_visit(con, "s1", STAFF, **walk_in()) for _ in range(20)}
-    assert len(ids) == 20
+    ids = {live.log_visit(con, "s1", STAFF, **walk_in()) for _ in range(6)}
+    assert len(ids) == 6
 
 
 def test_a_call_takes_chinese_enum_words_and_date_forms(con):

@@ -109,10 +109,8 @@ def show(
     if tinted:
         ctx = st.session_state.get("_ctx")  # the page's period judges every cell (cards.status)
         elapsed = ctx.scope.elapsed if ctx is not None else None
-        css = pd.DataFrame(
-            {headers[c]: [_css(status(c, v, overrides, elapsed)) for v in df[c]] for c in tinted},
-            index=shown.index,
-        )
+        values = df[tinted].reset_index(drop=True)
+        css = _tints(values, tuple(headers[c] for c in tinted), overrides or {}, elapsed)
         data = _styled(shown, css)
     if height == "auto" and len(shown) > MAX_AUTO_ROWS:
         height = 420
@@ -133,6 +131,24 @@ def show(
 
 def _css(state: str) -> str:
     return f"background-color: {STATUS_TINTS[state]}" if state in STATUS_TINTS else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tints(
+    values: pd.DataFrame, headers: tuple[str, ...], overrides: dict, elapsed: int | None
+) -> pd.DataFrame:
+    """Return each tinted cell's CSS under its shown header (the catalogue status of its value).
+
+    ``values``: the KPI columns (ids) of the frame; judged once per values, warning lines and
+    period: 700 stores' cells were judged on every rerun.
+    """
+    return pd.DataFrame(
+        {
+            header: [_css(status(kpi_id, v, overrides, elapsed)) for v in values[kpi_id]]
+            for kpi_id, header in zip(values.columns, headers, strict=True)
+        },
+        index=values.index,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

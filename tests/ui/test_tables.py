@@ -7,7 +7,7 @@ from streamlit.elements.lib.pandas_styler_utils import marshall_styler
 from streamlit.proto.ArrowData_pb2 import ArrowData
 
 from ui.group_view import _heatmap_figure
-from ui.tables import _css, _styled
+from ui.tables import _css, _styled, _tints
 
 
 def _frame() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -59,3 +59,13 @@ def test_the_cached_heatmap_is_escaped_once():
     assert [row[0] for row in trace.customdata] == ["green", "red"]  # warning 0.35, critical 0.25
     assert [row[0] for row in trace.text] == ["40.0%", "20.0%"]
     assert list(trace.x) == ["Test-drive rate"]
+
+
+def test_tints_follow_the_catalogue_status_under_the_shown_headers():
+    # test_drive_rate: warning 0.35, critical 0.25 (up): 0.40 green, 0.30 amber, 0.20 red,
+    # no value grey.
+    values = pd.DataFrame({"test_drive_rate": [0.40, 0.30, 0.20, None]})
+    css = _tints(values, ("Test-drive rate",), {}, None)
+    assert css["Test-drive rate"].tolist() == [_css(s) for s in ("green", "amber", "red", "grey")]
+    assert _css("green") == "background-color: #E6F4EA"
+    assert _css("neutral") == ""

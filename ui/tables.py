@@ -178,6 +178,6 @@ def _styled(shown: pd.DataFrame, css: pd.DataFrame) -> Styler:
             return translated
         return plain(sparse_index, sparse_cols, *args, **kwargs)
 
-    styler._compute = lambda: styler  # type: ignore[method-assign]
-    styler._translate = _translate  # type: ignore[method-assign]
+    styler._compute = lambda: styler
+    styler._translate = _translate
     return styler

@@ -167,8 +167,9 @@ def _styled(shown: pd.DataFrame, css: pd.DataFrame) -> Styler:
             return list(css[column.name])
         return [""] * len(column)
 
-    # pandas draws the Styler's uuid (the CSS selectors' prefix) at random: fixed from here on.
-    styler = shown.style.apply(_tint, axis=0)
+    # Its own copy: the caller gets `shown` back and may change it. pandas draws the Styler's
+    # uuid (the CSS selectors' prefix) at random: fixed from here on.
+    styler = shown.copy().style.apply(_tint, axis=0)
     styler._compute()
     translated = styler._translate(False, False)
     plain = styler._translate

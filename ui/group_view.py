@@ -19,9 +19,9 @@ from kpi.scope import Scope
 from ui import data, page_cards
 from ui.cards import direction, status
 from ui.formatting import is_missing, kpi_value, number, percent, unit_kind, unit_of
-from ui.i18n import kpi_label, t
+from ui.i18n import current_lang, kpi_label, t
 from ui.tables import STATUS_TINTS
-from ui.theme import apply, show
+from ui.theme import apply, plain_text, show
 
 # The departments, in the order of the Overview; each compares stores on its headline KPIs
 # plus the group's extras (ui/page_cards.py: HEADLINES, GROUP_EXTRAS).
@@ -93,13 +93,28 @@ def heatmap(frame: pd.DataFrame, ids: list[str], key: str, elapsed: int | None =
     """Draw rows × KPIs coloured by the catalogue status of each value, the value written in.
 
     Only KPIs with warning lines are drawn; customdata holds each cell's status name. A
-    running period (``elapsed`` days known) judges its rates only from its second week.
+    running period (``elapsed`` days known) judges its rates only from its second week. The
+    figure is built once per frame, KPIs, period and language (_heatmap_figure).
     """
     ids = [i for i in ids if direction(i) in ("up", "down") and any(thresholds_for(i))]
-    records = frame[ids].to_dict("records")
+    fig = _heatmap_figure(frame[["label", *ids]], tuple(ids), elapsed, current_lang())
+    show(fig, key=key, escaped=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _heatmap_figure(
+    frame: pd.DataFrame, ids: tuple[str, ...], elapsed: int | None, lang: str
+) -> go.Figure:
+    """Return the heatmap's figure, house template and escaped text applied.
+
+    Validating 700 stores' cells into a Plotly figure took a good part of a warm rerun; the
+    figure is shared (cache_resource) and never changed after it is built (Streamlit copies
+    it out with to_dict).
+    """
+    records = frame[list(ids)].to_dict("records")
     states = [[status(i, row[i], None, elapsed) for i in ids] for row in records]
     z = [[STATES.index(s) if s in STATES else 4 for s in row] for row in states]
-    text = [[_cell(i, row[i]) for i in ids] for row in frame[ids].to_dict("records")]
+    text = [[_cell(i, row[i], lang) for i in ids] for row in records]
     n = len(STATES)
     scale = []
     for k, state in enumerate(STATES):
@@ -107,7 +122,7 @@ def heatmap(frame: pd.DataFrame, ids: list[str], key: str, elapsed: int | None =
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[kpi_label(i) for i in ids],
+            x=[kpi_label(i, lang) for i in ids],
             y=list(frame["label"]),
             text=text,
             customdata=states,
@@ -124,10 +139,10 @@ def heatmap(frame: pd.DataFrame, ids: list[str], key: str, elapsed: int | None =
     )
     fig.update_yaxes(autorange="reversed", gridcolor="white")
     fig.update_xaxes(side="top", tickangle=-30, gridcolor="white")
-    show(apply(fig, height=150 + 30 * len(frame)), key=key)
+    return plain_text(apply(fig, height=150 + 30 * len(frame)))
 
 
-def _cell(kpi_id: str, value: object) -> str:
+def _cell(kpi_id: str, value: object, lang: str | None = None) -> str:
     """Return a heatmap cell's text: the value without its unit (the column header has it)."""
     if is_missing(value):
         return "—"
@@ -135,7 +150,7 @@ def _cell(kpi_id: str, value: object) -> str:
     if kind == "percent":
         return percent(value)
     if kind == "money":
-        return kpi_value(kpi_id, value)
+        return kpi_value(kpi_id, value, lang)
     return number(value, digits=1)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from ui.cards import status
 from ui.download import table_button
@@ -106,15 +107,11 @@ def show(
         st.caption(t("common.tints_limited", n=f"{MAX_TINTED_ROWS:,}"))
         tinted = []
     if tinted:
-        states = {headers[c]: [status(c, v, overrides) for v in df[c]] for c in tinted}
-
-        def _tint(column: pd.Series) -> list[str]:
-            return [
-                f"background-color: {STATUS_TINTS[s]}" if s in STATUS_TINTS else ""
-                for s in states.get(column.name, [""] * len(column))
-            ]
-
-        data = shown.style.apply(_tint, axis=0)
+        ctx = st.session_state.get("_ctx")  # the page's period judges every cell (cards.status)
+        elapsed = ctx.scope.elapsed if ctx is not None else None
+        values = df[tinted].reset_index(drop=True)
+        css = _tints(values, tuple(headers[c] for c in tinted), overrides or {}, elapsed)
+        data = _styled(shown, css)
     if height == "auto" and len(shown) > MAX_AUTO_ROWS:
         height = 420
     select = {"on_select": on_select, "selection_mode": "single-row"} if on_select else {}
@@ -130,3 +127,58 @@ def show(
     if download:
         table_button(shown, key)
     return shown
+
+
+def _css(state: str) -> str:
+    return f"background-color: {STATUS_TINTS[state]}" if state in STATUS_TINTS else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tints(
+    values: pd.DataFrame, headers: tuple[str, ...], overrides: dict, elapsed: int | None
+) -> pd.DataFrame:
+    """Return each tinted cell's CSS under its shown header (the catalogue status of its value).
+
+    ``values``: the KPI columns (ids) of the frame; judged once per values, warning lines and
+    period: 700 stores' cells were judged on every rerun.
+    """
+    return pd.DataFrame(
+        {
+            header: [_css(status(kpi_id, v, overrides, elapsed)) for v in values[kpi_id]]
+            for kpi_id, header in zip(values.columns, headers, strict=True)
+        },
+        index=values.index,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _styled(shown: pd.DataFrame, css: pd.DataFrame) -> Styler:
+    """Return the shown frame styled with the cells' tints, rendered once per frame and tints.
+
+    Streamlit draws a Styler by calling its ``_compute()`` and ``_translate(False, False)``
+    every rerun; for a group's 700-row table that re-styling was most of a warm rerun. This
+    Styler is computed and translated here, once, and answers both calls with that result, so
+    a rerun with the same table only copies it. It is shared (cache_resource) and never
+    changed after it is built; the tests compare what Streamlit sends with a plain Styler's.
+    """
+
+    def _tint(column: pd.Series) -> list[str]:
+        if column.name in css.columns:
+            return list(css[column.name])
+        return [""] * len(column)
+
+    # Its own copy: the caller gets `shown` back and may change it. pandas draws the Styler's
+    # uuid (the CSS selectors' prefix) at random: fixed from here on.
+    styler = shown.copy().style.apply(_tint, axis=0)
+    styler._compute()
+    translated = styler._translate(False, False)
+    plain = styler._translate
+
+    def _translate(sparse_index: bool, sparse_cols: bool, *args, **kwargs) -> dict:
+        if (sparse_index, sparse_cols, args, kwargs) == (False, False, (), {}):
+            return translated
+        return plain(sparse_index, sparse_cols, *args, **kwargs)
+
+    styler._compute = lambda: styler
+    styler._translate = _translate
+    return styler

@@ -96,14 +96,16 @@ def plain_text(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def show(fig: go.Figure, key: str | None = None, on_select=None) -> None:
+def show(fig: go.Figure, key: str | None = None, on_select=None, escaped: bool = False) -> None:
     """Draw a figure with the house template (Streamlit's chart theme off), data as text.
 
     ``on_select`` (a callback; needs ``key``): a clicked point calls it (ui.drill).
+    ``escaped``: the figure went through :func:`plain_text` already (a cached figure, which
+    must not change: escaping twice would show ``&amp;``).
     """
     select = {"on_select": on_select, "selection_mode": "points"} if on_select and key else {}
     st.plotly_chart(
-        plain_text(fig), theme=None, key=key,
+        fig if escaped else plain_text(fig), theme=None, key=key,
         config={"displaylogo": False, "displayModeBar": False}, **select,
     )  # fmt: skip
 

@@ -362,12 +362,25 @@ def local_time(utc: Any, store: str | None) -> str:
 
 
 def _zone(store: str | None) -> str:
-    from app.admin import store_settings
-    from ui import auth
-
     if not store:
         return "Asia/Shanghai"
-    settings = auth.read(store_settings, store) or {}
+    return _zone_cached(_path(), data.current().version, store)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _zone_cached(path: str, version: int, store: str) -> str:
+    """Return the store's time zone, read once per data version (a settings save bumps it).
+
+    The import history asked the database once per undoable import on every rerun.
+    """
+    import os
+
+    from app.admin import store_settings
+
+    if not os.path.exists(path):
+        return "Asia/Shanghai"
+    with data.reading(path) as con:
+        settings = store_settings(con, store)
     return settings.get("timezone") or "Asia/Shanghai"
 
 

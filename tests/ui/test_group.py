@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from tests.helpers import insert
@@ -160,3 +161,19 @@ def test_a_heatmap_cell_opens_its_records(run_app, tiny_group):
     opened = at.session_state["_drill"]
     assert opened["by"] == "store" and opened["point"] in ("s1", "s2")
     assert opened["drill"] == "deliveries"  # the heatmap's first KPI with records
+
+
+def test_a_warm_rerun_draws_the_same_tables_and_heatmap_in_the_new_language(run_app, tiny_group):
+    # The tinted tables and the heatmap come from caches on a rerun (ui/tables.py _styled,
+    # ui/group_view.py _heatmap_figure): the same figures, and a language switch redraws them.
+    at = _open(run_app, tiny_group, "en", group_rank="test_drive_rate")
+    table, cells = _table(at, "group_table"), _heatmap(at)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    pd.testing.assert_frame_equal(_table(at, "group_table"), table)
+    assert _heatmap(at) == cells
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "试驾率" in _heatmap(at)["x"] and "试驾率" in _table(at, "group_table").columns
+    assert _heatmap(at)["customdata"] == cells["customdata"]

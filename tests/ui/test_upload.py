@@ -4,15 +4,18 @@ refuse or partly import, say "already imported", and undo from the history."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from app.admin import save_store_settings
 from tests.app.test_uploads import fingerprint
 from tests.fixtures.messy.make_fixtures import read
 from tests.ui.signin import sign_in, start, texts
 from tests.ui.signin import with_accounts as copy_with_accounts
 from ui.i18n import kpi_label
+from warehouse.auth import User
 from warehouse.db import connect
 
 GBK = "traffic_gbk_title.csv"
@@ -282,3 +285,20 @@ def test_a_damaged_database_file_reads_as_a_sentence_in_the_app(tmp_path, monkey
     at = start(path, monkeypatch, lang=lang)
     assert not at.exception
     assert any(sentence in e for e in texts(at.error))
+
+
+def test_the_history_shows_times_in_the_store_zone_and_follows_a_zone_change(page, db):
+    # The store's zone is read once per data version (ui/upload_view.py _zone_cached); a saved
+    # setting bumps the version, so the next rerun shows the new zone.
+    at = commit(check(upload(page, "orders_bom.csv")))
+    with connect(db, read_only=True) as con:
+        (utc,) = con.execute("SELECT imported_at FROM imports").fetchone()
+    shanghai = f"{utc + timedelta(hours=8):%Y-%m-%d %H:%M}"  # UTC+8
+    assert frame(at, "Content hash")["Imported at"].tolist() == [shanghai]
+    assert shanghai in undo_widget(at.selectbox, "undo-which").options[0]
+    with connect(db) as con:
+        save_store_settings(con, User("boss", "boss", "manager"), "s1", {"timezone": "Asia/Urumqi"})
+    at.run()
+    urumqi = f"{utc + timedelta(hours=6):%Y-%m-%d %H:%M}"  # UTC+6
+    assert frame(at, "Content hash")["Imported at"].tolist() == [urumqi]
+    assert urumqi in undo_widget(at.selectbox, "undo-which").options[0]

@@ -183,7 +183,7 @@ OVERVIEW_COLUMNS: list[tables.ColSpec] = [
     ("achievement", "mfr.achievement", "percent"),
     ("earned", "mfr.earned", "money"),
     ("projected", "mfr.projected", "money"),
-    ("next_tier_units", "mfr.next_units", "number"),
+    ("next_tier_units", "mfr.next_units", "int"),  # whole units (a float column with gaps)
     ("next_tier_gain", "mfr.next_gain", "money"),
     ("days_left", "mfr.days_left", "int"),
 ]

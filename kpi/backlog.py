@@ -45,6 +45,7 @@ LIST_COLUMNS = (
     "allocated_from",
 )  # fmt: skip
 
+
 def _allocation_sql(per_as_of: bool = False) -> str:
     """Return the CTEs of the allocation ending with ``allocated`` (one row per backlog order).
 
@@ -153,9 +154,13 @@ def summaries(
     them: the allocation on each one's as_of from one pass (ui.data.summaries asks for it).
     """
     periods = [scope.shifted(n) if n else scope for n in shifts]
-    params = {**scope.params, "p_grp": [str(n) for n in shifts],
-              "p_as_of": [s.as_of for s in periods], "as_of": max(s.as_of for s in periods)}
-    found = {r[0]: r[1:] for r in query.rows(con, _SUMMARIES_SQL, params)}  # fmt: skip
+    params = {
+        **scope.params,
+        "p_grp": [str(n) for n in shifts],
+        "p_as_of": [s.as_of for s in periods],
+        "as_of": max(s.as_of for s in periods),
+    }
+    found = {r[0]: r[1:] for r in query.rows(con, _SUMMARIES_SQL, params)}
     return [_summary(*found.get(str(n), (0, 0, None))) for n in shifts]
 
 

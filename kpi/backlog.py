@@ -51,14 +51,15 @@ def _allocation_sql(per_as_of: bool = False) -> str:
 
     ``per_as_of``: the allocation on each as_of of a periods CTE ``p`` (grp, as_of) in one
     pass, every window partitioned by the period too, each row keyed by its ``grp``; else on
-    $as_of, grp ''.
+    $as_of, grp ''. bl, cars and own are each read by several later steps: MATERIALIZED
+    computes them once (DuckDB would otherwise inline them into each, about 40 % slower).
     """
     as_of = "p.as_of" if per_as_of else "$as_of"
     grp = "p.grp" if per_as_of else "''"
     per = "JOIN p ON true" if per_as_of else ""
     return f"""
 WITH {"p AS (SELECT unnest($p_grp) AS grp, unnest($p_as_of) AS as_of)," if per_as_of else ""}
-bl AS (
+bl AS MATERIALIZED (
     SELECT {grp} AS grp, {as_of} AS as_of, store, order_id, order_date, consultant, model, vin
     FROM orders {per}
     WHERE status <> 'cancelled' AND order_date <= {as_of}
@@ -66,7 +67,7 @@ bl AS (
       -- the latest as_of bounds every period's (DuckDB skips newer orders without a join)
       AND order_date <= $as_of
 ),
-cars AS (
+cars AS MATERIALIZED (
     SELECT {grp} AS grp, store, vin, model, arrival_date, eta,
            CASE WHEN arrival_date <= {as_of} THEN 'stock' ELSE 'transit' END AS place
     FROM v_vehicles {per}
@@ -75,7 +76,7 @@ cars AS (
            OR ((ordered_date IS NULL OR ordered_date <= {as_of})
                AND (arrival_date IS NULL OR arrival_date > {as_of})))
 ),
-own AS (
+own AS MATERIALIZED (
     SELECT b.grp, b.store, b.order_id, c.vin, c.place
     FROM bl b JOIN cars c ON c.grp = b.grp AND c.store = b.store AND c.vin = b.vin
     QUALIFY row_number() OVER (

@@ -897,6 +897,22 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return df
 
 
+def _monthly_distinct_counts(
+    con: duckdb.DuckDBPyConnection, span: Scope
+) -> dict[str | None, dict[str, Any]]:
+    """Return _distinct_counts() per calendar month of the span (which starts on a 1st),
+    keyed 'YYYY-MM'.
+
+    The rows are grouped by their month's first day and the key formatted per group, not
+    per row (millions of cohort starts over 13 months); each month's cohorts and
+    consultants start on that day.
+    """
+    visit_month = "(date_trunc('month', t.visit_date))"
+    found = _distinct_counts(con, span, visit_month, "(date_trunc('month', o.delivery_date))",
+                             group_start=f"greatest($start, {visit_month})")  # fmt: skip
+    return {f"{k:%Y-%m}": v for k, v in found.items() if k is not None}
+
+
 # Order fields counted by order_date; the rest of ORDER_FIELDS by delivery_date.
 ORDER_DATE_FIELDS = ("orders", "retail_orders", "all_orders", "cancelled")
 
@@ -933,14 +949,7 @@ def monthly(
     else:
         by_order = _order_counts(con, span, _month_of("o.order_date"))
         by_delivery = _order_counts(con, span, _month_of("o.delivery_date"))
-    # A month's cohorts and consultants start on its first day (the span starts on one).
-    month_start_sql = "greatest($start, date_trunc('month', t.visit_date))"
-    d = (
-        _distinct_counts(con, span, visit_month, _month_of("o.delivery_date"),
-                         group_start=month_start_sql)
-        if cohorts
-        else {}
-    )  # fmt: skip
+    d = _monthly_distinct_counts(con, span) if cohorts else {}
     rows = []
     for first in firsts:
         key = f"{first:%Y-%m}"

@@ -45,57 +45,84 @@ LIST_COLUMNS = (
     "allocated_from",
 )  # fmt: skip
 
-_ALLOCATION_SQL = f"""
-WITH bl AS (
-    SELECT store, order_id, order_date, consultant, model, vin
-    FROM orders
-    WHERE status <> 'cancelled' AND order_date <= $as_of
-      AND (delivery_date IS NULL OR delivery_date > $as_of) AND {store_clause()}
+
+def _allocation_sql(per_as_of: bool = False) -> str:
+    """Return the CTEs of the allocation ending with ``allocated`` (one row per backlog order).
+
+    ``per_as_of``: the allocation on each as_of of a periods CTE ``p`` (grp, as_of) in one
+    pass, every window partitioned by the period too, each row keyed by its ``grp``; else on
+    $as_of, grp ''. bl, cars and own are each read by several later steps: MATERIALIZED
+    computes them once (DuckDB would otherwise inline them into each, about 40 % slower).
+    """
+    as_of = "p.as_of" if per_as_of else "$as_of"
+    grp = "p.grp" if per_as_of else "''"
+    per = "JOIN p ON true" if per_as_of else ""
+    return f"""
+WITH {"p AS (SELECT unnest($p_grp) AS grp, unnest($p_as_of) AS as_of)," if per_as_of else ""}
+bl AS MATERIALIZED (
+    SELECT {grp} AS grp, {as_of} AS as_of, store, order_id, order_date, consultant, model, vin
+    FROM orders {per}
+    WHERE status <> 'cancelled' AND order_date <= {as_of}
+      AND (delivery_date IS NULL OR delivery_date > {as_of}) AND {store_clause()}
+      -- the latest as_of bounds every period's (DuckDB skips newer orders without a join)
+      AND order_date <= $as_of
 ),
-cars AS (
-    SELECT store, vin, model, arrival_date, eta,
-           CASE WHEN arrival_date <= $as_of THEN 'stock' ELSE 'transit' END AS place
-    FROM v_vehicles
-    WHERE {store_clause()} AND (sold_date IS NULL OR sold_date > $as_of)
-      AND (arrival_date <= $as_of  -- in stock, or in transit:
-           OR ((ordered_date IS NULL OR ordered_date <= $as_of)
-               AND (arrival_date IS NULL OR arrival_date > $as_of)))
+cars AS MATERIALIZED (
+    SELECT {grp} AS grp, store, vin, model, arrival_date, eta,
+           CASE WHEN arrival_date <= {as_of} THEN 'stock' ELSE 'transit' END AS place
+    FROM v_vehicles {per}
+    WHERE {store_clause()} AND (sold_date IS NULL OR sold_date > {as_of})
+      AND (arrival_date <= {as_of}  -- in stock, or in transit:
+           OR ((ordered_date IS NULL OR ordered_date <= {as_of})
+               AND (arrival_date IS NULL OR arrival_date > {as_of})))
 ),
-own AS (
-    SELECT b.store, b.order_id, c.vin, c.place
-    FROM bl b JOIN cars c ON c.store = b.store AND c.vin = b.vin
-    QUALIFY row_number() OVER (PARTITION BY b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
+own AS MATERIALIZED (
+    SELECT b.grp, b.store, b.order_id, c.vin, c.place
+    FROM bl b JOIN cars c ON c.grp = b.grp AND c.store = b.store AND c.vin = b.vin
+    QUALIFY row_number() OVER (
+        PARTITION BY b.grp, b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
 ),
 waiting AS (
-    SELECT b.store, b.order_id, b.model,
-           row_number() OVER (PARTITION BY b.store, b.model ORDER BY b.order_date, b.order_id) AS k
-    FROM bl b ANTI JOIN own o ON o.store = b.store AND o.order_id = b.order_id
+    SELECT b.grp, b.store, b.order_id, b.model,
+           row_number() OVER (
+               PARTITION BY b.grp, b.store, b.model ORDER BY b.order_date, b.order_id) AS k
+    FROM bl b ANTI JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
 ),
 free AS (
-    SELECT c.store, c.vin, c.model, c.place,
+    SELECT c.grp, c.store, c.vin, c.model, c.place,
            row_number() OVER (
-               PARTITION BY c.store, c.model
+               PARTITION BY c.grp, c.store, c.model
                ORDER BY c.place = 'transit',
                         CASE WHEN c.place = 'stock' THEN c.arrival_date ELSE c.eta END NULLS LAST,
                         c.vin
            ) AS k
-    FROM cars c ANTI JOIN own o ON o.store = c.store AND o.vin = c.vin
+    FROM cars c ANTI JOIN own o ON o.grp = c.grp AND o.store = c.store AND o.vin = c.vin
 ),
 allocated AS (
-    SELECT b.order_id, b.store, b.consultant, b.model, b.order_date,
-           datediff('day', b.order_date, $as_of) AS days_waiting,
+    SELECT b.grp, b.order_id, b.store, b.consultant, b.model, b.order_date,
+           datediff('day', b.order_date, b.as_of) AS days_waiting,
            coalesce(o.vin, f.vin) AS vin,
            CASE WHEN o.vin IS NOT NULL THEN 'own_vin' ELSE f.place END AS allocated_from
     FROM bl b
-    LEFT JOIN own o ON o.store = b.store AND o.order_id = b.order_id
-    LEFT JOIN waiting w ON w.store = b.store AND w.order_id = b.order_id
-    LEFT JOIN free f ON f.store = w.store AND f.model = w.model AND f.k = w.k
+    LEFT JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
+    LEFT JOIN waiting w ON w.grp = b.grp AND w.store = b.store AND w.order_id = b.order_id
+    LEFT JOIN free f ON f.grp = w.grp AND f.store = w.store AND f.model = w.model AND f.k = w.k
     WHERE {filter_clause("b.consultant", "consultant")} AND {filter_clause("b.model", "model")}
 )
 """
 
+
+_ALLOCATION_SQL = _allocation_sql()
+
 _SUMMARY_SQL = f"""{_ALLOCATION_SQL}
 SELECT count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting) FROM allocated
+"""
+
+# summaries(): every period's figures from one allocation pass (a period without a backlog
+# order has no row).
+_SUMMARIES_SQL = f"""{_allocation_sql(per_as_of=True)}
+SELECT grp, count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting)
+FROM allocated GROUP BY grp
 """
 
 _LIST_SQL = f"""{_ALLOCATION_SQL}
@@ -103,17 +130,39 @@ SELECT {", ".join(LIST_COLUMNS)} FROM allocated ORDER BY store, order_date, orde
 """
 
 
-def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, int | float | None]:
-    """Return backlog_orders, backlog_unmatched and backlog_age_days on the scope's as_of.
-
-    The age is mean(as_of − order_date) in days over the backlog; no backlog: no value.
-    """
-    n, unmatched, age = query.rows(con, _SUMMARY_SQL, scope.params)[0]
+def _summary(n: Any, unmatched: Any, age: Any) -> dict[str, int | float | None]:
     return {
         "backlog_orders": int(n),
         "backlog_unmatched": int(unmatched),
         "backlog_age_days": query.plain(age),
     }
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, int | float | None]:
+    """Return backlog_orders, backlog_unmatched and backlog_age_days on the scope's as_of.
+
+    The age is mean(as_of − order_date) in days over the backlog; no backlog: no value.
+    """
+    return _summary(*query.rows(con, _SUMMARY_SQL, scope.params)[0])
+
+
+def summaries(
+    con: duckdb.DuckDBPyConnection, scope: Scope, shifts: tuple[int, ...] = (0, -1, -12)
+) -> list[dict[str, int | float | None]]:
+    """Return summary() of the scope shifted by each number of months (Scope.shifted).
+
+    The default gives this period, the previous one and last year's, as the KPI cards show
+    them: the allocation on each one's as_of from one pass (ui.data.summaries asks for it).
+    """
+    periods = [scope.shifted(n) if n else scope for n in shifts]
+    params = {
+        **scope.params,
+        "p_grp": [str(n) for n in shifts],
+        "p_as_of": [s.as_of for s in periods],
+        "as_of": max(s.as_of for s in periods),
+    }
+    found = {r[0]: r[1:] for r in query.rows(con, _SUMMARIES_SQL, params)}
+    return [_summary(*found.get(str(n), (0, 0, None))) for n in shifts]
 
 
 def backlog_records(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:

@@ -32,8 +32,8 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import duckdb
 
@@ -65,9 +65,9 @@ GROUP BY store, month
 """
 
 
-@dataclass(frozen=True)
-class Point:
-    """One store's forecast at one origin, before calibration."""
+class Point(NamedTuple):
+    """One store's forecast at one origin, before calibration (a tuple: a pooled forecast
+    builds tens of thousands, one per store and calibration day)."""
 
     delivered: int
     remainder: float  # expected deliveries still to come this month
@@ -95,7 +95,9 @@ def _points(
         return {}
     rows: list[tuple] = []
     if query.summaries_allowed_any():
-        rows = _fetch(con, STORED_SQL, origins, {})
+        wanted = set(origins)
+        days = {"stores": sorted({s for s, _ in wanted}), "origins": sorted({d for _, d in wanted})}
+        rows = [r for r in con.execute(STORED_SQL, days).fetchall() if (r[0], r[1]) in wanted]
         found = {(r[0], r[1]) for r in rows}
         origins = [o for o in origins if o not in found]
     if origins:
@@ -168,11 +170,9 @@ def _ratios(
     """Return, per past origin, actual remainder ÷ forecast remainder of the stores pooled."""
     out = []
     for d in days:
-        got = [
-            (points[(s, d)], actuals.get((s, month_start(d)), 0))
-            for s in stores
-            if (s, d) in points and points[(s, d)].has_history
-        ]
+        month = month_start(d)
+        found = ((points.get((s, d)), s) for s in stores)
+        got = [(p, actuals.get((s, month), 0)) for p, s in found if p is not None and p.has_history]
         forecast = sum(p.remainder for p, _ in got)
         if got and forecast > 0:
             out.append(sum(a - p.delivered for p, a in got) / forecast)

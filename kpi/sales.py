@@ -79,7 +79,7 @@ COUNT_IDS = (
 )
 
 # "Within N days after X" for the customer cohorts: X <= d <= X + N.
-COHORT_DAYS = 30
+COHORT_DAYS = summary_sales.COHORT_DAYS
 
 TRAFFIC_FILTERS = " AND ".join(
     (
@@ -364,32 +364,48 @@ def consultants_cte(tkey: str, okey: str, traffic: str, orders: str) -> str:
         )"""
 
 
-def summed_cohort_ctes(tkey: str, okey: str, traffic: str, orders: str, horizon: str) -> str:
-    """Return cohort_ctes()'s visit_customers, call_customers and consultants, the cohorts
-    read from summary_sales_cohorts (in place of ``traffic t``) instead of joining the rows.
+def _first_in_period(column: str, start: str) -> str:
+    """Return the condition that a row is its key's first in the period (from ``start``):
+    the key's previous row (``column``, warehouse.summary_sales) is none or before it."""
+    return f"({column} IS NULL OR {column} < {start})"
 
-    A customer closed (visited) when a first walk-in (call) of theirs in the period has its
-    next order (walk-in) within COHORT_DAYS and by the horizon: the same customers as the
-    joins of cohort_ctes() count (warehouse.summary_sales).
+
+def summed_distinct_counts(tkey: str, traffic: str, horizon: str, start: str) -> str:
+    """Return a SELECT of the cohorts' counts per grp from summary_sales_cohort_starts.
+
+    The rows (read in place of ``traffic t``) are in the period; ``start`` is the first day of
+    a row's period. Each customer in a cohort is the one row that is their first start in the
+    period, each closed (visited) one the row that is their first converting start, converted
+    by the horizon: the same customers as the joins of cohort_ctes() count, without grouping
+    by customer (warehouse.summary_sales).
     """
     starts = traffic.replace("traffic t", f"{summary_sales.COHORTS_NAME} t", 1)
-    converted = f"t.next_date <= least(t.visit_date + {COHORT_DAYS}, {horizon})"
+    first = _first_in_period("t.prev_date", start)
+    converted = f"t.conv_date <= {horizon} AND {_first_in_period('t.prev_conv', start)}"
     return f"""
-        visit_customers AS (
-            SELECT {tkey} AS grp, t.store, t.customer_id, coalesce(bool_or({converted}), false)
-                AS closed
+            SELECT {tkey} AS grp,
+                   count(*) FILTER (WHERE t.kind = 'walk_in' AND {first}) AS visit_customers,
+                   count(*) FILTER (WHERE t.kind = 'walk_in' AND {converted})
+                       AS closed_customers,
+                   count(*) FILTER (WHERE t.kind = 'phone' AND {first}) AS call_customers,
+                   count(*) FILTER (WHERE t.kind = 'phone' AND {converted})
+                       AS visited_customers,
+                   0 AS consultants
             FROM {starts}
-            WHERE t.kind = 'walk_in' AND {IN_PERIOD_VISIT} AND {store_clause("t")}
-            GROUP BY 1, 2, 3
-        ),
-        call_customers AS (
-            SELECT {tkey} AS grp, t.store, t.customer_id, coalesce(bool_or({converted}), false)
-                AS visited
-            FROM {starts}
-            WHERE t.kind = 'phone' AND {IN_PERIOD_VISIT} AND {store_clause("t")}
-            GROUP BY 1, 2, 3
-        ),
-        {consultants_cte(tkey, okey, traffic, orders)}"""
+            WHERE {IN_PERIOD_VISIT} AND {store_clause("t")}
+            GROUP BY 1"""
+
+
+def summed_consultant_counts(tkey: str, traffic: str, start: str) -> str:
+    """Return a SELECT of the active consultants per grp from summary_sales_consultant_days:
+    each consultant is the row of their first day in the period (as for the cohorts)."""
+    days = traffic.replace("traffic t", f"{summary_sales.CONSULTANT_DAYS_NAME} t", 1)
+    return f"""
+            SELECT {tkey} AS grp, 0, 0, 0, 0,
+                   count(*) FILTER (WHERE {_first_in_period("t.prev_date", start)})
+            FROM {days}
+            WHERE {IN_PERIOD_VISIT} AND {store_clause("t")}
+            GROUP BY 1"""
 
 
 def _distinct_counts(
@@ -399,41 +415,57 @@ def _distinct_counts(
     order_key: str | None = None,
     total: bool = False,
     periods: dict[str, Scope] | None = None,
+    group_start: str = "$start",
 ) -> dict[str | None, dict[str, Any]]:
     """Return the per-customer cohorts and the number of active consultants.
 
     Customers and consultants are (store, id) pairs. Filters select the visits and calls that
     define a cohort; the order or walk-in that converts it may carry any consultant, model or
     channel (the customer converted, whoever served the deal). ``periods`` ({key: scope})
-    gives each period's figures from one pass, keyed by its key.
+    gives each period's figures from one pass, keyed by its key. ``group_start``: the first
+    day of a row's group when ``by`` is a period of its own (monthly(): the row's month).
     """
     tkey, okey = _grouping(by, "t")[0], _grouping(order_key or by, "o")[0]
     traffic, orders, with_p, params = "traffic t", "orders o", "", scope.params
     # The 30-day windows stop at as_of while a period runs (its horizon).
     horizon = "p.horizon" if periods else "$horizon"
+    start = "p.start" if periods else group_start
     if periods:
         # Each visit, call and delivery counts in every period it falls in (they may overlap).
         tkey = okey = "p.grp"
         traffic = f"traffic t JOIN p ON {_on_periods(IN_PERIOD_VISIT)}"
         orders = f"orders o JOIN p ON {_on_periods(DELIVERED)}"
         with_p, params = f"{PERIODS_CTE},", _periods_params(scope, periods)
-    if query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES):
-        ctes = summed_cohort_ctes(tkey, okey, traffic, orders, horizon)
+    # Without a row filter the cohorts and consultants are counted from summary tables.
+    summed = query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES)
+    counts = []
+    if summed:
+        counts.append(summed_distinct_counts(tkey, traffic, horizon, start))
     else:
-        ctes = cohort_ctes(tkey, okey, traffic, orders, horizon)
+        counts += [
+            """SELECT grp, count(*), count(*) FILTER (WHERE closed), 0, 0, 0
+            FROM visit_customers GROUP BY grp""",
+            """SELECT grp, 0, 0, count(*), count(*) FILTER (WHERE visited), 0
+            FROM call_customers GROUP BY grp""",
+        ]
+    if summed and query.summaries_allowed(scope, ORDER_FILTER_NAMES):
+        counts.append(summed_consultant_counts(tkey, traffic, start))
+        ctes = ""
+    else:
+        counts.append("SELECT grp, 0, 0, 0, 0, count(*) FROM consultants GROUP BY grp")
+        ctes = (
+            consultants_cte(tkey, okey, traffic, orders)
+            if summed
+            else cohort_ctes(tkey, okey, traffic, orders, horizon)
+        ) + ","
+    if by is None and not periods:
+        counts.append("SELECT '', 0, 0, 0, 0, 0")
+    union = "\n            UNION ALL\n".join(counts)
     sql = f"""
-        WITH {with_p} {ctes},
-        counts AS (
-            SELECT grp, count(*) AS visit_customers, count(*) FILTER (WHERE closed)
-                       AS closed_customers, 0 AS call_customers, 0 AS visited_customers,
-                   0 AS consultants
-            FROM visit_customers GROUP BY grp
-            UNION ALL
-            SELECT grp, 0, 0, count(*), count(*) FILTER (WHERE visited), 0
-            FROM call_customers GROUP BY grp
-            UNION ALL
-            SELECT grp, 0, 0, 0, 0, count(*) FROM consultants GROUP BY grp
-            {"UNION ALL SELECT '', 0, 0, 0, 0, 0" if by is None and not periods else ""}
+        WITH {with_p} {ctes}
+        counts (grp, visit_customers, closed_customers, call_customers, visited_customers,
+                consultants) AS (
+            {union}
         )
         SELECT grp, sum(visit_customers) AS visit_customers,
                sum(closed_customers) AS closed_customers,
@@ -865,6 +897,22 @@ def daily(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return df
 
 
+def _monthly_distinct_counts(
+    con: duckdb.DuckDBPyConnection, span: Scope
+) -> dict[str | None, dict[str, Any]]:
+    """Return _distinct_counts() per calendar month of the span (which starts on a 1st),
+    keyed 'YYYY-MM'.
+
+    The rows are grouped by their month's first day and the key formatted per group, not
+    per row (millions of cohort starts over 13 months); each month's cohorts and
+    consultants start on that day.
+    """
+    visit_month = "(date_trunc('month', t.visit_date))"
+    found = _distinct_counts(con, span, visit_month, "(date_trunc('month', o.delivery_date))",
+                             group_start=f"greatest($start, {visit_month})")  # fmt: skip
+    return {f"{k:%Y-%m}": v for k, v in found.items() if k is not None}
+
+
 # Order fields counted by order_date; the rest of ORDER_FIELDS by delivery_date.
 ORDER_DATE_FIELDS = ("orders", "retail_orders", "all_orders", "cancelled")
 
@@ -901,7 +949,7 @@ def monthly(
     else:
         by_order = _order_counts(con, span, _month_of("o.order_date"))
         by_delivery = _order_counts(con, span, _month_of("o.delivery_date"))
-    d = _distinct_counts(con, span, visit_month, _month_of("o.delivery_date")) if cohorts else {}
+    d = _monthly_distinct_counts(con, span) if cohorts else {}
     rows = []
     for first in firsts:
         key = f"{first:%Y-%m}"

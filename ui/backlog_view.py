@@ -30,7 +30,7 @@ def section(scope: Scope, overrides: dict | None = None) -> None:
     """Draw the backlog KPIs as cards and every waiting order with the car it is allocated."""
     cards.section(t("backlog.title"), backlog, page_cards.BACKLOG, scope, overrides)
     waiting = data.frame(backlog.backlog_list, scope)
-    unmatched = data.cached(backlog.summary, scope).get("backlog_unmatched")
+    unmatched = data.summary(backlog, scope).get("backlog_unmatched")  # the cards' pass
     st.caption(t("backlog.caption", date=day_label(scope.as_of), n=unmatched or 0))
     if not waiting.empty:
         waiting["vin"] = (

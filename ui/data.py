@@ -483,11 +483,15 @@ def coverage_gaps(grid: pd.DataFrame) -> dict[str, list[str]]:
 FILTER_SOURCES = DIMENSIONS
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _filter_options(path: str, version: int, name: str, store: str | None) -> list[str]:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _filter_options(path: str, version: int, store: str | None) -> dict[str, list[str]]:
+    # Every filter's options from one connection: opening the group database costs more
+    # than the few small queries (a page shows up to five filters).
     with _timed("data._filter_options"), db.connect(path, read_only=True) as con:
-        rows = con.execute(options_sql(name), {"store": store}).fetchall()
-    return [r[0] for r in rows]
+        return {
+            name: [r[0] for r in con.execute(options_sql(name), {"store": store}).fetchall()]
+            for name in FILTER_SOURCES
+        }
 
 
 def filter_options(name: str, store: str | None) -> list[str]:
@@ -495,4 +499,4 @@ def filter_options(name: str, store: str | None) -> list[str]:
     src = current()
     if src.state != "ok" or name not in FILTER_SOURCES:
         return []
-    return _filter_options(src.path, src.version, name, store)
+    return _filter_options(src.path, src.version, store)[name]

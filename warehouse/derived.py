@@ -146,6 +146,13 @@ DERIVED: tuple[Derived, ...] = (
         summary_sales.cohorts_select,
         batch=HEAVY_BATCH,
     ),
+    Derived(
+        summary_sales.CONSULTANT_DAYS_NAME,
+        summary_sales.CONSULTANT_DAYS_DDL,
+        frozenset({"traffic", "orders"}),
+        summary_sales.consultant_days_select,
+        batch=HEAVY_BATCH,
+    ),
     # Customers (warehouse.summary_customers): return visits, surveys, complaints per day.
     Derived(
         "summary_customer_visits",
@@ -224,8 +231,14 @@ DERIVED: tuple[Derived, ...] = (
 )
 
 
+# Derived tables an older version kept and this one replaced (create_tables drops them).
+RETIRED = ("summary_sales_cohorts",)  # now summary_sales_cohort_starts
+
+
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every derived table if missing (empty; ``refresh`` fills them)."""
+    """Create every derived table if missing (empty; ``refresh`` fills them); drop RETIRED."""
+    for name in RETIRED:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     for d in DERIVED:
         con.execute(d.ddl)
 

@@ -58,12 +58,14 @@ DDL = """CREATE TABLE IF NOT EXISTS derived_forecast_points (
     store VARCHAR NOT NULL, origin DATE NOT NULL, delivered BIGINT, has_history BOOLEAN,
     waiting DOUBLE, new_orders DOUBLE)"""
 
-# The stored points of given origins ($stores, $origins: parallel lists).
+# The stored points of every store of $stores at every day of $origins (two short lists: the
+# cross product of a few hundred stores and a few dozen days binds as tens of thousands of
+# pairs, slower than the lookup itself); the caller keeps the pairs it asked for.
 STORED_SQL = """
 SELECT p.store, p.origin, p.delivered, p.has_history, p.waiting, p.new_orders
 FROM derived_forecast_points p
-JOIN (SELECT unnest($stores::VARCHAR[]) AS store, unnest($origins::DATE[]) AS origin) o
-  ON o.store = p.store AND o.origin = p.origin
+WHERE p.origin IN (SELECT unnest($origins::DATE[]))
+  AND p.store IN (SELECT unnest($stores::VARCHAR[]))
 """
 
 

@@ -136,19 +136,33 @@ SUMMARIES = (TRAFFIC, PLACED, DELIVERED)
 
 
 # The customer cohorts (cohort_close_rate, phone_to_visit_rate) are not additive: a customer
-# counts once per period however many first visits they made. summary_sales_cohorts keeps,
-# per store, day and kind, each customer's first walk-in or first call with the date of what
-# converts it, the customer's next non-cancelled order (walk-ins) or next walk-in (calls) on
-# or after that day: kpi.sales then counts distinct customers over a period's rows, closed
-# when that date falls within 30 days and by the period's horizon, without joining orders
-# or traffic again. A row depends on later rows of its customer: a write refreshes the
-# store's rows whole, like every derived table.
-COHORTS_NAME = "summary_sales_cohorts"
+# counts once per period however many first visits they made. summary_sales_cohort_starts
+# keeps, per store, day and kind, each customer's first walk-in or first call with the date of
+# what converts it, the customer's next non-cancelled order (walk-ins) or next walk-in (calls)
+# on or after that day (next_date), and what makes a period's distinct count a plain count:
+#
+# - prev_date: the customer's previous start of that kind (NULL: none). A customer's first
+#   start in a period [start, end] is the one with prev_date NULL or before start, so the
+#   period's customers are its rows with that condition, one each.
+# - conv_date: next_date when it falls within COHORT_DAYS of the start (else NULL), and
+#   prev_conv: the day of the customer's previous start with a conv_date. A customer closed
+#   when a start of theirs in the period has conv_date by the period's horizon. conv_date
+#   never decreases from one converting start to the next (a later start's next event is the
+#   same or later), so the period's first converting start has the smallest: the closed
+#   customers are the rows with conv_date by the horizon and prev_conv NULL or before start.
+#
+# kpi.sales then counts rows, without grouping by customer or joining orders or traffic again.
+# A row depends on other rows of its customer: a write refreshes the store's rows whole, like
+# every derived table. (summary_sales_cohorts, its predecessor without the last three
+# columns, is dropped on open: warehouse.derived.RETIRED.)
+COHORTS_NAME = "summary_sales_cohort_starts"
 COHORTS_DDL = (
     f"CREATE TABLE IF NOT EXISTS {COHORTS_NAME} (store VARCHAR NOT NULL, "
     "visit_date DATE NOT NULL, kind VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, "
-    "next_date DATE)"
+    "next_date DATE, prev_date DATE, conv_date DATE, prev_conv DATE)"
 )
+# "Within N days after X" for the customer cohorts: X <= d <= X + N (kpi.sales).
+COHORT_DAYS = 30
 COHORT_START = (
     "t.first_visit AND t.kind IN ('walk_in', 'phone') AND t.visit_date IS NOT NULL "
     "AND nullif(t.customer_id, '') IS NOT NULL"
@@ -156,10 +170,12 @@ COHORT_START = (
 
 
 def cohorts_select(where: str) -> str:
-    """Return the rows of summary_sales_cohorts for the stores ``where`` ({t}) selects.
+    """Return the rows of summary_sales_cohort_starts for the stores ``where`` ({t}) selects.
 
-    An ASOF join finds each start's next converting event: the earliest one on or after it.
+    An ASOF join finds each start's next converting event: the earliest one on or after it;
+    windows over the customer's starts give prev_date and prev_conv.
     """
+    conv = f"c.next_date <= c.visit_date + {COHORT_DAYS}"
     return f"""
         WITH starts AS (
             SELECT DISTINCT t.store, t.visit_date, t.kind, t.customer_id
@@ -177,13 +193,54 @@ def cohorts_select(where: str) -> str:
             FROM traffic w
             WHERE w.kind = 'walk_in' AND w.visit_date IS NOT NULL
               AND nullif(w.customer_id, '') IS NOT NULL AND {where.format(t="w")}
+        ),
+        nexts AS (
+            SELECT s.store, s.visit_date, s.kind, s.customer_id, n.day AS next_date
+            FROM (SELECT * FROM starts WHERE kind = 'walk_in') s
+            ASOF LEFT JOIN orders_placed n
+              ON n.store = s.store AND n.customer_id = s.customer_id AND n.day >= s.visit_date
+            UNION ALL
+            SELECT s.store, s.visit_date, s.kind, s.customer_id, n.day AS next_date
+            FROM (SELECT * FROM starts WHERE kind = 'phone') s
+            ASOF LEFT JOIN walk_ins n
+              ON n.store = s.store AND n.customer_id = s.customer_id AND n.day >= s.visit_date
         )
-        SELECT s.store, s.visit_date, s.kind, s.customer_id, n.day AS next_date
-        FROM (SELECT * FROM starts WHERE kind = 'walk_in') s
-        ASOF LEFT JOIN orders_placed n
-          ON n.store = s.store AND n.customer_id = s.customer_id AND n.day >= s.visit_date
-        UNION ALL
-        SELECT s.store, s.visit_date, s.kind, s.customer_id, n.day AS next_date
-        FROM (SELECT * FROM starts WHERE kind = 'phone') s
-        ASOF LEFT JOIN walk_ins n
-          ON n.store = s.store AND n.customer_id = s.customer_id AND n.day >= s.visit_date"""
+        SELECT c.store, c.visit_date, c.kind, c.customer_id, c.next_date,
+               lag(c.visit_date) OVER w AS prev_date,
+               CASE WHEN {conv} THEN c.next_date END AS conv_date,
+               max(CASE WHEN {conv} THEN c.visit_date END)
+                   OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_conv
+        FROM nexts c
+        WINDOW w AS (PARTITION BY c.store, c.kind, c.customer_id ORDER BY c.visit_date)"""
+
+
+# The active consultants (units_per_consultant) are distinct too: a consultant counts once
+# per period if they served a walk-in or delivered a car in it. summary_sales_consultant_days
+# keeps each (store, consultant)'s days with a walk-in (by visit_date) or a delivery (by
+# delivery_date), the day in a column named visit_date (so kpi.sales' period conditions and
+# month keys apply unchanged), and prev_date, the consultant's previous such day: a period's
+# consultants are its rows with prev_date NULL or before the period's start, as above.
+CONSULTANT_DAYS_NAME = "summary_sales_consultant_days"
+CONSULTANT_DAYS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {CONSULTANT_DAYS_NAME} (store VARCHAR NOT NULL, "
+    "visit_date DATE NOT NULL, consultant VARCHAR NOT NULL, prev_date DATE)"
+)
+
+
+def consultant_days_select(where: str) -> str:
+    """Return the rows of summary_sales_consultant_days for the stores ``where`` selects."""
+    return f"""
+        SELECT d.store, d.visit_date, d.consultant,
+               lag(d.visit_date) OVER (
+                   PARTITION BY d.store, d.consultant ORDER BY d.visit_date) AS prev_date
+        FROM (
+            SELECT t.store, t.visit_date, t.consultant
+            FROM traffic t
+            WHERE {WALK_IN} AND t.visit_date IS NOT NULL
+              AND nullif(t.consultant, '') IS NOT NULL AND {where.format(t="t")}
+            UNION
+            SELECT o.store, o.delivery_date, o.consultant
+            FROM orders o
+            WHERE {IS_DELIVERED} AND o.delivery_date IS NOT NULL
+              AND nullif(o.consultant, '') IS NOT NULL AND {where.format(t="o")}
+        ) d"""

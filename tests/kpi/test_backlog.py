@@ -152,3 +152,19 @@ def test_empty_database(con):
     }
     assert backlog.backlog_list(con, RUNNING).empty
     assert list(backlog.backlog_list(con, RUNNING).columns) == list(backlog.LIST_COLUMNS)
+
+
+def test_summaries_allocate_on_each_periods_as_of_in_one_pass(data):
+    october = Scope.for_month("2026-10", today=date(2026, 10, 15), store="s1")
+    now, before, year_ago = backlog.summaries(data, october)
+    # The previous period is September 1-15, as_of 09-15: RUNNING's allocation.
+    assert before == {"backlog_orders": 11, "backlog_unmatched": 2,
+                      "backlog_age_days": pytest.approx(209 / 11)}  # fmt: skip
+    # September 2025: no order yet.
+    assert year_ago == {"backlog_orders": 0, "backlog_unmatched": 0, "backlog_age_days": None}
+    assert now == backlog.summary(data, october)
+    (complete,) = backlog.summaries(data, COMPLETE, shifts=(0,))
+    assert (complete["backlog_orders"], complete["backlog_unmatched"]) == (11, 2)
+    assert backlog.summaries(data, RUNNING.with_filters(consultant="B"), shifts=(0,)) == [
+        {"backlog_orders": 1, "backlog_unmatched": 0, "backlog_age_days": 41.0}
+    ]

@@ -8,6 +8,7 @@ hand-computed case.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,10 @@ from warehouse.importer import import_files
 END = date(2026, 11, 25)
 BOSS = User("boss", "Boss", "manager")
 STAFF = User("amy", "Amy Zhou", "staff")
-SUMMARY_NAMES = [s.name for s in summary_sales.SUMMARIES]
+SUMMARY_NAMES = [s.name for s in summary_sales.SUMMARIES] + [
+    summary_sales.COHORTS_NAME,
+    summary_sales.CONSULTANT_DAYS_NAME,
+]
 
 
 # ------------------------------------------------------------------ comparing both ways
@@ -106,8 +110,8 @@ def _fresh(con: duckdb.DuckDBPyConnection) -> None:
     for d in derived.DERIVED:
         if d.name not in SUMMARY_NAMES:
             continue
-        kept = con.execute(f"SELECT * FROM {d.name} ORDER BY store, 2").fetchall()
-        recomputed = con.execute(f"SELECT * FROM ({d.select('true')}) ORDER BY store, 2").fetchall()
+        kept = con.execute(f"SELECT * FROM {d.name} ORDER BY ALL").fetchall()
+        recomputed = con.execute(f"SELECT * FROM ({d.select('true')}) ORDER BY ALL").fetchall()
         assert_same(kept, recomputed, d.name)
 
 
@@ -254,6 +258,79 @@ def test_summary_rows_hold_the_days_counts_and_sums():
     # vehicle 200000 - 185000 + 1000 = 16000, F&I 1500, accessories 1800.
     assert rows == [("s1", other, 2, 1, 1, 1, 1, 1, 0, 25000.0, 29300.0, 3000.0, 1800.0,
                      16000.0, 1500.0, 1800.0)]  # fmt: skip
+
+
+def test_cohort_starts_and_consultant_days_hold_each_customers_and_consultants_days():
+    con = memory_db()
+    aug1, sep1, sep2, sep5 = date(2026, 8, 1), date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 5)
+    sep8, sep10, sep15 = date(2026, 9, 8), date(2026, 9, 10), date(2026, 9, 15)
+    sep20, sep25 = date(2026, 9, 20), date(2026, 9, 25)
+
+    def visit(vid, day, kind, customer, consultant, first=True):
+        return {"visit_id": vid, "visit_date": day, "kind": kind, "first_visit": first,
+                "customer_id": customer, "consultant": consultant, "test_drive": False}
+
+    insert(con, "traffic", [
+        visit("T1", sep2, "walk_in", "c1", "Li"),
+        visit("T2", sep10, "walk_in", "c1", "Wu"),
+        visit("T3", sep20, "walk_in", "c1", "Li"),
+        visit("T4", sep5, "phone", "c2", "Li"),  # a call: no consultant day
+        visit("T5", sep8, "walk_in", "c2", "Wu", first=False),  # not a start; c2's visit
+        visit("T6", aug1, "walk_in", "c3", "Li"),
+        visit("T7", sep1, "walk_in", "c3", "Li"),
+    ])  # fmt: skip
+    insert(con, "orders", [
+        {"order_id": "O1", "order_date": sep25, "status": "open", "customer_id": "c1",
+         "consultant": "Li", "sale_type": "retail"},
+        {"order_id": "O2", "order_date": sep1, "delivery_date": date(2026, 9, 3),
+         "status": "delivered", "customer_id": "c9", "consultant": "Zhao",
+         "sale_type": "retail"},
+        {"order_id": "O3", "order_date": sep15, "status": "open", "customer_id": "c3",
+         "consultant": "Li", "sale_type": "retail"},
+    ])  # fmt: skip
+    rows = con.execute(
+        f"SELECT * EXCLUDE (store) FROM {summary_sales.COHORTS_NAME} ORDER BY kind, customer_id, 1"
+    ).fetchall()
+    # (visit_date, kind, customer, next_date, prev_date, conv_date, prev_conv):
+    # c1's starts 09-02, 09-10, 09-20 all go on to O1 (09-25), within 30 days of each;
+    # c3's 08-01 goes on to O3 (09-15) 45 days later: no conv_date, so 09-01 (14 days
+    # before 09-15) has no previous converting start; c2's call 09-05 walks in 09-08.
+    assert rows == [
+        (sep5, "phone", "c2", sep8, None, sep8, None),
+        (sep2, "walk_in", "c1", sep25, None, sep25, None),
+        (sep10, "walk_in", "c1", sep25, sep2, sep25, sep2),
+        (sep20, "walk_in", "c1", sep25, sep10, sep25, sep10),
+        (aug1, "walk_in", "c3", sep15, None, None, None),
+        (sep1, "walk_in", "c3", sep15, aug1, sep15, None),
+    ]
+    rows = con.execute(
+        f"SELECT consultant, visit_date, prev_date FROM {summary_sales.CONSULTANT_DAYS_NAME} "
+        "ORDER BY 1, 2"
+    ).fetchall()
+    # Walk-ins by visit_date (T4 is a call) and O2's delivery (09-03), each day once.
+    assert rows == [
+        ("Li", aug1, None), ("Li", sep1, aug1), ("Li", sep2, sep1), ("Li", sep20, sep2),
+        ("Wu", sep8, None), ("Wu", sep10, sep8),
+        ("Zhao", date(2026, 9, 3), None),
+    ]  # fmt: skip
+    for raw in (False, True):
+        with query.raw_rows() if raw else contextlib.nullcontext():
+            # September 05-30: c1 (first start in it 09-10; 09-02 is before) is the only
+            # walk-in customer (c3's 09-01 is outside), closed by O1: 1 / 1.
+            late = sales.summary(con, Scope.for_range(sep5, date(2026, 9, 30), END))
+            assert late["cohort_close_rate"] == 1.0
+            # Consultants 09-05..09-30: Li (09-20), Wu (09-08, 09-10); no delivery: 0 / 2.
+            assert late["units_per_consultant"] == 0.0
+            month = sales.summary(con, Scope.for_month("2026-09", today=END))
+            # c1 and c3 (09-01) each closed: 2 / 2; c2's call visited: 1 / 1;
+            # O2 delivered ÷ Li, Wu, Zhao = 1 / 3.
+            assert month["cohort_close_rate"] == 1.0
+            assert month["phone_to_visit_rate"] == 1.0
+            assert month["units_per_consultant"] == pytest.approx(1 / 3)
+            # August: c3's 08-01 did not close within 30 days: 0 / 1; Li alone, no delivery.
+            aug = sales.monthly(con, Scope.for_month("2026-09", today=END), months=2)
+            assert aug.loc[0, "cohort_close_rate"] == 0.0
+            assert aug.loc[1, "units_per_consultant"] == pytest.approx(1 / 3)
 
 
 def test_a_row_filter_reads_the_rows_not_the_summaries():

@@ -165,3 +165,19 @@ def test_a_derived_table_the_database_lacks_is_created_and_filled_on_open(tmp_pa
         opened = con.execute("SELECT sum(ro_count) FROM summary_service_days").fetchone()
         assert opened == (5,)
         assert db.missing_derived(con) == []
+
+
+def test_a_replaced_derived_table_is_dropped_when_its_successor_is_filled_on_open(tmp_path):
+    # A database of the sales cohorts' first table (summary_sales_cohorts, before
+    # summary_sales_cohort_starts replaced it): the open fills the new one, drops the old.
+    path = tmp_path / "store.duckdb"
+    _seed(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE summary_sales_cohort_starts")
+        con.execute("CREATE TABLE summary_sales_cohorts (store VARCHAR)")
+    with db.connect(path, read_only=True) as con:
+        found = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        tables = {r[0] for r in found}
+        assert "summary_sales_cohorts" not in tables
+        assert "summary_sales_cohort_starts" in tables
+        assert db.missing_derived(con) == []

@@ -43,14 +43,18 @@ test: setup browser lint
 	$(PY) -m pytest -n 2 -m "not browser"
 	$(PY) -m pytest -m browser
 
-# The fast loop (under a minute on two cores): lint, the layer contract, types of kpi/ and
-# warehouse/, and the unit tests of the library, the store and the use cases (the pages'
-# AppTests, the demo builds and the browser run in test).
+# The fast loop (under a minute on two cores): lint and format, the layer contract, types of
+# kpi/ and warehouse/, and the unit tests of the library, the store and the use cases (the
+# pages' AppTests, the demo builds, the long proofs and the browser run in test).
 check: lint types
 	$(PY) -m pytest -n 2 -m "not slow and not browser" tests/kpi tests/warehouse tests/app
 
+PY_SOURCES := app kpi warehouse ui pages tests bench scripts dashboard.py
+
+# ruff's rules and its formatting (`ruff format` fixes what the check finds), then the layers.
 lint: setup
-	$(VENV)/bin/ruff check app kpi warehouse ui pages tests bench scripts dashboard.py
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/lint-imports
 
 types: setup

@@ -36,8 +36,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help=f"notification settings file (default ${config.CONFIG_ENV})")
     p.add_argument("--attempts", type=int, default=3, help="tries per channel (default 3)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per try (default 10)")
-    p.add_argument("--backoff", type=float, default=1.0,
-                   help="first pause between tries in seconds, doubled each time (default 1)")
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=1.0,
+        help="first pause between tries in seconds, doubled each time (default 1)",
+    )
 
 
 def _retry(args: argparse.Namespace) -> Retry:
@@ -62,15 +66,19 @@ def _finish(report: alerts.Report) -> int:
 
 def digest_main(argv: list[str]) -> int:
     """Run `python -m kpi digest`; return the exit status."""
-    p = argparse.ArgumentParser(prog="python -m kpi digest",
-                                description="The GM's daily digest (figures of yesterday).")
+    p = argparse.ArgumentParser(
+        prog="python -m kpi digest", description="The GM's daily digest (figures of yesterday)."
+    )
     _common(p)
     p.add_argument("--date", type=_date, help="the morning the digest is for (default today)")
     p.add_argument("--lang", choices=("zh", "en"), help="language (default: the store's setting)")
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--send", action="store_true", help="send on the store's channels")
-    mode.add_argument("--preview", metavar="FILE",
-                      help="write the HTML to FILE and the chat Markdown to FILE.md; send nothing")
+    mode.add_argument(
+        "--preview",
+        metavar="FILE",
+        help="write the HTML to FILE and the chat Markdown to FILE.md; send nothing",
+    )
     args = p.parse_args(argv)
     path = _db(args)
     if path is None:
@@ -93,12 +101,17 @@ def digest_main(argv: list[str]) -> int:
 
 def alerts_main(argv: list[str]) -> int:
     """Run `python -m kpi alerts`; return the exit status."""
-    p = argparse.ArgumentParser(prog="python -m kpi alerts",
-                                description="Alerts: critical KPIs and the forecast, once a day.")
+    p = argparse.ArgumentParser(
+        prog="python -m kpi alerts",
+        description="Alerts: critical KPIs and the forecast, once a day.",
+    )
     _common(p)
     p.add_argument("--send", action="store_true", required=True, help="send what is due")
-    p.add_argument("--now", type=_datetime,
-                   help="the time to judge at (store's local time when no offset is given)")
+    p.add_argument(
+        "--now",
+        type=_datetime,
+        help="the time to judge at (store's local time when no offset is given)",
+    )
     args = p.parse_args(argv)
     path = _db(args)
     if path is None:

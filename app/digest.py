@@ -250,9 +250,7 @@ def month_kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
     return compute_kpis(con, scope, CHECKED_SECTIONS)
 
 
-def compose(
-    con: duckdb.DuckDBPyConnection, store: str, today: date, base_url: str
-) -> Digest:
+def compose(con: duckdb.DuckDBPyConnection, store: str, today: date, base_url: str) -> Digest:
     """Return a store's digest for the morning of ``today`` (figures as of yesterday)."""
     from kpi import customers, inventory, sales, service
 
@@ -269,9 +267,7 @@ def compose(
     if not overdue.empty:
         grouped = overdue.groupby(overdue["consultant"].fillna(""), sort=False)
         for name, rows in grouped:
-            per_consultant.append(
-                Overdue(name or None, len(rows), int(rows["days_overdue"].max()))
-            )
+            per_consultant.append(Overdue(name or None, len(rows), int(rows["days_overdue"].max())))
         per_consultant.sort(key=lambda o: (-o.leads, -o.max_days, o.consultant or ""))
     aged = inventory.aged_units(con, month, AGED_DAYS)
     ros = service.open_ro_list(con, month)
@@ -328,8 +324,9 @@ def title(d: Digest, lang: str) -> str:
 def sections(d: Digest, lang: str) -> list[Section]:
     """Return the digest's blocks in reading order, each with its lines in ``lang``."""
     y = d.yesterday
-    counts = " · ".join(word(_YESTERDAY_WORDS[k], lang, n=_count(y[k], lang))
-                        for k in YESTERDAY_IDS)
+    counts = " · ".join(
+        word(_YESTERDAY_WORDS[k], lang, n=_count(y[k], lang)) for k in YESTERDAY_IDS
+    )
     out = [Section(word("yesterday", lang), (counts,), "sales")]
     m = d.month
     pct = lambda v: catalogue.format_unit("rate", v, lang)  # noqa: E731
@@ -351,19 +348,29 @@ def sections(d: Digest, lang: str) -> list[Section]:
         fc += ("，" if lang == "zh" else ", ") + word(verdict, lang, target=_count(m.target, lang))
     month_label = f"{m.month[:4]}年{int(m.month[5:])}月" if lang == "zh" else m.month
     out.append(
-        Section(word("month", lang, month=month_label, day=_day(m.as_of, lang)), (first, fc),
-                "targets")  # fmt: skip
+        Section(
+            word("month", lang, month=month_label, day=_day(m.as_of, lang)), (first, fc), "targets"
+        )  # fmt: skip
     )
     crit = tuple(
-        word("critical_item", lang, label=catalogue.get(c.kpi_id).label(lang),
-             value=catalogue.format_value(c.kpi_id, c.value, lang),
-             line=catalogue.format_value(c.kpi_id, c.line, lang))  # fmt: skip
+        word(
+            "critical_item",
+            lang,
+            label=catalogue.get(c.kpi_id).label(lang),
+            value=catalogue.format_value(c.kpi_id, c.value, lang),
+            line=catalogue.format_value(c.kpi_id, c.line, lang),
+        )  # fmt: skip
         for c in d.critical
     )
     out.append(Section(word("critical", lang), crit or (word("critical_none", lang),), "overview"))
     overdue = tuple(
-        word("overdue_item", lang, consultant=o.consultant or word("unassigned", lang),
-             n=_count(o.leads, lang), days=o.max_days)  # fmt: skip
+        word(
+            "overdue_item",
+            lang,
+            consultant=o.consultant or word("unassigned", lang),
+            n=_count(o.leads, lang),
+            days=o.max_days,
+        )  # fmt: skip
         for o in d.overdue
     )
     out.append(Section(word("overdue", lang), overdue or (word("overdue_none", lang),),
@@ -405,7 +412,7 @@ def render_html(d: Digest, lang: str) -> str:
         "<!doctype html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         f"<title>{e(title(d, lang))}</title></head>",
-        '<body style="font-family: \'Noto Sans CJK SC\', \'PingFang SC\', \'Microsoft YaHei\','
+        "<body style=\"font-family: 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei',"
         ' sans-serif; max-width: 640px; margin: auto; line-height: 1.5">',
         f"<h2>{e(title(d, lang))}</h2>",
     ]

@@ -577,8 +577,9 @@ def growth_lines(sizes: tuple[int, ...] = GROWTH_SIZES) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return 0 (budgets are reported, not enforced)."""
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    ap.add_argument("--stores", default="100",
-                    help="group size, or sizes run one after the other (25,100,700)")
+    ap.add_argument(
+        "--stores", default="100", help="group size, or sizes run one after the other (25,100,700)"
+    )
     ap.add_argument("--runs", type=int, default=3, help="alternating runs per side (median)")
     ap.add_argument("--only", default="import,report,pages,memory")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached database")

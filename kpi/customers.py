@@ -67,7 +67,13 @@ from warehouse.summary_customers import (
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
 READS: frozenset[str] = frozenset(
     {
-        "complaints", "followups", "orders", "repair_orders", "stores", "surveys", "traffic",
+        "complaints",
+        "followups",
+        "orders",
+        "repair_orders",
+        "stores",
+        "surveys",
+        "traffic",
     }
 )
 
@@ -581,9 +587,7 @@ def _period_flows_from_rows(ranges: int) -> list[tuple[str, tuple[str, ...]]]:
     """Return the per-period queries over the rows, the return visits read in ``ranges``
     bound ranges ($rs0..$re0, ...) of follow-up dates."""
     in_reach = " OR ".join(f"followup_date BETWEEN $rs{n} AND $re{n}" for n in range(ranges))
-    visits_sql = _VISITS_PER_PERIOD_SQL.format(
-        **_VISITS_ROWS, periods=_PERIODS, in_reach=in_reach
-    )
+    visits_sql = _VISITS_PER_PERIOD_SQL.format(**_VISITS_ROWS, periods=_PERIODS, in_reach=in_reach)
     complaint_kpis = """
                CAST(count(*) FILTER (WHERE satisfied) AS DOUBLE) / nullif(count(satisfied), 0),
                avg(closed_date - opened_date)"""
@@ -813,15 +817,19 @@ def csi_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 13) 
 
     last = month_start(scope.as_of)
     month_list = [f"{add_months(last, -k):%Y-%m}" for k in range(months - 1, -1, -1)]
-    per_month = f"""
+    per_month = (
+        f"""
         SELECT strftime(s.day, '%Y-%m') AS month, {_SURVEYS_FROM_SUMS}
         FROM summary_customer_surveys s
         WHERE s.day BETWEEN $first AND $last AND {store_clause("s")}
-        GROUP BY 1""" if query.summaries_allowed(scope) else f"""
+        GROUP BY 1"""
+        if query.summaries_allowed(scope)
+        else f"""
         SELECT strftime(survey_date, '%Y-%m') AS month, {_SURVEY_KPIS}
         FROM surveys
         WHERE survey_date BETWEEN $first AND $last AND {store_clause()}
         GROUP BY 1"""
+    )
     sql = f"""
     WITH months AS (SELECT unnest($months) AS month),
     s (month, csi_sales, csi_service, nps) AS ({per_month}

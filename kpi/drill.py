@@ -306,7 +306,8 @@ _LOST_ROWS = _Rows(
 )  # fmt: skip
 # lost_rate's denominator: the lost leads and the period's buyers, one row per customer.
 _LOST_OR_BOUGHT = _Rows(
-    _fixed(f"""WITH {leads._LOST_CTE},
+    _fixed(
+        f"""WITH {leads._LOST_CTE},
         buyers AS (
             SELECT store, customer_id, min(order_date) AS first_order,
                    arg_min(consultant, order_date) AS consultant
@@ -316,7 +317,9 @@ _LOST_OR_BOUGHT = _Rows(
                lost_reason FROM lost
         UNION ALL
         SELECT 'bought', store, customer_id, first_order, consultant, NULL FROM buyers
-        ORDER BY outcome_date DESC, store, customer_id""", leads._params),
+        ORDER BY outcome_date DESC, store, customer_id""",
+        leads._params,
+    ),
     "outcome_date",
 )
 
@@ -622,8 +625,12 @@ def records(
                 blank if key is None
                 else f"({column} = $drill_key OR ($drill_key = '{UNKNOWN}' AND {blank}))"
             )  # fmt: skip
-        names = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0",
-                                           query.bind(sql, params)).description]
+        names = [
+            d[0]
+            for d in con.execute(
+                f"SELECT * FROM ({sql}) LIMIT 0", query.bind(sql, params)
+            ).description
+        ]
         wanted = spec.date if by == "month" else _BY_COLUMN.get(by, by)
         if wanted not in names:
             raise ValueError(f"{kpi_id} {part} records have no {by!r} column")

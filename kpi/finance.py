@@ -37,7 +37,13 @@ from warehouse.summary_sales import FIN_ACCESSORIES_GROSS, FIN_VEHICLE_GROSS
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
 READS: frozenset[str] = frozenset(
     {
-        "expenses", "orders", "parts_stock", "repair_orders", "stores", "technicians", "vehicles",
+        "expenses",
+        "orders",
+        "parts_stock",
+        "repair_orders",
+        "stores",
+        "technicians",
+        "vehicles",
     }
 )
 

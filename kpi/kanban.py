@@ -30,7 +30,13 @@ from kpi.scope import Scope
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
 READS: frozenset[str] = frozenset(
     {
-        "orders", "parts_stock", "repair_orders", "stores", "targets", "technicians", "traffic",
+        "orders",
+        "parts_stock",
+        "repair_orders",
+        "stores",
+        "targets",
+        "technicians",
+        "traffic",
         "vehicles",
     }
 )

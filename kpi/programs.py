@@ -121,9 +121,11 @@ def _standing(row: dict[str, Any], as_of: date) -> dict[str, Any]:
     reached = _reached(tiers, achievement)
     earned = _amount(reached, units, mean_cost) if reached else 0.0
     # The next tier: the smallest min_achievement above the achievement (none at the top).
-    above = [] if achievement is None else [
-        t for t in tiers if t["min_achievement"] > achievement + EPS
-    ]
+    above = (
+        []
+        if achievement is None
+        else [t for t in tiers if t["min_achievement"] > achievement + EPS]
+    )
     nxt = above[0] if above else None
     start, end = row["start_date"], row["end_date"]
     days_total = (end - start).days + 1

@@ -1104,8 +1104,11 @@ def consultant_ranking(
         df = by_consultant(con, month)
         if df.empty:
             continue
-        phones = _grouped(con, month, {"store": ("t.store", "o.store"),
-                                       "consultant": ("t.consultant", "o.consultant")})
+        phones = _grouped(
+            con,
+            month,
+            {"store": ("t.store", "o.store"), "consultant": ("t.consultant", "o.consultant")},
+        )
         df = df.merge(phones[["store", "consultant", "phone_batches"]],
                       on=["store", "consultant"], how="left")  # fmt: skip
         df["phone_batches"] = df["phone_batches"].fillna(0).astype("int64")

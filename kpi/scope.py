@@ -19,8 +19,15 @@ DEFAULT_TZ = "Asia/Shanghai"
 # No forward-window limit: the last day DuckDB and Python dates share.
 FAR_FUTURE = date(9999, 12, 31)
 FILTERS = (
-    "consultant", "model", "channel", "advisor", "technician",
-    "sale_type", "buyer_type", "ro_type", "department",
+    "consultant",
+    "model",
+    "channel",
+    "advisor",
+    "technician",
+    "sale_type",
+    "buyer_type",
+    "ro_type",
+    "department",
 )
 
 
@@ -244,5 +251,17 @@ def days_between(a: date, b: date) -> int:
     return (b - a).days
 
 
-__all__ = ["Scope", "store_clause", "filter_clause", "group_key", "groups", "GROUP_BY",
-           "add_months", "month_start", "month_end", "parse_month", "today_in", "timedelta"]
+__all__ = [
+    "Scope",
+    "store_clause",
+    "filter_clause",
+    "group_key",
+    "groups",
+    "GROUP_BY",
+    "add_months",
+    "month_start",
+    "month_end",
+    "parse_month",
+    "today_in",
+    "timedelta",
+]

@@ -77,8 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="write the snapshot here (JSON)")
     p.add_argument("--compare", help="an earlier snapshot to compare with")
     p.add_argument("--tolerance", type=float, default=1e-12, help="relative, for floats")
-    p.add_argument("--stores", type=int, help="stores taken one by one (default every store; "
-                   "a group: pooled plus a few)")
+    p.add_argument(
+        "--stores",
+        type=int,
+        help="stores taken one by one (default every store; a group: pooled plus a few)",
+    )
     args = p.parse_args(argv)
     snap = snapshot(args.db, args.stores)
     text = json.dumps(snap, sort_keys=True, ensure_ascii=False, indent=1, default=str)

@@ -85,9 +85,7 @@ class FileState:
                 path.with_name(path.name + ".wal").write_bytes(self._wal)
             con = duckdb.connect(str(path), read_only=True)
             try:
-                names = con.execute(
-                    "SELECT table_name FROM duckdb_tables() ORDER BY 1"
-                ).fetchall()
+                names = con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
                 return {
                     t: hashlib.sha256(
                         repr(con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()).encode()

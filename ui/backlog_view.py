@@ -50,9 +50,7 @@ def with_backlog(gap: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     orders but no row in order_gap gets a row of its own (suggested_order 0).
     """
     per_model: dict[str, int] = {}
-    for (_, model), n in (
-        data.cached(backlog.unmatched_by_model, scope)
-    ).items():
+    for (_, model), n in (data.cached(backlog.unmatched_by_model, scope)).items():
         per_model[model] = per_model.get(model, 0) + int(n)
     known = set(gap["model"]) if "model" in gap.columns else set()
     extra = [{"model": m, "suggested_order": 0} for m in sorted(per_model) if m not in known]

@@ -1510,6 +1510,7 @@ def column_label(column: str, lang: str | None = None) -> str:
     _missing.add(f"string:col.{column}")
     return column.replace("_", " ")
 
+
 # The consultant's page (pages/consultant.py, ui/consultant_view.py).
 STRINGS.update(
     {

@@ -37,9 +37,7 @@ def period_figures(scope: Scope) -> list[tuple[str, float | None, float | None]]
     """
     actual = {
         "deliveries": data.summary(sales, scope, light=True).get("deliveries"),
-        "wholesale_units": data.cached(programs.summary, scope).get(
-            "wholesale_units"
-        ),
+        "wholesale_units": data.cached(programs.summary, scope).get("wholesale_units"),
     }
     out = []
     for metric in MONTH_METRICS:

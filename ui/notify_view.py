@@ -165,8 +165,10 @@ def delivery_problems() -> None:
     """Show a line per digest or alert that failed to go out lately (Data status page)."""
     rows = auth.read(alerts.problems, data.today()) or []
     # One line per message and channel (an alert message records one row per KPI).
-    lines = dict.fromkeys((store, kind, day, channel, error)
-                          for store, kind, _key, day, channel, _at, _n, error in rows)
+    lines = dict.fromkeys(
+        (store, kind, day, channel, error)
+        for store, kind, _key, day, channel, _at, _n, error in rows
+    )
     for store, kind, day, channel, error in lines:
         st.warning(t("notify.problems", store=auth.md(store), kind=t(f"notify.kind_{kind}"),
                      day=str(day), channel=t(f"notify.{channel}"), error=auth.md(error)),

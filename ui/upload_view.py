@@ -269,8 +269,7 @@ def _mapping_editor(
     missing = [c for c in required_columns(TABLES[table]) if c not in mapped]
     unknown = [h for h in headers if h not in pf.mapping]
     ambiguous = any(
-        r.code == "ambiguous_date" or REASONS["ambiguous_date"] in r.reason
-        for r in pf.rejections
+        r.code == "ambiguous_date" or REASONS["ambiguous_date"] in r.reason for r in pf.rejections
     )
     if missing:
         names = ", ".join(column_label(table, c) for c in missing)

@@ -277,9 +277,7 @@ def begin_attempt(
     """
     now = now or _now()
     with _ATTEMPTS_LOCK:
-        con.execute(
-            "DELETE FROM login_attempts WHERE tried_at < $old", {"old": now - 24 * WINDOW}
-        )
+        con.execute("DELETE FROM login_attempts WHERE tried_at < $old", {"old": now - 24 * WINDOW})
         wait = wait_for(con, username, client, now)
         if wait > 0:
             raise Throttled(wait)

@@ -28,8 +28,10 @@ def ddl(source: str) -> str:
 def month_sql(source: str, alias: str = "x") -> str:
     """Return the 'YYYY-MM' of a row of ``source`` (its date column; a month column as is)."""
     col = f"{alias}.{DATE_COLUMNS[source]}"
-    return col if TABLES[source].column(DATE_COLUMNS[source]).kind == "month" else (
-        f"strftime({col}, '%Y-%m')"
+    return (
+        col
+        if TABLES[source].column(DATE_COLUMNS[source]).kind == "month"
+        else (f"strftime({col}, '%Y-%m')")
     )
 
 

@@ -70,8 +70,6 @@ def _comebacks_select(where: str) -> str:
     """
 
 
-
-
 # The vehicles with the contract's sold-date rule applied (v_vehicles reads this table): a
 # vehicle without a sold date is sold on the first delivery of an order carrying its VIN.
 # Every stock KPI reads it; rebuilding it per read cost 1-2 s at 700 stores.
@@ -135,10 +133,7 @@ DERIVED: tuple[Derived, ...] = (
         for t in dimensions.SOURCES
     ),
     # The sales section's additive parts per store and day (warehouse.summary_sales).
-    *(
-        Derived(s.name, s.ddl(), frozenset({s.source}), s.select)
-        for s in summary_sales.SUMMARIES
-    ),
+    *(Derived(s.name, s.ddl(), frozenset({s.source}), s.select) for s in summary_sales.SUMMARIES),
     Derived(
         summary_sales.COHORTS_NAME,
         summary_sales.COHORTS_DDL,

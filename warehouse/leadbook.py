@@ -80,8 +80,13 @@ def _months(where: str, exact: bool) -> str:
         running_cols = """last_value(lvl IGNORE NULLS) OVER w AS level, consultant,
                first_order"""
         # a customer who ordered before a state's month is no lead while it holds
-        kept = "level IN (" + ", ".join(f"'{v}'" for v in OPEN_LEVELS) + ")" + """
+        kept = (
+            "level IN ("
+            + ", ".join(f"'{v}'" for v in OPEN_LEVELS)
+            + ")"
+            + """
       AND (first_order IS NULL OR year(first_order) * 12 + month(first_order) - 1 >= m)"""
+        )
         out = "store, customer_id, m, next_m, last_contact, level, consultant, first_order"
     else:
         month_cols = f"""max(k * 8 + {code}) FILTER (WHERE lead_level IS NOT NULL) AS hi,

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 # Column kinds. "text" may be empty (NULL) unless it is part of the key; every other kind
 # must have a value in every row unless the column is optional.
 TEXT, DATE, MONTH, ENUM, BOOL, NUMBER, INT, MONEY, RATE, SCORE = (
-    "text", "date", "month", "enum", "bool", "number", "int", "money", "rate", "score",
+    "text",
+    "date",
+    "month",
+    "enum",
+    "bool",
+    "number",
+    "int",
+    "money",
+    "rate",
+    "score",
 )
 
 SQL_TYPES = {
@@ -87,13 +96,19 @@ BUYER_TYPES = _enum(
     ("private", ("个人", "私人", "personal")), ("corporate", ("公司", "企业", "单位"))
 )
 LOST_REASONS = _enum(
-    ("price", ("价格",)), ("competitor", ("竞品",)), ("financing", ("贷款",)),
-    ("no_stock", ("无车",)), ("postponed", ("暂缓",)), ("other", ("其他",)),
+    ("price", ("价格",)),
+    ("competitor", ("竞品",)),
+    ("financing", ("贷款",)),
+    ("no_stock", ("无车",)),
+    ("postponed", ("暂缓",)),
+    ("other", ("其他",)),
 )
 DEPARTMENTS_CX = _enum(("sales", ("销售",)), ("service", ("售后", "服务", "维修")))
 
 STORE = Column(
-    "store", TEXT, optional=True,
+    "store",
+    TEXT,
+    optional=True,
     aliases=("门店", "门店编号", "门店代码", "经销商", "Store", "Dealer"),
 )
 
@@ -105,42 +120,69 @@ def _table(name, title_zh, key, *columns, live=False):
 
 
 _table(
-    "traffic", "来店/来电登记", ("visit_id",),
+    "traffic",
+    "来店/来电登记",
+    ("visit_id",),
     Column("visit_id", TEXT, aliases=("来访编号", "登记编号", "Visit ID")),
     Column("visit_date", DATE, aliases=("来店日期", "来访日期", "日期", "Visit Date")),
-    Column("kind", ENUM, choices=_enum(("walk_in", ("来店", "到店", "walk-in", "walkin")),
-                                       ("phone", ("来电", "电话", "call"))),
-           aliases=("来访类型", "类型")),
+    Column(
+        "kind",
+        ENUM,
+        choices=_enum(
+            ("walk_in", ("来店", "到店", "walk-in", "walkin")), ("phone", ("来电", "电话", "call"))
+        ),
+        aliases=("来访类型", "类型"),
+    ),
     Column("first_visit", BOOL, aliases=("是否首次", "首次/再次", "首次再次")),
     Column("channel", TEXT, aliases=("信息来源", "客户来源", "来源渠道", "Source")),
     Column("event_id", TEXT, optional=True, aliases=("活动编号",)),
     Column("consultant", TEXT, aliases=("销售顾问", "顾问", "Salesperson", "Sales Consultant")),
     Column("customer_id", TEXT, aliases=("客户编号", "客户ID", "手机号")),
-    Column("lead_level", ENUM, choices=LEAD_LEVELS, allow_empty=True,
-           aliases=("意向级别", "客户级别")),
+    Column(
+        "lead_level", ENUM, choices=LEAD_LEVELS, allow_empty=True, aliases=("意向级别", "客户级别")
+    ),
     Column("model_interest", TEXT, aliases=("意向车型",)),
     Column("test_drive", BOOL, aliases=("是否试驾", "试驾", "Test Drive")),
-    Column("buyer_type", ENUM, optional=True, default="private", choices=BUYER_TYPES,
-           aliases=("购买类型", "客户性质")),
+    Column(
+        "buyer_type",
+        ENUM,
+        optional=True,
+        default="private",
+        choices=BUYER_TYPES,
+        aliases=("购买类型", "客户性质"),
+    ),
     live=True,
 )
 
 _table(
-    "orders", "订单/交车", ("order_id",),
+    "orders",
+    "订单/交车",
+    ("order_id",),
     Column("order_id", TEXT, aliases=("订单号", "订单编号")),
     Column("order_date", DATE, aliases=("订单日期", "签约日期")),
     Column("delivery_date", DATE, optional=True, aliases=("交车日期",)),
-    Column("status", ENUM, choices=_enum(("open", ("未交车", "待交车")), ("delivered", ("已交车",)),
-                                         ("cancelled", ("已退订", "退订", "canceled"))),
-           aliases=("订单状态",)),
+    Column(
+        "status",
+        ENUM,
+        choices=_enum(
+            ("open", ("未交车", "待交车")),
+            ("delivered", ("已交车",)),
+            ("cancelled", ("已退订", "退订", "canceled")),
+        ),
+        aliases=("订单状态",),
+    ),
     Column("customer_id", TEXT, aliases=("客户编号", "手机号")),
     Column("consultant", TEXT, aliases=("销售顾问", "Salesperson")),
     Column("model", TEXT, aliases=("车型", "车系")),
     Column("vin", TEXT, optional=True, aliases=("VIN", "VIN码", "车架号")),
-    Column("sale_type", ENUM,
-           choices=_enum(("retail", ("零售",)), ("fleet", ("大客户", "集团采购")),
-                         ("sub_dealer", ("二网",))),
-           aliases=("销售类型",)),
+    Column(
+        "sale_type",
+        ENUM,
+        choices=_enum(
+            ("retail", ("零售",)), ("fleet", ("大客户", "集团采购")), ("sub_dealer", ("二网",))
+        ),
+        aliases=("销售类型",),
+    ),
     Column("buyer_type", ENUM, choices=BUYER_TYPES, aliases=("购买类型", "客户性质")),
     Column("channel", TEXT, aliases=("信息来源", "客户来源")),
     Column("sale_price", MONEY, aliases=("成交价", "裸车价")),
@@ -156,7 +198,9 @@ _table(
 )
 
 _table(
-    "vehicles", "整车库存/在途", ("vin",),
+    "vehicles",
+    "整车库存/在途",
+    ("vin",),
     Column("vin", TEXT, aliases=("VIN", "VIN码", "车架号", "Serial#")),
     Column("model", TEXT, aliases=("车型", "车系")),
     Column("ordered_date", DATE, optional=True, aliases=("订车日期",)),
@@ -169,17 +213,26 @@ _table(
 )
 
 _table(
-    "repair_orders", "维修工单", ("ro_id",),
+    "repair_orders",
+    "维修工单",
+    ("ro_id",),
     Column("ro_id", TEXT, aliases=("工单号", "RO No", "RO Number")),
     Column("open_date", DATE, aliases=("进厂日期", "开单日期")),
     Column("close_date", DATE, optional=True, aliases=("结算日期",)),
     Column("vin", TEXT, aliases=("VIN", "车架号")),
     Column("customer_id", TEXT, aliases=("客户编号",)),
-    Column("ro_type", ENUM,
-           choices=_enum(("maintenance", ("保养",)), ("repair", ("机修", "一般维修")),
-                         ("warranty", ("索赔",)), ("accident", ("事故", "钣喷")),
-                         ("internal", ("内部",))),
-           aliases=("工单类型", "维修类型")),
+    Column(
+        "ro_type",
+        ENUM,
+        choices=_enum(
+            ("maintenance", ("保养",)),
+            ("repair", ("机修", "一般维修")),
+            ("warranty", ("索赔",)),
+            ("accident", ("事故", "钣喷")),
+            ("internal", ("内部",)),
+        ),
+        aliases=("工单类型", "维修类型"),
+    ),
     Column("advisor", TEXT, aliases=("服务顾问",)),
     Column("technician", TEXT, aliases=("维修技师", "主修技师")),
     Column("labor_hours", NUMBER, aliases=("工时", "工时数")),
@@ -191,7 +244,9 @@ _table(
 )
 
 _table(
-    "technicians", "技师", ("month", "technician"),
+    "technicians",
+    "技师",
+    ("month", "technician"),
     Column("month", MONTH, aliases=("月份",)),
     Column("technician", TEXT, aliases=("技师", "维修技师", "姓名")),
     Column("available_hours", NUMBER, aliases=("出勤工时", "可用工时")),
@@ -201,7 +256,9 @@ _table(
 )
 
 _table(
-    "parts_stock", "配件库存", ("month", "part_no"),
+    "parts_stock",
+    "配件库存",
+    ("month", "part_no"),
     Column("month", MONTH, aliases=("月份",)),
     Column("part_no", TEXT, aliases=("配件编号", "零件号", "Part No")),
     Column("qty", NUMBER, aliases=("数量", "库存数量")),
@@ -210,15 +267,22 @@ _table(
 )
 
 _table(
-    "campaigns", "市场活动", ("campaign_id",),
+    "campaigns",
+    "市场活动",
+    ("campaign_id",),
     Column("campaign_id", TEXT, aliases=("活动编号",)),
     Column("month", MONTH, aliases=("月份",)),
-    Column("kind", ENUM,
-           choices=_enum(("advertising", ("广告",)),
-                         ("outdoor_event", ("外展", "外拓", "外展活动")),
-                         ("showroom_event", ("展厅活动", "店头活动")),
-                         ("online", ("线上", "网络"))),
-           aliases=("活动类型", "类型")),
+    Column(
+        "kind",
+        ENUM,
+        choices=_enum(
+            ("advertising", ("广告",)),
+            ("outdoor_event", ("外展", "外拓", "外展活动")),
+            ("showroom_event", ("展厅活动", "店头活动")),
+            ("online", ("线上", "网络")),
+        ),
+        aliases=("活动类型", "类型"),
+    ),
     Column("channel", TEXT, aliases=("渠道", "信息来源")),
     Column("name", TEXT, aliases=("活动名称", "名称")),
     Column("start_date", DATE, optional=True, aliases=("开始日期",)),
@@ -230,7 +294,9 @@ _table(
 )
 
 _table(
-    "targets", "目标", ("month", "consultant", "metric"),
+    "targets",
+    "目标",
+    ("month", "consultant", "metric"),
     Column("month", MONTH, aliases=("月份",)),
     Column("consultant", TEXT, aliases=("销售顾问", "顾问")),
     Column("metric", TEXT, aliases=("指标",)),
@@ -238,18 +304,30 @@ _table(
 )
 
 _table(
-    "expenses", "费用", ("month", "department", "category"),
+    "expenses",
+    "费用",
+    ("month", "department", "category"),
     Column("month", MONTH, aliases=("月份",)),
-    Column("department", ENUM, choices=_enum(("sales", ("销售",)), ("service", ("售后", "维修")),
-                                             ("parts", ("配件",)), ("admin", ("行政", "管理"))),
-           aliases=("部门",)),
+    Column(
+        "department",
+        ENUM,
+        choices=_enum(
+            ("sales", ("销售",)),
+            ("service", ("售后", "维修")),
+            ("parts", ("配件",)),
+            ("admin", ("行政", "管理")),
+        ),
+        aliases=("部门",),
+    ),
     Column("category", TEXT, aliases=("费用类别", "科目")),
     Column("amount", MONEY, aliases=("金额",)),
     Column("fixed", BOOL, aliases=("是否固定", "固定费用")),
 )
 
 _table(
-    "surveys", "满意度回访", ("survey_id",),
+    "surveys",
+    "满意度回访",
+    ("survey_id",),
     Column("survey_id", TEXT, aliases=("问卷编号", "回访编号")),
     Column("survey_date", DATE, aliases=("回访日期", "调查日期")),
     Column("department", ENUM, choices=DEPARTMENTS_CX, aliases=("部门",)),
@@ -259,7 +337,9 @@ _table(
 )
 
 _table(
-    "complaints", "投诉", ("complaint_id",),
+    "complaints",
+    "投诉",
+    ("complaint_id",),
     Column("complaint_id", TEXT, aliases=("投诉编号",)),
     Column("opened_date", DATE, aliases=("投诉日期", "受理日期")),
     Column("closed_date", DATE, optional=True, aliases=("结案日期", "关闭日期")),
@@ -270,28 +350,40 @@ _table(
 )
 
 _table(
-    "followups", "跟进/回访记录", ("followup_id",),
+    "followups",
+    "跟进/回访记录",
+    ("followup_id",),
     Column("followup_id", TEXT, aliases=("跟进编号", "记录编号")),
     Column("followup_date", DATE, aliases=("跟进日期", "回访日期")),
     Column("customer_id", TEXT, aliases=("客户编号", "手机号")),
     Column("consultant", TEXT, aliases=("销售顾问", "顾问")),
-    Column("kind", ENUM,
-           choices=_enum(("lead_followup", ("潜客跟进", "跟进")), ("return_visit", ("回访",))),
-           aliases=("跟进类型", "类型")),
-    Column("lead_level", ENUM, optional=True, choices=LEAD_LEVELS,
-           aliases=("意向级别", "客户级别")),
+    Column(
+        "kind",
+        ENUM,
+        choices=_enum(("lead_followup", ("潜客跟进", "跟进")), ("return_visit", ("回访",))),
+        aliases=("跟进类型", "类型"),
+    ),
+    Column(
+        "lead_level", ENUM, optional=True, choices=LEAD_LEVELS, aliases=("意向级别", "客户级别")
+    ),
     Column("lost_reason", ENUM, optional=True, choices=LOST_REASONS, aliases=("战败原因",)),
     Column("lost_to", TEXT, optional=True, aliases=("战败车型", "战败品牌")),
 )
 
 _table(
-    "rebate_programs", "厂家商务政策", ("program_id", "tier"),
+    "rebate_programs",
+    "厂家商务政策",
+    ("program_id", "tier"),
     Column("program_id", TEXT, aliases=("政策编号",)),
     Column("name", TEXT, optional=True, aliases=("政策名称",)),
     Column("start_date", DATE, aliases=("开始日期",)),
     Column("end_date", DATE, aliases=("结束日期",)),
-    Column("basis", ENUM, choices=_enum(("retail", ("零售",)), ("wholesale", ("批发",))),
-           aliases=("考核口径",)),
+    Column(
+        "basis",
+        ENUM,
+        choices=_enum(("retail", ("零售",)), ("wholesale", ("批发",))),
+        aliases=("考核口径",),
+    ),
     Column("target_units", NUMBER, aliases=("目标台数",)),
     Column("tier", NUMBER, aliases=("档位",)),
     Column("min_achievement", RATE, aliases=("达成率门槛",)),
@@ -303,8 +395,18 @@ _table(
 KEY_MAY_BE_EMPTY = {("targets", "consultant")}
 
 ORDER_OF_IMPORT = (
-    "campaigns", "targets", "expenses", "technicians", "parts_stock", "vehicles",
-    "traffic", "orders", "repair_orders", "followups", "surveys", "complaints",
+    "campaigns",
+    "targets",
+    "expenses",
+    "technicians",
+    "parts_stock",
+    "vehicles",
+    "traffic",
+    "orders",
+    "repair_orders",
+    "followups",
+    "surveys",
+    "complaints",
     "rebate_programs",
 )
 

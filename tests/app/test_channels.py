@@ -116,7 +116,7 @@ def test_email_through_a_real_smtp_server(smtp_server):
     )  # fmt: skip
     outcome = deliver("email", settings, SECRETS, MESSAGE, FAST)
     assert outcome.ok, outcome
-    (sender, rcpts, raw), = box.messages
+    ((sender, rcpts, raw),) = box.messages
     assert sender == "kpi@dealer.example"
     assert rcpts == ["gm@dealer.example", "sales.gm@dealer.example"]
     assert b"=?utf-8?" in raw.split(b"\r\n\r\n")[0].lower()  # the subject is RFC 2047 encoded

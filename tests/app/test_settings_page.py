@@ -49,8 +49,9 @@ def test_manager_sets_channels_and_sends_a_test(sample, tmp_path, monkeypatch, r
     next(b for b in at.button if b.key.startswith("FormSubmitter:notify-s1")).click().run()
     assert "Notification settings saved." in texts(at.success)
     with connect(db, read_only=True) as con:
-        saved = json.loads(con.execute(
-            "SELECT settings FROM notify_settings WHERE store = 's1'").fetchone()[0])
+        saved = json.loads(
+            con.execute("SELECT settings FROM notify_settings WHERE store = 's1'").fetchone()[0]
+        )
     assert (saved["wecom"], saved["quiet_hours"], saved["base_url"]) == (
         True, "22:00-07:00", "https://kpi.example")  # fmt: skip
     assert WECOM_KEY not in json.dumps(saved)

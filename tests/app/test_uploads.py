@@ -478,8 +478,10 @@ def test_the_undo_preview_says_what_an_undo_removes_and_puts_back(db):
 
 
 def test_problem_list_reasons_in_chinese():
-    bad = b"ro_id,open_date,close_date,vin,customer_id,ro_type,advisor,technician,labor_hours," \
+    bad = (
+        b"ro_id,open_date,close_date,vin,customer_id,ro_type,advisor,technician,labor_hours,"
         b"labor_revenue,parts_revenue,parts_cost\nR1,0001-01-01,,V1,C1,repair,A,T,1,1,1,1\n"
+    )
     parsed = uploads.parse(uploads.FilePlan("ro.csv", bad, "repair_orders"))
     frame = uploads.rejections_frame([parsed], "zh")
     assert frame["reason"].tolist() == [

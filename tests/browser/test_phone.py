@@ -16,8 +16,11 @@ PAGES = [
     ("overview", "?store=sh-pudong", "[data-testid=stMetric]"),
     ("sales", "sales?store=sh-pudong", "[data-testid=stMetric]"),
     ("customers", "customers?store=sh-pudong", "[data-testid=stDataFrame]"),
-    ("ranking", "kanban?store=sh-pudong&panel=leaderboard",
-     ".st-key-tv-board [data-testid=stTable]"),
+    (
+        "ranking",
+        "kanban?store=sh-pudong&panel=leaderboard",
+        ".st-key-tv-board [data-testid=stTable]",
+    ),
 ]
 
 
@@ -26,6 +29,7 @@ def _open(page, url: str, ready: str) -> None:
     wait_for_app(page)
     page.wait_for_selector(ready, timeout=60_000)  # a cold server's first run may lag
     wait_for_app(page)
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

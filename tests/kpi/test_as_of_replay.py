@@ -93,6 +93,8 @@ def test_report_as_of_a_day_equals_the_report_of_that_day(demo_db, tmp_path, sta
         assert list(_differences(now, then)) == [], (store, day)
     # the rule has teeth: the demo holds the rest of the period, which a complete read counts
     whole = _report(demo_db, Scope.for_range(start, end, today=date(2026, 11, 25)))
-    assert 0 < _report(demo_db, Scope.for_range(start, end, today=day))["walk_in_batches"] < (
-        whole["walk_in_batches"]
+    assert (
+        0
+        < _report(demo_db, Scope.for_range(start, end, today=day))["walk_in_batches"]
+        < (whole["walk_in_batches"])
     )

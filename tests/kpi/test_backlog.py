@@ -74,7 +74,17 @@ def test_allocation_while_the_month_runs(data):
     rows = {r["order_id"]: r for r in backlog.backlog_records(data, RUNNING)}
     # Backlog on 09-15: O1..O9, O13, O14 (O10 cancelled, O11 delivered 09-10, O12 after).
     assert sorted(rows, key=lambda o: int(o[1:])) == [
-        "O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "O13", "O14"
+        "O1",
+        "O2",
+        "O3",
+        "O4",
+        "O5",
+        "O6",
+        "O7",
+        "O8",
+        "O9",
+        "O13",
+        "O14",
     ]
     got = {o: (r["vin"], r["allocated_from"]) for o, r in rows.items()}
     assert got == {
@@ -93,7 +103,9 @@ def test_allocation_while_the_month_runs(data):
     }
     assert rows["O1"]["days_waiting"] == 45  # 08-01 .. 09-15
     assert (rows["O3"]["store"], rows["O3"]["consultant"], rows["O3"]["model"]) == (
-        "s1", "B", LAVIDA
+        "s1",
+        "B",
+        LAVIDA,
     )
     s = backlog.summary(data, RUNNING)
     assert s["backlog_orders"] == 11
@@ -128,7 +140,9 @@ def test_a_consultant_filter_reports_their_orders_after_the_whole_allocation(dat
     (row,) = backlog.backlog_records(data, scope)
     assert (row["order_id"], row["vin"]) == ("O3", "VC")  # O2 (older) still took VB
     assert backlog.summary(data, scope) == {
-        "backlog_orders": 1, "backlog_unmatched": 0, "backlog_age_days": 41.0
+        "backlog_orders": 1,
+        "backlog_unmatched": 0,
+        "backlog_age_days": 41.0,
     }
 
 
@@ -148,7 +162,9 @@ def test_the_report_carries_the_backlog_in_sales(data):
 
 def test_empty_database(con):
     assert backlog.summary(con, RUNNING) == {
-        "backlog_orders": 0, "backlog_unmatched": 0, "backlog_age_days": None
+        "backlog_orders": 0,
+        "backlog_unmatched": 0,
+        "backlog_age_days": None,
     }
     assert backlog.backlog_list(con, RUNNING).empty
     assert list(backlog.backlog_list(con, RUNNING).columns) == list(backlog.LIST_COLUMNS)

@@ -66,9 +66,7 @@ def _cells(line: str) -> list[str]:
 def _parse_spec() -> tuple[list[dict], dict[str, tuple[float, float]]]:
     """Return the KPI rows (with their section heading) and the thresholds table of the md."""
     if not SPEC.exists():
-        pytest.fail(
-            f"the KPI catalogue is missing: expected {SPEC} (copy of the shared spec)"
-        )
+        pytest.fail(f"the KPI catalogue is missing: expected {SPEC} (copy of the shared spec)")
     rows: list[dict] = []
     thresholds: dict[str, tuple[float, float]] = {}
     heading, header = "", []

@@ -340,8 +340,19 @@ def test_a_schema_6_database_gets_the_customer_summaries_on_open(tmp_path):
     with db.connect(path) as con:
         insert(con, "repair_orders", [_ro("R1", date(2026, 9, 10), "c1")])
         insert(con, "followups", [_visit("F1", date(2026, 9, 12), "c1")])
-        insert(con, "surveys", [{"survey_id": "V1", "survey_date": date(2026, 9, 10),
-                                 "department": "sales", "score": 9.0, "recommend": 10.0}])
+        insert(
+            con,
+            "surveys",
+            [
+                {
+                    "survey_id": "V1",
+                    "survey_date": date(2026, 9, 10),
+                    "department": "sales",
+                    "score": 9.0,
+                    "recommend": 10.0,
+                }
+            ],
+        )
         for d in MINE:
             con.execute(f"DROP TABLE {d.name}")
         con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")

@@ -51,8 +51,7 @@ def check_catalogue(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
         values = _values(con, own, cache)
         value = values[kpi_id]
         got = {
-            p: _total(drill.records(con, scope, kpi_id, p), drill.measure(kpi_id, p))
-            for p in parts
+            p: _total(drill.records(con, scope, kpi_id, p), drill.measure(kpi_id, p)) for p in parts
         }
         if kpi.kind == "table":
             assert parts == ("value",)
@@ -100,8 +99,15 @@ def demo(demo_db):
 def test_demo_records_add_up_to_every_kpi(demo, scope, store):
     scope = Scope.for_range(scope.start, scope.end, scope.as_of, store=store)
     assert check_catalogue(demo, scope) >= 60
-    for kpi_id in ("walk_in_batches", "deliveries", "ro_count", "stock_units", "open_leads",
-                   "total_expenses", "aged_units_90"):
+    for kpi_id in (
+        "walk_in_batches",
+        "deliveries",
+        "ro_count",
+        "stock_units",
+        "open_leads",
+        "total_expenses",
+        "aged_units_90",
+    ):
         assert len(drill.records(demo, scope, kpi_id)) > 0, kpi_id  # the checks are not vacuous
 
 
@@ -114,9 +120,13 @@ def test_demo_breakdown_keys_add_up(demo):
     for ro_type, total in ros.groupby("ro_type")["revenue_cny"].sum().items():
         one = drill.records(demo, OCT, "service_revenue", key=ro_type, by="ro_type")
         assert one["revenue_cny"].sum() == pytest.approx(total)
-    oct_only = drill.records(demo, Scope.for_range(date(2026, 9, 1), date(2026, 10, 31),
-                                                   date(2026, 11, 25)),
-                             "walk_in_batches", key="2026-10", by="month")
+    oct_only = drill.records(
+        demo,
+        Scope.for_range(date(2026, 9, 1), date(2026, 10, 31), date(2026, 11, 25)),
+        "walk_in_batches",
+        key="2026-10",
+        by="month",
+    )
     assert len(oct_only) == len(drill.records(demo, OCT, "walk_in_batches"))
 
 
@@ -153,10 +163,23 @@ def _small(con):
         {"visit_id": "p1", "visit_date": date(2026, 10, 5), "kind": "phone", "first_visit": True,
          "consultant": "李娜", "customer_id": "c2", "channel": "wechat"},
     ])  # fmt: skip
-    base = {"customer_id": "c1", "consultant": "张伟", "model": "A6", "channel": "autohome",
-            "sale_type": "retail", "buyer_type": "private", "sale_price": 0.0,
-            "vehicle_cost": 0.0, "rebate": 0.0, "fi_income": 0.0, "accessories_revenue": 0.0,
-            "accessories_cost": 0.0, "finance": False, "insurance": False, "trade_in": False}
+    base = {
+        "customer_id": "c1",
+        "consultant": "张伟",
+        "model": "A6",
+        "channel": "autohome",
+        "sale_type": "retail",
+        "buyer_type": "private",
+        "sale_price": 0.0,
+        "vehicle_cost": 0.0,
+        "rebate": 0.0,
+        "fi_income": 0.0,
+        "accessories_revenue": 0.0,
+        "accessories_cost": 0.0,
+        "finance": False,
+        "insurance": False,
+        "trade_in": False,
+    }
     insert(con, "orders", [
         base | {"order_id": "o1", "order_date": date(2026, 10, 3), "status": "delivered",
                 "delivery_date": date(2026, 10, 10), "sale_price": 200000.0,
@@ -178,9 +201,17 @@ def _small(con):
          "sold_date": date(2026, 10, 15)},
         {"vin": "V4", "model": "Q5", "ordered_date": date(2026, 10, 1), "cost": 240000.0},
     ])  # fmt: skip
-    ro = {"vin": "W1", "customer_id": "c1", "advisor": "王芳", "technician": "赵强",
-          "labor_hours": 2.0, "labor_revenue": 400.0, "labor_cost": 100.0,
-          "parts_revenue": 600.0, "parts_cost": 300.0}
+    ro = {
+        "vin": "W1",
+        "customer_id": "c1",
+        "advisor": "王芳",
+        "technician": "赵强",
+        "labor_hours": 2.0,
+        "labor_revenue": 400.0,
+        "labor_cost": 100.0,
+        "parts_revenue": 600.0,
+        "parts_cost": 300.0,
+    }
     insert(con, "repair_orders", [
         ro | {"ro_id": "r1", "open_date": date(2026, 10, 1), "close_date": date(2026, 10, 3),
               "ro_type": "repair", "comeback": False},
@@ -271,10 +302,11 @@ def test_deliveries_by_hand(small):
     assert num[drill.measure("total_gross_per_unit", "numerator")].sum() == 19000.0
     assert len(drill.records(small, OCT, "total_gross_per_unit", "denominator")) == 2
     # close_rate: retail orders o1 (o3 is retail too: 10-25) ÷ first visits v1, v3
-    assert sorted(drill.records(small, OCT, "close_rate", "numerator")["order_id"]) == ["o1",
-                                                                                       "o3"]
-    assert sorted(drill.records(small, OCT, "close_rate", "denominator")["visit_id"]) == ["v1",
-                                                                                         "v3"]
+    assert sorted(drill.records(small, OCT, "close_rate", "numerator")["order_id"]) == ["o1", "o3"]
+    assert sorted(drill.records(small, OCT, "close_rate", "denominator")["visit_id"]) == [
+        "v1",
+        "v3",
+    ]
 
 
 def test_aged_stock_by_hand(small):
@@ -352,8 +384,9 @@ def test_new_filters_by_hand(small):
 def test_unfiltered_values_unchanged_by_the_new_fields(small):
     """Scopes built without the new filters bind them as NULL: no KPI moves."""
     plain = compute_kpis(small, OCT)
-    nulls = compute_kpis(small, OCT.with_filters(sale_type=None, buyer_type=None,
-                                                 ro_type=None, department=None))
+    nulls = compute_kpis(
+        small, OCT.with_filters(sale_type=None, buyer_type=None, ro_type=None, department=None)
+    )
     assert plain == nulls
 
 
@@ -408,12 +441,12 @@ def test_cohorts_by_hand(small):
     assert cohort["first_order_date"].dt.date.tolist() == [date(2026, 10, 3)]
     assert len(drill.records(small, OCT, "cohort_close_rate", "numerator")) == 1  # 1 ÷ 1
     # callers: c2 (p1 10-05) never walks in: 0 ÷ 1
-    assert list(drill.records(small, OCT, "phone_to_visit_rate", "denominator")["customer_id"]) \
-        == ["c2"]
+    assert list(drill.records(small, OCT, "phone_to_visit_rate", "denominator")["customer_id"]) == [
+        "c2"
+    ]
     assert drill.records(small, OCT, "phone_to_visit_rate", "numerator").empty
     # consultants with a walk-in or a delivery: 张伟 (v1, v2, o1), 李娜 (v3, o2): 2 ÷ 2 = 1.0
     consultants = drill.records(small, OCT, "units_per_consultant", "denominator")
     assert sorted(consultants["consultant"]) == ["张伟", "李娜"]
     with pytest.raises(ValueError):  # consultants carry no date
-        drill.records(small, OCT, "units_per_consultant", "denominator", key="2026-10",
-                      by="month")
+        drill.records(small, OCT, "units_per_consultant", "denominator", key="2026-10", by="month")

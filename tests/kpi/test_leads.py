@@ -97,7 +97,9 @@ def test_while_the_month_runs(data):
     }
     rows = {r["customer_id"]: r for r in leads.lost_records(data, RUNNING)}
     assert (rows["C1"]["lost_date"], rows["C1"]["lost_to"], rows["C1"]["consultant"]) == (
-        d(10), "比亚迪 秦PLUS", "张"
+        d(10),
+        "比亚迪 秦PLUS",
+        "张",
     )
 
 
@@ -144,7 +146,9 @@ def test_the_report_carries_them_in_customers(data):
 
 def test_empty_database_and_zero_denominators(con):
     assert leads.summary(con, RUNNING) == {
-        "lead_capture_rate": None, "lost_leads": 0, "lost_rate": None
+        "lead_capture_rate": None,
+        "lost_leads": 0,
+        "lost_rate": None,
     }
     assert leads.tables(con, RUNNING) == {"lost_reasons": {}}
     assert leads.capture_by_consultant(con, RUNNING).empty

@@ -187,7 +187,11 @@ def test_detail_for_the_manufacturer_page(data):
     detail = {d["program_id"]: d for d in programs.programs_detail(data, SEPT_15)}
     r = detail["R"]
     assert (r["name"], r["basis"], r["start_date"], r["end_date"], r["target_units"]) == (
-        "R 政策", "retail", date(2026, 7, 1), date(2026, 9, 30), 5
+        "R 政策",
+        "retail",
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+        5,
     )
     assert (r["units"], r["tier_reached"], r["next_tier"]) == (5, 2, 3)
     assert (r["days_total"], r["days_elapsed"], r["days_left"]) == (92, 77, 15)

@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_report(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kpi", "report", *args],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -32,33 +35,79 @@ def two_store_db(tmp_path) -> Path:
     con = duckdb.connect(str(path))
     ensure_schema(con)
     visits = [
-        ("a1", date(2026, 9, 1), True), ("a2", date(2026, 9, 15), True),
+        ("a1", date(2026, 9, 1), True),
+        ("a2", date(2026, 9, 15), True),
         ("a3", date(2026, 9, 30), False),
     ]
-    insert(con, "traffic", [
-        {"visit_id": v, "visit_date": d, "kind": "walk_in", "first_visit": True,
-         "test_drive": td, "customer_id": f"c-{v}", "consultant": "张伟"}
-        for v, d, td in visits
-    ], store="a")
-    insert(con, "traffic", [
-        {"visit_id": "b1", "visit_date": date(2026, 9, 2), "kind": "walk_in",
-         "first_visit": True, "test_drive": False, "customer_id": "c-b1", "consultant": "李娜"},
-    ], store="b")
-    insert(con, "orders", [
-        {"order_id": "o1", "order_date": date(2026, 9, 2), "delivery_date": date(2026, 9, 20),
-         "status": "delivered", "customer_id": "c-a1", "consultant": "张伟", "model": "X",
-         "sale_type": "retail", "buyer_type": "private", "channel": "autohome",
-         "sale_price": 200000.0, "vehicle_cost": 195000.0, "rebate": 3000.0, "finance": True,
-         "insurance": True, "fi_income": 2500.0, "trade_in": False,
-         "accessories_revenue": 4000.0, "accessories_cost": 1500.0},
-    ], store="a")
+    insert(
+        con,
+        "traffic",
+        [
+            {
+                "visit_id": v,
+                "visit_date": d,
+                "kind": "walk_in",
+                "first_visit": True,
+                "test_drive": td,
+                "customer_id": f"c-{v}",
+                "consultant": "张伟",
+            }
+            for v, d, td in visits
+        ],
+        store="a",
+    )
+    insert(
+        con,
+        "traffic",
+        [
+            {
+                "visit_id": "b1",
+                "visit_date": date(2026, 9, 2),
+                "kind": "walk_in",
+                "first_visit": True,
+                "test_drive": False,
+                "customer_id": "c-b1",
+                "consultant": "李娜",
+            },
+        ],
+        store="b",
+    )
+    insert(
+        con,
+        "orders",
+        [
+            {
+                "order_id": "o1",
+                "order_date": date(2026, 9, 2),
+                "delivery_date": date(2026, 9, 20),
+                "status": "delivered",
+                "customer_id": "c-a1",
+                "consultant": "张伟",
+                "model": "X",
+                "sale_type": "retail",
+                "buyer_type": "private",
+                "channel": "autohome",
+                "sale_price": 200000.0,
+                "vehicle_cost": 195000.0,
+                "rebate": 3000.0,
+                "finance": True,
+                "insurance": True,
+                "fi_income": 2500.0,
+                "trade_in": False,
+                "accessories_revenue": 4000.0,
+                "accessories_cost": 1500.0,
+            },
+        ],
+        store="a",
+    )
     con.close()
     return path
 
 
 def test_json_report_for_one_store(two_store_db):
-    out = run_report("--db", str(two_store_db), "--period", "2026-09", "--store", "a",
-                     "--as-of", "2026-10-05")
+    out = run_report(
+        "--db", str(two_store_db), "--period", "2026-09", "--store", "a", "--as-of", "2026-10-05"
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["period"] == {"start": "2026-09-01", "end": "2026-09-30"}
@@ -81,16 +130,29 @@ def test_all_stores_are_pooled(two_store_db):
 
 
 def test_as_of_inside_the_period_cuts_the_month(two_store_db):
-    out = run_report("--db", str(two_store_db), "--period", "2026-09", "--store", "a",
-                     "--as-of", "2026-09-15")
+    out = run_report(
+        "--db", str(two_store_db), "--period", "2026-09", "--store", "a", "--as-of", "2026-09-15"
+    )
     doc = json.loads(out.stdout)
     assert doc["as_of"] == "2026-09-15"
     assert doc["kpis"]["time_progress"] == pytest.approx(0.5)  # 15 of 30 days
 
 
 def test_csv_report_has_one_row_per_kpi(two_store_db):
-    out = run_report("--db", str(two_store_db), "--start", "2026-09-01", "--end", "2026-09-30",
-                     "--store", "a", "--as-of", "2026-09-30", "--format", "csv")
+    out = run_report(
+        "--db",
+        str(two_store_db),
+        "--start",
+        "2026-09-01",
+        "--end",
+        "2026-09-30",
+        "--store",
+        "a",
+        "--as-of",
+        "2026-09-30",
+        "--format",
+        "csv",
+    )
     assert out.returncode == 0, out.stderr
     rows = list(csv.reader(io.StringIO(out.stdout)))
     assert rows[0] == ["id", "value"]
@@ -101,8 +163,11 @@ def test_csv_report_has_one_row_per_kpi(two_store_db):
 
 def test_flatten_nests_table_kpis_as_dotted_ids():
     kpis = {"a": 1, "channel_walk_ins": {"autohome": 2, "wechat": None}}
-    assert flatten(kpis) == [("a", 1), ("channel_walk_ins.autohome", 2),
-                             ("channel_walk_ins.wechat", None)]
+    assert flatten(kpis) == [
+        ("a", 1),
+        ("channel_walk_ins.autohome", 2),
+        ("channel_walk_ins.wechat", None),
+    ]
     text = to_csv({"kpis": {"x": 0.1 + 0.2}})
     assert text.splitlines()[1] == "x,0.30000000000000004"  # unrounded
 

@@ -740,7 +740,9 @@ def test_report_is_the_summary_then_the_tables(showroom):
     r = sales.report(showroom, SEPT)
     assert list(r) == [
         *sales.SUMMARY_IDS,
-        "backlog_orders", "backlog_unmatched", "backlog_age_days",  # kpi.backlog
+        "backlog_orders",
+        "backlog_unmatched",
+        "backlog_age_days",  # kpi.backlog
         "deliveries_by_model",
         "orders_by_model",
         "walk_ins_by_model",

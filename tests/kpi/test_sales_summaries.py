@@ -267,8 +267,15 @@ def test_cohort_starts_and_consultant_days_hold_each_customers_and_consultants_d
     sep20, sep25 = date(2026, 9, 20), date(2026, 9, 25)
 
     def visit(vid, day, kind, customer, consultant, first=True):
-        return {"visit_id": vid, "visit_date": day, "kind": kind, "first_visit": first,
-                "customer_id": customer, "consultant": consultant, "test_drive": False}
+        return {
+            "visit_id": vid,
+            "visit_date": day,
+            "kind": kind,
+            "first_visit": first,
+            "customer_id": customer,
+            "consultant": consultant,
+            "test_drive": False,
+        }
 
     insert(con, "traffic", [
         visit("T1", sep2, "walk_in", "c1", "Li"),

@@ -30,8 +30,11 @@ def test_month_scope_as_of_is_the_earlier_of_end_and_today():
 def test_complete_month_compares_with_whole_months():
     s = Scope.for_month("2026-03", today=date(2026, 11, 25))
     prev, last_year = s.shifted(-1), s.shifted(-12)
-    assert (prev.start, prev.end, prev.as_of) == (date(2026, 2, 1), date(2026, 2, 28),
-                                                   date(2026, 2, 28))
+    assert (prev.start, prev.end, prev.as_of) == (
+        date(2026, 2, 1),
+        date(2026, 2, 28),
+        date(2026, 2, 28),
+    )
     assert (last_year.start, last_year.end) == (date(2025, 3, 1), date(2025, 3, 31))
 
 
@@ -39,8 +42,11 @@ def test_running_month_compares_like_for_like():
     s = Scope.for_month("2026-11", today=date(2026, 11, 25))
     prev = s.shifted(-1)
     # 25 days elapsed (Nov 1-25) -> October 1-25, as of October 25
-    assert (prev.start, prev.end, prev.as_of) == (date(2026, 10, 1), date(2026, 10, 25),
-                                                   date(2026, 10, 25))
+    assert (prev.start, prev.end, prev.as_of) == (
+        date(2026, 10, 1),
+        date(2026, 10, 25),
+        date(2026, 10, 25),
+    )
     last_year = s.shifted(-12)
     assert (last_year.start, last_year.end) == (date(2025, 11, 1), date(2025, 11, 25))
 
@@ -56,8 +62,11 @@ def test_running_month_on_the_31st_is_clamped_to_a_shorter_month():
 def test_custom_range_keeps_its_length():
     s = Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), today=date(2026, 11, 25))
     prev = s.shifted(-1)
-    assert (prev.start, prev.end, prev.as_of) == (date(2026, 8, 16), date(2026, 9, 15),
-                                                   date(2026, 9, 15))
+    assert (prev.start, prev.end, prev.as_of) == (
+        date(2026, 8, 16),
+        date(2026, 9, 15),
+        date(2026, 9, 15),
+    )
 
 
 def test_months_and_their_days_in_the_period():

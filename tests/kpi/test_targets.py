@@ -398,19 +398,50 @@ def test_split_month_to_weeks(month, value, expected):
 
 def test_service_revenue_target_achievement(con):
     """Store s1: two non-internal ROs closed in Sept (1000 + 500, 300 + 200) and an internal one."""
-    insert(con, "repair_orders", [
-        {"ro_id": "r1", "open_date": date(2026, 9, 2), "close_date": date(2026, 9, 3),
-         "vin": "V1", "ro_type": "repair", "labor_hours": 2.0, "labor_revenue": 1000.0,
-         "parts_revenue": 500.0, "parts_cost": 300.0},
-        {"ro_id": "r2", "open_date": date(2026, 9, 5), "close_date": date(2026, 9, 6),
-         "vin": "V2", "ro_type": "maintenance", "labor_hours": 1.0, "labor_revenue": 300.0,
-         "parts_revenue": 200.0, "parts_cost": 100.0},
-        {"ro_id": "r3", "open_date": date(2026, 9, 5), "close_date": date(2026, 9, 6),
-         "vin": "V3", "ro_type": "internal", "labor_hours": 1.0, "labor_revenue": 900.0,
-         "parts_revenue": 900.0, "parts_cost": 100.0},
-    ])
-    insert(con, "targets", [{"month": "2026-09", "consultant": None,
-                             "metric": "service_revenue", "target": 4000.0}])
+    insert(
+        con,
+        "repair_orders",
+        [
+            {
+                "ro_id": "r1",
+                "open_date": date(2026, 9, 2),
+                "close_date": date(2026, 9, 3),
+                "vin": "V1",
+                "ro_type": "repair",
+                "labor_hours": 2.0,
+                "labor_revenue": 1000.0,
+                "parts_revenue": 500.0,
+                "parts_cost": 300.0,
+            },
+            {
+                "ro_id": "r2",
+                "open_date": date(2026, 9, 5),
+                "close_date": date(2026, 9, 6),
+                "vin": "V2",
+                "ro_type": "maintenance",
+                "labor_hours": 1.0,
+                "labor_revenue": 300.0,
+                "parts_revenue": 200.0,
+                "parts_cost": 100.0,
+            },
+            {
+                "ro_id": "r3",
+                "open_date": date(2026, 9, 5),
+                "close_date": date(2026, 9, 6),
+                "vin": "V3",
+                "ro_type": "internal",
+                "labor_hours": 1.0,
+                "labor_revenue": 900.0,
+                "parts_revenue": 900.0,
+                "parts_cost": 100.0,
+            },
+        ],
+    )
+    insert(
+        con,
+        "targets",
+        [{"month": "2026-09", "consultant": None, "metric": "service_revenue", "target": 4000.0}],
+    )
     scope = Scope.for_month("2026-09", today=date(2026, 9, 30))
     df = targets.achievement(con, scope, "service_revenue", by="store")
     assert df["actual"].tolist() == [2000.0]  # (1000 + 500) + (300 + 200); internal left out

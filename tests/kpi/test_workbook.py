@@ -188,7 +188,15 @@ def test_labels_in_chinese(con):
     fill_dataset(con)
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(con, SCOPE, "zh", GENERATED)))
     assert book.sheetnames == [
-        "封面", "销售", "目标", "厂家商务", "整车库存", "售后", "市场", "客户", "财务"
+        "封面",
+        "销售",
+        "目标",
+        "厂家商务",
+        "整车库存",
+        "售后",
+        "市场",
+        "客户",
+        "财务",
     ]
     sales = book["销售"]
     assert _value(sales, "walk_in_batches", 1) == "来店批次"

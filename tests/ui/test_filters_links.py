@@ -214,13 +214,25 @@ def test_a_clicked_chart_point_names_its_records():
                       keys=(date(2026, 11, 1), date(2026, 11, 2)))  # fmt: skip
     # Streamlit's selection point: trace (curve) 1 = calls, its second point = 2 Nov.
     assert point_drill(days, {"curve_number": 1, "point_index": 1}) == (
-        "phone_batches", "value", "day", "2026-11-02")
+        "phone_batches",
+        "value",
+        "day",
+        "2026-11-02",
+    )
     stages = ChartDrill(point_kpis=("walk_in_batches", "test_drives", "orders", "deliveries"))
     assert point_drill(stages, {"curve_number": 0, "point_number": 2}) == (
-        "orders", "value", None, None)
+        "orders",
+        "value",
+        None,
+        None,
+    )
     ratio = ChartDrill(kpis=("close_rate",), by="channel", keys=("autohome",))
     assert point_drill(ratio, {"curve_number": 0, "point_index": 0}) == (
-        "close_rate", "numerator", "channel", "autohome")
+        "close_rate",
+        "numerator",
+        "channel",
+        "autohome",
+    )
     store_avg = ChartDrill(kpis=("deliveries", None), by="month", keys=("2026-10",))
     assert point_drill(store_avg, {"curve_number": 1, "point_index": 0}) is None
 

@@ -146,9 +146,10 @@ def test_a_full_disk_is_a_sentence_and_the_next_import_works(small_disk, tmp_pat
     assert code == 0, err
     con = duckdb.connect(str(path), read_only=True)
     try:
-        assert con.execute(
-            "SELECT * FROM technicians WHERE store <> 'c' ORDER BY ALL"
-        ).fetchall() == before
+        assert (
+            con.execute("SELECT * FROM technicians WHERE store <> 'c' ORDER BY ALL").fetchall()
+            == before
+        )
         assert con.execute("SELECT count(*) FROM technicians WHERE store = 'c'").fetchall() == [
             (3,)
         ]

@@ -153,8 +153,10 @@ def test_no_date_after_the_end_date(db):
     # manufacturer programme may lie ahead.
     for table in spec.TABLES.values():
         for col in table.columns:
-            if col.kind != spec.DATE or col.name == "eta" or table.name in (
-                "campaigns", "rebate_programs"
+            if (
+                col.kind != spec.DATE
+                or col.name == "eta"
+                or table.name in ("campaigns", "rebate_programs")
             ):
                 continue
             latest = one(db, f"SELECT max({col.name}) FROM {table.name}")

@@ -70,12 +70,24 @@ def test_optional_rebate_columns_may_be_absent(tmp_path):
 @pytest.mark.parametrize(
     ("line", "column", "value", "words"),
     [
-        ("P1,,2026-09-30,2026-07-01,零售,100,2,100%,2000,", "end_date", "2026-07-01",
-         "is before start_date"),
-        ("P1,,2026-07-01,2026-09-30,零售,90,2,100%,2000,", "target_units", "90",
-         "differs from line 2"),
-        ("P1,,2026-07-02,2026-09-30,零售,100,2,100%,2000,", "start_date", "2026-07-02",
-         "differs from line 2"),
+        (
+            "P1,,2026-09-30,2026-07-01,零售,100,2,100%,2000,",
+            "end_date",
+            "2026-07-01",
+            "is before start_date",
+        ),
+        (
+            "P1,,2026-07-01,2026-09-30,零售,90,2,100%,2000,",
+            "target_units",
+            "90",
+            "differs from line 2",
+        ),
+        (
+            "P1,,2026-07-02,2026-09-30,零售,100,2,100%,2000,",
+            "start_date",
+            "2026-07-02",
+            "differs from line 2",
+        ),
         ("P1,,2026-07-01,2026-09-30,团购,100,2,100%,2000,", "basis", "团购", ""),
         ("P1,,2026-07-01,2026-09-30,零售,100,2,110,2000,", "min_achievement", "110", "5%"),
         ("P1,,2026-07-01,2026-09-31,零售,100,2,100%,2000,", "end_date", "2026-09-31", ""),
@@ -89,7 +101,10 @@ def test_bad_programme_rows_are_refused_with_their_place(tmp_path, line, column,
     assert not report.committed
     (rejection,) = report.files[0].rejections
     assert (rejection.file, rejection.line, rejection.column, rejection.value) == (
-        "p.csv", 3, column, value
+        "p.csv",
+        3,
+        column,
+        value,
     )
     assert words in rejection.reason
     if "differs" in words:
@@ -109,8 +124,11 @@ def test_a_refused_programme_file_leaves_an_existing_database_as_it_was(tmp_path
 
 def test_wholesale_date_and_lost_reasons_with_chinese_headers(tmp_path):
     path = tmp_path / "s.duckdb"
-    vehicles = gbk("车架号,车型,入库日期,批发日期,采购价",
-                   "LSV1,朗逸,2026-09-20,2026-09-05,98000", "LSV2,途观L,,2026/9/28,180000")
+    vehicles = gbk(
+        "车架号,车型,入库日期,批发日期,采购价",
+        "LSV1,朗逸,2026-09-20,2026-09-05,98000",
+        "LSV2,途观L,,2026/9/28,180000",
+    )
     assert import_files(path, "vehicles", [vehicles]).committed
     followups = gbk("跟进编号,跟进日期,客户编号,销售顾问,跟进类型,意向级别,战败原因,战败车型",
                     "F1,2026-09-03,C1,王磊,潜客跟进,F,竞品,比亚迪 秦PLUS",
@@ -118,10 +136,13 @@ def test_wholesale_date_and_lost_reasons_with_chinese_headers(tmp_path):
                     "F3,2026-09-05,C3,王磊,跟进,B,,")  # fmt: skip
     assert import_files(path, "followups", [followups]).committed
     assert rows(path, "SELECT vin, wholesale_date FROM vehicles ORDER BY vin") == [
-        ("LSV1", dt.date(2026, 9, 5)), ("LSV2", dt.date(2026, 9, 28))
+        ("LSV1", dt.date(2026, 9, 5)),
+        ("LSV2", dt.date(2026, 9, 28)),
     ]
     assert rows(path, "SELECT followup_id, lost_reason, lost_to FROM followups ORDER BY 1") == [
-        ("F1", "competitor", "比亚迪 秦PLUS"), ("F2", "price", None), ("F3", None, None)
+        ("F1", "competitor", "比亚迪 秦PLUS"),
+        ("F2", "price", None),
+        ("F3", None, None),
     ]
     bad = gbk("跟进编号,跟进日期,客户编号,销售顾问,跟进类型,意向级别,战败原因",
               "F9,2026-09-03,C9,王磊,跟进,F,太贵", name="f.csv")  # fmt: skip
@@ -166,8 +187,9 @@ def test_a_schema_4_database_migrates_on_open(tmp_path, read_only):
                            "FROM v_vehicles").fetchall() == [
             ("V1", dt.date(2026, 9, 1), None, None)
         ]  # fmt: skip
-        assert con.execute("SELECT followup_id, lead_level, lost_reason, lost_to, import_id "
-                           "FROM followups").fetchall() == [("F1", "F", None, None, None)]
+        assert con.execute(
+            "SELECT followup_id, lead_level, lost_reason, lost_to, import_id FROM followups"
+        ).fetchall() == [("F1", "F", None, None, None)]
         assert con.execute("SELECT count(*) FROM rebate_programs").fetchall() == [(0,)]
         # The columns sit where a new database has them (before import_id).
         names = [r[0] for r in con.execute("DESCRIBE vehicles").fetchall()]

@@ -29,7 +29,7 @@ import pandas as pd
 from app.admin import require
 from warehouse import hashkey, importer
 from warehouse.auth import User
-from warehouse.db import bump_data_version, connect, db_path, ensure_schema
+from warehouse.db import bump_data_version, connect, db_path, ensure_schema, scratch
 from warehouse.derived import DERIVED
 from warehouse.errors import rollback
 from warehouse.messages import MessageError
@@ -556,7 +556,7 @@ def commit(
 
 def _copy_stores(path: str | os.PathLike | None, stores: list[str]) -> duckdb.DuckDBPyConnection:
     """Return an in-memory database holding the stores' rows, the import log and the meta."""
-    mem = duckdb.connect()
+    mem = scratch()
     ensure_schema(mem)
     mem.execute("DELETE FROM meta")
     target = Path(path) if path else None

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import ensure_schema
+from warehouse.db import ensure_schema, scratch
 from warehouse.derived import refresh
 from warehouse.spec import TABLES
 
 
 def memory_db() -> duckdb.DuckDBPyConnection:
     """Return a new in-memory DuckDB connection with the full store schema."""
-    con = duckdb.connect()
+    con = scratch()
     ensure_schema(con)
     return con
 

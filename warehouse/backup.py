@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import hashkey
-from warehouse.db import connect, db_path
+from warehouse.db import connect, db_path, engine_config
 from warehouse.errors import (
     CorruptDatabase,
     DatabaseError,
@@ -184,7 +184,7 @@ def restore(
         wal = folder / f"{manifest['database']}.wal"
         if wal.exists():
             _copy(wal, Path(f"{staging}.wal"))
-        con = duckdb.connect(str(staging))
+        con = duckdb.connect(str(staging), config=engine_config())
         try:
             con.execute("CHECKPOINT")  # replay the log into the file: one file to rename
             counts = table_counts(con)

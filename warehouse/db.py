@@ -24,6 +24,27 @@ DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "store.duckdb"
 DB_ENV = "KPI_DB"
 BUSY_TIMEOUT_S = float(os.environ.get("KPI_DB_TIMEOUT", "8"))
 MEMORY_LIMIT = os.environ.get("KPI_DB_MEMORY", "1GB")
+# DuckDB's worker threads per connection (unset: one per core). The tests set 1: they run one
+# pytest worker per core, and two workers each spreading tiny queries over both cores spend
+# a tenth more time than one thread each.
+THREADS = os.environ.get("KPI_DB_THREADS")
+
+
+def engine_config(memory_limit: bool = True) -> dict[str, str | bool | int | float | list[str]]:
+    """Return the DuckDB settings a connection opens with (``memory_limit``: the store's
+    cap; scratch in-memory databases keep DuckDB's own, they cannot spill to disk)."""
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"memory_limit": MEMORY_LIMIT} if memory_limit else {}
+    )
+    if THREADS:
+        config["threads"] = THREADS
+    return config
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """Return a new in-memory DuckDB connection (parsing, dry runs, staging copies)."""
+    return duckdb.connect(config=engine_config(memory_limit=False))
+
 
 STORE_DEFAULTS = {
     "timezone": "Asia/Shanghai",
@@ -76,9 +97,7 @@ def connect(
             try:
                 if not read_only:
                     target.parent.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(
-                    str(target), read_only=read_only, config={"memory_limit": MEMORY_LIMIT}
-                )
+                con = duckdb.connect(str(target), read_only=read_only, config=engine_config())
                 break
             except OSError as exc:
                 raise (classify(exc, target) or exc) from exc
@@ -99,9 +118,7 @@ def connect(
                 con.close()
                 with connect(target, timeout_s=timeout_s) as writer:
                     writer.execute("CHECKPOINT")
-                con = duckdb.connect(
-                    str(target), read_only=True, config={"memory_limit": MEMORY_LIMIT}
-                )
+                con = duckdb.connect(str(target), read_only=True, config=engine_config())
                 con.execute("SET enable_progress_bar = false")
             elif _schema_version(con) > SCHEMA_VERSION:
                 raise NewerSchema(target, found=_schema_version(con), known=SCHEMA_VERSION)

@@ -37,6 +37,7 @@ from warehouse.db import (
     db_path,
     ensure_schema,
     ensure_stores,
+    scratch,
 )
 from warehouse.errors import DatabaseError, rollback
 from warehouse.parsing import (
@@ -391,7 +392,7 @@ def _write_into(
     """
     if not db_path(db).exists():
         if dry_run:
-            con = duckdb.connect()
+            con = scratch()
             try:
                 ensure_schema(con)
                 return write(con)
@@ -676,7 +677,7 @@ def combine_files(parsed: list[ParsedFile], table: str, default_store: str) -> p
     spec = TABLES[table]
     usable = [i for i, pf in enumerate(parsed) if pf.rows is not None and pf.error is None]
     if len(usable) > 1:
-        con = duckdb.connect()
+        con = scratch()
         try:
             parts = []
             for index in usable:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from warehouse import messages
+from warehouse.db import scratch
 from warehouse.readers import (
     EXTRA_COLUMNS,
     HEAD_ROWS,
@@ -804,7 +805,7 @@ def parse_source(
     order = normalize_date_order(date_order)
     result = ParsedFile(file=source.name, table=table, size=source.size)
     reader = None
-    con = duckdb.connect()
+    con = scratch()
     try:
         reader = open_reader(source)
         result.encoding = reader.encoding

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
@@ -27,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.scope import Scope, today_in
-from warehouse import db
+from warehouse import db, profile
 from warehouse.coverage import union_sql
 from warehouse.dimensions import DIMENSIONS, options_sql
 from warehouse.spec import DATE_COLUMNS, TABLES
@@ -36,22 +35,9 @@ TODAY_ENV = "KPI_TODAY"
 PROBE_TIMEOUT_S = 2.0
 # KPI_PROFILE=1 prints every computation this module runs (not cache hits) with its seconds to
 # stderr: what a slow cold page spends its time on, for the store's IT person and the bench.
-PROFILE_ENV = "KPI_PROFILE"
+_timed = profile.timed
 
 T = TypeVar("T")
-
-
-@contextmanager
-def _timed(name: str) -> Iterator[None]:
-    """Print ``name`` and the block's wall seconds to stderr when KPI_PROFILE is set."""
-    if not os.environ.get(PROFILE_ENV):
-        yield
-        return
-    t0 = time.perf_counter()
-    try:
-        yield
-    finally:
-        print(f"[kpi-profile] {time.perf_counter() - t0:7.3f} s  {name}", file=sys.stderr)
 
 
 @dataclass(frozen=True)

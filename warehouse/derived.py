@@ -28,6 +28,7 @@ from warehouse import (
     summary_service,
 )
 from warehouse.leadbook import lead_book_select, lead_months_select
+from warehouse.profile import timed
 from warehouse.spec import TABLES
 
 
@@ -260,16 +261,17 @@ def refresh(
             continue
         if only is not None and d.name not in only:
             continue
-        if store_list is None:
-            con.execute(f"DELETE FROM {d.name}")
-            if d.batch is None:
-                con.execute(f"INSERT INTO {d.name} {d.select('true')}")
+        with timed(f"refresh {d.name}"):
+            if store_list is None:
+                con.execute(f"DELETE FROM {d.name}")
+                if d.batch is None:
+                    con.execute(f"INSERT INTO {d.name} {d.select('true')}")
+                else:
+                    _insert_batches(con, d, _stores_of(con, d.sources))
             else:
-                _insert_batches(con, d, _stores_of(con, d.sources))
-        else:
-            params = {"stores": store_list}
-            con.execute(f"DELETE FROM {d.name} WHERE list_contains($stores, store)", params)
-            _insert_batches(con, d, store_list)
+                params = {"stores": store_list}
+                con.execute(f"DELETE FROM {d.name} WHERE list_contains($stores, store)", params)
+                _insert_batches(con, d, store_list)
         done.append(d.name)
     return done
 

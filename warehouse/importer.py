@@ -57,6 +57,7 @@ from warehouse.parsing import (
     refuse_empty,
     required_columns,
 )
+from warehouse.profile import timed
 from warehouse.readers import (
     EXTRA_COLUMNS,
     HEAD_BYTES,
@@ -565,8 +566,10 @@ def _fast_write(
             "existing": existing,
             "import_id": first_id,
         }
-        inserted = _fast_insert(con, table, rows_sql, params)
-        _refuse_fast_rows(con, table, inserted, pf, reader, first_id)
+        with timed(f"import {table}: read, check and insert"):
+            inserted = _fast_insert(con, table, rows_sql, params)
+        with timed(f"import {table}: repeated keys"):
+            _refuse_fast_rows(con, table, inserted, pf, reader, first_id)
         stores = [
             r[0]
             for r in con.execute(
@@ -578,8 +581,10 @@ def _fast_write(
         result = file_result(pf)
         result.inserted = int(inserted)
         by_file = {0: stores} if stores else {}
-        _log_imports(con, table, [result], first_id, by_file, default_store, user, False)
-        con.execute("COMMIT")
+        with timed(f"import {table}: log and refresh the derived state"):
+            _log_imports(con, table, [result], first_id, by_file, default_store, user, False)
+        with timed(f"import {table}: commit"):
+            con.execute("COMMIT")
     except duckdb.Error as exc:
         rollback(con)
         raise _Refused(str(exc)) from exc

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from warehouse import importer
+from warehouse.derived import DERIVED
 from warehouse.importer import import_files
 from warehouse.readers import Source, _contains, scan_bytes
 
@@ -238,3 +239,28 @@ def test_mapped_scan_finds_what_the_streaming_scan_finds(tmp_path, data, odd, ta
         odd,
         tabs,
     )
+
+
+def test_kpi_profile_prints_each_step_and_each_refresh(tmp_path, monkeypatch, capsys):
+    # What the bench's import split reads (bench/run.py import_split): off, nothing is printed.
+    source = write(tmp_path / "ro.csv", RO_HEADER, *RO_ROWS)
+    import_files(tmp_path / "quiet.duckdb", "repair_orders", [source], user="u")
+    assert "[kpi-profile]" not in capsys.readouterr().err
+    monkeypatch.setenv("KPI_PROFILE", "1")
+    import_files(tmp_path / "profiled.duckdb", "repair_orders", [source], user="u")
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("[kpi-profile]")]
+    names = [x.split(" s  ", 1)[1] for x in lines]
+    assert names[:2] == [
+        "import repair_orders: read, check and insert",
+        "import repair_orders: repeated keys",
+    ]
+    assert names[-2:] == [
+        "import repair_orders: log and refresh the derived state",
+        "import repair_orders: commit",
+    ]
+    # every derived table that reads repair_orders, once, between the two
+    assert sorted(names[2:-2]) == sorted(
+        f"refresh {d.name}" for d in DERIVED if "repair_orders" in d.sources
+    )
+    assert len(names) == 4 + 7  # comebacks, coverage, values, visits, days, churn, technicians
+    assert all(float(x.split()[1]) >= 0 for x in lines)

@@ -282,18 +282,33 @@ def attention_lines(
     for state, _, n in judging.backlog_items(backlog or {}):
         text = t("attention.backlog_one") if n == 1 else t("attention.backlog", n=n)
         lines.append(f"{badge(state)} {text}")
-    lines += [rebate_line(item, scope) for item in judging.programme_items(programmes, scope)]
+    from ui import data
+
+    items = judging.programme_items(programmes, scope)  # largest gain first
+    names = data.store_names({it["store"] for it in items}) if scope.store is None else {}
+    lines += [rebate_line(item, names) for item in items[:MAX_REBATE_LINES]]
+    if len(items) > MAX_REBATE_LINES:
+        lines.append(t("attention.rebate_more", n=len(items) - MAX_REBATE_LINES))
     return lines
 
 
-def rebate_line(item: dict, scope) -> str:
-    """Return an attention line for one rebate gap: '... 6 more retail units to tier 2: +¥18万'."""
-    from ui import auth, data
+# The rebate gaps the attention list names, largest gain first: a group of 700 stores has over
+# a thousand within reach (the Manufacturer page lists them all).
+MAX_REBATE_LINES = 10
+
+
+def rebate_line(item: dict, names: dict[str, str]) -> str:
+    """Return an attention line for one rebate gap: '... 6 more retail units to tier 2: +¥18万'.
+
+    ``names``: the stores' display names when all stores are pooled (say whose programme it
+    is), else empty.
+    """
+    from ui import auth
     from ui.i18n import enum_label
 
     name = item["name"]
-    if scope.store is None:  # all stores pooled: say whose programme it is
-        name = f"{data.store_name(item['store'])} · {name}"
+    if names:
+        name = f"{names.get(item['store'], item['store'])} · {name}"
     text = t(
         "attention.rebate",
         name=auth.md(name),

@@ -1256,6 +1256,10 @@ STRINGS.update(
             "{name} · {units} more {basis} units to tier {tier}: +{gain}, {days} days left",
             "{name} · 距第{tier}档还差{units}台{basis}：+{gain}，剩{days}天",
         ),
+        "attention.rebate_more": (
+            "… and {n} more programmes within reach of a tier: see Manufacturer",
+            "……另有{n}个返利政策接近下一档，详见厂家商务",
+        ),
         "attention.backlog": (
             "{n} orders wait without a car: order them from the manufacturer",
             "{n}张待交车订单无车可配，需向厂家订车",

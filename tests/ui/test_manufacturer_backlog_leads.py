@@ -389,6 +389,30 @@ def test_overview_attention_equals_the_library_on_the_demo(run_app, app_db):
         )
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_overview_names_the_largest_rebate_gaps_and_counts_the_rest(
+    run_app, app_db, monkeypatch, lang
+):
+    # A group of 700 stores has over a thousand gaps within reach: the list names the largest
+    # (MAX_REBATE_LINES) and counts the others. Here the limit is 1 on the demo's pooled gaps.
+    from ui import cards
+
+    monkeypatch.setattr(cards, "MAX_REBATE_LINES", 1)
+    at = run_app(app_db, "pages/overview.py", lang)
+    _ok(at)
+    with connect(app_db, read_only=True) as con:
+        items = attention.programme_items(programs.programs_detail(con, NOV), NOV)
+    assert len(items) >= 2, "the demo pools several gaps within reach in November"
+    text = _texts(at)
+    shown = [
+        it
+        for it in items
+        if f"+{money(it['gain'], lang, compact=True)}" in text and it["name"] in text
+    ]
+    assert shown == [items[0]]  # the largest gain is named, the others are not
+    assert t("attention.rebate_more", lang, n=len(items) - 1) in text
+
+
 def test_a_group_lists_every_programme_and_charts_those_with_most_to_gain(
     run_app, app_db, monkeypatch
 ):

@@ -181,4 +181,3 @@ def test_a_replaced_derived_table_is_dropped_when_its_successor_is_filled_on_ope
         assert "summary_sales_cohorts" not in tables
         assert "summary_sales_cohort_starts" in tables
         assert db.missing_derived(con) == []
-

@@ -254,9 +254,10 @@ def test_two_stores_count_customers_per_store(con):
     assert (s1["open_leads"], s1["overdue_followups"]) == (1, 0)
 
 
-@pytest.fixture
-def served(con):
+@pytest.fixture(scope="module")
+def served():
     """September's deliveries and closed ROs of store s1 and their return visits."""
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "orders", [
         order("d1", date(2026, 9, 1), "c1", "delivered", date(2026, 9, 10), "Li"),
         order("d2", date(2026, 9, 1), "c2", "delivered", date(2026, 9, 20), "Wang"),
@@ -281,7 +282,8 @@ def served(con):
     ])  # fmt: skip
     insert(con, "followups", [follow("f7", date(2026, 9, 13), "c7", kind="return_visit")],
            store="s2")  # fmt: skip
-    return con
+    yield con
+    con.close()
 
 
 def test_return_visit_rate(served):

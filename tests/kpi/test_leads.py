@@ -10,7 +10,7 @@ import pytest
 from kpi import leads
 from kpi.report import compute_kpis, to_csv
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 RUNNING = Scope.for_month("2026-09", today=date(2026, 9, 15), store="s1")  # as_of 09-15
 COMPLETE = Scope.for_month("2026-09", today=date(2026, 10, 20), store="s1")  # as_of 09-30
@@ -43,8 +43,9 @@ def d(day: int, month: int = 9) -> date:
     return date(2026, month, day)
 
 
-@pytest.fixture
-def data(con):
+@pytest.fixture(scope="module")
+def data():
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "traffic", [
         visit("T1", d(2), "C1", "A", consultant="张"),
         visit("T2", d(3), None),  # anonymous first visit
@@ -78,7 +79,8 @@ def data(con):
     ])  # fmt: skip
     insert(con, "traffic", [visit("S1", d(2), None)], store="s2")
     insert(con, "followups", [contact("SF1", d(5), "C1", "F", "price")], store="s2")
-    return con
+    yield con
+    con.close()
 
 
 def test_while_the_month_runs(data):

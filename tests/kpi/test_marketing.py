@@ -9,7 +9,7 @@ import pytest
 
 from kpi import marketing
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 20))
 SEPT_S1 = Scope.for_month("2026-09", today=date(2026, 10, 20), store="s1")
@@ -41,9 +41,10 @@ def campaign(cid, month, spend, channel="autohome", kind="advertising", **kw):
             "name": cid, "spend": spend} | kw  # fmt: skip
 
 
-@pytest.fixture
-def channels(con):
+@pytest.fixture(scope="module")
+def channels():
     """September 2026 in store s1: two ad channels with spend, one without."""
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "campaigns", [
         campaign("AH-09", "2026-09", 9000.0, "autohome"),
         campaign("DC-09", "2026-09", 3000.0, "dongchedi"),
@@ -66,7 +67,8 @@ def channels(con):
         order("o4", date(2026, 8, 31)),  # before the period
         order("o5", date(2026, 9, 5), channel="referral"),
     ])  # fmt: skip
-    return con
+    yield con
+    con.close()
 
 
 def test_empty_database(con):
@@ -168,9 +170,10 @@ def test_period_running_past_today(channels):
     )
 
 
-@pytest.fixture
-def events(con):
+@pytest.fixture(scope="module")
+def events():
     """Events of store s1: E1 (September, outdoor), E2 (October), E3 and E4 without invites."""
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "campaigns", [
         campaign("E1", "2026-09", 6000.0, "outdoor_event", "outdoor_event", invited=25,
                  target_arrivals=10, target_a_leads=3),
@@ -198,7 +201,8 @@ def events(con):
         order("o6", date(2026, 10, 2), customer="c4"),  # 09-01 + 31 days: out
         order("o7", date(2026, 9, 20), customer="c5"),  # c5 only called
     ])  # fmt: skip
-    return con
+    yield con
+    con.close()
 
 
 def test_event_kpis(events):

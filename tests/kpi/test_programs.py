@@ -10,7 +10,7 @@ import pytest
 from kpi import programs
 from kpi.report import compute_kpis, flatten, to_csv
 from kpi.scope import Scope
-from tests.helpers import insert
+from tests.helpers import insert, memory_db
 
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 20), store="s1")  # complete: as_of 09-30
 SEPT_15 = Scope.for_month("2026-09", today=date(2026, 9, 15), store="s1")  # running: as_of 09-15
@@ -44,9 +44,10 @@ def tier(pid, n, min_ach, per_unit=0.0, pct=0.0, *, start, end, basis, target):
 Q3 = {"start": date(2026, 7, 1), "end": date(2026, 9, 30)}
 
 
-@pytest.fixture
-def data(con):
+@pytest.fixture(scope="module")
+def data():
     """Store s1 (and s2 for pooling): retail and wholesale programmes of Q3 2026 and others."""
+    con = memory_db()  # read only: the module's tests share it
     insert(con, "orders", [
         delivery("D1", date(2026, 6, 30), 100000.0),  # before Q3
         delivery("D2", date(2026, 7, 10), 100000.0),
@@ -94,7 +95,8 @@ def data(con):
     insert(con, "rebate_programs", [
         tier("R", 1, 1.0, 800.0, **{**Q3, "basis": "retail", "target": 1})
     ], store="s2")  # fmt: skip
-    return con
+    yield con
+    con.close()
 
 
 def test_complete_month(data):

@@ -9,7 +9,7 @@ os.environ.setdefault("KPI_DB_THREADS", "1")
 
 import pytest  # noqa: E402
 
-from tests.helpers import memory_db  # noqa: E402
+from tests.helpers import memory_db, release  # noqa: E402
 from warehouse import auth  # noqa: E402
 
 DEMO_END = date(2026, 11, 25)
@@ -45,7 +45,7 @@ def con():
     """A fresh in-memory store database with the full schema."""
     c = memory_db()
     yield c
-    c.close()
+    release(c)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import pytest
 
 from kpi import customers, finance, inventory, sales, service
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 SCOPE = Scope.for_month("2026-11", today=date(2026, 12, 5))
 NOV = date(2026, 11, 10)
@@ -87,7 +87,7 @@ def group():
             {"b": brand, "s": store},
         )
     yield con
-    con.close()
+    release(con)
 
 
 def _column(frame, by, kpi_id) -> dict:

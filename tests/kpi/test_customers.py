@@ -9,7 +9,7 @@ import pytest
 
 from kpi import customers
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 # September 2026, as_of = 2026-09-30 (the month is over on 2026-10-05)
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 5))
@@ -191,7 +191,7 @@ def leads():
     insert(con, "followups", [follow("f1", date(2026, 9, 25), "c1", None, "Wang")])
     insert(con, "orders", [order("o7", date(2026, 9, 8), "c7")])
     yield con
-    con.close()
+    release(con)
 
 
 def test_leads_summary(leads):
@@ -283,7 +283,7 @@ def served():
     insert(con, "followups", [follow("f7", date(2026, 9, 13), "c7", kind="return_visit")],
            store="s2")  # fmt: skip
     yield con
-    con.close()
+    release(con)
 
 
 def test_return_visit_rate(served):
@@ -466,7 +466,7 @@ def book():
     ])  # fmt: skip
     insert(con, "orders", [order("o5", date(2026, 9, 5), "a5")])
     yield con
-    con.close()
+    release(con)
 
 
 def test_as_of_inside_a_month_with_later_contacts(book):

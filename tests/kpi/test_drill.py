@@ -15,7 +15,7 @@ import pytest
 from kpi import catalogue, drill
 from kpi.report import compute_kpis
 from kpi.scope import FILTERS, Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 OCT = Scope.for_month("2026-10", today=date(2026, 11, 25))
 NOV_RUNNING = Scope.for_month("2026-11", today=date(2026, 11, 25))
@@ -268,7 +268,7 @@ def small():
     con = memory_db()  # read only: the module's tests share it
     _small(con)
     yield con
-    con.close()
+    release(con)
 
 
 @pytest.mark.slow  # every KPI of the catalogue: the full gate, not the fast loop

@@ -8,7 +8,7 @@ import pytest
 
 from kpi import inventory
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 SEP = date(2026, 9, 1)
 SEP_END = date(2026, 9, 30)
@@ -246,7 +246,7 @@ def aging_con():
         ],
     )
     yield con
-    con.close()
+    release(con)
 
 
 def test_aging_kpis(aging_con):

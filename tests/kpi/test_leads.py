@@ -10,7 +10,7 @@ import pytest
 from kpi import leads
 from kpi.report import compute_kpis, to_csv
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 RUNNING = Scope.for_month("2026-09", today=date(2026, 9, 15), store="s1")  # as_of 09-15
 COMPLETE = Scope.for_month("2026-09", today=date(2026, 10, 20), store="s1")  # as_of 09-30
@@ -80,7 +80,7 @@ def data():
     insert(con, "traffic", [visit("S1", d(2), None)], store="s2")
     insert(con, "followups", [contact("SF1", d(5), "C1", "F", "price")], store="s2")
     yield con
-    con.close()
+    release(con)
 
 
 def test_while_the_month_runs(data):

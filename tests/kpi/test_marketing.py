@@ -9,7 +9,7 @@ import pytest
 
 from kpi import marketing
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 20))
 SEPT_S1 = Scope.for_month("2026-09", today=date(2026, 10, 20), store="s1")
@@ -68,7 +68,7 @@ def channels():
         order("o5", date(2026, 9, 5), channel="referral"),
     ])  # fmt: skip
     yield con
-    con.close()
+    release(con)
 
 
 def test_empty_database(con):
@@ -202,7 +202,7 @@ def events():
         order("o7", date(2026, 9, 20), customer="c5"),  # c5 only called
     ])  # fmt: skip
     yield con
-    con.close()
+    release(con)
 
 
 def test_event_kpis(events):

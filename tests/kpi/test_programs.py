@@ -10,7 +10,7 @@ import pytest
 from kpi import programs
 from kpi.report import compute_kpis, flatten, to_csv
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 20), store="s1")  # complete: as_of 09-30
 SEPT_15 = Scope.for_month("2026-09", today=date(2026, 9, 15), store="s1")  # running: as_of 09-15
@@ -96,7 +96,7 @@ def data():
         tier("R", 1, 1.0, 800.0, **{**Q3, "basis": "retail", "target": 1})
     ], store="s2")  # fmt: skip
     yield con
-    con.close()
+    release(con)
 
 
 def test_complete_month(data):

@@ -9,7 +9,7 @@ import pytest
 
 from kpi import sales
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 SEPT = Scope.for_month("2026-09", today=date(2026, 10, 20))
 
@@ -178,7 +178,7 @@ def showroom():
         ],
     )
     yield con
-    con.close()
+    release(con)
 
 
 def test_summary_showroom_month(showroom):

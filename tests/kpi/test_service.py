@@ -8,7 +8,7 @@ import pytest
 
 from kpi import service
 from kpi.scope import Scope
-from tests.helpers import insert, memory_db
+from tests.helpers import insert, memory_db, release
 
 
 def ro(
@@ -325,7 +325,7 @@ def workshop():
         store="s2",
     )
     yield con
-    con.close()
+    release(con)
 
 
 def workshop_scope(**kw) -> Scope:
@@ -523,7 +523,7 @@ def parts():
         store="s2",
     )
     yield con
-    con.close()
+    release(con)
 
 
 def test_parts_months_supply_mid_month(parts):

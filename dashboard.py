@@ -3,6 +3,8 @@
 Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 """
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from ui import auth, data, drill, first_run, sidebar, theme, tv
@@ -11,7 +13,7 @@ from ui.nav import NavItem, navigation
 from warehouse.db import DatabaseBusy
 from warehouse.errors import DatabaseError
 
-# One line per page; a later page (upload, TV, targets, group view) is one more line.
+# One entry per page; a later page (upload, TV, targets, group view) is one more entry.
 PAGES = [
     NavItem(
         "pages/overview.py",
@@ -20,10 +22,23 @@ PAGES = [
         "nav.management",
         "overview",
         default=True,
+        reads_only=True,
     ),
-    NavItem("pages/sales.py", "page.sales", ":material/directions_car:", "nav.management", "sales"),
     NavItem(
-        "pages/consultant.py", "page.consultant", ":material/badge:", "nav.management", "consultant"
+        "pages/sales.py",
+        "page.sales",
+        ":material/directions_car:",
+        "nav.management",
+        "sales",
+        reads_only=True,
+    ),
+    NavItem(
+        "pages/consultant.py",
+        "page.consultant",
+        ":material/badge:",
+        "nav.management",
+        "consultant",
+        reads_only=True,
     ),
     NavItem(
         "pages/inventory.py",
@@ -31,10 +46,23 @@ PAGES = [
         ":material/warehouse:",
         "nav.management",
         "inventory",
+        reads_only=True,
     ),
-    NavItem("pages/service.py", "page.service", ":material/build:", "nav.management", "service"),
     NavItem(
-        "pages/workshop.py", "page.workshop", ":material/engineering:", "nav.management", "workshop"
+        "pages/service.py",
+        "page.service",
+        ":material/build:",
+        "nav.management",
+        "service",
+        reads_only=True,
+    ),
+    NavItem(
+        "pages/workshop.py",
+        "page.workshop",
+        ":material/engineering:",
+        "nav.management",
+        "workshop",
+        reads_only=True,
     ),
     NavItem(
         "pages/order_planning.py",
@@ -42,6 +70,7 @@ PAGES = [
         ":material/local_shipping:",
         "nav.management",
         "order_planning",
+        reads_only=True,
     ),
     NavItem(
         "pages/manufacturer.py",
@@ -49,16 +78,36 @@ PAGES = [
         ":material/factory:",
         "nav.management",
         "manufacturer",
+        reads_only=True,
     ),
     NavItem(
-        "pages/marketing.py", "page.marketing", ":material/campaign:", "nav.management", "marketing"
+        "pages/marketing.py",
+        "page.marketing",
+        ":material/campaign:",
+        "nav.management",
+        "marketing",
+        reads_only=True,
     ),
     NavItem(
-        "pages/customers.py", "page.customers", ":material/groups:", "nav.management", "customers"
+        "pages/customers.py",
+        "page.customers",
+        ":material/groups:",
+        "nav.management",
+        "customers",
+        reads_only=True,
     ),
-    NavItem("pages/finance.py", "page.finance", ":material/payments:", "nav.management", "finance"),
+    NavItem(
+        "pages/finance.py",
+        "page.finance",
+        ":material/payments:",
+        "nav.management",
+        "finance",
+        reads_only=True,
+    ),
     NavItem("pages/targets.py", "page.targets", ":material/flag:", "nav.management", "targets"),
-    NavItem("pages/group.py", "page.group", ":material/hub:", "nav.management", "group"),
+    NavItem(
+        "pages/group.py", "page.group", ":material/hub:", "nav.management", "group", reads_only=True
+    ),
     NavItem("pages/data_status.py", "page.data", ":material/database:", "nav.data", "data_status"),
     NavItem(
         "pages/upload.py",
@@ -94,6 +143,10 @@ PAGES = [
         role="staff",
     ),
 ]
+# The pages that only read (their KPI calls share one connection). Streamlit serves the
+# default page at "/": its url_path is "" there.
+READS_ONLY = {item.url_path for item in PAGES if item.reads_only}
+READS_ONLY |= {"" for item in PAGES if item.default and item.reads_only}
 TV_MODE = tv.is_tv(st.query_params)  # the showroom TV (docs/TV.md): no menu, no sidebar
 
 sidebar.init_language()
@@ -114,7 +167,8 @@ try:
             sidebar.render(page.url_path)
         # One access decision per rerun, on the store the page shows (docs/AUTH.md).
         auth.require_view(auth.decide(page.url_path, tv_board))
-        page.run()
+        with data.batch() if page.url_path in READS_ONLY else nullcontext():
+            page.run()
         drill.show_open()  # the records a card or chart point opened (after the page's gate)
 except DatabaseError as exc:  # busy, full disk, read-only, damaged or newer file: a sentence
     if TV_MODE and page.url_path == "kanban":

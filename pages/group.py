@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, drill, sidebar, tables
+from ui import drill, sidebar, tables
 from ui import group_view as gv
 from ui.i18n import kpi_label, t
 
@@ -34,10 +34,8 @@ if by == "store":
     columns += [("brand", "group.by_brand", "text"), ("region", "group.by_region", "text")]
 columns += [(i, None, None) for i in ids]
 
-# The sections' grouped passes share one database connection on a cold run.
-with data.batch():
-    totals = gv.totals_frame(ctx.scope, by, ids)
-    frame = gv.ranked(gv.group_frame(ctx.scope, by, ids), rank_by)
+totals = gv.totals_frame(ctx.scope, by, ids)
+frame = gv.ranked(gv.group_frame(ctx.scope, by, ids), rank_by)
 
 st.subheader(t("group.total"))
 tables.show(totals, columns[:1] + columns[-len(ids) :], status_cols=ids,

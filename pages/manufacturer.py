@@ -8,19 +8,16 @@ from ui import data, manufacturer, sidebar
 from ui.i18n import t
 
 ctx = sidebar.context()
+scope = ctx.scope
 
-# A cold run computes a dozen KPI calls: they share one database connection.
-with data.batch():
-    scope = ctx.scope
+st.title(t("page.manufacturer"))
+st.caption(f"{ctx.store_label} · {ctx.period_label}")
+manufacturer.period_cards(scope)
 
-    st.title(t("page.manufacturer"))
-    st.caption(f"{ctx.store_label} · {ctx.period_label}")
-    manufacturer.period_cards(scope)
-
-    st.subheader(t("mfr.programmes"))
-    programmes = data.cached(programs.programs_detail, scope)
-    if not programmes:
-        st.caption(t("mfr.none"))
-    manufacturer.programmes(programmes, scope)
-    if programmes:
-        st.caption(t("mfr.note"))
+st.subheader(t("mfr.programmes"))
+programmes = data.cached(programs.programs_detail, scope)
+if not programmes:
+    st.caption(t("mfr.none"))
+manufacturer.programmes(programmes, scope)
+if programmes:
+    st.caption(t("mfr.note"))

@@ -18,25 +18,23 @@ report_button(ctx, key="report_overview")
 attention_box = st.container(border=True)
 outlook(scope)
 
-# A cold run computes a dozen KPI calls: they share one database connection.
-with data.batch():
-    for dept, ids in page_cards.HEADLINES.items():  # each department's headline cards
-        section = cards.kpi_cards(ids, scope)
-        if section:
-            st.subheader(t(f"dept.{dept}"))
-            cards.grid(section, overrides)
+for dept, ids in page_cards.HEADLINES.items():  # each department's headline cards
+    section = cards.kpi_cards(ids, scope)
+    if section:
+        st.subheader(t(f"dept.{dept}"))
+        cards.grid(section, overrides)
 
-    # Every KPI of every section is checked, not only the cards shown: this period's
-    # summary is complete in the cards' (light) summaries too.
-    values: dict = {}
-    for module in page_cards.by_module(page_cards.headline_ids()):
-        values.update(data.summary(module, scope, light=True))
-    # The backlog on as_of (its age judged by its lines, cars missing) and the rebate gaps.
-    waiting = data.cached(backlog.summary, scope)
-    values.update(waiting)
-    programmes = data.cached(programs.programs_detail, scope)
-    lines = cards.attention_lines(values, data.summary(targets, scope), scope, overrides,
-                                  programmes=programmes, backlog=waiting)  # fmt: skip
+# Every KPI of every section is checked, not only the cards shown: this period's
+# summary is complete in the cards' (light) summaries too.
+values: dict = {}
+for module in page_cards.by_module(page_cards.headline_ids()):
+    values.update(data.summary(module, scope, light=True))
+# The backlog on as_of (its age judged by its lines, cars missing) and the rebate gaps.
+waiting = data.cached(backlog.summary, scope)
+values.update(waiting)
+programmes = data.cached(programs.programs_detail, scope)
+lines = cards.attention_lines(values, data.summary(targets, scope), scope, overrides,
+                              programmes=programmes, backlog=waiting)  # fmt: skip
 with attention_box:
     st.markdown(f"**{t('overview.attention')}**")
     st.markdown("\n".join(f"- {line}" for line in lines) or t("overview.all_clear"))

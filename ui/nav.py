@@ -24,6 +24,10 @@ class NavItem:
     url_path: str
     default: bool = False
     role: str | None = None  # None: anyone; 'staff'/'manager': listed only for that role
+    # A page that only reads: its KPI calls share one read-only connection (ui.data.batch) on
+    # a cold run. Pages that write (uploads, settings, accounts, targets, entries) and the TV
+    # keep a short connection per call: a write cannot open while a read is held.
+    reads_only: bool = False
 
 
 def navigation(items: list[NavItem]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import duckdb
 import pytest
 
@@ -49,3 +51,32 @@ def test_a_failed_call_keeps_the_batch_usable(db_file):
         with data._reader(db_file) as again:
             assert again is con
             assert again.execute("SELECT 4").fetchone() == (4,)
+
+
+@pytest.mark.parametrize("page", [None, "pages/sales.py"], ids=["default page", "sales"])
+def test_a_reading_page_computes_on_one_connection(run_app, app_db, monkeypatch, page):
+    # dashboard.py runs the pages marked reads_only inside batch(), the default page too
+    # (Streamlit serves it at "/", url_path ""): every computation of a cold run reads
+    # through one connection.
+    import streamlit as st
+
+    opened = []
+    real = data._reader
+
+    @contextmanager
+    def recording(path):
+        with real(path) as con:
+            opened.append(id(con))
+            yield con
+
+    monkeypatch.setattr(data, "_reader", recording)
+    st.cache_data.clear()
+    at = run_app(app_db)  # the default page
+    if page:
+        opened.clear()
+        st.cache_data.clear()
+        at.switch_page(page)
+        at.run()
+    assert not at.exception
+    assert len(opened) > 5  # the cold run computed (the caches were empty)
+    assert len(set(opened)) == 1

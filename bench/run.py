@@ -190,6 +190,22 @@ def _export_select(where: str, shift: str = "", ro_id: str = "r.ro_id", close: s
     return f"SELECT {', '.join(cols)} FROM repair_orders r WHERE {where}"
 
 
+def _next_month_select(where: str) -> str:
+    """Return one more month of the ROs ``where`` admits: the last full month's again as the
+    next-but-one month's new ROs (new ids), plus every RO still open at the end, now closed:
+    inserts and updates."""
+    new = _export_select(
+        f"({where}) AND r.open_date BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
+        shift="+ INTERVAL 2 MONTH",
+        ro_id="'RN' || substr(r.ro_id, 3)",
+    )
+    closed = _export_select(
+        f"({where}) AND (r.close_date IS NULL OR r.close_date > DATE '{END}')",
+        close=f"DATE '{END}' + 9",
+    )
+    return f"{new} UNION ALL {closed}"
+
+
 def ensure_store_export(db: Path, stores: int) -> Path:
     """Return one store's next month of repair orders (its first store, written once).
 
@@ -204,16 +220,7 @@ def ensure_store_export(db: Path, stores: int) -> Path:
     with duckdb.connect(str(db), read_only=True) as con:
         first = con.execute("SELECT min(store) FROM stores").fetchone()[0]
         one = f"r.store = '{first}'"  # a store id of our own generator, not user input
-        new = _export_select(
-            f"{one} AND r.open_date BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
-            shift="+ INTERVAL 2 MONTH",
-            ro_id="'RN' || substr(r.ro_id, 3)",
-        )
-        closed = _export_select(
-            f"{one} AND (r.close_date IS NULL OR r.close_date > DATE '{END}')",
-            close=f"DATE '{END}' + 9",
-        )
-        con.execute(f"COPY ({new} UNION ALL {closed}) TO '{path}' (HEADER, DELIMITER ',')")
+        con.execute(f"COPY ({_next_month_select(one)}) TO '{path}' (HEADER, DELIMITER ',')")
     return path
 
 
@@ -228,18 +235,7 @@ def ensure_exports(db: Path, stores: int) -> tuple[Path, Path]:
     log("writing the group's repair-order exports ...")
     with duckdb.connect(str(db), read_only=True) as con:
         con.execute(f"COPY ({_export_select('true')}) TO '{full}' (HEADER, DELIMITER ',')")
-        # One more month: the last full month's ROs again as next-but-one month's new ROs
-        # (new ids), plus every RO still open at the end, now closed: inserts and updates.
-        new = _export_select(
-            "r.open_date BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
-            shift="+ INTERVAL 2 MONTH",
-            ro_id="'RN' || substr(r.ro_id, 3)",
-        )
-        closed = _export_select(
-            f"r.close_date IS NULL OR r.close_date > DATE '{END}'",
-            close=f"DATE '{END}' + 9",
-        )
-        con.execute(f"COPY ({new} UNION ALL {closed}) TO '{nxt}' (HEADER, DELIMITER ',')")
+        con.execute(f"COPY ({_next_month_select('true')}) TO '{nxt}' (HEADER, DELIMITER ',')")
     return full, nxt
 
 

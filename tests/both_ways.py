@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,16 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
             assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9), (where, a, b)
     else:
         assert type(a) is type(b) and a == b, (where, a, b)
+
+
+def period_scopes(today: date) -> dict[str, Scope]:
+    """The periods every section's both-ways test covers, all stores, as of ``today``."""
+    return {
+        "complete month": Scope.for_month("2026-10", today=today),
+        "running month": Scope.for_month("2026-11", today=today),
+        "range across months": Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), today),
+        "last year's month": Scope.for_month("2025-11", today=today),
+    }
 
 
 def both_ways(

@@ -34,8 +34,7 @@ from warehouse.spec import DATE_COLUMNS, TABLES
 TODAY_ENV = "KPI_TODAY"
 PROBE_TIMEOUT_S = 2.0
 # KPI_PROFILE=1 prints every computation this module runs (not cache hits) with its seconds to
-# stderr: what a slow cold page spends its time on, for the store's IT person and the bench.
-_timed = profile.timed
+# stderr (warehouse.profile.timed): what a slow cold page spends its time on.
 
 T = TypeVar("T")
 
@@ -157,7 +156,7 @@ def _reader(path: str) -> Iterator[Any]:
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _cached(path: str, version: tuple, name: str, scope_key: tuple, kw: tuple, _fn: Callable):
     """Compute ``_fn`` once per data version, function name, scope and keyword arguments."""
-    with _timed(f"{name} {scope_key[:4]} {kw}"), _reader(path) as con:
+    with profile.timed(f"{name} {scope_key[:4]} {kw}"), _reader(path) as con:
         return _fn(con, Scope(*scope_key), **dict(kw))
 
 
@@ -250,13 +249,13 @@ def frame(fn: Callable[..., Any], scope: Scope, **kwargs: Any) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _stores(path: str, version: int) -> list[str]:
-    with _timed("data._stores"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._stores"), db.connect(path, read_only=True) as con:
         return db.list_stores(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_names(path: str, version: int) -> dict[str, str]:
-    with _timed("data._store_names"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._store_names"), db.connect(path, read_only=True) as con:
         rows = con.execute("SELECT store, coalesce(nullif(name, ''), store) FROM stores").fetchall()
     return dict(rows)
 
@@ -285,7 +284,7 @@ def stores() -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_table(path: str, version: int) -> pd.DataFrame:
-    with _timed("data._store_table"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._store_table"), db.connect(path, read_only=True) as con:
         return con.execute(
             "SELECT store, coalesce(nullif(name, ''), store) AS name, brand, region "
             "FROM stores ORDER BY store"
@@ -306,7 +305,7 @@ def _thresholds(path: str, version: int, store: str | None) -> dict:
 
     if store is None:
         return {}
-    with _timed("data._thresholds"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._thresholds"), db.connect(path, read_only=True) as con:
         row = con.execute("SELECT thresholds FROM stores WHERE store = $s", {"s": store}).fetchone()
     if not row or not row[0]:
         return {}
@@ -327,7 +326,7 @@ def thresholds(store: str | None) -> dict:
 def _coverage(path: str, version: int) -> pd.DataFrame:
     # rows per store and month are kept with the data (warehouse.coverage)
     sql = f"SELECT table_name, store, month, n_rows FROM ({union_sql()}) WHERE month IS NOT NULL"
-    with _timed("data._coverage"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._coverage"), db.connect(path, read_only=True) as con:
         return con.execute(sql).df()
 
 
@@ -343,7 +342,7 @@ def _table_stats(path: str, version: int) -> pd.DataFrame:
         "SELECT table_name, store, CAST(sum(n_rows) AS BIGINT) AS n_rows, max(newest) AS newest "
         f"FROM ({union_sql()}) GROUP BY table_name, store"
     )
-    with _timed("data._table_stats"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._table_stats"), db.connect(path, read_only=True) as con:
         return con.execute(sql).df()
 
 
@@ -364,7 +363,7 @@ def table_stats(store: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _recent_imports(path: str, version: int, limit: int) -> pd.DataFrame:
-    with _timed("data._recent_imports"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._recent_imports"), db.connect(path, read_only=True) as con:
         return con.execute(
             "SELECT imported_at, store, table_name, file_name, username, inserted, updated, "
             "rejected FROM imports WHERE NOT undone ORDER BY imported_at DESC LIMIT $n",
@@ -387,7 +386,7 @@ def _data_span(path: str, version: int) -> tuple[str, str] | None:
         if TABLES[name].column(col).kind != "month":
             lo, hi = f"strftime({lo}, '%Y-%m')", f"strftime({hi}, '%Y-%m')"
         parts.append(f"SELECT {lo} AS lo, {hi} AS hi, {name in live} AS live FROM {name}")
-    with _timed("data._data_span"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._data_span"), db.connect(path, read_only=True) as con:
         rows = con.execute(" UNION ALL ".join(parts)).fetchall()
     found = [(lo, hi) for lo, hi, is_live in rows if is_live and lo is not None]
     found = found or [(lo, hi) for lo, hi, _ in rows if lo is not None]
@@ -473,7 +472,7 @@ FILTER_SOURCES = DIMENSIONS
 def _filter_options(path: str, version: int, store: str | None) -> dict[str, list[str]]:
     # Every filter's options from one connection: opening the group database costs more
     # than the few small queries (a page shows up to five filters).
-    with _timed("data._filter_options"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._filter_options"), db.connect(path, read_only=True) as con:
         return {
             name: [r[0] for r in con.execute(options_sql(name), {"store": store}).fetchall()]
             for name in FILTER_SOURCES

@@ -22,8 +22,8 @@ import pytest
 from app import uploads
 from kpi import customers, query
 from kpi.scope import Scope
-from tests.both_ways import assert_fresh, both_ways
-from tests.helpers import insert, memory_db
+from tests.both_ways import assert_fresh, both_ways, period_scopes
+from tests.helpers import copy_db, insert, memory_db
 from warehouse import db, derived, live
 from warehouse.auth import User
 from warehouse.importer import import_files
@@ -60,10 +60,7 @@ def _scopes(con: duckdb.DuckDBPyConnection) -> dict[str, Scope]:
     october = Scope.for_month("2026-10", today=TODAY)
     running = Scope.for_month("2026-11", today=TODAY)
     return {
-        "complete month": october,
-        "running month": running,
-        "custom range": Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), today=TODAY),
-        "last year's month": Scope.for_month("2025-11", today=TODAY),
+        **period_scopes(TODAY),
         "one store, running": replace(running, store=store),
         "one store, complete": replace(october, store=store),
         "consultant filter": replace(october, store=store, consultant=consultant),
@@ -131,12 +128,18 @@ def _ro_line(ro_id: str, closed: str, customer: str, ro_type: str = "maintenance
     return f"{ro_id},{closed},{closed},VIN{ro_id},{customer},{ro_type},Zhao,Sun,1,100,0,100,50,\n"
 
 
+def _december_visits(path: Path, store: str) -> list[tuple]:
+    """Return the store's (day, served, lag1, lag3) rows of summary_customer_visits in December."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
+            "AND day >= DATE '2026-12-01' ORDER BY ALL",
+            {"s": store},
+        ).fetchall()
+
+
 def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    key = Path(f"{demo_db}.key")
-    if key.exists():
-        shutil.copy(key, Path(f"{path}.key"))
+    path = copy_db(Path(demo_db), tmp_path / "demo.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         store = con.execute("SELECT min(store) FROM stores").fetchone()[0]
     _assert_fresh(path)
@@ -153,12 +156,7 @@ def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp
     report = import_files(path, "followups", [("dec-f.csv", visits.encode())], store=store)
     assert report.committed, report
     _assert_fresh(path)
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
-            "AND day >= DATE '2026-12-01' ORDER BY ALL",
-            {"s": store},
-        ).fetchall()
+    rows = _december_visits(path, store)
     # XR1 closed 12-02, visited 12-05: lag 3; XR2 closed 12-03, visited 12-20 (17 days): none.
     assert rows == [(date(2026, 12, 2), 1, 0, 1), (date(2026, 12, 3), 1, 0, 0)]
 
@@ -171,24 +169,14 @@ def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp
     report = import_files(path, "repair_orders", [("dec2.csv", ros.encode())], store=store)
     assert report.committed, report
     _assert_fresh(path)
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
-            "AND day >= DATE '2026-12-01' ORDER BY ALL",
-            {"s": store},
-        ).fetchall()
+    rows = _december_visits(path, store)
     assert rows == [(date(2026, 12, 4), 1, 1, 0)]
 
     # Undo of that upsert puts the first version back.
     with db.connect(path) as con:
         uploads.undo_import(con, BOSS, report.import_ids[0])
     _assert_fresh(path)
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "SELECT day, served, lag1, lag3 FROM summary_customer_visits WHERE store = $s "
-            "AND day >= DATE '2026-12-01' ORDER BY ALL",
-            {"s": store},
-        ).fetchall()
+    rows = _december_visits(path, store)
     assert rows == [(date(2026, 12, 2), 1, 0, 1), (date(2026, 12, 3), 1, 0, 0)]
 
     # A live order (orders feed the served events) refreshes them too.

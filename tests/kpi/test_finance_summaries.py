@@ -11,7 +11,7 @@ import duckdb
 
 from kpi import finance
 from kpi.scope import Scope
-from tests.both_ways import both_ways
+from tests.both_ways import both_ways, period_scopes
 
 END = date(2026, 11, 25)
 
@@ -31,10 +31,7 @@ def _calls(scope: Scope) -> dict[str, Any]:
 def _scopes(con: duckdb.DuckDBPyConnection) -> dict[str, Scope]:
     store = con.execute("SELECT min(store) FROM orders").fetchone()[0]
     return {
-        "complete month": Scope.for_month("2026-10", today=END),
-        "running month": Scope.for_month("2026-11", today=END),
-        "range across months": Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), END),
-        "last year's month": Scope.for_month("2025-11", today=END),
+        **period_scopes(END),
         "one store": Scope.for_month("2026-11", today=END, store=store),
         "a consultant filter (ignored by finance)": Scope.for_month(
             "2026-10", today=END, store=store, consultant="nobody"

@@ -11,13 +11,14 @@ import csv
 import io
 import math
 import random
-import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from kpi import forecast, query
+from tests.helpers import copy_db
 from warehouse import forecast_points
 from warehouse.importer import import_files
 
@@ -123,9 +124,7 @@ def _recomputed(con, store: str) -> dict:
 
 
 def test_an_upsert_of_one_stores_orders_refreshes_its_points_and_only_its(demo_build, tmp_path):
-    db = tmp_path / "store.duckdb"
-    shutil.copy(demo_build["db"], db)
-    shutil.copy(f"{demo_build['db']}.key", f"{db}.key")
+    db = copy_db(Path(demo_build["db"]), tmp_path / "store.duckdb")
     with duckdb.connect(str(db), read_only=True) as con:
         before = {s: _stored(con, s) for s in ("sh-pudong", "hz-xihu")}
     # every October 2026 delivery of sh-pudong moves 3 days later (an export corrected)

@@ -24,8 +24,8 @@ import pytest
 from app import uploads
 from kpi import customers, leads, query
 from kpi.scope import Scope
-from tests.both_ways import assert_fresh, assert_same, both_ways
-from tests.helpers import insert, memory_db
+from tests.both_ways import assert_fresh, assert_same, both_ways, period_scopes
+from tests.helpers import copy_db, insert, memory_db
 from warehouse import db, derived, live
 from warehouse.auth import User
 from warehouse.importer import import_files
@@ -50,11 +50,8 @@ def _scopes(con: duckdb.DuckDBPyConnection) -> dict[str, Scope]:
     running = Scope.for_month("2026-11", today=TODAY)
     mid = Scope.for_month("2026-11", today=MID)
     return {
-        "complete month": october,
-        "running month": running,
+        **period_scopes(TODAY),
         "running month, mid": mid,
-        "custom range": Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), today=TODAY),
-        "last year's month": Scope.for_month("2025-11", today=TODAY),
         "one store, mid": replace(mid, store=store),
         "one store, complete": replace(october, store=store),
         "consultant filter": replace(october, store=store, consultant=consultant),
@@ -155,11 +152,7 @@ def _lost(path: Path, store: str) -> list[tuple]:
 
 
 def test_the_summaries_follow_imports_upserts_undo_and_live_entries(demo_db, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    key = Path(f"{demo_db}.key")
-    if key.exists():
-        shutil.copy(key, Path(f"{path}.key"))
+    path = copy_db(Path(demo_db), tmp_path / "demo.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         store = con.execute("SELECT min(store) FROM stores").fetchone()[0]
     _assert_fresh(path)

@@ -9,7 +9,6 @@ hand-computed case.
 from __future__ import annotations
 
 import contextlib
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ import pytest
 from app import uploads
 from kpi import query, sales
 from kpi.scope import Scope
-from tests.both_ways import assert_same, both_ways
-from tests.helpers import insert, memory_db
+from tests.both_ways import assert_same, both_ways, period_scopes
+from tests.helpers import copy_db, insert, memory_db
 from warehouse import derived, live, summary_sales
 from warehouse.auth import User
 from warehouse.db import connect
@@ -71,10 +70,7 @@ def _scopes(con: duckdb.DuckDBPyConnection) -> dict[str, Scope]:
     ).fetchone()
     october = Scope.for_month("2026-10", today=END)
     return {
-        "complete month": october,
-        "running month": Scope.for_month("2026-11", today=END),
-        "range across months": Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), END),
-        "last year's month": Scope.for_month("2025-11", today=END),
+        **period_scopes(END),
         "one store": Scope.for_month("2026-11", today=END, store=store),
         "consultant (raw)": october.with_filters(store=store, consultant=consultant),
         "sale type (orders raw)": october.with_filters(sale_type="fleet"),
@@ -198,11 +194,7 @@ def test_imports_upserts_an_undo_and_live_entries_keep_the_summaries_current(tmp
 def test_a_copy_of_the_demo_keeps_its_summaries_through_an_import(demo_build, tmp_path):
     # The demo's own exports imported again for one store (an upsert of every row): unchanged
     # rows, refreshed tables, still equal to the rows' SELECT.
-    path = tmp_path / "store.duckdb"
-    shutil.copy(demo_build["db"], path)
-    key = Path(f"{demo_build['db']}.key")
-    if key.exists():
-        shutil.copy(key, f"{path}.key")
+    path = copy_db(Path(demo_build["db"]), tmp_path / "store.duckdb")
     with connect(path) as con:
         _fresh(con)
         store = con.execute("SELECT min(store) FROM stores").fetchone()[0]

@@ -9,8 +9,8 @@ to other days and an undo; (c) a hand-worked summary row.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,7 +20,7 @@ from app import uploads
 from kpi import query, service
 from kpi.scope import Scope
 from tests.both_ways import assert_same
-from tests.helpers import insert
+from tests.helpers import copy_db, insert
 from warehouse import db, derived, importer
 from warehouse.auth import User
 from warehouse.group import build_group
@@ -135,9 +135,7 @@ def _ro(rid: str, opened: str, closed: str | None, ro_type: str = "repair", vin:
 
 
 def test_tables_follow_imports_upserts_and_undo(group_db, tmp_path):
-    path = tmp_path / "group.duckdb"
-    shutil.copy(group_db, path)
-    shutil.copy(f"{group_db}.key", f"{path}.key")
+    path = copy_db(Path(group_db), tmp_path / "group.duckdb")
     with db.connect(path) as con:
         store = db.list_stores(con)[0]
         moved = con.execute(

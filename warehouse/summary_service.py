@@ -115,41 +115,71 @@ def churn_select(where: str) -> str:
     (b, a], b = a - 24 months, for a in [max(d, first a with b >= p), (first a with b >= d) - 1];
     its first since c = a - 12 months for a in [max(d, first a with c >= p + 1), (first a with
     c >= d + 1) - 1]. ``base_delta`` and ``kept_delta`` open (+1) and close (-1) them.
+
+    Half the cost of a window over the visits on a group's 3 million ROs: each VIN's visit
+    days as one sorted list (p is the day before in it), the month arithmetic once per
+    calendar day (``cal``), and the visits counted per opening day and per visit day (one
+    grouping-sets pass) before the deltas, not one delta row per visit and bound.
     """
     base, kept = CHURN_BASE_MONTHS, CHURN_MONTHS
     return f"""
-    WITH v AS (
-        SELECT store, day, lag(day) OVER (PARTITION BY store, vin ORDER BY day) AS prev
-        FROM (
-            -- GROUP BY, not DISTINCT: a tenth faster on a group's 3 million ROs
-            SELECT r.store, r.vin, r.open_date AS day
-            FROM repair_orders r
-            WHERE {VISIT} AND r.open_date IS NOT NULL AND {where.format(t="r")}
-            GROUP BY r.store, r.vin, r.open_date
-        )
+    WITH visited AS (
+        SELECT r.store, list_sort(list_distinct(list(r.open_date))) AS days
+        FROM repair_orders r
+        WHERE {VISIT} AND r.open_date IS NOT NULL AND {where.format(t="r")}
+        GROUP BY r.store, r.vin
     ),
-    -- Read five times below: computed once (3 s instead of 6 s for 50 stores' visits).
-    w AS MATERIALIZED (
-        SELECT store, day, prev,
-               CASE WHEN prev IS NULL THEN day
-                    ELSE greatest(day, {_first_as_of("prev", base)}) END AS base_from,
-               {_first_as_of("day", base)} - 1 AS base_to,
-               CASE WHEN prev IS NULL THEN day
-                    ELSE greatest(day, {_first_as_of("prev + 1", kept)}) END AS kept_from,
-               {_first_as_of("day + 1", kept)} - 1 AS kept_to
+    v AS (
+        SELECT store, unnest(days) AS day,
+               unnest(list_prepend(NULL, list_slice(days, 1, len(days) - 1))) AS prev
+        FROM visited
+    ),
+    -- per calendar day d: the first as_of whose 24-month bound reaches d, and whose
+    -- 12-month bound reaches d + 1
+    span AS (
+        SELECT min(r.open_date) AS lo, max(r.open_date) AS hi
+        FROM repair_orders r
+        WHERE {VISIT} AND {where.format(t="r")}
+    ),
+    cal AS (
+        SELECT d AS day, {_first_as_of("d", base)} AS base_at,
+               {_first_as_of("d + 1", kept)} AS kept_at
+        FROM (SELECT lo + CAST(i AS INTEGER) AS d FROM span, range(hi - lo + 1) t(i))
+    ),
+    w AS (
+        SELECT v.store, v.day, v.prev IS NULL AS first,
+               CASE WHEN v.prev IS NULL THEN v.day ELSE greatest(v.day, p.base_at) END
+                   AS base_from,
+               d.base_at AS base_end,
+               CASE WHEN v.prev IS NULL THEN v.day ELSE greatest(v.day, p.kept_at) END
+                   AS kept_from,
+               d.kept_at AS kept_end
         FROM v
+        JOIN cal d ON d.day = v.day
+        LEFT JOIN cal p ON p.day = v.prev
+    ),
+    -- how many visits open an interval per day, and how many close one per visit day (its
+    -- end is a function of the day)
+    counted AS (
+        SELECT store, base_from, kept_from, day,
+               count(*) FILTER (WHERE base_from < base_end) AS base_n,
+               count(*) FILTER (WHERE kept_from < kept_end) AS kept_n,
+               count(*) FILTER (WHERE first) AS first_n,
+               any_value(base_end) AS base_end, any_value(kept_end) AS kept_end
+        FROM w
+        GROUP BY GROUPING SETS ((store, base_from), (store, kept_from), (store, day))
     ),
     deltas AS (
-        SELECT store, base_from AS day, 1 AS base, 0 AS kept, 0 AS firsts
-        FROM w WHERE base_from <= base_to
+        SELECT store, base_from AS day, base_n AS base, 0 AS kept, 0 AS firsts
+        FROM counted WHERE base_from IS NOT NULL
         UNION ALL
-        SELECT store, base_to + 1, -1, 0, 0 FROM w WHERE base_from <= base_to
+        SELECT store, kept_from, 0, kept_n, 0 FROM counted WHERE kept_from IS NOT NULL
         UNION ALL
-        SELECT store, kept_from, 0, 1, 0 FROM w WHERE kept_from <= kept_to
+        SELECT store, base_end, -base_n, 0, 0 FROM counted WHERE day IS NOT NULL
         UNION ALL
-        SELECT store, kept_to + 1, 0, -1, 0 FROM w WHERE kept_from <= kept_to
+        SELECT store, kept_end, 0, -kept_n, 0 FROM counted WHERE day IS NOT NULL
         UNION ALL
-        SELECT store, day, 0, 0, 1 FROM w WHERE prev IS NULL
+        SELECT store, day, 0, 0, first_n FROM counted WHERE day IS NOT NULL
     )
     SELECT store, day, sum(base), sum(kept), sum(firsts)
     FROM deltas

@@ -3,8 +3,6 @@
 Run with `make run` (demo store) or `KPI_DB=path streamlit run dashboard.py`.
 """
 
-from contextlib import nullcontext
-
 import streamlit as st
 
 from ui import auth, data, drill, first_run, sidebar, theme, tv
@@ -163,11 +161,17 @@ try:
     else:
         tv_board = TV_MODE and page.url_path == "kanban"  # the TV shows only the board
         if not tv_board:
-            auth.sidebar_widget()
-            sidebar.render(page.url_path)
-        # One access decision per rerun, on the store the page shows (docs/AUTH.md).
-        auth.require_view(auth.decide(page.url_path, tv_board))
-        with data.batch() if page.url_path in READS_ONLY else nullcontext():
+            auth.sidebar_widget()  # signs in and out: before the shared connection opens
+        reads_only = page.url_path in READS_ONLY
+        # The sidebar's reads, and a reading page's, share one connection (data.batch).
+        with data.batch():
+            if not tv_board:
+                sidebar.render(page.url_path)
+            # One access decision per rerun, on the store the page shows (docs/AUTH.md).
+            auth.require_view(auth.decide(page.url_path, tv_board))
+            if reads_only:
+                page.run()
+        if not reads_only:
             page.run()
         drill.show_open()  # the records a card or chart point opened (after the page's gate)
 except DatabaseError as exc:  # busy, full disk, read-only, damaged or newer file: a sentence

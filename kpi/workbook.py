@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi import catalogue, targets
 from kpi.catalogue import CATALOGUE, SECTIONS, UNITS
+from kpi.cells import escape_cell
 from kpi.report import compute_kpis
 from kpi.scope import Scope, add_months, month_end, month_start, store_clause
 from warehouse.spec import TABLES
@@ -43,9 +44,6 @@ from warehouse.spec import TABLES
 # The tables this module reads (ui.data caches its results on their versions): every
 # section's, so any write refreshes it.
 READS: frozenset[str] = frozenset(TABLES) | {"stores"}
-
-# Text starting with one of these is a formula to a spreadsheet (same rule as ui/download.py).
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Status fills (Excel's own good / neutral / bad tints, and grey for no value).
 FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE", "grey": "E7E6E6"}
@@ -221,13 +219,6 @@ _RATE_COLUMNS = {"achievement", "expected"}
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def escape_cell(value: object) -> object:
-    """Return a text value prefixed with a quote when it would start a spreadsheet formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _zh(lang: str) -> bool:

@@ -8,6 +8,8 @@ against the store's per-consultant average.
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus, urlencode
+
 import pandas as pd
 import streamlit as st
 
@@ -23,14 +25,16 @@ PAGE = "consultant"
 
 def link(name: str, store: str | None, extra: dict | None = None) -> str:
     """Return the relative URL of a consultant's page (the sales ranking links to it)."""
-    from urllib.parse import urlencode
-
     params = {"consultant": name, **({"store": store} if store else {}), **(extra or {})}
     return f"{PAGE}?{urlencode(params)}"
 
 
 def with_links(ranking: pd.DataFrame, ctx) -> pd.DataFrame:
-    """Return the consultant ranking with each row's page link (column ``page``)."""
+    """Return the consultant ranking with each row's page link (column ``page``).
+
+    The same URL as :func:`link`; the period's part is encoded once, not per row (a group's
+    ranking has thousands of consultants).
+    """
     if ranking.empty or "consultant" not in ranking.columns:
         return ranking
     extra = {"lang": ctx.lang}
@@ -38,8 +42,14 @@ def with_links(ranking: pd.DataFrame, ctx) -> pd.DataFrame:
         extra["month"] = ctx.month
     else:
         extra.update({"from": ctx.scope.start.isoformat(), "to": ctx.scope.end.isoformat()})
+    tail = "&" + urlencode(extra)
     names = zip(ranking["consultant"], ranking["store"], strict=True)
-    pages = [link(c, s, extra) for c, s in names]
+    pages = [
+        f"{PAGE}?consultant={quote_plus(str(c))}"
+        + (f"&store={quote_plus(str(s))}" if s else "")
+        + tail
+        for c, s in names
+    ]
     return ranking.assign(page=pages)
 
 

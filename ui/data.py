@@ -249,13 +249,13 @@ def frame(fn: Callable[..., Any], scope: Scope, **kwargs: Any) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _stores(path: str, version: int) -> list[str]:
-    with profile.timed("data._stores"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._stores"), _reader(path) as con:
         return db.list_stores(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_names(path: str, version: int) -> dict[str, str]:
-    with profile.timed("data._store_names"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._store_names"), _reader(path) as con:
         rows = con.execute("SELECT store, coalesce(nullif(name, ''), store) FROM stores").fetchall()
     return dict(rows)
 
@@ -284,7 +284,7 @@ def stores() -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_table(path: str, version: int) -> pd.DataFrame:
-    with profile.timed("data._store_table"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._store_table"), _reader(path) as con:
         return con.execute(
             "SELECT store, coalesce(nullif(name, ''), store) AS name, brand, region "
             "FROM stores ORDER BY store"
@@ -305,7 +305,7 @@ def _thresholds(path: str, version: int, store: str | None) -> dict:
 
     if store is None:
         return {}
-    with profile.timed("data._thresholds"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._thresholds"), _reader(path) as con:
         row = con.execute("SELECT thresholds FROM stores WHERE store = $s", {"s": store}).fetchone()
     if not row or not row[0]:
         return {}
@@ -326,7 +326,7 @@ def thresholds(store: str | None) -> dict:
 def _coverage(path: str, version: int) -> pd.DataFrame:
     # rows per store and month are kept with the data (warehouse.coverage)
     sql = f"SELECT table_name, store, month, n_rows FROM ({union_sql()}) WHERE month IS NOT NULL"
-    with profile.timed("data._coverage"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._coverage"), _reader(path) as con:
         return con.execute(sql).df()
 
 
@@ -342,7 +342,7 @@ def _table_stats(path: str, version: int) -> pd.DataFrame:
         "SELECT table_name, store, CAST(sum(n_rows) AS BIGINT) AS n_rows, max(newest) AS newest "
         f"FROM ({union_sql()}) GROUP BY table_name, store"
     )
-    with profile.timed("data._table_stats"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._table_stats"), _reader(path) as con:
         return con.execute(sql).df()
 
 
@@ -363,7 +363,7 @@ def table_stats(store: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _recent_imports(path: str, version: int, limit: int) -> pd.DataFrame:
-    with profile.timed("data._recent_imports"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._recent_imports"), _reader(path) as con:
         return con.execute(
             "SELECT imported_at, store, table_name, file_name, username, inserted, updated, "
             "rejected FROM imports WHERE NOT undone ORDER BY imported_at DESC LIMIT $n",
@@ -386,7 +386,7 @@ def _data_span(path: str, version: int) -> tuple[str, str] | None:
         if TABLES[name].column(col).kind != "month":
             lo, hi = f"strftime({lo}, '%Y-%m')", f"strftime({hi}, '%Y-%m')"
         parts.append(f"SELECT {lo} AS lo, {hi} AS hi, {name in live} AS live FROM {name}")
-    with profile.timed("data._data_span"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._data_span"), _reader(path) as con:
         rows = con.execute(" UNION ALL ".join(parts)).fetchall()
     found = [(lo, hi) for lo, hi, is_live in rows if is_live and lo is not None]
     found = found or [(lo, hi) for lo, hi, _ in rows if lo is not None]
@@ -472,7 +472,7 @@ FILTER_SOURCES = DIMENSIONS
 def _filter_options(path: str, version: int, store: str | None) -> dict[str, list[str]]:
     # Every filter's options from one connection: opening the group database costs more
     # than the few small queries (a page shows up to five filters).
-    with profile.timed("data._filter_options"), db.connect(path, read_only=True) as con:
+    with profile.timed("data._filter_options"), _reader(path) as con:
         return {
             name: [r[0] for r in con.execute(options_sql(name), {"store": store}).fetchall()]
             for name in FILTER_SOURCES

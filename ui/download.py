@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementId, StreamlitDuplicateElementKey
 
 # One rule for every file the app writes (CSV here, the Excel report in kpi/workbook.py).
-from kpi.workbook import DANGEROUS_PREFIXES, escape_cell
+from kpi.cells import DANGEROUS_PREFIXES, escape_cell
 
 __all__ = ["DANGEROUS_PREFIXES", "escape_cell", "to_csv", "csv_button", "table_button"]
 

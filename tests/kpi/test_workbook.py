@@ -19,8 +19,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kpi.cells import escape_cell
 from kpi.scope import Scope
-from kpi.workbook import FILLS, customers_monthly, escape_cell, target_levels, workbook_bytes
+from kpi.workbook import FILLS, customers_monthly, target_levels, workbook_bytes
 from tests.helpers import insert, memory_db
 from warehouse.db import connect
 

@@ -103,3 +103,28 @@ def test_span_label_and_the_running_period_text():
     assert period_text(Scope.for_month("2026-12", today=date(2026, 12, 1)), "en") == (
         "1 Dec 2026 · running"
     )
+
+
+@pytest.mark.parametrize("month", ["2026-11", None])
+def test_consultant_links_of_a_ranking_are_the_page_links(month):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from ui.consultant_view import link, with_links
+
+    scope = SimpleNamespace(start=date(2026, 10, 3), end=date(2026, 11, 25))
+    ctx = SimpleNamespace(lang="zh", month=month, scope=scope)
+    ranking = pd.DataFrame(
+        {"consultant": ["张伟", "A&B =1", "x y+z"], "store": ["sh-pudong", "bj 01", ""]}
+    )
+    pages = with_links(ranking, ctx)["page"].tolist()
+    period = {"month": month} if month else {"from": "2026-10-03", "to": "2026-11-25"}
+    extra = {"lang": "zh", **period}
+    assert pages == [
+        link(c, s or None, extra)
+        for c, s in zip(ranking["consultant"], ranking["store"], strict=True)
+    ]
+    # the link itself, spelled out: names and stores are URL-encoded, an empty store is left out
+    if month:
+        assert pages[1] == "consultant?consultant=A%26B+%3D1&store=bj+01&lang=zh&month=2026-11"
+        assert pages[2] == "consultant?consultant=x+y%2Bz&lang=zh&month=2026-11"

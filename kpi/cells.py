@@ -8,6 +8,8 @@ page offering a CSV does not load openpyxl.
 
 from __future__ import annotations
 
+READS: frozenset[str] = frozenset()  # no table (every kpi module declares its own)
+
 # Text starting with one of these is a formula to a spreadsheet.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

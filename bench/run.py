@@ -9,7 +9,8 @@ reused while the generator's settings match), then measures, each side as a whol
 - import: ``python -m kpi import`` of the group's repair-order export (one file, a store
   column, Chinese headers, slash dates, Chinese enum words) into an empty database, against
   DuckDB's own ``read_csv`` of the same file into a table; then the upsert of one more month
-  (new ROs plus the ROs open at the end, now closed) into a copy of the full database;
+  (new ROs plus the ROs open at the end, now closed) into a copy of the full database (up to
+  100 stores: the budget's size); at every size, one store's month into a copy of the group;
 - report: ``python -m kpi report --sections sales,inventory,service`` for one month over all
   stores, against bench/report.sql (the same sales, inventory and after-sales KPIs written by
   hand) run by ``python -c``: the issue's yardstick is a SQL file "computing the same sales,
@@ -60,6 +61,9 @@ BENCH_USER = "bench"
 # one store's month imported into the group database (upsert plus every refresh) under 5 s.
 BUDGETS = {"import": 1.5, "report": 0.5, "warm_s": 0.5, "cold_s": 3.0, "memory_mb": 1536,
            "store_import_s": 5.0}  # fmt: skip
+# The whole-group import is measured up to this size (the issue's budget is at 100 stores; a
+# 700-store group's export is 21 million rows): larger groups time one store's month only.
+WHOLE_IMPORT_MAX_STORES = 100
 # The figures whose growth with the group's size `--stores 25,100,700` prints side by side.
 GROWTH_SIZES = (25, 100, 700)
 CHROMIUM = "/usr/bin/chromium"
@@ -259,6 +263,7 @@ def alternate(*fns, runs: int, before=None) -> list[list[float]]:
 
 
 def bench_import(db: Path, full: Path, nxt: Path, runs: int) -> dict:
+    """Time the whole-group import against read_csv, its split and the next month's upsert."""
     work = Path(tempfile.mkdtemp(prefix="bench_import_", dir=OUT))
     ours_db, duck_db = work / "ours.duckdb", work / "duck.duckdb"
 
@@ -277,19 +282,11 @@ def bench_import(db: Path, full: Path, nxt: Path, runs: int) -> dict:
     clean()
     split = import_split(ours_db, full)
     upsert_db = work / "upsert.duckdb"
-
-    def fresh_copy() -> None:
-        shutil.copy(db, upsert_db)
-
-    upserts, one_store = [], []
-    store_file = ensure_store_export(db, int(db.stem.rsplit("-", 1)[-1]))
+    upserts = []
     for _ in range(runs):
-        fresh_copy()
+        shutil.copy(db, upsert_db)
         upserts.append(run([PY, "-m", "kpi", "import", "--db", str(upsert_db), "--table",
                             "repair_orders", "--user", BENCH_USER, str(nxt)]))  # fmt: skip
-        fresh_copy()
-        one_store.append(run([PY, "-m", "kpi", "import", "--db", str(upsert_db), "--table",
-                              "repair_orders", "--user", BENCH_USER, str(store_file)]))  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
     return {
         "file_mb": round(full.stat().st_size / 2**20, 1),
@@ -299,10 +296,26 @@ def bench_import(db: Path, full: Path, nxt: Path, runs: int) -> dict:
         "ratio": round(median(xs) / median(ys), 2),
         "upsert_rows": sum(1 for _ in open(nxt, encoding="utf-8")) - 1,
         "upsert_s": [round(x, 2) for x in upserts],
-        "store_rows": sum(1 for _ in open(store_file, encoding="utf-8")) - 1,
-        "store_import_s": [round(x, 2) for x in one_store],
         "split_s": split,
         "load_after": load(),
+    }
+
+
+def bench_store_import(db: Path, stores: int, runs: int) -> dict:
+    """Time one store's month (upsert plus every refresh) into a copy of the group database."""
+    work = Path(tempfile.mkdtemp(prefix="bench_store_import_", dir=OUT))
+    copy = work / "store.duckdb"
+    store_file = ensure_store_export(db, stores)
+    log(f"import: {store_file.name} into a copy of {db.name}, load {load()}")
+    times = []
+    for _ in range(runs):
+        shutil.copy(db, copy)
+        times.append(run([PY, "-m", "kpi", "import", "--db", str(copy), "--table",
+                          "repair_orders", "--user", BENCH_USER, str(store_file)]))  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "store_rows": sum(1 for _ in open(store_file, encoding="utf-8")) - 1,
+        "store_import_s": [round(x, 2) for x in times],
     }
 
 
@@ -493,8 +506,13 @@ def bench_memory(db: Path) -> dict:
 def summary_lines(results: dict) -> list[str]:
     lines = [f"stores {results['stores']}, rows {results['data'].get('rows')}",
              f"machine {results['machine']}"]  # fmt: skip
-    imp = results.get("import")
-    if imp:
+    imp = results.get("import") or {}
+    if "ratio" not in imp and imp:
+        lines.append(
+            f"import   whole group: measured up to {WHOLE_IMPORT_MAX_STORES} stores"
+            " (the issue's budget is at 100)"
+        )
+    if "ratio" in imp:
         ok = imp["ratio"] <= BUDGETS["import"]
         lines.append(
             f"import   ours {median(imp['ours_s']):.2f} s vs duckdb {median(imp['duckdb_s']):.2f} s"
@@ -519,13 +537,13 @@ def summary_lines(results: dict) -> list[str]:
                 "import   as multiples of duckdb's read_csv: "
                 + ", ".join(f"{k} {v / duck:.2f}x" for k, v in steps.items())
             )
-        if "store_import_s" in imp:
-            one = median(imp["store_import_s"])
-            ok = one <= BUDGETS["store_import_s"]
-            lines.append(
-                f"import   one store's month ({imp['store_rows']:,} rows) into the group database"
-                f" {one:.2f} s (budget {BUDGETS['store_import_s']} s: {'met' if ok else 'MISSED'})"
-            )
+    if "store_import_s" in imp:
+        one = median(imp["store_import_s"])
+        ok = one <= BUDGETS["store_import_s"]
+        lines.append(
+            f"import   one store's month ({imp['store_rows']:,} rows) into the group database"
+            f" {one:.2f} s (budget {BUDGETS['store_import_s']} s: {'met' if ok else 'MISSED'})"
+        )
     rep = results.get("report")
     if rep:
         ok = rep["ratio"] <= BUDGETS["report"]
@@ -564,8 +582,9 @@ def _figures(results: dict) -> dict[str, float]:
     out: dict[str, float] = {}
     imp, rep = results.get("import"), results.get("report")
     if imp:
-        out["import ratio (x read_csv)"] = imp["ratio"]
-        out["import of the group's ROs, s"] = median(imp["ours_s"])
+        if "ratio" in imp:
+            out["import ratio (x read_csv)"] = imp["ratio"]
+            out["import of the group's ROs, s"] = median(imp["ours_s"])
         if "store_import_s" in imp:
             out["one store's month import, s"] = median(imp["store_import_s"])
     if rep:
@@ -635,8 +654,11 @@ def bench_size(stores: int, parts: set[str], runs: int, rebuild: bool) -> None:
     results: dict = {"stores": stores, "data": facts, "machine": machine(),
                      "load_before": load()}  # fmt: skip
     if "import" in parts:
-        full, nxt = ensure_exports(db, stores)
-        results["import"] = bench_import(db, full, nxt, runs)
+        results["import"] = {}
+        if stores <= WHOLE_IMPORT_MAX_STORES:
+            full, nxt = ensure_exports(db, stores)
+            results["import"] = bench_import(db, full, nxt, runs)
+        results["import"] |= bench_store_import(db, stores, runs)
     if "report" in parts:
         results["report"] = bench_report(db, runs)
     if "pages" in parts:

@@ -228,23 +228,37 @@ def targets_for(
     Columns: store, consultant, target. Each month contributes target × (its days in the
     window ÷ its days). Rows only for stores (consultants) that have target rows.
     """
+    return _targets_to(con, scope, metric, by, [scope.end if end is None else end])[0]
+
+
+def _targets_to(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, by: str, ends: list[date]
+) -> list[pd.DataFrame]:
+    """Return targets_for(..., end=e) for each end of ends, the month targets read once."""
     import pandas as pd
 
-    window_end = scope.end if end is None else end
-    weights = month_weights(scope.start, window_end)
     all_months = list(month_weights(scope.start, scope.end))
-    df = _monthly_targets(con, scope, metric, all_months, by)
-    if df.empty:
-        return pd.DataFrame(
-            {
-                "store": pd.Series(dtype=object),
-                "consultant": pd.Series(dtype=object),
-                "target": pd.Series(dtype="float64"),
-            }
-        )
-    df["target"] = df["target"].astype("float64") * df["month"].map(weights).fillna(0.0)
-    out = df.groupby(["store", "consultant"], dropna=False, as_index=False)["target"].sum()
-    out["consultant"] = out["consultant"].astype(object).where(out["consultant"].notna(), None)
+    rows = _monthly_targets(con, scope, metric, all_months, by)
+    out = []
+    for end in ends:
+        if rows.empty:
+            out.append(
+                pd.DataFrame(
+                    {
+                        "store": pd.Series(dtype=object),
+                        "consultant": pd.Series(dtype=object),
+                        "target": pd.Series(dtype="float64"),
+                    }
+                )
+            )
+            continue
+        weights = month_weights(scope.start, end)
+        df = rows.copy()
+        df["target"] = df["target"].astype("float64") * df["month"].map(weights).fillna(0.0)
+        frame = df.groupby(["store", "consultant"], dropna=False, as_index=False)["target"].sum()
+        consultant = frame["consultant"].astype(object)
+        frame["consultant"] = consultant.where(frame["consultant"].notna(), None)
+        out.append(frame)
     return out
 
 
@@ -260,6 +274,15 @@ def _elapsed_end(scope: Scope) -> date:
 def _mtd_scope(scope: Scope) -> Scope:
     """Return the scope from the first day of as_of's month to as_of (for pace)."""
     return replace(scope, start=month_start(scope.as_of), end=scope.as_of)
+
+
+def _mtd_is_period(scope: Scope) -> bool:
+    """Return True when the days the period counts (start to upto) are as_of's month to date.
+
+    A month read on any of its days, or a range from the first of as_of's month: a sales count
+    reads only the days counted ($start to $end), so the month to date's count is the period's.
+    """
+    return scope.start == month_start(scope.as_of) and scope.upto == scope.as_of
 
 
 def _target_scope(scope: Scope) -> Scope:
@@ -301,7 +324,10 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | s
     scope = _target_scope(scope)
     # The pooled deliveries of the per-store actuals (summary()'s count; no frame, no pandas)
     actual = float(sales._order_counts(con, scope)[""]["deliveries"] or 0)
-    mtd = float(sales._order_counts(con, _mtd_scope(scope))[""]["deliveries"] or 0)
+    if _mtd_is_period(scope):
+        mtd = actual
+    else:
+        mtd = float(sales._order_counts(con, _mtd_scope(scope))[""]["deliveries"] or 0)
     target = _pooled_target(con, scope, REPORT_METRIC)
     elapsed = _pooled_target(con, scope, REPORT_METRIC, end=_elapsed_end(scope))
     achievement = actual / target if target else None
@@ -375,9 +401,12 @@ def achievement(
     fn = METRICS[metric]
     keys = ["store", "consultant"]
     actual = fn(con, scope, by)[keys + ["actual"]]
-    mtd = fn(con, _mtd_scope(scope), by)[keys + ["actual"]].rename(columns={"actual": "mtd"})
-    target = targets_for(con, scope, metric, by)
-    elapsed = targets_for(con, scope, metric, by, end=_elapsed_end(scope))
+    if metric in sales.COUNT_IDS and _mtd_is_period(scope):
+        mtd = actual.copy()  # the same days counted (_mtd_is_period)
+    else:
+        mtd = fn(con, _mtd_scope(scope), by)[keys + ["actual"]]
+    mtd = mtd.rename(columns={"actual": "mtd"})
+    target, elapsed = _targets_to(con, scope, metric, by, [scope.end, _elapsed_end(scope)])
     elapsed = elapsed.rename(columns={"target": "elapsed"})
 
     frames = [actual, mtd, target, elapsed]

@@ -235,30 +235,28 @@ def _targets_to(
     con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, by: str, ends: list[date]
 ) -> list[pd.DataFrame]:
     """Return targets_for(..., end=e) for each end of ends, the month targets read once."""
+    rows = _monthly_targets(con, scope, metric, list(month_weights(scope.start, scope.end)), by)
+    return [prorated(rows, scope.start, end) for end in ends]
+
+
+def prorated(rows: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Return targets_for's frame from its month targets (_monthly_targets' rows): each
+    month's target × its days in [start, end] ÷ its days, summed per (store, consultant)."""
     import pandas as pd
 
-    all_months = list(month_weights(scope.start, scope.end))
-    rows = _monthly_targets(con, scope, metric, all_months, by)
-    out = []
-    for end in ends:
-        if rows.empty:
-            out.append(
-                pd.DataFrame(
-                    {
-                        "store": pd.Series(dtype=object),
-                        "consultant": pd.Series(dtype=object),
-                        "target": pd.Series(dtype="float64"),
-                    }
-                )
-            )
-            continue
-        weights = month_weights(scope.start, end)
-        df = rows.copy()
-        df["target"] = df["target"].astype("float64") * df["month"].map(weights).fillna(0.0)
-        frame = df.groupby(["store", "consultant"], dropna=False, as_index=False)["target"].sum()
-        consultant = frame["consultant"].astype(object)
-        frame["consultant"] = consultant.where(frame["consultant"].notna(), None)
-        out.append(frame)
+    if rows.empty:
+        return pd.DataFrame(
+            {
+                "store": pd.Series(dtype=object),
+                "consultant": pd.Series(dtype=object),
+                "target": pd.Series(dtype="float64"),
+            }
+        )
+    weights = month_weights(start, end)
+    df = rows.copy()
+    df["target"] = df["target"].astype("float64") * df["month"].map(weights).fillna(0.0)
+    out = df.groupby(["store", "consultant"], dropna=False, as_index=False)["target"].sum()
+    out["consultant"] = out["consultant"].astype(object).where(out["consultant"].notna(), None)
     return out
 
 

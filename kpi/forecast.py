@@ -336,11 +336,12 @@ def _pooled(
     if not stores:
         return {}
     stored = query.summaries_allowed_any()
-    lists = {"stores": stores, "origins": sorted(set(origins))}
+    days = sorted(set(origins))
+    lists: dict[str, list] = {"stores": stores, "origins": days}
     if stored:
         missing = con.execute(MISSING_SQL, lists).fetchall()
     else:
-        missing = [(s, d) for s in stores for d in lists["origins"]]
+        missing = [(s, d) for s in stores for d in days]
     computed: list[tuple] = []
     if missing:
         params = {"bound": bound, "first": min(d for _, d in missing), **PARAMS}
@@ -349,7 +350,7 @@ def _pooled(
     bound_rows = {c: [r[i] for r in computed] for i, c in enumerate(columns)}
     bound_rows["c_waiting"] = [float(v) for v in bound_rows["c_waiting"]]
     bound_rows["c_new"] = [float(v) for v in bound_rows["c_new"]]
-    past = [d for d in lists["origins"] if month_start(d) < month_start(bound)]
+    past = [d for d in days if month_start(d) < month_start(bound)]
     first = month_start(min(past)) if past else bound
     actual = {"first": first, "bound": month_start(bound) - timedelta(days=1)}
     rows = con.execute(POOLED_SQL, {**lists, **bound_rows, **actual, "stored": stored})

@@ -430,6 +430,7 @@ def achievement(
     df["achievement"] = df["actual"] / df["target"]
     df["metric"] = metric
     df["time_progress"] = time_progress(scope.as_of)
+    expected: list[float | None]
     if _is_calendar_month(scope):  # one expected progress for every row (_expected)
         expected = [time_progress(scope.as_of)] * len(df)
     else:

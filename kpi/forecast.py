@@ -39,7 +39,7 @@ import duckdb
 
 from kpi import query
 from kpi.scope import add_months, month_end, month_start
-from warehouse.forecast_points import PARAMS, POINTS_SQL, STORED_SQL
+from warehouse.forecast_points import MISSING_SQL, PARAMS, POINTS_SQL, STORED_SQL
 
 # The tables this module reads, directly or through the kpi functions it calls: ui.data
 # caches its results on their versions (tests/kpi/test_reads.py checks the list).
@@ -63,6 +63,58 @@ WHERE status = 'delivered' AND delivery_date BETWEEN $first AND $bound
   AND store IN (SELECT unnest($stores::VARCHAR[]))
 GROUP BY store, month
 """
+
+# The points of $stores × $origins (the stored ones unless $stored is false, then the
+# computed ones bound as c_* lists) summed per origin, with the month's deliveries of each
+# store (its actual, read as ACTUALS_SQL reads it, for origins before the month $bound ends).
+# The remainders are kept as lists in store order: the sums are then Python's, term by term
+# as _result and _ratios add Points, so a pooled forecast equals theirs to the last bit.
+POOLED_SQL = """
+WITH points AS (
+    SELECT store, origin, delivered, has_history, waiting, new_orders
+    FROM derived_forecast_points
+    WHERE $stored AND origin IN (SELECT unnest($origins::DATE[]))
+      AND store IN (SELECT unnest($stores::VARCHAR[]))
+    UNION ALL
+    SELECT unnest($c_store::VARCHAR[]), unnest($c_origin::DATE[]),
+        unnest($c_delivered::BIGINT[]), unnest($c_history::BOOLEAN[]),
+        unnest($c_waiting::DOUBLE[]), unnest($c_new::DOUBLE[])
+),
+actuals AS (
+    SELECT store, date_trunc('month', delivery_date)::DATE AS month, count(*) AS n
+    FROM orders
+    WHERE status = 'delivered' AND delivery_date BETWEEN $first AND $bound
+      AND store IN (SELECT unnest($stores::VARCHAR[]))
+    GROUP BY store, month
+),
+rest AS (
+    SELECT p.store, p.origin, p.delivered, coalesce(p.has_history, false) AS has_history,
+        coalesce(a.n, 0) - p.delivered AS to_come,
+        CASE WHEN p.has_history THEN p.waiting + p.new_orders
+             ELSE p.delivered::DOUBLE / day(p.origin)::DOUBLE
+                  * day(last_day(p.origin))::DOUBLE - p.delivered::DOUBLE END AS remainder
+    FROM points p
+    LEFT JOIN actuals a ON a.store = p.store AND a.month = date_trunc('month', p.origin)
+)
+SELECT origin, count(*) AS n, sum(delivered) AS delivered, bool_or(has_history) AS history,
+    list(remainder ORDER BY store) AS remainders,
+    list(remainder ORDER BY store) FILTER (WHERE has_history) AS history_remainders,
+    sum(to_come) FILTER (WHERE has_history) AS history_to_come
+FROM rest
+GROUP BY origin
+"""
+
+
+class Pooled(NamedTuple):
+    """The points of several stores at one origin, pooled: what _result and _ratios use."""
+
+    n: int  # points found
+    delivered: int
+    remainder: float  # Σ of the points' remainders, in store order
+    has_history: bool  # any point with history
+    history_remainder: float  # Σ over the points with history only
+    history_to_come: int  # Σ over them of the month's actual deliveries − delivered so far
+    history_n: int
 
 
 class Point(NamedTuple):
@@ -179,18 +231,31 @@ def _ratios(
     return out
 
 
+def _pool(points: list[Point]) -> Pooled:
+    """Return the points of one origin pooled (their sums in their order)."""
+    return Pooled(
+        len(points),
+        sum(p.delivered for p in points),
+        sum(p.remainder for p in points),
+        any(p.has_history for p in points),
+        0.0,
+        0,
+        0,
+    )
+
+
 def _result(
-    as_of: date, now: list[Point], ratios: list[float], target: float | None
+    as_of: date, now: Pooled, ratios: list[float], target: float | None
 ) -> dict[str, float | None]:
     """Return the forecast, its interval and the chance of reaching target, stores pooled."""
-    delivered = sum(p.delivered for p in now)
-    rest = sum(p.remainder for p in now)
+    delivered = now.delivered
+    rest = now.remainder
     forecast = delivered + rest
     if as_of == month_end(as_of):
         low = high = float(delivered)
         chance = None if not target else float(delivered >= target)
         return _out(float(delivered), low, high, chance)
-    if not now or not any(p.has_history for p in now):
+    if not now.n or not now.has_history:
         # No history: pace, and no honest interval
         return _out(float(forecast), None, None, None)
     if len(ratios) >= MIN_RATIOS:
@@ -245,12 +310,57 @@ def deliveries_forecast(
     """
     stores = _stores(con, store, as_of)
     days = _calibration_days(as_of)
-    origins = [(s, d) for s in stores for d in [as_of, *days]]
-    points = _points(con, origins, as_of)
-    first = month_start(days[-1]) if days else as_of
-    actuals = _actuals(con, stores, first, month_start(as_of) - timedelta(days=1))
-    now = [points[(s, as_of)] for s in stores if (s, as_of) in points]
-    return _result(as_of, now, _ratios(stores, days, points, actuals), target)
+    pooled = _pooled(con, stores, [as_of, *days], as_of)
+    empty = Pooled(0, 0, 0, False, 0, 0, 0)
+    ratios = [_ratio(pooled[d]) for d in days if d in pooled]
+    now = pooled.get(as_of, empty)
+    return _result(as_of, now, [r for r in ratios if r is not None], target)
+
+
+def _ratio(p: Pooled) -> float | None:
+    """Return _ratios' ratio of one pooled past origin: None without a forecast remainder."""
+    if p.history_n and p.history_remainder > 0:
+        return p.history_to_come / p.history_remainder
+    return None
+
+
+def _pooled(
+    con: duckdb.DuckDBPyConnection, stores: list[str], origins: list[date], bound: date
+) -> dict[date, Pooled]:
+    """Return the points of every store at every origin pooled per origin (POOLED_SQL).
+
+    The same points as _points(stores × origins, bound), summed in store order as _result and
+    _ratios sum them, without a Python object per point: the stored points are summed where
+    they are, the few others computed (all of them inside query.raw_rows()) and bound.
+    """
+    if not stores:
+        return {}
+    stored = query.summaries_allowed_any()
+    days = sorted(set(origins))
+    lists: dict[str, list] = {"stores": stores, "origins": days}
+    if stored:
+        missing = con.execute(MISSING_SQL, lists).fetchall()
+    else:
+        missing = [(s, d) for s in stores for d in days]
+    computed: list[tuple] = []
+    if missing:
+        params = {"bound": bound, "first": min(d for _, d in missing), **PARAMS}
+        computed = _fetch(con, POINTS_SQL, missing, params)
+    columns = ("c_store", "c_origin", "c_delivered", "c_history", "c_waiting", "c_new")
+    bound_rows = {c: [r[i] for r in computed] for i, c in enumerate(columns)}
+    bound_rows["c_waiting"] = [float(v) for v in bound_rows["c_waiting"]]
+    bound_rows["c_new"] = [float(v) for v in bound_rows["c_new"]]
+    past = [d for d in days if month_start(d) < month_start(bound)]
+    first = month_start(min(past)) if past else bound
+    actual = {"first": first, "bound": month_start(bound) - timedelta(days=1)}
+    rows = con.execute(POOLED_SQL, {**lists, **bound_rows, **actual, "stored": stored})
+    out = {}
+    for origin, n, delivered, history, rests, history_rests, to_come in rows.fetchall():
+        kept = history_rests or []
+        out[origin] = Pooled(
+            n, delivered, sum(rests), bool(history), sum(kept), to_come or 0, len(kept)
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- backtest
@@ -289,12 +399,13 @@ def backtest(
     rows = []
     for group in groups:
         for origin, days in origins_by_day.items():
-            now = [points[(s, origin)] for s in group if (s, origin) in points]
-            if not now:
+            found = [points[(s, origin)] for s in group if (s, origin) in points]
+            if not found:
                 continue
             ratios = _ratios(group, days, points, actuals)
+            now = _pool(found)
             res = _result(origin, now, ratios, None)
-            delivered = sum(p.delivered for p in now)
+            delivered = now.delivered
             rows.append(
                 {
                     "store": None if pooled else group[0],

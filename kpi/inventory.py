@@ -144,10 +144,13 @@ def _periods(scopes: dict[str, Scope]) -> dict[str, list]:
     return out
 
 
-# A unit's floorplan interest over the period's days in stock up to as_of (stores s joined).
-FLOORPLAN_COST = """v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365
-                   * greatest(0, least(coalesce(v.sold_date, $fp_stop), $fp_stop)
+# A unit's floorplan interest over the period's days in stock up to as_of (stores s joined):
+# its interest per day times those days.
+FLOORPLAN_DAY = "v.cost * coalesce(v.floorplan_rate, s.floorplan_rate, $default_rate) / 365"
+FLOORPLAN_DAYS = """greatest(0, least(coalesce(v.sold_date, $fp_stop), $fp_stop)
                                  - greatest(v.arrival_date, $start))"""
+FLOORPLAN_COST = f"""{FLOORPLAN_DAY}
+                   * {FLOORPLAN_DAYS}"""
 
 
 def _on_period_row(expr: str) -> str:
@@ -167,31 +170,40 @@ def _group_fragments(by_model: bool, by: str | None, total: bool) -> dict[str, s
     """Return the model (or store group) key and GROUP BY of the vehicle and sales CTEs.
 
     ``total`` adds each period's pooled row from the same scan (GROUPING SETS), its key a
-    sentinel that joins like any other (a real key is never it).
+    sentinel that joins like any other (a real key is never it). The key is computed on the
+    rows (``*_raw_key``, column k) and carried by their per-day or alike-vehicle counts.
     """
+    if not by_model:
+        return {
+            "vehicle_raw_key": "",
+            "vehicle_raw_group": "",
+            "order_raw_key": "",
+            "vehicle_key": "",
+            "order_key": "",
+            "vehicle_group": "GROUP BY 1",
+            "order_group": "GROUP BY 1",
+        }
     if by is not None:
         vkey, okey = group_key("v", by), group_key("o", by)
     else:
         vkey, okey = "coalesce(v.model, '')", "coalesce(o.model, '')"
+    out = {
+        "vehicle_raw_key": f"{vkey} AS k,",
+        "vehicle_raw_group": "k,",
+        "order_raw_key": f"{okey} AS k,",
+    }
     if total:
-        return {
-            "vehicle_key": f"coalesce({vkey}, {TOTAL_SQL}) AS model,",
-            "order_key": f"coalesce({okey}, {TOTAL_SQL}) AS model,",
-            "vehicle_group": f"GROUP BY GROUPING SETS ((p.grp, {vkey}), (p.grp))",
-            "order_group": f"GROUP BY GROUPING SETS ((p.grp, {okey}), (p.grp))",
+        return out | {
+            "vehicle_key": f"coalesce(v.k, {TOTAL_SQL}) AS model,",
+            "order_key": f"coalesce(o.k, {TOTAL_SQL}) AS model,",
+            "vehicle_group": "GROUP BY GROUPING SETS ((p.grp, v.k), (p.grp))",
+            "order_group": "GROUP BY GROUPING SETS ((p.grp, o.k), (p.grp))",
         }
-    if by_model:
-        return {
-            "vehicle_key": f"{vkey} AS model,",
-            "order_key": f"{okey} AS model,",
-            "vehicle_group": "GROUP BY 1, 2",
-            "order_group": "GROUP BY 1, 2",
-        }
-    return {
-        "vehicle_key": "",
-        "order_key": "",
-        "vehicle_group": "GROUP BY 1",
-        "order_group": "GROUP BY 1",
+    return out | {
+        "vehicle_key": "v.k AS model,",
+        "order_key": "o.k AS model,",
+        "vehicle_group": "GROUP BY 1, 2",
+        "order_group": "GROUP BY 1, 2",
     }
 
 
@@ -241,7 +253,7 @@ def _bucket_fragments(buckets: bool) -> dict[str, str]:
     counts = columns = names = ""
     for i, (_, lo, hi) in enumerate(AGING_BUCKETS):
         upto = "" if hi is None else f" AND {age} <= {hi}"
-        counts += f"count(*) FILTER (WHERE {in_stock} AND {age} >= {lo}{upto}) AS aged_{i},"
+        counts += f"sum(v.n) FILTER (WHERE {in_stock} AND {age} >= {lo}{upto})::BIGINT AS aged_{i},"
         columns += f"coalesce(aged_{i}, 0) AS aged_{i}, "
         names += f"aged_{i}, "
     return {"bucket_counts": counts, "bucket_columns": columns, "bucket_names": names}
@@ -253,12 +265,21 @@ _CONDITIONS = {
     "in_stock": _per_period(_IN_STOCK),
     "in_transit": _per_period(_IN_TRANSIT),
     "aged_90": _per_period(AGED_90),
-    "floorplan_cost": _on_period_row(FLOORPLAN_COST),
+    "floorplan_day": FLOORPLAN_DAY,
+    "floorplan_days": _on_period_row(FLOORPLAN_DAYS),
     "vehicle_filter": _VEHICLE_FILTER,
     "order_filter": f"{store_clause('o')} AND {filter_clause('o.model', 'model')}",
     "delivered": _DELIVERED,
     "sales_window_days": str(float(SALES_WINDOW_DAYS)),
 }
+
+
+def _bucket(column: str, dates: str, n: int) -> str:
+    """Return the first date of the bound sorted list ``dates`` (n long) on or after column,
+    else 9999-12-31: a date compared only with those dates (x <= d) compares alike with it.
+    """
+    whens = " ".join(f"WHEN {column} <= ${dates}[{i}] THEN ${dates}[{i}]" for i in range(1, n + 1))
+    return f"CASE {whens} ELSE DATE '9999-12-31' END"
 
 
 def _aggregate_query(
@@ -275,15 +296,20 @@ def _aggregate_query(
     entry, in its order) to every row, so the report reads aging_buckets() from this pass.
     """
     by_model = by_model or by is not None
+    scopes = periods or {"": scope}
+    params = _windows(scope) | _periods(scopes)
+    # The dates an order date and an eta are compared with (the alike vehicles' buckets)
+    params["t_as_of"] = sorted(set(params["p_as_of"]))
+    params["t_horizon"] = sorted(set(params["p_horizon"]))
     sql = _AGGREGATE_SQL.format(
         **_CONDITIONS,
         **_group_fragments(by_model, by, total),
         **_model_fragments(by_model),
         **_period_fragments(by_model),
         **_bucket_fragments(buckets),
+        ordered_bucket=_bucket("ordered_date", "t_as_of", len(params["t_as_of"])),
+        eta_bucket=_bucket("eta", "t_horizon", len(params["t_horizon"])),
     )
-    scopes = periods or {"": scope}
-    params = _windows(scope) | _periods(scopes)
     if not by_model:
         params["v_from"] = min(min(s.start, s.as_of) for s in scopes.values())
         params["o_from"] = min(

@@ -228,13 +228,23 @@ def targets_for(
     Columns: store, consultant, target. Each month contributes target × (its days in the
     window ÷ its days). Rows only for stores (consultants) that have target rows.
     """
+    return _targets_to(con, scope, metric, by, [scope.end if end is None else end])[0]
+
+
+def _targets_to(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, by: str, ends: list[date]
+) -> list[pd.DataFrame]:
+    """Return targets_for(..., end=e) for each end of ends, the month targets read once."""
+    rows = _monthly_targets(con, scope, metric, list(month_weights(scope.start, scope.end)), by)
+    return [prorated(rows, scope.start, end) for end in ends]
+
+
+def prorated(rows: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Return targets_for's frame from its month targets (_monthly_targets' rows): each
+    month's target × its days in [start, end] ÷ its days, summed per (store, consultant)."""
     import pandas as pd
 
-    window_end = scope.end if end is None else end
-    weights = month_weights(scope.start, window_end)
-    all_months = list(month_weights(scope.start, scope.end))
-    df = _monthly_targets(con, scope, metric, all_months, by)
-    if df.empty:
+    if rows.empty:
         return pd.DataFrame(
             {
                 "store": pd.Series(dtype=object),
@@ -242,6 +252,8 @@ def targets_for(
                 "target": pd.Series(dtype="float64"),
             }
         )
+    weights = month_weights(start, end)
+    df = rows.copy()
     df["target"] = df["target"].astype("float64") * df["month"].map(weights).fillna(0.0)
     out = df.groupby(["store", "consultant"], dropna=False, as_index=False)["target"].sum()
     out["consultant"] = out["consultant"].astype(object).where(out["consultant"].notna(), None)
@@ -260,6 +272,15 @@ def _elapsed_end(scope: Scope) -> date:
 def _mtd_scope(scope: Scope) -> Scope:
     """Return the scope from the first day of as_of's month to as_of (for pace)."""
     return replace(scope, start=month_start(scope.as_of), end=scope.as_of)
+
+
+def _mtd_is_period(scope: Scope) -> bool:
+    """Return True when the days the period counts (start to upto) are as_of's month to date.
+
+    A month read on any of its days, or a range from the first of as_of's month: a sales count
+    reads only the days counted ($start to $end), so the month to date's count is the period's.
+    """
+    return scope.start == month_start(scope.as_of) and scope.upto == scope.as_of
 
 
 def _target_scope(scope: Scope) -> Scope:
@@ -301,7 +322,10 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, float | s
     scope = _target_scope(scope)
     # The pooled deliveries of the per-store actuals (summary()'s count; no frame, no pandas)
     actual = float(sales._order_counts(con, scope)[""]["deliveries"] or 0)
-    mtd = float(sales._order_counts(con, _mtd_scope(scope))[""]["deliveries"] or 0)
+    if _mtd_is_period(scope):
+        mtd = actual
+    else:
+        mtd = float(sales._order_counts(con, _mtd_scope(scope))[""]["deliveries"] or 0)
     target = _pooled_target(con, scope, REPORT_METRIC)
     elapsed = _pooled_target(con, scope, REPORT_METRIC, end=_elapsed_end(scope))
     achievement = actual / target if target else None
@@ -375,9 +399,12 @@ def achievement(
     fn = METRICS[metric]
     keys = ["store", "consultant"]
     actual = fn(con, scope, by)[keys + ["actual"]]
-    mtd = fn(con, _mtd_scope(scope), by)[keys + ["actual"]].rename(columns={"actual": "mtd"})
-    target = targets_for(con, scope, metric, by)
-    elapsed = targets_for(con, scope, metric, by, end=_elapsed_end(scope))
+    if metric in sales.COUNT_IDS and _mtd_is_period(scope):
+        mtd = actual.copy()  # the same days counted (_mtd_is_period)
+    else:
+        mtd = fn(con, _mtd_scope(scope), by)[keys + ["actual"]]
+    mtd = mtd.rename(columns={"actual": "mtd"})
+    target, elapsed = _targets_to(con, scope, metric, by, [scope.end, _elapsed_end(scope)])
     elapsed = elapsed.rename(columns={"target": "elapsed"})
 
     frames = [actual, mtd, target, elapsed]
@@ -403,13 +430,17 @@ def achievement(
     df["achievement"] = df["actual"] / df["target"]
     df["metric"] = metric
     df["time_progress"] = time_progress(scope.as_of)
-    lights = [
-        status_light(a, _expected(scope, t, e))
-        for a, t, e in zip(df["achievement"], df["target"].fillna(0.0), df["elapsed"], strict=True)
-    ]
+    expected: list[float | None]
+    if _is_calendar_month(scope):  # one expected progress for every row (_expected)
+        expected = [time_progress(scope.as_of)] * len(df)
+    else:
+        pairs = zip(df["target"].fillna(0.0), df["elapsed"], strict=True)
+        expected = [_expected(scope, t, e) for t, e in pairs]
+    lights = [status_light(a, x) for a, x in zip(df["achievement"], expected, strict=True)]
     # object dtype keeps None (grey) as None rather than NaN
     df["traffic_light"] = pd.Series(lights, index=df.index, dtype=object)
-    df["pace"] = [_pace(m, scope.as_of) for m in df["mtd"]]
+    day, days = scope.as_of.day, calendar.monthrange(scope.as_of.year, scope.as_of.month)[1]
+    df["pace"] = [m / day * days for m in df["mtd"]]  # _pace, its month's days found once
     cols = keys + ["metric", "actual", "target", "achievement", "time_progress"]
     cols += ["traffic_light", "pace"]
     df = df.sort_values(

@@ -34,7 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpi import catalogue, targets
+from kpi import catalogue, sales, targets
 from kpi.catalogue import CATALOGUE, SECTIONS, UNITS
 from kpi.cells import escape_cell
 from kpi.report import compute_kpis
@@ -296,8 +296,38 @@ def _actual(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> float 
     return None if _missing(value) else float(value)
 
 
+# The sales counts whose sum over counts_by's stores (those with a walk-in, a call, an order or
+# a delivery) is the count of all the stores pooled: a store left out has none of them. Their
+# actuals of several periods come from one pass (sales' periods), traffic's or orders'.
+_POOLED_COUNTS = {
+    "walk_in_batches": "traffic",
+    "phone_batches": "traffic",
+    "orders": "orders",
+    "deliveries": "orders",
+}
+
+
+def _level_actuals(
+    con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, windows: dict[str, tuple[date, date]]
+) -> dict[str, float | None]:
+    """Return _actual of the scope over each window (first day, last day), keyed as windows."""
+    scopes = {k: replace(scope, start=a, end=b) for k, (a, b) in windows.items()}
+    source = _POOLED_COUNTS.get(metric) if metric in targets.METRICS else None
+    if source is None:
+        return {k: _actual(con, s, metric) for k, s in scopes.items()}
+    reader = sales._traffic_counts if source == "traffic" else sales._order_counts
+    found = reader(con, scope, periods=scopes)
+    return {k: float(found.get(k, {}).get(metric) or 0) for k in scopes}
+
+
 def _target(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str, end: date | None = None):
     frame = targets.targets_for(con, scope, metric, end=end)
+    return None if frame.empty else float(frame["target"].sum())
+
+
+def _prorated_sum(rows: pd.DataFrame, start: date, last: date) -> float | None:
+    """Return _target's value of [start, last] from the month targets of its window (rows)."""
+    frame = targets.prorated(rows, start, last)
     return None if frame.empty else float(frame["target"].sum())
 
 
@@ -320,17 +350,22 @@ def target_levels(con: duckdb.DuckDBPyConnection, scope: Scope, metric: str) -> 
          month_end(add_months(q_first, 2))),
         ("month", f"{as_of:%Y-%m}", month_start(as_of), month_end(as_of)),
     ]  # fmt: skip
+    actuals = _level_actuals(con, scope, metric, {lv: (st, as_of) for lv, _, st, _ in levels})
+    # The year's month targets, read once: a quarter's or month's are among them.
+    year = replace(scope, start=levels[0][2], end=levels[0][3], as_of=as_of)
+    months = list(targets.month_weights(year.start, year.end))
+    year_rows = targets._monthly_targets(con, year, metric, months, "store")
     rows = []
     for level, period, start, end in levels:
-        s = replace(scope, start=start, end=end, as_of=as_of)
-        actual = _actual(con, replace(s, end=as_of), metric)
-        target = _target(con, s, metric)
+        inside = year_rows[year_rows["month"].isin(list(targets.month_weights(start, end)))]
+        actual = actuals[level]
+        target = _prorated_sum(inside, start, end)
         achievement = actual / target if actual is not None and target else None
         expected: float | None
         if level == "month":
             expected = targets.time_progress(as_of)
         else:
-            elapsed = _target(con, s, metric, end=as_of)
+            elapsed = _prorated_sum(inside, start, as_of)
             expected = elapsed / target if target and elapsed is not None else None
         rows.append(
             {

@@ -72,3 +72,16 @@ WHERE p.origin IN (SELECT unnest($origins::DATE[]))
 def stored_select(where: str) -> str:
     """Return the SELECT of every point of the stores ``where`` admits (warehouse.derived)."""
     return _STORED_SQL.replace("{where_o}", where.format(t="o"))
+
+
+# The pairs of $stores × $origins with no stored point (a reader computes those from the rows).
+MISSING_SQL = """
+SELECT s.store, d.origin
+FROM (SELECT unnest($stores::VARCHAR[]) AS store) s
+CROSS JOIN (SELECT unnest($origins::DATE[]) AS origin) d
+ANTI JOIN (
+    SELECT store, origin FROM derived_forecast_points
+    WHERE origin IN (SELECT unnest($origins::DATE[]))
+      AND store IN (SELECT unnest($stores::VARCHAR[]))
+) p ON p.store = s.store AND p.origin = d.origin
+"""

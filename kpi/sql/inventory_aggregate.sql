@@ -3,40 +3,65 @@
 WITH p AS (
     SELECT {period_columns}
 ),
-veh AS (
-    SELECT p.grp, {vehicle_key}
-           count(*) FILTER (WHERE {in_stock}) AS stock_units,
-           count(*) FILTER (WHERE {in_transit}) AS in_transit_units,
-           count(*) FILTER (WHERE {in_transit} AND (v.eta IS NULL OR v.eta <= p.horizon))
-               AS in_transit_by_horizon,
-           sum(p.as_of - v.arrival_date) FILTER (WHERE {in_stock}) AS age_days_sum,
-           count(*) FILTER (WHERE {aged_90}) AS aged_units_90,
-           {bucket_counts}
-           coalesce(sum(v.cost) FILTER (WHERE {in_stock}), 0) AS capital_tied_up,
-           coalesce(sum({floorplan_cost})
-                    FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
+vehicles AS (
+    SELECT {vehicle_raw_key} v.arrival_date, v.sold_date,
+           coalesce(v.ordered_date, DATE '0001-01-01') AS ordered_date,
+           coalesce(v.eta, DATE '0001-01-01') AS eta,
+           v.cost,
+           {floorplan_day} AS floorplan_day
     FROM v_vehicles v
     LEFT JOIN stores s ON s.store = v.store
-    {vehicle_periods}
     WHERE {vehicle_filter} {vehicles_used}
+),
+-- Vehicles that count alike in every period, one row with their number and sums: the order
+-- date and eta are only compared with the periods' as_of and horizon dates, so each is
+-- replaced by the first of those on or after it (a later date than them all by 9999-12-31).
+alike AS (
+    SELECT {vehicle_raw_group} arrival_date, sold_date,
+           {ordered_bucket} AS ordered_date,
+           {eta_bucket} AS eta,
+           count(*) AS n, sum(cost) AS cost, sum(floorplan_day) AS floorplan_day
+    FROM vehicles
+    GROUP BY ALL
+),
+veh AS (
+    SELECT p.grp, {vehicle_key}
+           sum(v.n) FILTER (WHERE {in_stock})::BIGINT AS stock_units,
+           sum(v.n) FILTER (WHERE {in_transit})::BIGINT AS in_transit_units,
+           sum(v.n) FILTER (WHERE {in_transit} AND (v.eta IS NULL OR v.eta <= p.horizon))::BIGINT
+               AS in_transit_by_horizon,
+           sum(v.n * (p.as_of - v.arrival_date)) FILTER (WHERE {in_stock}) AS age_days_sum,
+           sum(v.n) FILTER (WHERE {aged_90})::BIGINT AS aged_units_90,
+           {bucket_counts}
+           coalesce(sum(v.cost) FILTER (WHERE {in_stock}), 0) AS capital_tied_up,
+           coalesce(sum(v.floorplan_day * {floorplan_days})
+                    FILTER (WHERE v.arrival_date IS NOT NULL), 0) AS floorplan_cost
+    FROM alike v
+    {vehicle_periods}
     {vehicle_group}
+),
+-- Deliveries (and, for a model list, open orders) counted per day before meeting the periods.
+order_days AS (
+    SELECT {order_raw_key} o.delivery_date, o.status, count(*) AS n
+    FROM orders o
+    -- Open orders only widen the by-model list (a model on order is worth planning).
+    WHERE o.status <> 'cancelled' AND {order_filter} {orders_used}
+    GROUP BY ALL
 ),
 sales AS (
     SELECT p.grp, {order_key}
-           count(*) FILTER (
+           sum(o.n) FILTER (
                WHERE {delivered} AND o.delivery_date BETWEEN p.s3_start AND p.s3_end
-           ) AS sales_3m,
-           count(*) FILTER (
+           )::BIGINT AS sales_3m,
+           sum(o.n) FILTER (
                WHERE {delivered} AND o.delivery_date BETWEEN p.mtd_start AND p.as_of
-           ) AS sales_mtd,
-           count(*) FILTER (
+           )::BIGINT AS sales_mtd,
+           sum(o.n) FILTER (
                WHERE {delivered} AND o.delivery_date > p.d90_start
                  AND o.delivery_date <= p.as_of
-           ) AS sales_90d
-    FROM orders o
+           )::BIGINT AS sales_90d
+    FROM order_days o
     {order_periods}
-    -- Open orders only widen the by-model list (a model on order is worth planning).
-    WHERE o.status <> 'cancelled' AND {order_filter} {orders_used}
     {order_group}
 ),
 pooled AS (

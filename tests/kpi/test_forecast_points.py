@@ -7,6 +7,7 @@ same terms in another order from one run to the next (the last bits move), ints 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -93,6 +94,29 @@ def test_the_forecast_is_the_same_both_ways(demo, as_of, store):
     with query.raw_rows():
         raw = forecast.deliveries_forecast(demo, as_of, store, target=300)
     _same(raw, forecast.deliveries_forecast(demo, as_of, store, target=300))
+
+
+def _from_points(con, as_of: date, store: str | None, target: float) -> dict:
+    """Return the forecast pooled from a Point per store and day (the backtest's way)."""
+    stores = forecast._stores(con, store, as_of)
+    days = forecast._calibration_days(as_of)
+    points = forecast._points(con, [(s, d) for s in stores for d in [as_of, *days]], as_of)
+    first = forecast.month_start(days[-1]) if days else as_of
+    last = forecast.month_start(as_of) - timedelta(days=1)
+    actuals = forecast._actuals(con, stores, first, last)
+    now = forecast._pool([points[(s, as_of)] for s in stores if (s, as_of) in points])
+    return forecast._result(as_of, now, forecast._ratios(stores, days, points, actuals), target)
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 11, 25), date(2026, 6, 12), date(2026, 12, 10)])
+@pytest.mark.parametrize("store", [None, "nb-yinzhou"])
+@pytest.mark.parametrize("raw", [False, True])
+def test_the_points_summed_per_day_in_sql_pool_as_the_points_do(demo, as_of, store, raw):
+    # deliveries_forecast sums the points per origin in SQL (POOLED_SQL), the remainders in
+    # store order in Python: the very sums of the Points, to the last bit
+    with query.raw_rows() if raw else contextlib.nullcontext():
+        expected = _from_points(demo, as_of, store, 300)
+        assert forecast.deliveries_forecast(demo, as_of, store, target=300) == expected
 
 
 def test_the_backtest_is_the_same_both_ways(demo):

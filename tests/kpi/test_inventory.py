@@ -623,3 +623,37 @@ def test_monthly_counts_each_vehicle_and_delivery_in_the_months_it_belongs_to(co
     assert frame["floorplan_cost"].tolist() == pytest.approx([1200.0, 400.0, 0.0])
     # 3 complete months: May-Jul (D1, D2) | Jun-Aug (D1) | Jun-Aug as of Sep 15 (D1)
     assert frame["avg_monthly_sales_3m"].tolist() == pytest.approx([2 / 3, 1 / 3, 1 / 3])
+
+
+def test_monthly_vehicles_alike_but_for_order_date_and_eta_count_apart_where_they_differ(con):
+    # as of Sep 15 over 3 months: Jul (as_of Jul 31, horizon Aug 31), Aug (Aug 31, Sep 30),
+    # Sep (Sep 15, Oct 31); an order date or eta counts on the very day it is compared with
+    insert(
+        con,
+        "vehicles",
+        [
+            veh("O1", ordered=date(2026, 7, 31), eta=date(2026, 8, 31)),
+            veh("O2", ordered=date(2026, 8, 1), eta=date(2026, 9, 1)),
+            veh("O3", ordered=date(2026, 8, 20), eta=date(2026, 10, 31)),
+            veh("O4", ordered=date(2026, 8, 5), eta=date(2026, 11, 1)),
+            veh("O5", ordered=date(2026, 9, 16)),  # ordered after Sep 15: never counted
+            # arrived together, ordered apart, costs apart
+            veh("A1", ordered=date(2026, 7, 1), arrival=date(2026, 8, 10), cost=100000.0),
+            veh("A2", ordered=date(2026, 7, 15), arrival=date(2026, 8, 10), cost=200000.0),
+        ],
+    )
+    frame = inventory.monthly(con, month_scope(date(2026, 9, 15)), months=3)
+    assert frame["month"].tolist() == ["2026-07", "2026-08", "2026-09"]
+    # Jul: O1, A1, A2 | Aug: O1-O4 | Sep: O1-O4
+    assert frame["in_transit_units"].tolist() == [3, 4, 4]
+    # Jul: O1 (Aug 31 <= Aug 31), A1, A2 (no eta) | Aug: O1, O2 (Sep 1 <= Sep 30) |
+    # Sep: O1, O2, O3 (Oct 31 <= Oct 31); O4 (Nov 1) never
+    scope = month_scope(date(2026, 9, 15))
+    periods = {f"{m:%Y-%m}": inventory.month_scope(scope, m) for m in (date(2026, 7, 1),
+               date(2026, 8, 1), date(2026, 9, 1))}  # fmt: skip
+    rows = inventory.query.records(con, *inventory._aggregate_query(scope, False, periods=periods))
+    assert [r["in_transit_by_horizon"] for r in rows] == [3, 2, 3]
+    assert frame["stock_units"].tolist() == [0, 2, 2]  # A1, A2 from Aug 10
+    assert frame["capital_tied_up"].tolist() == pytest.approx([0.0, 300000.0, 300000.0])
+    # Aug 31 - Aug 10 = 21 days each; Sep 15 - Aug 10 = 36 days each
+    assert frame["avg_days_in_stock"].tolist()[1:] == pytest.approx([21.0, 36.0])

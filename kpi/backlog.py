@@ -46,13 +46,28 @@ LIST_COLUMNS = (
 )  # fmt: skip
 
 
+def _in_stock_or_transit(c: str, as_of: str) -> str:
+    """Return the condition that vehicle ``c`` is in stock or in transit on ``as_of``."""
+    return f"""({c}.sold_date IS NULL OR {c}.sold_date > {as_of})
+      AND ({c}.arrival_date <= {as_of}  -- in stock, or in transit:
+           OR (({c}.ordered_date IS NULL OR {c}.ordered_date <= {as_of})
+               AND ({c}.arrival_date IS NULL OR {c}.arrival_date > {as_of})))"""
+
+
 def _allocation_sql(per_as_of: bool = False) -> str:
     """Return the CTEs of the allocation ending with ``allocated`` (one row per backlog order).
 
     ``per_as_of``: the allocation on each as_of of a periods CTE ``p`` (grp, as_of) in one
     pass, every window partitioned by the period too, each row keyed by its ``grp``; else on
-    $as_of, grp ''. bl, cars and own are each read by several later steps: MATERIALIZED
-    computes them once (DuckDB would otherwise inline them into each, about 40 % slower).
+    $as_of, grp ''. $as_of is the latest as_of and $min_as_of the earliest (both $as_of for
+    one): the conditions on them alone are redundant, but DuckDB checks them while it scans
+    and then reads only the few orders and vehicles that pass. bl and own are each read by
+    several later steps: MATERIALIZED computes them once.
+
+    The vehicles are read twice, never as every vehicle of every period (half a million at
+    700 stores, most of them unneeded): those whose vin a backlog order names (own), and
+    those of a (period, store, model) with a waiting order (free). A window partition of
+    free is whole, so its row numbers are those it would have among all vehicles.
     """
     as_of = "p.as_of" if per_as_of else "$as_of"
     grp = "p.grp" if per_as_of else "''"
@@ -64,39 +79,40 @@ bl AS MATERIALIZED (
     FROM orders {per}
     WHERE status <> 'cancelled' AND order_date <= {as_of}
       AND (delivery_date IS NULL OR delivery_date > {as_of}) AND {store_clause()}
-      -- the latest as_of bounds every period's (DuckDB skips newer orders without a join)
-      AND order_date <= $as_of
-),
-cars AS MATERIALIZED (
-    SELECT {grp} AS grp, store, vin, model, arrival_date, eta,
-           CASE WHEN arrival_date <= {as_of} THEN 'stock' ELSE 'transit' END AS place
-    FROM v_vehicles {per}
-    WHERE {store_clause()} AND (sold_date IS NULL OR sold_date > {as_of})
-      AND (arrival_date <= {as_of}  -- in stock, or in transit:
-           OR ((ordered_date IS NULL OR ordered_date <= {as_of})
-               AND (arrival_date IS NULL OR arrival_date > {as_of})))
+      AND order_date <= $as_of AND (delivery_date IS NULL OR delivery_date > $min_as_of)
 ),
 own AS MATERIALIZED (
-    SELECT b.grp, b.store, b.order_id, c.vin, c.place
-    FROM bl b JOIN cars c ON c.grp = b.grp AND c.store = b.store AND c.vin = b.vin
+    SELECT b.grp, b.store, b.order_id, c.vin,
+           CASE WHEN c.arrival_date <= b.as_of THEN 'stock' ELSE 'transit' END AS place
+    FROM bl b JOIN v_vehicles c ON c.store = b.store AND c.vin = b.vin
+    WHERE {_in_stock_or_transit("c", "b.as_of")}
+      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > $min_as_of)
     QUALIFY row_number() OVER (
         PARTITION BY b.grp, b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
 ),
-waiting AS (
-    SELECT b.grp, b.store, b.order_id, b.model,
+waiting AS MATERIALIZED (
+    SELECT b.grp, b.as_of, b.store, b.order_id, b.model,
            row_number() OVER (
                PARTITION BY b.grp, b.store, b.model ORDER BY b.order_date, b.order_id) AS k
     FROM bl b ANTI JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
 ),
 free AS (
-    SELECT c.grp, c.store, c.vin, c.model, c.place,
+    SELECT grp, store, vin, model, place,
            row_number() OVER (
-               PARTITION BY c.grp, c.store, c.model
-               ORDER BY c.place = 'transit',
-                        CASE WHEN c.place = 'stock' THEN c.arrival_date ELSE c.eta END NULLS LAST,
-                        c.vin
+               PARTITION BY grp, store, model
+               ORDER BY place = 'transit',
+                        CASE WHEN place = 'stock' THEN arrival_date ELSE eta END NULLS LAST,
+                        vin
            ) AS k
-    FROM cars c ANTI JOIN own o ON o.grp = c.grp AND o.store = c.store AND o.vin = c.vin
+    FROM (
+        SELECT w.grp, c.store, c.vin, c.model, c.arrival_date, c.eta,
+               CASE WHEN c.arrival_date <= w.as_of THEN 'stock' ELSE 'transit' END AS place
+        FROM (SELECT DISTINCT grp, as_of, store, model FROM waiting) w
+        JOIN v_vehicles c ON c.store = w.store AND c.model = w.model
+        ANTI JOIN own o ON o.grp = w.grp AND o.store = c.store AND o.vin = c.vin
+        WHERE {_in_stock_or_transit("c", "w.as_of")}
+          AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > $min_as_of)
+    )
 ),
 allocated AS (
     SELECT b.grp, b.order_id, b.store, b.consultant, b.model, b.order_date,
@@ -130,6 +146,11 @@ SELECT {", ".join(LIST_COLUMNS)} FROM allocated ORDER BY store, order_date, orde
 """
 
 
+def _params(scope: Scope) -> dict[str, Any]:
+    """Return the scope's parameters for the allocation on its as_of (the only one)."""
+    return {**scope.params, "min_as_of": scope.as_of}
+
+
 def _summary(n: Any, unmatched: Any, age: Any) -> dict[str, int | float | None]:
     return {
         "backlog_orders": int(n),
@@ -143,7 +164,7 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, int | flo
 
     The age is mean(as_of − order_date) in days over the backlog; no backlog: no value.
     """
-    return _summary(*query.rows(con, _SUMMARY_SQL, scope.params)[0])
+    return _summary(*query.rows(con, _SUMMARY_SQL, _params(scope))[0])
 
 
 def summaries(
@@ -160,6 +181,7 @@ def summaries(
         "p_grp": [str(n) for n in shifts],
         "p_as_of": [s.as_of for s in periods],
         "as_of": max(s.as_of for s in periods),
+        "min_as_of": min(s.as_of for s in periods),
     }
     found = {r[0]: r[1:] for r in query.rows(con, _SUMMARIES_SQL, params)}
     return [_summary(*found.get(str(n), (0, 0, None))) for n in shifts]
@@ -171,7 +193,7 @@ def backlog_records(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[s
     Keys: LIST_COLUMNS; ``vin`` is the allocated vehicle (None: needs ordering) and
     ``allocated_from`` 'own_vin', 'stock', 'transit' or None.
     """
-    return query.records(con, _LIST_SQL, scope.params)
+    return query.records(con, _LIST_SQL, _params(scope))
 
 
 def backlog_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

@@ -197,10 +197,14 @@ def backlog_records(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[s
 
 
 def backlog_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Return backlog_records() as a DataFrame (the Sales page's backlog list)."""
+    """Return backlog_records() as a DataFrame (the Sales page's backlog list).
+
+    Built from the rows as tuples: the same frame as from backlog_records()' dicts, without
+    making 25,000 dicts at 700 stores.
+    """
     import pandas as pd
 
-    return pd.DataFrame(backlog_records(con, scope), columns=list(LIST_COLUMNS))
+    return pd.DataFrame(query.rows(con, _LIST_SQL, _params(scope)), columns=list(LIST_COLUMNS))
 
 
 def unmatched_by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[tuple[str, str], int]:

@@ -179,6 +179,9 @@ def test_summaries_allocate_on_each_periods_as_of_in_one_pass(data):
     # September 2025: no order yet.
     assert year_ago == {"backlog_orders": 0, "backlog_unmatched": 0, "backlog_age_days": None}
     assert now == backlog.summary(data, october)
+    # The earliest as_of (09-15) bounds what DuckDB reads: O8 (delivered 09-20) and its VD
+    # (sold 09-20) are still read for it.
+    assert backlog.summaries(data, october, shifts=(0, -1)) == [now, before]
     (complete,) = backlog.summaries(data, COMPLETE, shifts=(0,))
     assert (complete["backlog_orders"], complete["backlog_unmatched"]) == (11, 2)
     assert backlog.summaries(data, RUNNING.with_filters(consultant="B"), shifts=(0,)) == [

@@ -54,7 +54,7 @@ def _in_stock_or_transit(c: str, as_of: str) -> str:
                AND ({c}.arrival_date IS NULL OR {c}.arrival_date > {as_of})))"""
 
 
-def _allocation_sql(per_as_of: bool = False) -> str:
+def _allocation_sql(per_as_of: bool = False, counts: bool = False) -> str:
     """Return the CTEs of the allocation ending with ``allocated`` (one row per backlog order).
 
     ``per_as_of``: the allocation on each as_of of a periods CTE ``p`` (grp, as_of) in one
@@ -68,6 +68,13 @@ def _allocation_sql(per_as_of: bool = False) -> str:
     700 stores, most of them unneeded): those whose vin a backlog order names (own), and
     those of a (period, store, model) with a waiting order (free). A window partition of
     free is whole, so its row numbers are those it would have among all vehicles.
+
+    ``counts``: ``allocated`` says only whether each order has a vehicle (``matched``), not
+    which, for the summaries. A waiting order of rank k has one when its (period, store,
+    model) has at least k free vehicles: those in stock or in transit less those kept by
+    their own orders. Counting them needs no vin of the vehicles read for free (the costly
+    column) and no window; it is the allocation's answer because a vin identifies one
+    vehicle of a store (the vehicles table's key, docs/DECISIONS.md).
     """
     as_of = "p.as_of" if per_as_of else "$as_of"
     grp = "p.grp" if per_as_of else "''"
@@ -82,7 +89,7 @@ bl AS MATERIALIZED (
       AND order_date <= $as_of AND (delivery_date IS NULL OR delivery_date > $min_as_of)
 ),
 own AS MATERIALIZED (
-    SELECT b.grp, b.store, b.order_id, c.vin,
+    SELECT b.grp, b.store, b.order_id, c.vin, c.model,
            CASE WHEN c.arrival_date <= b.as_of THEN 'stock' ELSE 'transit' END AS place
     FROM bl b JOIN v_vehicles c ON c.store = b.store AND c.vin = b.vin
     WHERE {_in_stock_or_transit("c", "b.as_of")}
@@ -96,6 +103,13 @@ waiting AS MATERIALIZED (
                PARTITION BY b.grp, b.store, b.model ORDER BY b.order_date, b.order_id) AS k
     FROM bl b ANTI JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
 ),
+{_counted() if counts else _allocated()}"""
+
+
+def _allocated() -> str:
+    """Return the CTEs free (the free vehicles ranked per period, store and model) and
+    allocated (each backlog order with the vehicle it gets) of _allocation_sql()."""
+    return f"""
 free AS (
     SELECT grp, store, vin, model, place,
            row_number() OVER (
@@ -128,16 +142,43 @@ allocated AS (
 """
 
 
+def _counted() -> str:
+    """Return the CTEs free (the free vehicles per period, store and model) and allocated
+    (each backlog order, ``matched`` when it gets a vehicle) of _allocation_sql(counts=True)."""
+    return f"""
+free AS (
+    SELECT w.grp, w.store, w.model, count(*) - any_value(coalesce(o.n, 0)) AS n
+    FROM (SELECT DISTINCT grp, as_of, store, model FROM waiting) w
+    JOIN v_vehicles c ON c.store = w.store AND c.model = w.model
+    LEFT JOIN (
+        SELECT grp, store, model, count(*) AS n FROM own GROUP BY grp, store, model
+    ) o ON o.grp = w.grp AND o.store = w.store AND o.model = w.model
+    WHERE {_in_stock_or_transit("c", "w.as_of")}
+      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > $min_as_of)
+    GROUP BY w.grp, w.store, w.model
+),
+allocated AS (
+    SELECT b.grp, datediff('day', b.order_date, b.as_of) AS days_waiting,
+           o.vin IS NOT NULL OR coalesce(w.k <= f.n, false) AS matched
+    FROM bl b
+    LEFT JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
+    LEFT JOIN waiting w ON w.grp = b.grp AND w.store = b.store AND w.order_id = b.order_id
+    LEFT JOIN free f ON f.grp = w.grp AND f.store = w.store AND f.model = w.model
+    WHERE {filter_clause("b.consultant", "consultant")} AND {filter_clause("b.model", "model")}
+)
+"""
+
+
 _ALLOCATION_SQL = _allocation_sql()
 
-_SUMMARY_SQL = f"""{_ALLOCATION_SQL}
-SELECT count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting) FROM allocated
+_SUMMARY_SQL = f"""{_allocation_sql(counts=True)}
+SELECT count(*), count(*) FILTER (WHERE NOT matched), avg(days_waiting) FROM allocated
 """
 
 # summaries(): every period's figures from one allocation pass (a period without a backlog
 # order has no row).
-_SUMMARIES_SQL = f"""{_allocation_sql(per_as_of=True)}
-SELECT grp, count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting)
+_SUMMARIES_SQL = f"""{_allocation_sql(per_as_of=True, counts=True)}
+SELECT grp, count(*), count(*) FILTER (WHERE NOT matched), avg(days_waiting)
 FROM allocated GROUP BY grp
 """
 

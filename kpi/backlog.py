@@ -59,10 +59,10 @@ def _allocation_sql(per_as_of: bool = False, counts: bool = False) -> str:
 
     ``per_as_of``: the allocation on each as_of of a periods CTE ``p`` (grp, as_of) in one
     pass, every window partitioned by the period too, each row keyed by its ``grp``; else on
-    $as_of, grp ''. $as_of is the latest as_of and $min_as_of the earliest (both $as_of for
-    one): the conditions on them alone are redundant, but DuckDB checks them while it scans
-    and then reads only the few orders and vehicles that pass. bl and own are each read by
-    several later steps: MATERIALIZED computes them once.
+    $as_of, grp ''. $as_of is the latest as_of and $min_as_of the earliest ($as_of for one:
+    kpi.drill runs it on scope.params): the conditions on them alone are redundant, but
+    DuckDB checks them while it scans and then reads only the orders and vehicles that pass.
+    bl, own and waiting are each read by several later steps: MATERIALIZED computes them once.
 
     The vehicles are read twice, never as every vehicle of every period (half a million at
     700 stores, most of them unneeded): those whose vin a backlog order names (own), and
@@ -79,6 +79,7 @@ def _allocation_sql(per_as_of: bool = False, counts: bool = False) -> str:
     as_of = "p.as_of" if per_as_of else "$as_of"
     grp = "p.grp" if per_as_of else "''"
     per = "JOIN p ON true" if per_as_of else ""
+    lo = "$min_as_of" if per_as_of else "$as_of"
     return f"""
 WITH {"p AS (SELECT unnest($p_grp) AS grp, unnest($p_as_of) AS as_of)," if per_as_of else ""}
 bl AS MATERIALIZED (
@@ -86,14 +87,14 @@ bl AS MATERIALIZED (
     FROM orders {per}
     WHERE status <> 'cancelled' AND order_date <= {as_of}
       AND (delivery_date IS NULL OR delivery_date > {as_of}) AND {store_clause()}
-      AND order_date <= $as_of AND (delivery_date IS NULL OR delivery_date > $min_as_of)
+      AND order_date <= $as_of AND (delivery_date IS NULL OR delivery_date > {lo})
 ),
 own AS MATERIALIZED (
     SELECT b.grp, b.store, b.order_id, c.vin, c.model,
            CASE WHEN c.arrival_date <= b.as_of THEN 'stock' ELSE 'transit' END AS place
     FROM bl b JOIN v_vehicles c ON c.store = b.store AND c.vin = b.vin
     WHERE {_in_stock_or_transit("c", "b.as_of")}
-      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > $min_as_of)
+      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > {lo})
     QUALIFY row_number() OVER (
         PARTITION BY b.grp, b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
 ),
@@ -103,12 +104,13 @@ waiting AS MATERIALIZED (
                PARTITION BY b.grp, b.store, b.model ORDER BY b.order_date, b.order_id) AS k
     FROM bl b ANTI JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
 ),
-{_counted() if counts else _allocated()}"""
+{_counted(lo) if counts else _allocated(lo)}"""
 
 
-def _allocated() -> str:
+def _allocated(lo: str) -> str:
     """Return the CTEs free (the free vehicles ranked per period, store and model) and
-    allocated (each backlog order with the vehicle it gets) of _allocation_sql()."""
+    allocated (each backlog order with the vehicle it gets) of _allocation_sql() (``lo``: the
+    earliest as_of)."""
     return f"""
 free AS (
     SELECT grp, store, vin, model, place,
@@ -125,7 +127,7 @@ free AS (
         JOIN v_vehicles c ON c.store = w.store AND c.model = w.model
         ANTI JOIN own o ON o.grp = w.grp AND o.store = c.store AND o.vin = c.vin
         WHERE {_in_stock_or_transit("c", "w.as_of")}
-          AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > $min_as_of)
+          AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > {lo})
     )
 ),
 allocated AS (
@@ -142,9 +144,10 @@ allocated AS (
 """
 
 
-def _counted() -> str:
+def _counted(lo: str) -> str:
     """Return the CTEs free (the free vehicles per period, store and model) and allocated
-    (each backlog order, ``matched`` when it gets a vehicle) of _allocation_sql(counts=True)."""
+    (each backlog order, ``matched`` when it gets a vehicle) of _allocation_sql(counts=True)
+    (``lo``: the earliest as_of)."""
     return f"""
 free AS (
     SELECT w.grp, w.store, w.model, count(*) - any_value(coalesce(o.n, 0)) AS n
@@ -154,7 +157,7 @@ free AS (
         SELECT grp, store, model, count(*) AS n FROM own GROUP BY grp, store, model
     ) o ON o.grp = w.grp AND o.store = w.store AND o.model = w.model
     WHERE {_in_stock_or_transit("c", "w.as_of")}
-      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > $min_as_of)
+      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > {lo})
     GROUP BY w.grp, w.store, w.model
 ),
 allocated AS (
@@ -187,11 +190,6 @@ SELECT {", ".join(LIST_COLUMNS)} FROM allocated ORDER BY store, order_date, orde
 """
 
 
-def _params(scope: Scope) -> dict[str, Any]:
-    """Return the scope's parameters for the allocation on its as_of (the only one)."""
-    return {**scope.params, "min_as_of": scope.as_of}
-
-
 def _summary(n: Any, unmatched: Any, age: Any) -> dict[str, int | float | None]:
     return {
         "backlog_orders": int(n),
@@ -205,7 +203,7 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, int | flo
 
     The age is mean(as_of − order_date) in days over the backlog; no backlog: no value.
     """
-    return _summary(*query.rows(con, _SUMMARY_SQL, _params(scope))[0])
+    return _summary(*query.rows(con, _SUMMARY_SQL, scope.params)[0])
 
 
 def summaries(
@@ -234,7 +232,7 @@ def backlog_records(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[s
     Keys: LIST_COLUMNS; ``vin`` is the allocated vehicle (None: needs ordering) and
     ``allocated_from`` 'own_vin', 'stock', 'transit' or None.
     """
-    return query.records(con, _LIST_SQL, _params(scope))
+    return query.records(con, _LIST_SQL, scope.params)
 
 
 def backlog_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -245,7 +243,7 @@ def backlog_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """
     import pandas as pd
 
-    return pd.DataFrame(query.rows(con, _LIST_SQL, _params(scope)), columns=list(LIST_COLUMNS))
+    return pd.DataFrame(query.rows(con, _LIST_SQL, scope.params), columns=list(LIST_COLUMNS))
 
 
 def unmatched_by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[tuple[str, str], int]:

@@ -64,10 +64,10 @@ def _allocation_sql(per_as_of: bool = False, counts: bool = False) -> str:
     DuckDB checks them while it scans and then reads only the orders and vehicles that pass.
     bl, own and waiting are each read by several later steps: MATERIALIZED computes them once.
 
-    The vehicles are read twice, never as every vehicle of every period (half a million at
-    700 stores, most of them unneeded): those whose vin a backlog order names (own), and
-    those of a (period, store, model) with a waiting order (free). A window partition of
-    free is whole, so its row numbers are those it would have among all vehicles.
+    The vehicles are never joined as every vehicle of every period (half a million at 700
+    stores, most of them unneeded): own takes those whose vin a backlog order names, free
+    those of a (period, store, model) with a waiting order. A window partition of free is
+    whole, so its row numbers are those it would have among all vehicles.
 
     ``counts``: ``allocated`` says only whether each order has a vehicle (``matched``), not
     which, for the summaries. A waiting order of rank k has one when its (period, store,
@@ -80,6 +80,14 @@ def _allocation_sql(per_as_of: bool = False, counts: bool = False) -> str:
     grp = "p.grp" if per_as_of else "''"
     per = "JOIN p ON true" if per_as_of else ""
     lo = "$min_as_of" if per_as_of else "$as_of"
+    # The vehicles not sold by the earliest as_of: read once for own and free when both need
+    # the vin (the list), else twice (the counts' second read skips it).
+    unsold = f"{store_clause('c')} AND (c.sold_date IS NULL OR c.sold_date > {lo})"
+    cars = "v_vehicles" if counts else "veh"
+    veh = f"""veh AS MATERIALIZED (
+    SELECT store, vin, model, arrival_date, eta, sold_date, ordered_date
+    FROM v_vehicles c WHERE {unsold}
+),"""
     return f"""
 WITH {"p AS (SELECT unnest($p_grp) AS grp, unnest($p_as_of) AS as_of)," if per_as_of else ""}
 bl AS MATERIALIZED (
@@ -89,12 +97,12 @@ bl AS MATERIALIZED (
       AND (delivery_date IS NULL OR delivery_date > {as_of}) AND {store_clause()}
       AND order_date <= $as_of AND (delivery_date IS NULL OR delivery_date > {lo})
 ),
+{"" if counts else veh}
 own AS MATERIALIZED (
     SELECT b.grp, b.store, b.order_id, c.vin, c.model,
            CASE WHEN c.arrival_date <= b.as_of THEN 'stock' ELSE 'transit' END AS place
-    FROM bl b JOIN v_vehicles c ON c.store = b.store AND c.vin = b.vin
-    WHERE {_in_stock_or_transit("c", "b.as_of")}
-      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > {lo})
+    FROM bl b JOIN {cars} c ON c.store = b.store AND c.vin = b.vin
+    WHERE {_in_stock_or_transit("c", "b.as_of")} AND {unsold}
     QUALIFY row_number() OVER (
         PARTITION BY b.grp, b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
 ),
@@ -104,13 +112,12 @@ waiting AS MATERIALIZED (
                PARTITION BY b.grp, b.store, b.model ORDER BY b.order_date, b.order_id) AS k
     FROM bl b ANTI JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
 ),
-{_counted(lo) if counts else _allocated(lo)}"""
+{_counted(unsold) if counts else _allocated()}"""
 
 
-def _allocated(lo: str) -> str:
-    """Return the CTEs free (the free vehicles ranked per period, store and model) and
-    allocated (each backlog order with the vehicle it gets) of _allocation_sql() (``lo``: the
-    earliest as_of)."""
+def _allocated() -> str:
+    """Return the CTEs free (the free vehicles ranked per period, store and model, from veh)
+    and allocated (each backlog order with the vehicle it gets) of _allocation_sql()."""
     return f"""
 free AS (
     SELECT grp, store, vin, model, place,
@@ -124,10 +131,9 @@ free AS (
         SELECT w.grp, c.store, c.vin, c.model, c.arrival_date, c.eta,
                CASE WHEN c.arrival_date <= w.as_of THEN 'stock' ELSE 'transit' END AS place
         FROM (SELECT DISTINCT grp, as_of, store, model FROM waiting) w
-        JOIN v_vehicles c ON c.store = w.store AND c.model = w.model
+        JOIN veh c ON c.store = w.store AND c.model = w.model
         ANTI JOIN own o ON o.grp = w.grp AND o.store = c.store AND o.vin = c.vin
         WHERE {_in_stock_or_transit("c", "w.as_of")}
-          AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > {lo})
     )
 ),
 allocated AS (
@@ -144,10 +150,10 @@ allocated AS (
 """
 
 
-def _counted(lo: str) -> str:
+def _counted(unsold: str) -> str:
     """Return the CTEs free (the free vehicles per period, store and model) and allocated
     (each backlog order, ``matched`` when it gets a vehicle) of _allocation_sql(counts=True)
-    (``lo``: the earliest as_of)."""
+    (``unsold``: the vehicles not sold by the earliest as_of)."""
     return f"""
 free AS (
     SELECT w.grp, w.store, w.model, count(*) - any_value(coalesce(o.n, 0)) AS n
@@ -156,8 +162,7 @@ free AS (
     LEFT JOIN (
         SELECT grp, store, model, count(*) AS n FROM own GROUP BY grp, store, model
     ) o ON o.grp = w.grp AND o.store = w.store AND o.model = w.model
-    WHERE {_in_stock_or_transit("c", "w.as_of")}
-      AND {store_clause("c")} AND (c.sold_date IS NULL OR c.sold_date > {lo})
+    WHERE {_in_stock_or_transit("c", "w.as_of")} AND {unsold}
     GROUP BY w.grp, w.store, w.model
 ),
 allocated AS (

@@ -46,17 +46,48 @@ LIST_COLUMNS = (
 )  # fmt: skip
 
 
-def _allocation_sql(per_as_of: bool = False) -> str:
+def _in_stock_or_transit(c: str, as_of: str) -> str:
+    """Return the condition that vehicle ``c`` is in stock or in transit on ``as_of``."""
+    return f"""({c}.sold_date IS NULL OR {c}.sold_date > {as_of})
+      AND ({c}.arrival_date <= {as_of}  -- in stock, or in transit:
+           OR (({c}.ordered_date IS NULL OR {c}.ordered_date <= {as_of})
+               AND ({c}.arrival_date IS NULL OR {c}.arrival_date > {as_of})))"""
+
+
+def _allocation_sql(per_as_of: bool = False, counts: bool = False) -> str:
     """Return the CTEs of the allocation ending with ``allocated`` (one row per backlog order).
 
     ``per_as_of``: the allocation on each as_of of a periods CTE ``p`` (grp, as_of) in one
     pass, every window partitioned by the period too, each row keyed by its ``grp``; else on
-    $as_of, grp ''. bl, cars and own are each read by several later steps: MATERIALIZED
-    computes them once (DuckDB would otherwise inline them into each, about 40 % slower).
+    $as_of, grp ''. $as_of is the latest as_of and $min_as_of the earliest ($as_of for one:
+    kpi.drill runs it on scope.params): the conditions on them alone are redundant, but
+    DuckDB checks them while it scans and then reads only the orders and vehicles that pass.
+    bl, own and waiting are each read by several later steps: MATERIALIZED computes them once.
+
+    The vehicles are never joined as every vehicle of every period (half a million at 700
+    stores, most of them unneeded): own takes those whose vin a backlog order names, free
+    those of a (period, store, model) with a waiting order. A window partition of free is
+    whole, so its row numbers are those it would have among all vehicles.
+
+    ``counts``: ``allocated`` says only whether each order has a vehicle (``matched``), not
+    which, for the summaries. A waiting order of rank k has one when its (period, store,
+    model) has at least k free vehicles: those in stock or in transit less those kept by
+    their own orders. Counting them needs no vin of the vehicles read for free (the costly
+    column) and no window; it is the allocation's answer because a vin identifies one
+    vehicle of a store (the vehicles table's key, docs/DECISIONS.md).
     """
     as_of = "p.as_of" if per_as_of else "$as_of"
     grp = "p.grp" if per_as_of else "''"
     per = "JOIN p ON true" if per_as_of else ""
+    lo = "$min_as_of" if per_as_of else "$as_of"
+    # The vehicles not sold by the earliest as_of: read once for own and free when both need
+    # the vin (the list), else twice (the counts' second read skips it).
+    unsold = f"{store_clause('c')} AND (c.sold_date IS NULL OR c.sold_date > {lo})"
+    cars = "v_vehicles" if counts else "veh"
+    veh = f"""veh AS MATERIALIZED (
+    SELECT store, vin, model, arrival_date, eta, sold_date, ordered_date
+    FROM v_vehicles c WHERE {unsold}
+),"""
     return f"""
 WITH {"p AS (SELECT unnest($p_grp) AS grp, unnest($p_as_of) AS as_of)," if per_as_of else ""}
 bl AS MATERIALIZED (
@@ -64,39 +95,46 @@ bl AS MATERIALIZED (
     FROM orders {per}
     WHERE status <> 'cancelled' AND order_date <= {as_of}
       AND (delivery_date IS NULL OR delivery_date > {as_of}) AND {store_clause()}
-      -- the latest as_of bounds every period's (DuckDB skips newer orders without a join)
-      AND order_date <= $as_of
+      AND order_date <= $as_of AND (delivery_date IS NULL OR delivery_date > {lo})
 ),
-cars AS MATERIALIZED (
-    SELECT {grp} AS grp, store, vin, model, arrival_date, eta,
-           CASE WHEN arrival_date <= {as_of} THEN 'stock' ELSE 'transit' END AS place
-    FROM v_vehicles {per}
-    WHERE {store_clause()} AND (sold_date IS NULL OR sold_date > {as_of})
-      AND (arrival_date <= {as_of}  -- in stock, or in transit:
-           OR ((ordered_date IS NULL OR ordered_date <= {as_of})
-               AND (arrival_date IS NULL OR arrival_date > {as_of})))
-),
+{"" if counts else veh}
 own AS MATERIALIZED (
-    SELECT b.grp, b.store, b.order_id, c.vin, c.place
-    FROM bl b JOIN cars c ON c.grp = b.grp AND c.store = b.store AND c.vin = b.vin
+    SELECT b.grp, b.store, b.order_id, c.vin, c.model,
+           CASE WHEN c.arrival_date <= b.as_of THEN 'stock' ELSE 'transit' END AS place
+    FROM bl b JOIN {cars} c ON c.store = b.store AND c.vin = b.vin
+    WHERE {_in_stock_or_transit("c", "b.as_of")} AND {unsold}
     QUALIFY row_number() OVER (
         PARTITION BY b.grp, b.store, b.vin ORDER BY b.order_date, b.order_id) = 1
 ),
-waiting AS (
-    SELECT b.grp, b.store, b.order_id, b.model,
+waiting AS MATERIALIZED (
+    SELECT b.grp, b.as_of, b.store, b.order_id, b.model,
            row_number() OVER (
                PARTITION BY b.grp, b.store, b.model ORDER BY b.order_date, b.order_id) AS k
     FROM bl b ANTI JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
 ),
+{_counted(unsold) if counts else _allocated()}"""
+
+
+def _allocated() -> str:
+    """Return the CTEs free (the free vehicles ranked per period, store and model, from veh)
+    and allocated (each backlog order with the vehicle it gets) of _allocation_sql()."""
+    return f"""
 free AS (
-    SELECT c.grp, c.store, c.vin, c.model, c.place,
+    SELECT grp, store, vin, model, place,
            row_number() OVER (
-               PARTITION BY c.grp, c.store, c.model
-               ORDER BY c.place = 'transit',
-                        CASE WHEN c.place = 'stock' THEN c.arrival_date ELSE c.eta END NULLS LAST,
-                        c.vin
+               PARTITION BY grp, store, model
+               ORDER BY place = 'transit',
+                        CASE WHEN place = 'stock' THEN arrival_date ELSE eta END NULLS LAST,
+                        vin
            ) AS k
-    FROM cars c ANTI JOIN own o ON o.grp = c.grp AND o.store = c.store AND o.vin = c.vin
+    FROM (
+        SELECT w.grp, c.store, c.vin, c.model, c.arrival_date, c.eta,
+               CASE WHEN c.arrival_date <= w.as_of THEN 'stock' ELSE 'transit' END AS place
+        FROM (SELECT DISTINCT grp, as_of, store, model FROM waiting) w
+        JOIN veh c ON c.store = w.store AND c.model = w.model
+        ANTI JOIN own o ON o.grp = w.grp AND o.store = c.store AND o.vin = c.vin
+        WHERE {_in_stock_or_transit("c", "w.as_of")}
+    )
 ),
 allocated AS (
     SELECT b.grp, b.order_id, b.store, b.consultant, b.model, b.order_date,
@@ -112,16 +150,43 @@ allocated AS (
 """
 
 
+def _counted(unsold: str) -> str:
+    """Return the CTEs free (the free vehicles per period, store and model) and allocated
+    (each backlog order, ``matched`` when it gets a vehicle) of _allocation_sql(counts=True)
+    (``unsold``: the vehicles not sold by the earliest as_of)."""
+    return f"""
+free AS (
+    SELECT w.grp, w.store, w.model, count(*) - any_value(coalesce(o.n, 0)) AS n
+    FROM (SELECT DISTINCT grp, as_of, store, model FROM waiting) w
+    JOIN v_vehicles c ON c.store = w.store AND c.model = w.model
+    LEFT JOIN (
+        SELECT grp, store, model, count(*) AS n FROM own GROUP BY grp, store, model
+    ) o ON o.grp = w.grp AND o.store = w.store AND o.model = w.model
+    WHERE {_in_stock_or_transit("c", "w.as_of")} AND {unsold}
+    GROUP BY w.grp, w.store, w.model
+),
+allocated AS (
+    SELECT b.grp, datediff('day', b.order_date, b.as_of) AS days_waiting,
+           o.vin IS NOT NULL OR coalesce(w.k <= f.n, false) AS matched
+    FROM bl b
+    LEFT JOIN own o ON o.grp = b.grp AND o.store = b.store AND o.order_id = b.order_id
+    LEFT JOIN waiting w ON w.grp = b.grp AND w.store = b.store AND w.order_id = b.order_id
+    LEFT JOIN free f ON f.grp = w.grp AND f.store = w.store AND f.model = w.model
+    WHERE {filter_clause("b.consultant", "consultant")} AND {filter_clause("b.model", "model")}
+)
+"""
+
+
 _ALLOCATION_SQL = _allocation_sql()
 
-_SUMMARY_SQL = f"""{_ALLOCATION_SQL}
-SELECT count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting) FROM allocated
+_SUMMARY_SQL = f"""{_allocation_sql(counts=True)}
+SELECT count(*), count(*) FILTER (WHERE NOT matched), avg(days_waiting) FROM allocated
 """
 
 # summaries(): every period's figures from one allocation pass (a period without a backlog
 # order has no row).
-_SUMMARIES_SQL = f"""{_allocation_sql(per_as_of=True)}
-SELECT grp, count(*), count(*) FILTER (WHERE vin IS NULL), avg(days_waiting)
+_SUMMARIES_SQL = f"""{_allocation_sql(per_as_of=True, counts=True)}
+SELECT grp, count(*), count(*) FILTER (WHERE NOT matched), avg(days_waiting)
 FROM allocated GROUP BY grp
 """
 
@@ -160,6 +225,7 @@ def summaries(
         "p_grp": [str(n) for n in shifts],
         "p_as_of": [s.as_of for s in periods],
         "as_of": max(s.as_of for s in periods),
+        "min_as_of": min(s.as_of for s in periods),
     }
     found = {r[0]: r[1:] for r in query.rows(con, _SUMMARIES_SQL, params)}
     return [_summary(*found.get(str(n), (0, 0, None))) for n in shifts]
@@ -175,10 +241,14 @@ def backlog_records(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[s
 
 
 def backlog_list(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Return backlog_records() as a DataFrame (the Sales page's backlog list)."""
+    """Return backlog_records() as a DataFrame (the Sales page's backlog list).
+
+    Built from the rows as tuples: the same frame as from backlog_records()' dicts, without
+    making 25,000 dicts at 700 stores.
+    """
     import pandas as pd
 
-    return pd.DataFrame(backlog_records(con, scope), columns=list(LIST_COLUMNS))
+    return pd.DataFrame(query.rows(con, _LIST_SQL, scope.params), columns=list(LIST_COLUMNS))
 
 
 def unmatched_by_model(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[tuple[str, str], int]:

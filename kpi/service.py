@@ -96,6 +96,10 @@ RO_FILTER = " AND ".join(
 OPENED = "r.open_date BETWEEN $start AND $end"
 CLOSED = "r.close_date BETWEEN $start AND $end"
 OPEN_ON_AS_OF = "r.open_date <= $as_of AND (r.close_date IS NULL OR r.close_date > $as_of)"
+# Not closed before $ro_lo, the earlier of $start and the day after as_of: true of every RO
+# closed in the period or open on as_of (a condition on one column, which DuckDB checks while
+# it scans); an RO it is false of is neither.
+UNSETTLED = "(r.close_date IS NULL OR r.close_date >= $ro_lo)"
 FTF_BASE = f"{OPENED} AND {FTF_TYPES}"
 # Store-level reads (parts, churn) ignore the advisor and technician filters.
 RO_STORE_FILTER = f"{SERVICE_RO} AND {store_clause('r')}"
@@ -165,6 +169,7 @@ def _params(scope: Scope) -> dict[str, Any]:
         "as_of_month": _month_text(as_of),
         "churn_base": add_months(as_of, -CHURN_BASE_MONTHS),
         "churn_cut": add_months(as_of, -CHURN_MONTHS),
+        "ro_lo": min(scope.start, as_of + timedelta(days=1)),
     }
 
 
@@ -209,6 +214,7 @@ _RO_ROWS = {
     "opened": OPENED,
     "closed": CLOSED,
     "open_on_as_of": OPEN_ON_AS_OF,
+    "unsettled": UNSETTLED,
     "gross": _GROSS,
     "warranty": WARRANTY,
 }

@@ -1,12 +1,20 @@
 -- The repair-order KPIs from the rows (kpi.service._ro_query names the fragments in braces;
 -- values are bound parameters): each group's sums over the ROs opened or closed in the
 -- period or open on as_of, joined to its first-time-fix counts (the ftf CTE).
+-- Every aggregate below counts one of three kinds of RO (opened or closed in the period, open
+-- on as_of): the rest are skipped early. DuckDB checks a condition on one column while it
+-- scans, before it reads the others, so the ROs come in two disjoint parts: those not closed
+-- before $ro_lo (every RO closed in the period or open on as_of, and most of those opened;
+-- kpi.service.UNSETTLED) and the others opened in the period.
 WITH r AS (
     SELECT r.*, {closed} AS closed, {opened} AS opened
     FROM repair_orders r
-    WHERE {ro_filter}
-      -- Every aggregate below counts one of these three kinds of RO: skip the rest early.
+    WHERE {ro_filter} AND {unsettled}
       AND ({opened} OR {closed} OR ({open_on_as_of}))
+    UNION ALL
+    SELECT r.*, false AS closed, true AS opened
+    FROM repair_orders r
+    WHERE {ro_filter} AND NOT {unsettled} AND {opened}
 ),
 agg AS (
     SELECT {key_select}

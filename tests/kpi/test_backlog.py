@@ -179,8 +179,32 @@ def test_summaries_allocate_on_each_periods_as_of_in_one_pass(data):
     # September 2025: no order yet.
     assert year_ago == {"backlog_orders": 0, "backlog_unmatched": 0, "backlog_age_days": None}
     assert now == backlog.summary(data, october)
+    # The earliest as_of (09-15) bounds what DuckDB reads: O8 (delivered 09-20) and its VD
+    # (sold 09-20) are still read for it.
+    assert backlog.summaries(data, october, shifts=(0, -1)) == [now, before]
     (complete,) = backlog.summaries(data, COMPLETE, shifts=(0,))
     assert (complete["backlog_orders"], complete["backlog_unmatched"]) == (11, 2)
     assert backlog.summaries(data, RUNNING.with_filters(consultant="B"), shifts=(0,)) == [
         {"backlog_orders": 1, "backlog_unmatched": 0, "backlog_age_days": 41.0}
     ]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        RUNNING,
+        COMPLETE,
+        RUNNING.with_filters(consultant="B"),
+        RUNNING.with_filters(model=LAVIDA),
+        Scope.for_month("2026-09", today=date(2026, 9, 15)),  # both stores
+        Scope.for_month("2026-09", today=date(2026, 9, 3), store="s1"),
+    ],
+)
+def test_the_summary_counts_what_the_allocation_lists(data, scope):
+    """summary() counts the free vehicles per model instead of allocating them one by one
+    (kpi/backlog.py, _counted): its figures are those of the list's rows."""
+    rows = backlog.backlog_records(data, scope)
+    s = backlog.summary(data, scope)
+    assert s["backlog_orders"] == len(rows)
+    assert s["backlog_unmatched"] == sum(r["vin"] is None for r in rows)
+    assert [s] == backlog.summaries(data, scope, shifts=(0,))

@@ -670,6 +670,31 @@ def test_by_advisor(base):
     assert frame["open_ros"].tolist() == [0, 2]
 
 
+def test_ros_closed_before_the_period_or_after_a_future_as_of(con):
+    """The rows come in two parts (kpi/sql/service_ro.sql): not closed before the earlier of
+    the period's start and the day after as_of, and the others opened in the period."""
+    insert(
+        con,
+        "repair_orders",
+        [
+            # closed before it opened (an export error): opened in September, nothing else
+            ro("R1", date(2026, 9, 10), date(2026, 8, 30), "repair", lrev=100),
+            ro("R2", date(2026, 9, 3), date(2026, 9, 4), lrev=50),
+            ro("R3", date(2026, 8, 3), date(2026, 10, 2)),  # open from Aug 3 to Oct 2
+        ],
+    )
+    frame = service.by_advisor(con, sep())  # as_of 2026-09-30
+    assert frame["ro_count"].tolist() == [2]  # R1, R2 opened in September
+    assert frame["closed_ro_count"].tolist() == [1]  # R2
+    assert frame["service_revenue"].tolist() == [50.0]  # R2's labour
+    assert frame["open_ros"].tolist() == [1]  # R3
+    assert frame["first_time_fix_rate"].tolist() == [1.0]  # R1, no comeback
+    # October seen on 2026-09-20 (as_of before the start): R3 is open, nothing opened yet
+    october = Scope.for_month("2026-10", today=date(2026, 9, 20), advisor="a1")
+    r = service.summary(con, october)
+    assert (r["ro_count"], r["open_ros"], r["service_revenue"]) == (0, 1, 0.0)
+
+
 def test_monthly(base):
     frame = service.monthly(base, sep(), months=3)
     assert frame["month"].tolist() == ["2026-07", "2026-08", "2026-09"]

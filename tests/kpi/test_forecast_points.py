@@ -113,10 +113,16 @@ def _from_points(con, as_of: date, store: str | None, target: float) -> dict:
 @pytest.mark.parametrize("raw", [False, True])
 def test_the_points_summed_per_day_in_sql_pool_as_the_points_do(demo, as_of, store, raw):
     # deliveries_forecast sums the points per origin in SQL (POOLED_SQL), the remainders in
-    # store order in Python: the very sums of the Points, to the last bit
+    # store order in Python: the very sums of the Points, to the last bit, when the points are
+    # stored. Points computed from the rows (raw, or a day after the data) are two computations
+    # whose DuckDB sums may differ in the last bit from run to run: equal within 1e-12 there.
     with query.raw_rows() if raw else contextlib.nullcontext():
         expected = _from_points(demo, as_of, store, 300)
-        assert forecast.deliveries_forecast(demo, as_of, store, target=300) == expected
+        got = forecast.deliveries_forecast(demo, as_of, store, target=300)
+    if raw or as_of > date(2026, 11, 25):
+        _same(expected, got)
+    else:
+        assert got == expected
 
 
 def test_the_backtest_is_the_same_both_ways(demo):

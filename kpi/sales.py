@@ -422,15 +422,28 @@ def summed_distinct_counts(
             GROUP BY 1"""
 
 
-def summed_consultant_counts(tkey: str, traffic: str, start: str) -> str:
+def summed_consultant_counts(tkey: str, traffic: str, start: str, per_day: bool = False) -> str:
     """Return a SELECT of the active consultants per grp from summary_sales_consultant_days:
-    each consultant is the row of their first day in the period (as for the cohorts)."""
+    each consultant is the row of their first day in the period (as for the cohorts).
+    ``per_day``: alike rows (same day and prev_date) counted once first, as for the cohorts."""
     days = traffic.replace("traffic t", f"{summary_sales.CONSULTANT_DAYS_NAME} t", 1)
+    first = _first_in_period("t.prev_date", start)
+    where = f"WHERE {IN_PERIOD_VISIT} AND {store_clause('t')}"
+    if not per_day:
+        return f"""
+            SELECT {tkey} AS grp, 0, 0, 0, 0, count(*) FILTER (WHERE {first})
+            FROM {days}
+            {where}
+            GROUP BY 1"""
     return f"""
             SELECT {tkey} AS grp, 0, 0, 0, 0,
-                   count(*) FILTER (WHERE {_first_in_period("t.prev_date", start)})
-            FROM {days}
-            WHERE {IN_PERIOD_VISIT} AND {store_clause("t")}
+                   coalesce(sum(t.n) FILTER (WHERE {first}), 0)::BIGINT
+            FROM (
+                SELECT t.visit_date, t.prev_date, count(*) AS n
+                FROM {days}
+                {where}
+                GROUP BY ALL
+            ) t
             GROUP BY 1"""
 
 
@@ -477,7 +490,7 @@ def _distinct_counts(
             FROM call_customers GROUP BY grp""",
         ]
     if summed and query.summaries_allowed(scope, ORDER_FILTER_NAMES):
-        counts.append(summed_consultant_counts(tkey, traffic, start))
+        counts.append(summed_consultant_counts(tkey, traffic, start, per_day))
         ctes = ""
     else:
         counts.append("SELECT grp, 0, 0, 0, 0, count(*) FROM consultants GROUP BY grp")

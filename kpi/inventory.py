@@ -295,9 +295,9 @@ def _aggregate_query(
     ``buckets`` adds the units in stock per age bucket (``aged_0`` ... one per AGING_BUCKETS
     entry, in its order) to every row, so the report reads aging_buckets() from this pass.
     """
-    # Only a model list is widened to every model on file (_period_fragments): a store
-    # group's rows are every group of the stores table (by_store merges groups()), and a
-    # group with nothing counted gets there the zeros and None the pass would give it.
+    # Only a model list is widened to every model on file (_period_fragments): by_store lists
+    # every group of the stores table (groups()) and fills a group the pass leaves out with
+    # the zeros and None the pass would give it.
     widen = by_model and by is None
     by_model = by_model or by is not None
     scopes = periods or {"": scope}

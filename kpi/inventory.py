@@ -219,7 +219,7 @@ def _model_fragments(by_model: bool) -> dict[str, str]:
     }
 
 
-def _period_fragments(by_model: bool) -> dict[str, str]:
+def _period_fragments(widen: bool) -> dict[str, str]:
     """Return how vehicles and deliveries meet the period rows p.
 
     Without a model list to widen, a row meets only the periods it can count in: a vehicle
@@ -228,7 +228,7 @@ def _period_fragments(by_model: bool) -> dict[str, str]:
     pair adds nothing to any figure; the 13 periods of monthly() would otherwise cross every
     row. A model list crosses every period, so a model with nothing in it still appears.
     """
-    if by_model:
+    if widen:
         return {
             "vehicle_periods": "CROSS JOIN p",
             "order_periods": "CROSS JOIN p",
@@ -295,6 +295,10 @@ def _aggregate_query(
     ``buckets`` adds the units in stock per age bucket (``aged_0`` ... one per AGING_BUCKETS
     entry, in its order) to every row, so the report reads aging_buckets() from this pass.
     """
+    # Only a model list is widened to every model on file (_period_fragments): by_store lists
+    # every group of the stores table (groups()) and fills a group the pass leaves out with
+    # the zeros and None the pass would give it.
+    widen = by_model and by is None
     by_model = by_model or by is not None
     scopes = periods or {"": scope}
     params = _windows(scope) | _periods(scopes)
@@ -305,12 +309,12 @@ def _aggregate_query(
         **_CONDITIONS,
         **_group_fragments(by_model, by, total),
         **_model_fragments(by_model),
-        **_period_fragments(by_model),
+        **_period_fragments(widen),
         **_bucket_fragments(buckets),
         ordered_bucket=_bucket("ordered_date", "t_as_of", len(params["t_as_of"])),
         eta_bucket=_bucket("eta", "t_horizon", len(params["t_horizon"])),
     )
-    if not by_model:
+    if not widen:
         params["v_from"] = min(min(s.start, s.as_of) for s in scopes.values())
         params["o_from"] = min(
             min(params["p_s3_start"]),

@@ -93,10 +93,25 @@ WITH ev AS (
 visits AS (
     -- an event's walk-ins are all walk-in rows carrying its id, whatever their date, up to
     -- as_of while the period runs ($horizon)
+    -- (event_id IS NOT NULL in the scan: the other columns are read for those rows only)
     SELECT e.store, e.campaign_id, t.visit_date, t.customer_id, t.lead_level
     FROM ev e
-    JOIN traffic t ON t.store = e.store AND t.event_id = e.campaign_id AND t.kind = 'walk_in'
-     AND t.visit_date <= $horizon
+    JOIN (
+        SELECT store, event_id, visit_date, customer_id, lead_level
+        FROM traffic
+        WHERE event_id IS NOT NULL AND kind = 'walk_in' AND visit_date <= $horizon
+    ) t ON t.store = e.store AND t.event_id = e.campaign_id
+),
+-- The orders deals can count, read once: not cancelled, placed by a customer of those
+-- walk-ins between the earliest of their dates and $horizon (an order outside that span
+-- is within 30 days after none of them).
+placed AS (
+    SELECT o.store, o.customer_id, o.order_id, o.order_date
+    FROM orders o
+    SEMI JOIN (SELECT DISTINCT store, customer_id FROM visits) b
+      ON b.store = o.store AND b.customer_id = o.customer_id
+    WHERE o.status <> 'cancelled' AND o.order_date <= $horizon
+      AND o.order_date >= (SELECT min(visit_date) FROM visits)
 ),
 arrivals AS (
     SELECT store, campaign_id, count(*) AS arrived,
@@ -107,10 +122,8 @@ arrivals AS (
 deals AS (
     SELECT v.store, v.campaign_id, count(DISTINCT o.order_id) AS orders_30d
     FROM visits v
-    JOIN orders o ON o.store = v.store AND o.customer_id = v.customer_id
-     AND o.status <> 'cancelled'
+    JOIN placed o ON o.store = v.store AND o.customer_id = v.customer_id
      AND o.order_date BETWEEN v.visit_date AND v.visit_date + $window
-     AND o.order_date <= $horizon
     GROUP BY v.store, v.campaign_id
 )
 SELECT e.store, e.campaign_id, e.name, e.kind, e.month, e.invited,
@@ -221,12 +234,19 @@ def channel_monthly(con: duckdb.DuckDBPyConnection, scope: Scope, months: int = 
     """
     last = month_start(scope.as_of)
     first = add_months(last, -(months - 1))
+    # Walk-ins counted per day and channel first: the month label is then formatted once a
+    # day rather than once a row (the same counts, summed).
     sql = f"""
+    WITH per_day AS (
+        SELECT visit_date, channel, count(*) AS n
+        FROM traffic
+        WHERE kind = 'walk_in' AND visit_date BETWEEN $first AND $last
+          AND {store_clause()} AND {filter_clause("channel", "channel")}
+        GROUP BY ALL
+    )
     SELECT strftime(visit_date, '%Y-%m') AS month, coalesce(channel, $unknown) AS channel,
-           count(*) AS walk_ins
-    FROM traffic
-    WHERE kind = 'walk_in' AND visit_date BETWEEN $first AND $last
-      AND {store_clause()} AND {filter_clause("channel", "channel")}
+           sum(n)::BIGINT AS walk_ins
+    FROM per_day
     GROUP BY 1, 2
     ORDER BY 1, 3 DESC, 2
     """

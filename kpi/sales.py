@@ -370,7 +370,9 @@ def _first_in_period(column: str, start: str) -> str:
     return f"({column} IS NULL OR {column} < {start})"
 
 
-def summed_distinct_counts(tkey: str, traffic: str, horizon: str, start: str) -> str:
+def summed_distinct_counts(
+    tkey: str, traffic: str, horizon: str, start: str, per_day: bool = False
+) -> str:
     """Return a SELECT of the cohorts' counts per grp from summary_sales_cohort_starts.
 
     The rows (read in place of ``traffic t``) are in the period; ``start`` is the first day of
@@ -378,33 +380,70 @@ def summed_distinct_counts(tkey: str, traffic: str, horizon: str, start: str) ->
     period, each closed (visited) one the row that is their first converting start, converted
     by the horizon: the same customers as the joins of cohort_ctes() count, without grouping
     by customer (warehouse.summary_sales).
+
+    ``per_day`` counts alike rows once first (same day, kind and previous dates; those
+    converted by the horizon apart) and sums those counts: for a ``tkey`` and ``start`` made
+    of t.visit_date alone, ``traffic`` the plain table and ``horizon`` a parameter (monthly():
+    millions of rows, a few thousand such groups).
     """
     starts = traffic.replace("traffic t", f"{summary_sales.COHORTS_NAME} t", 1)
     first = _first_in_period("t.prev_date", start)
     converted = f"t.conv_date <= {horizon} AND {_first_in_period('t.prev_conv', start)}"
+    rows, where = starts, f"WHERE {IN_PERIOD_VISIT} AND {store_clause('t')}"
+    if per_day:
+        rows = f"""(
+                SELECT t.visit_date, t.kind, t.prev_date, t.prev_conv, count(*) AS n,
+                       count(*) FILTER (WHERE t.conv_date <= {horizon}) AS n_converted
+                FROM {starts}
+                {where}
+                GROUP BY ALL
+            ) t"""
+        where = ""
+        converted = _first_in_period("t.prev_conv", start)
+
+    def counted(condition: str, converted_only: bool = False) -> str:
+        """Return the number of rows meeting condition (per_day: the sum of their counts)."""
+        if not per_day:
+            return f"count(*) FILTER (WHERE {condition})"
+        n = "t.n_converted" if converted_only else "t.n"
+        return f"coalesce(sum({n}) FILTER (WHERE {condition}), 0)::BIGINT"
+
     return f"""
             SELECT {tkey} AS grp,
-                   count(*) FILTER (WHERE t.kind = 'walk_in' AND {first}) AS visit_customers,
-                   count(*) FILTER (WHERE t.kind = 'walk_in' AND {converted})
+                   {counted(f"t.kind = 'walk_in' AND {first}")} AS visit_customers,
+                   {counted(f"t.kind = 'walk_in' AND {converted}", True)}
                        AS closed_customers,
-                   count(*) FILTER (WHERE t.kind = 'phone' AND {first}) AS call_customers,
-                   count(*) FILTER (WHERE t.kind = 'phone' AND {converted})
+                   {counted(f"t.kind = 'phone' AND {first}")} AS call_customers,
+                   {counted(f"t.kind = 'phone' AND {converted}", True)}
                        AS visited_customers,
                    0 AS consultants
-            FROM {starts}
-            WHERE {IN_PERIOD_VISIT} AND {store_clause("t")}
+            FROM {rows}
+            {where}
             GROUP BY 1"""
 
 
-def summed_consultant_counts(tkey: str, traffic: str, start: str) -> str:
+def summed_consultant_counts(tkey: str, traffic: str, start: str, per_day: bool = False) -> str:
     """Return a SELECT of the active consultants per grp from summary_sales_consultant_days:
-    each consultant is the row of their first day in the period (as for the cohorts)."""
+    each consultant is the row of their first day in the period (as for the cohorts).
+    ``per_day``: alike rows (same day and prev_date) counted once first, as for the cohorts."""
     days = traffic.replace("traffic t", f"{summary_sales.CONSULTANT_DAYS_NAME} t", 1)
+    first = _first_in_period("t.prev_date", start)
+    where = f"WHERE {IN_PERIOD_VISIT} AND {store_clause('t')}"
+    if not per_day:
+        return f"""
+            SELECT {tkey} AS grp, 0, 0, 0, 0, count(*) FILTER (WHERE {first})
+            FROM {days}
+            {where}
+            GROUP BY 1"""
     return f"""
             SELECT {tkey} AS grp, 0, 0, 0, 0,
-                   count(*) FILTER (WHERE {_first_in_period("t.prev_date", start)})
-            FROM {days}
-            WHERE {IN_PERIOD_VISIT} AND {store_clause("t")}
+                   coalesce(sum(t.n) FILTER (WHERE {first}), 0)::BIGINT
+            FROM (
+                SELECT t.visit_date, t.prev_date, count(*) AS n
+                FROM {days}
+                {where}
+                GROUP BY ALL
+            ) t
             GROUP BY 1"""
 
 
@@ -416,6 +455,7 @@ def _distinct_counts(
     total: bool = False,
     periods: dict[str, Scope] | None = None,
     group_start: str = "$start",
+    per_day: bool = False,
 ) -> dict[str | None, dict[str, Any]]:
     """Return the per-customer cohorts and the number of active consultants.
 
@@ -424,6 +464,7 @@ def _distinct_counts(
     channel (the customer converted, whoever served the deal). ``periods`` ({key: scope})
     gives each period's figures from one pass, keyed by its key. ``group_start``: the first
     day of a row's group when ``by`` is a period of its own (monthly(): the row's month).
+    ``per_day``: see summed_distinct_counts (``by`` and ``group_start`` of t.visit_date only).
     """
     tkey, okey = _grouping(by, "t")[0], _grouping(order_key or by, "o")[0]
     traffic, orders, with_p, params = "traffic t", "orders o", "", scope.params
@@ -440,7 +481,7 @@ def _distinct_counts(
     summed = query.summaries_allowed(scope, TRAFFIC_FILTER_NAMES)
     counts = []
     if summed:
-        counts.append(summed_distinct_counts(tkey, traffic, horizon, start))
+        counts.append(summed_distinct_counts(tkey, traffic, horizon, start, per_day))
     else:
         counts += [
             """SELECT grp, count(*), count(*) FILTER (WHERE closed), 0, 0, 0
@@ -449,7 +490,7 @@ def _distinct_counts(
             FROM call_customers GROUP BY grp""",
         ]
     if summed and query.summaries_allowed(scope, ORDER_FILTER_NAMES):
-        counts.append(summed_consultant_counts(tkey, traffic, start))
+        counts.append(summed_consultant_counts(tkey, traffic, start, per_day))
         ctes = ""
     else:
         counts.append("SELECT grp, 0, 0, 0, 0, count(*) FROM consultants GROUP BY grp")
@@ -909,7 +950,8 @@ def _monthly_distinct_counts(
     """
     visit_month = "(date_trunc('month', t.visit_date))"
     found = _distinct_counts(con, span, visit_month, "(date_trunc('month', o.delivery_date))",
-                             group_start=f"greatest($start, {visit_month})")  # fmt: skip
+                             group_start=f"greatest($start, {visit_month})",
+                             per_day=True)  # fmt: skip
     return {f"{k:%Y-%m}": v for k, v in found.items() if k is not None}
 
 

@@ -170,3 +170,40 @@ def test_sales_without_cohorts(group):
     full = sales.by_store(group, SCOPE, "store", total=True)
     assert _column(full, "store", "cohort_close_rate")["s2"] == 1.0
     assert _column(full, "store", "cohort_close_rate")[None] == pytest.approx(2 / 5)
+
+
+def test_inventory_store_with_nothing_counted_gets_the_empty_row():
+    # s1: one vehicle sold in January and an open order; nothing of them counts in November,
+    # so by_store leaves them out of its pass and fills s1 like a store with no rows at all.
+    # s2: one unit in stock since 11-01 (cost 90,000).
+    con = memory_db()
+    try:
+        insert(con, "vehicles", [
+            {"vin": "V1", "model": "Lavida", "arrival_date": date(2026, 1, 5),
+             "sold_date": date(2026, 1, 20), "cost": 80_000.0},
+            {"vin": "V2", "model": "Lavida", "arrival_date": date(2026, 11, 1),
+             "cost": 90_000.0, "store": "s2"},
+        ])  # fmt: skip
+        insert(con, "orders", [
+            {"order_id": "o1", "order_date": NOV, "status": "open", "model": "Passat"},
+        ])  # fmt: skip
+        frame = inventory.by_store(con, SCOPE, "store", total=True)
+        rows = {r["store"]: r for r in frame.to_dict("records")}
+        assert list(rows) == ["s1", "s2", None]
+        # s1: no stock, transit, sales, capital or floorplan days: zeros, ratios no value.
+        assert rows["s1"]["stock_units"] == 0
+        assert rows["s1"]["avg_monthly_sales_3m"] == 0.0
+        assert rows["s1"]["capital_tied_up"] == 0.0
+        assert rows["s1"]["floorplan_cost"] == 0.0
+        assert rows["s1"]["inventory_months"] is None
+        assert rows["s1"]["avg_days_in_stock"] is None
+        # s2: 1 unit, 90,000 tied up; the pooled row is s2's.
+        assert rows["s2"]["stock_units"] == 1
+        assert rows["s2"]["capital_tied_up"] == 90_000.0
+        assert rows[None]["stock_units"] == 1
+        for store in ("s1", "s2"):
+            one = inventory.summary(con, Scope.for_month("2026-11", today=date(2026, 12, 5),
+                                                         store=store))  # fmt: skip
+            assert {k: rows[store][k] for k in one} == one, store
+    finally:
+        release(con)

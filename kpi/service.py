@@ -700,7 +700,7 @@ def _technicians(
     )
     if rank_by is not None:
         sql = f"SELECT *{rank} AS rank FROM ({sql})"
-    params = _params(scope) | _whole_months(scope)
+    params = _params(scope) | _whole_months(con, scope)
     frame = query.frame(con, f"{sql} ORDER BY {order}", params)
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
     if rank_by is not None:
@@ -759,14 +759,23 @@ _LABOUR_ROWS = query.sql_file("service_technician_labour").format(
 _TECHNICIANS_SQL = query.sql_file("service_technicians")
 
 
-def _whole_months(scope: Scope) -> dict[str, date]:
+def _whole_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, date]:
     """Return the whole calendar months of the period up to as_of ($w_first to $w_last, first
     days) and the days before and after them; none when the ROs must be read (an advisor
-    filter, raw_rows()): then every day is a head day."""
+    filter, raw_rows()): then every day is a head day.
+
+    as_of's month counts as whole when the period holds its first day and no RO of the
+    scope's stores closed after as_of in it (_closed_after): its labour up to as_of is then
+    the whole month's, which summary_service_tech_months holds (the running month).
+    """
     first = scope.start if scope.start.day == 1 else add_months(scope.start.replace(day=1), 1)
     upto = scope.upto
+    allowed = query.summaries_allowed(scope, ("advisor",))
     last = upto.replace(day=1) if upto == month_end(upto) else add_months(upto.replace(day=1), -1)
-    if first > last or not query.summaries_allowed(scope, ("advisor",)):
+    if allowed and first <= upto.replace(day=1) < upto < month_end(upto):
+        if not _closed_after(con, scope.store, upto):
+            last = upto.replace(day=1)
+    if first > last or not allowed:
         return {
             "w_first": date(9999, 12, 1),
             "w_last": date(1, 1, 1),
@@ -779,6 +788,17 @@ def _whole_months(scope: Scope) -> dict[str, date]:
         "head_end": first - timedelta(days=1),
         "tail_start": month_end(last) + timedelta(days=1),
     }
+
+
+def _closed_after(con: duckdb.DuckDBPyConnection, store: str | None, day: date) -> bool:
+    """Return True when a non-internal RO of the store (None: any) closed after ``day`` in
+    its month (summary_service_days: the closed ROs by close day)."""
+    sql = f"""
+    SELECT count(*) FROM summary_service_days s
+    WHERE {store_clause("s")} AND s.day BETWEEN $after AND $month_end AND s.closed_ro_count > 0
+    """
+    params = {"store": store, "after": day + timedelta(days=1), "month_end": month_end(day)}
+    return query.rows(con, sql, params)[0][0] > 0
 
 
 def technician_monthly(
@@ -811,32 +831,38 @@ def technician_trend(
     the highest value; technicians without one (nothing to divide by) come last, rank None.
     Ties go by store, then technician. ``metric`` is one of RANKABLE.
     """
-    import numpy as np
-    import pandas as pd
 
+    if metric not in RANKABLE:
+        raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {metric!r}")
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
-    rows = _technicians(con, span, by_month=True, rank_by=metric, totals=True)
-    whole = rows["month"] == ""
-    ranked, per_month = rows[whole], rows[~whole]
-
-    # Each monthly row into its technician's row and its month's column (a dict, not a
-    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly). The
-    # keys as lists: iterating a column of 10,000s of strings item by item is slower.
-    def keys(frame: pd.DataFrame) -> zip:
-        return zip(frame["technician"].tolist(), frame["store"].tolist(), strict=True)
-
-    row_of = {key: i for i, key in enumerate(keys(ranked))}
     texts = [_month_text(f) for f in firsts]
-    col_of = {text: j for j, text in enumerate(texts)}
-    grid = np.full((len(ranked), len(texts)), np.nan)
-    grid[
-        [row_of[key] for key in keys(per_month)],
-        [col_of[m] for m in per_month["month"].tolist()],
-    ] = pd.to_numeric(per_month[metric], errors="coerce").to_numpy(dtype=float)
-    out = ranked[["rank", "technician", "store", metric]].reset_index(drop=True)
-    out = pd.concat([out, pd.DataFrame(grid, columns=texts)], axis=1)
-    return _nan_to_none(out)
+    # technician_monthly()'s rows with the whole span's (month ''), pivoted in SQL: one row
+    # per technician and store, the span's value and one column per month (m0, m1, ...).
+    rows = _TECHNICIANS_SQL.format(
+        **_technician_groups(True, True),
+        roster_filter=ROSTER_FILTER,
+        labour_rows=_LABOUR_ROWS,
+    )
+    per_month = "".join(
+        f", max({metric}) FILTER (WHERE month = $m{j}) AS m{j}" for j in range(len(texts))
+    )
+    within = "total DESC NULLS LAST, store, technician"
+    sql = f"""
+    SELECT CASE WHEN total IS NOT NULL THEN row_number() OVER (ORDER BY {within}) END AS rank,
+           technician, store, total{"".join(f", m{j}" for j in range(len(texts)))}
+    FROM (
+        SELECT technician, store, max({metric}) FILTER (WHERE month = '') AS total{per_month}
+        FROM ({rows})
+        GROUP BY store, technician
+    )
+    ORDER BY {within}
+    """
+    params = _params(span) | _whole_months(con, span) | {f"m{j}": t for j, t in enumerate(texts)}
+    frame = query.frame(con, sql, params)
+    frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+    frame.columns = ["rank", "technician", "store", metric, *texts]
+    return _nan_to_none(frame)
 
 
 MONTHLY_IDS = (

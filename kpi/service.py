@@ -540,13 +540,45 @@ def summaries(
     """
     scopes = [scope.shifted(n) if n else scope for n in shifts]
     churn = _churn_rates(con, scopes)
+    ros = _ro_periods(con, scopes)
     out = []
-    for one, rate in zip(scopes, churn, strict=True):
-        ro = _ro_records(con, one)[0]
+    for one, rate, ro in zip(scopes, churn, ros, strict=True):
         roster = _roster(con, one)[0]
         level = _store_level(con, one, churn=False)[0]
         out.append(_kpis(ro, roster, {**level, "customer_churn_rate": rate}))
     return out
+
+
+def _ro_periods(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[str, Any]]:
+    """Return _ro_records() pooled for each scope (same stores and filters).
+
+    From summary_service_days, every period in one query (service_ro_periods_summary.sql)
+    instead of one per period, each of which read every day of the stores' history for its
+    open ROs. Inside raw_rows() or with an advisor or technician filter, one _ro_records()
+    per scope.
+    """
+    if not _ro_from_summary(scopes[0], (), None):
+        return [_ro_records(con, one)[0] for one in scopes]
+    params: dict[str, Any] = {"store": scopes[0].store, "ro_type": scopes[0].ro_type}
+    rows, any_day, opens, open_of = [], [], [], []
+    for i, one in enumerate(scopes):
+        params |= {f"s{i}": one.params["start"], f"e{i}": one.params["end"], f"a{i}": one.as_of}
+        rows.append(f"({i}, $s{i}, $e{i})")
+        any_day.append(f"s.day BETWEEN $s{i} AND $e{i}")
+        opens.append(f"sum(s.ro_count - s.settled) FILTER (s.day <= $a{i}) AS open{i}")
+        open_of.append(f"WHEN {i} THEN o.open{i}")
+    sql = _RO_PERIODS_SQL.format(
+        periods=", ".join(rows),
+        days_filter=DAYS_FILTER,
+        any_day=" OR ".join(any_day),
+        opens=", ".join(opens),
+        open_ros=f"CASE p.i {' '.join(open_of)} END",
+        kpis=_ro_kpis("a"),
+    )
+    return query.records(con, sql, params)
+
+
+_RO_PERIODS_SQL = query.sql_file("service_ro_periods_summary")
 
 
 def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:

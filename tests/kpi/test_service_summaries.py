@@ -9,6 +9,7 @@ to other days and an undo; (c) a hand-worked summary row.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,22 @@ def test_the_running_month_reads_the_labour_summary_only_when_nothing_closed_aft
     assert one["w_last"] == date(2026, 11, 1)
     assert mid["w_first"] > mid["w_last"]  # no whole month: every day from the ROs
     assert mid["head_end"] == date(2026, 11, 15)
+
+
+def test_summaries_of_overlapping_periods_both_ways(demo_db):
+    # _ro_periods sums every period in one join: a 75-day range and its shift by a month
+    # share 45 days, which count in both; a period before the data has only zeros.
+    scope = Scope.for_range(date(2026, 9, 1), date(2026, 11, 14), today=END)
+    shifts = (0, -1, -12, -36)
+    with db.connect(demo_db, read_only=True) as con:
+        store = db.list_stores(con)[0]
+        for one in (scope, replace(scope, store=store), replace(scope, ro_type="repair")):
+            summary = service.summaries(con, one, shifts)
+            with query.raw_rows():
+                raw = service.summaries(con, one, shifts)
+            _same(summary, raw, str(one))
+            assert [row["ro_count"] > 0 for row in summary] == [True, True, True, False]
+            _same(summary[0], service.summary(con, one), "one period")
 
 
 def test_every_kpi_both_ways_on_a_group(group_db):

@@ -541,10 +541,10 @@ def summaries(
     scopes = [scope.shifted(n) if n else scope for n in shifts]
     churn = _churn_rates(con, scopes)
     ros = _ro_periods(con, scopes)
+    levels = _store_levels(con, scopes)
     out = []
-    for one, rate, ro in zip(scopes, churn, ros, strict=True):
+    for one, rate, ro, level in zip(scopes, churn, ros, levels, strict=True):
         roster = _roster(con, one)[0]
-        level = _store_level(con, one, churn=False)[0]
         out.append(_kpis(ro, roster, {**level, "customer_churn_rate": rate}))
     return out
 
@@ -579,6 +579,38 @@ def _ro_periods(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dic
 
 
 _RO_PERIODS_SQL = query.sql_file("service_ro_periods_summary")
+
+
+def _store_levels(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[str, Any]]:
+    """Return _store_level() pooled without the churn rate for each scope (same stores).
+
+    From the summary tables, every period in one query (service_store_level_periods_summary
+    .sql, its CTEs keyed by the period instead of ''); inside raw_rows(), one per scope. A
+    period with no figure at all gets {} (every KPI None, as _store_level() gives it).
+    """
+    if not query.summaries_allowed(scopes[0]):
+        return [_store_level(con, one, churn=False)[0] for one in scopes]
+    params: dict[str, Any] = {"store": scopes[0].store}
+    rows, windows = [], []
+    for i, one in enumerate(scopes):
+        p = _params(one)
+        names = ("as_of", "year_ago", "s3_start", "s3_end", "pt_lo", "pt_hi", "as_of_month")
+        params |= {f"{name}{i}": p[name] for name in names}
+        params["churn_cut"] = p["churn_cut"]  # the KPIs' tail names it; no churn rows here
+        rows.append(f"({i}, {', '.join(f'${name}{i}' for name in names)})")
+        windows.append(f"r.day > $year_ago{i} OR r.day BETWEEN $s3_start{i} AND $s3_end{i}")
+    sql = _STORE_LEVEL_PERIODS_SQL.format(
+        periods=", ".join(rows),
+        ro_store_filter=store_clause("r"),
+        any_window=" OR ".join(windows),
+        parts_store_filter=store_clause("s"),
+        kpis=_STORE_LEVEL_KPIS,
+    )
+    found = {row["grp"]: row for row in query.records(con, sql, params)}
+    return [found.get(i, {}) for i in range(len(scopes))]
+
+
+_STORE_LEVEL_PERIODS_SQL = query.sql_file("service_store_level_periods_summary")
 
 
 def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:

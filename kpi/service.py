@@ -836,7 +836,7 @@ def _whole_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dat
     upto = scope.upto
     allowed = query.summaries_allowed(scope, ("advisor",))
     last = upto.replace(day=1) if upto == month_end(upto) else add_months(upto.replace(day=1), -1)
-    if allowed and first <= upto.replace(day=1) < upto < month_end(upto):
+    if allowed and first <= upto.replace(day=1) and upto < month_end(upto):
         if not _closed_after(con, scope.store, upto):
             last = upto.replace(day=1)
     if first > last or not allowed:

@@ -388,6 +388,33 @@ def _roster(
     return query.records(con, sql, _params(scope))
 
 
+def _rosters(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[str, Any]]:
+    """Return _roster() pooled for each scope (same stores and filters), in one query: the
+    roster rows joined with the periods' months. A period without a roster row gets {} (its
+    sums and count 0, as _roster() gives them)."""
+    params: dict[str, Any] = {"store": scopes[0].store, "technician": scopes[0].technician}
+    rows = []
+    for i, one in enumerate(scopes):
+        p = _params(one)
+        params |= {f"f{i}": p["m_first"], f"l{i}": p["m_last"]}
+        rows.append(f"({i}, $f{i}, $l{i})")
+    sql = f"""
+    WITH periods (i, m_first, m_last) AS (VALUES {", ".join(rows)})
+    SELECT p.i AS grp,
+           coalesce(sum(t.available_hours), 0) AS available_hours,
+           coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
+           coalesce(sum(t.training_required), 0) AS training_required,
+           coalesce(sum(t.training_passed), 0) AS training_passed,
+           count(DISTINCT (t.store, t.technician)) AS technicians
+    FROM technicians t
+    JOIN periods p ON t.month BETWEEN p.m_first AND p.m_last
+    WHERE {store_clause("t")} AND {filter_clause("t.technician", "technician")}
+    GROUP BY p.i
+    """
+    found = {row["grp"]: row for row in query.records(con, sql, params)}
+    return [found.get(i, {}) for i in range(len(scopes))]
+
+
 # Both paths end in the same KPI formulas (service_store_level_kpis.sql, at {kpis}).
 _STORE_LEVEL_KPIS = query.sql_file("service_store_level_kpis")
 _STORE_LEVEL_SQL = query.sql_file("service_store_level").replace("{kpis}", _STORE_LEVEL_KPIS)
@@ -542,9 +569,9 @@ def summaries(
     churn = _churn_rates(con, scopes)
     ros = _ro_periods(con, scopes)
     levels = _store_levels(con, scopes)
+    rosters = _rosters(con, scopes)
     out = []
-    for one, rate, ro, level in zip(scopes, churn, ros, levels, strict=True):
-        roster = _roster(con, one)[0]
+    for rate, ro, level, roster in zip(churn, ros, levels, rosters, strict=True):
         out.append(_kpis(ro, roster, {**level, "customer_churn_rate": rate}))
     return out
 

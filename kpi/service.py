@@ -768,50 +768,22 @@ def by_technician(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return _technicians(con, scope, by_month=False)
 
 
-def _technicians(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope,
-    by_month: bool,
-    rank_by: str | None = None,
-    totals: bool = False,
-) -> pd.DataFrame:
+def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -> pd.DataFrame:
     """Return by_technician()'s rows for the scope, or per calendar month of it (``month``).
 
     Per month, the roster rows are those of the month and the labour that of ROs closed in
     it: each month computed like by_technician() for that month, all months in one pass.
-    ``totals`` (with ``by_month``) adds the whole scope's rows from the same pass, month ''.
-    ``rank_by`` (one of RANKABLE) orders the rows by that ratio, highest first, and adds
-    ``rank`` within each month (None where the ratio has no value; those rows come last).
     """
-    order, rank = _technician_order(rank_by)
     sql = _TECHNICIANS_SQL.format(
-        **_technician_groups(by_month, totals),
+        **_technician_groups(by_month, False),
         roster_filter=ROSTER_FILTER,
         labour_rows=_LABOUR_ROWS,
     )
-    if rank_by is not None:
-        sql = f"SELECT *{rank} AS rank FROM ({sql})"
     params = _params(scope) | _whole_months(con, scope)
+    order = "month, labor_hours_sold DESC, store, technician"
     frame = query.frame(con, f"{sql} ORDER BY {order}", params)
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
-    if rank_by is not None:
-        columns.append("rank")
-        frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
     return _nan_to_none(frame[columns])
-
-
-def _technician_order(rank_by: str | None) -> tuple[str, str]:
-    """Return _technicians()' ORDER BY and its rank column ('' without ``rank_by``)."""
-    if rank_by is None:
-        return "month, labor_hours_sold DESC, store, technician", ""
-    if rank_by not in RANKABLE:
-        raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {rank_by!r}")
-    within = f"{rank_by} DESC NULLS LAST, store, technician"
-    rank = (
-        f", CASE WHEN {rank_by} IS NOT NULL"
-        f" THEN row_number() OVER (PARTITION BY month ORDER BY {within}) END"
-    )
-    return f"month, {within}", rank
 
 
 def _technician_groups(by_month: bool, totals: bool) -> dict[str, str]:

@@ -388,6 +388,33 @@ def _roster(
     return query.records(con, sql, _params(scope))
 
 
+def _rosters(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[str, Any]]:
+    """Return _roster() pooled for each scope (same stores and filters), in one query: the
+    roster rows joined with the periods' months. A period without a roster row gets {} (its
+    sums and count 0, as _roster() gives them)."""
+    params: dict[str, Any] = {"store": scopes[0].store, "technician": scopes[0].technician}
+    rows = []
+    for i, one in enumerate(scopes):
+        p = _params(one)
+        params |= {f"f{i}": p["m_first"], f"l{i}": p["m_last"]}
+        rows.append(f"({i}, $f{i}, $l{i})")
+    sql = f"""
+    WITH periods (i, m_first, m_last) AS (VALUES {", ".join(rows)})
+    SELECT p.i AS grp,
+           coalesce(sum(t.available_hours), 0) AS available_hours,
+           coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
+           coalesce(sum(t.training_required), 0) AS training_required,
+           coalesce(sum(t.training_passed), 0) AS training_passed,
+           count(DISTINCT (t.store, t.technician)) AS technicians
+    FROM technicians t
+    JOIN periods p ON t.month BETWEEN p.m_first AND p.m_last
+    WHERE {store_clause("t")} AND {filter_clause("t.technician", "technician")}
+    GROUP BY p.i
+    """
+    found = {row["grp"]: row for row in query.records(con, sql, params)}
+    return [found.get(i, {}) for i in range(len(scopes))]
+
+
 # Both paths end in the same KPI formulas (service_store_level_kpis.sql, at {kpis}).
 _STORE_LEVEL_KPIS = query.sql_file("service_store_level_kpis")
 _STORE_LEVEL_SQL = query.sql_file("service_store_level").replace("{kpis}", _STORE_LEVEL_KPIS)
@@ -540,13 +567,77 @@ def summaries(
     """
     scopes = [scope.shifted(n) if n else scope for n in shifts]
     churn = _churn_rates(con, scopes)
+    ros = _ro_periods(con, scopes)
+    levels = _store_levels(con, scopes)
+    rosters = _rosters(con, scopes)
     out = []
-    for one, rate in zip(scopes, churn, strict=True):
-        ro = _ro_records(con, one)[0]
-        roster = _roster(con, one)[0]
-        level = _store_level(con, one, churn=False)[0]
+    for rate, ro, level, roster in zip(churn, ros, levels, rosters, strict=True):
         out.append(_kpis(ro, roster, {**level, "customer_churn_rate": rate}))
     return out
+
+
+def _ro_periods(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[str, Any]]:
+    """Return _ro_records() pooled for each scope (same stores and filters).
+
+    From summary_service_days, every period in one query (service_ro_periods_summary.sql)
+    instead of one per period, each of which read every day of the stores' history for its
+    open ROs. Inside raw_rows() or with an advisor or technician filter, one _ro_records()
+    per scope.
+    """
+    if not _ro_from_summary(scopes[0], (), None):
+        return [_ro_records(con, one)[0] for one in scopes]
+    params: dict[str, Any] = {"store": scopes[0].store, "ro_type": scopes[0].ro_type}
+    rows, any_day, opens, open_of = [], [], [], []
+    for i, one in enumerate(scopes):
+        params |= {f"s{i}": one.params["start"], f"e{i}": one.params["end"], f"a{i}": one.as_of}
+        rows.append(f"({i}, $s{i}, $e{i})")
+        any_day.append(f"s.day BETWEEN $s{i} AND $e{i}")
+        opens.append(f"sum(s.ro_count - s.settled) FILTER (s.day <= $a{i}) AS open{i}")
+        open_of.append(f"WHEN {i} THEN o.open{i}")
+    sql = _RO_PERIODS_SQL.format(
+        periods=", ".join(rows),
+        days_filter=DAYS_FILTER,
+        any_day=" OR ".join(any_day),
+        opens=", ".join(opens),
+        open_ros=f"CASE p.i {' '.join(open_of)} END",
+        kpis=_ro_kpis("a"),
+    )
+    return query.records(con, sql, params)
+
+
+_RO_PERIODS_SQL = query.sql_file("service_ro_periods_summary")
+
+
+def _store_levels(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[str, Any]]:
+    """Return _store_level() pooled without the churn rate for each scope (same stores).
+
+    From the summary tables, every period in one query (service_store_level_periods_summary
+    .sql, its CTEs keyed by the period instead of ''); inside raw_rows(), one per scope. A
+    period with no figure at all gets {} (every KPI None, as _store_level() gives it).
+    """
+    if not query.summaries_allowed(scopes[0]):
+        return [_store_level(con, one, churn=False)[0] for one in scopes]
+    params: dict[str, Any] = {"store": scopes[0].store}
+    rows, windows = [], []
+    for i, one in enumerate(scopes):
+        p = _params(one)
+        names = ("as_of", "year_ago", "s3_start", "s3_end", "pt_lo", "pt_hi", "as_of_month")
+        params |= {f"{name}{i}": p[name] for name in names}
+        params["churn_cut"] = p["churn_cut"]  # the KPIs' tail names it; no churn rows here
+        rows.append(f"({i}, {', '.join(f'${name}{i}' for name in names)})")
+        windows.append(f"r.day > $year_ago{i} OR r.day BETWEEN $s3_start{i} AND $s3_end{i}")
+    sql = _STORE_LEVEL_PERIODS_SQL.format(
+        periods=", ".join(rows),
+        ro_store_filter=store_clause("r"),
+        any_window=" OR ".join(windows),
+        parts_store_filter=store_clause("s"),
+        kpis=_STORE_LEVEL_KPIS,
+    )
+    found = {row["grp"]: row for row in query.records(con, sql, params)}
+    return [found.get(i, {}) for i in range(len(scopes))]
+
+
+_STORE_LEVEL_PERIODS_SQL = query.sql_file("service_store_level_periods_summary")
 
 
 def _churn_rates(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[float | None]:
@@ -677,50 +768,22 @@ def by_technician(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return _technicians(con, scope, by_month=False)
 
 
-def _technicians(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope,
-    by_month: bool,
-    rank_by: str | None = None,
-    totals: bool = False,
-) -> pd.DataFrame:
+def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -> pd.DataFrame:
     """Return by_technician()'s rows for the scope, or per calendar month of it (``month``).
 
     Per month, the roster rows are those of the month and the labour that of ROs closed in
     it: each month computed like by_technician() for that month, all months in one pass.
-    ``totals`` (with ``by_month``) adds the whole scope's rows from the same pass, month ''.
-    ``rank_by`` (one of RANKABLE) orders the rows by that ratio, highest first, and adds
-    ``rank`` within each month (None where the ratio has no value; those rows come last).
     """
-    order, rank = _technician_order(rank_by)
     sql = _TECHNICIANS_SQL.format(
-        **_technician_groups(by_month, totals),
+        **_technician_groups(by_month, False),
         roster_filter=ROSTER_FILTER,
         labour_rows=_LABOUR_ROWS,
     )
-    if rank_by is not None:
-        sql = f"SELECT *{rank} AS rank FROM ({sql})"
-    params = _params(scope) | _whole_months(scope)
+    params = _params(scope) | _whole_months(con, scope)
+    order = "month, labor_hours_sold DESC, store, technician"
     frame = query.frame(con, f"{sql} ORDER BY {order}", params)
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
-    if rank_by is not None:
-        columns.append("rank")
-        frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
     return _nan_to_none(frame[columns])
-
-
-def _technician_order(rank_by: str | None) -> tuple[str, str]:
-    """Return _technicians()' ORDER BY and its rank column ('' without ``rank_by``)."""
-    if rank_by is None:
-        return "month, labor_hours_sold DESC, store, technician", ""
-    if rank_by not in RANKABLE:
-        raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {rank_by!r}")
-    within = f"{rank_by} DESC NULLS LAST, store, technician"
-    rank = (
-        f", CASE WHEN {rank_by} IS NOT NULL"
-        f" THEN row_number() OVER (PARTITION BY month ORDER BY {within}) END"
-    )
-    return f"month, {within}", rank
 
 
 def _technician_groups(by_month: bool, totals: bool) -> dict[str, str]:
@@ -759,14 +822,23 @@ _LABOUR_ROWS = query.sql_file("service_technician_labour").format(
 _TECHNICIANS_SQL = query.sql_file("service_technicians")
 
 
-def _whole_months(scope: Scope) -> dict[str, date]:
+def _whole_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, date]:
     """Return the whole calendar months of the period up to as_of ($w_first to $w_last, first
     days) and the days before and after them; none when the ROs must be read (an advisor
-    filter, raw_rows()): then every day is a head day."""
+    filter, raw_rows()): then every day is a head day.
+
+    as_of's month counts as whole when the period holds its first day and no RO of the
+    scope's stores closed after as_of in it (_closed_after): its labour up to as_of is then
+    the whole month's, which summary_service_tech_months holds (the running month).
+    """
     first = scope.start if scope.start.day == 1 else add_months(scope.start.replace(day=1), 1)
     upto = scope.upto
+    allowed = query.summaries_allowed(scope, ("advisor",))
     last = upto.replace(day=1) if upto == month_end(upto) else add_months(upto.replace(day=1), -1)
-    if first > last or not query.summaries_allowed(scope, ("advisor",)):
+    if allowed and first <= upto.replace(day=1) and upto < month_end(upto):
+        if not _closed_after(con, scope.store, upto):
+            last = upto.replace(day=1)
+    if first > last or not allowed:
         return {
             "w_first": date(9999, 12, 1),
             "w_last": date(1, 1, 1),
@@ -779,6 +851,17 @@ def _whole_months(scope: Scope) -> dict[str, date]:
         "head_end": first - timedelta(days=1),
         "tail_start": month_end(last) + timedelta(days=1),
     }
+
+
+def _closed_after(con: duckdb.DuckDBPyConnection, store: str | None, day: date) -> bool:
+    """Return True when a non-internal RO of the store (None: any) closed after ``day`` in
+    its month (summary_service_days: the closed ROs by close day)."""
+    sql = f"""
+    SELECT count(*) FROM summary_service_days s
+    WHERE {store_clause("s")} AND s.day BETWEEN $after AND $month_end AND s.closed_ro_count > 0
+    """
+    params = {"store": store, "after": day + timedelta(days=1), "month_end": month_end(day)}
+    return query.rows(con, sql, params)[0][0] > 0
 
 
 def technician_monthly(
@@ -811,32 +894,38 @@ def technician_trend(
     the highest value; technicians without one (nothing to divide by) come last, rank None.
     Ties go by store, then technician. ``metric`` is one of RANKABLE.
     """
-    import numpy as np
-    import pandas as pd
 
+    if metric not in RANKABLE:
+        raise ValueError(f"rank_by must be one of {', '.join(RANKABLE)}, not {metric!r}")
     firsts = trailing_months(scope, months)
     span = replace(scope, start=firsts[0], end=month_end(firsts[-1]))
-    rows = _technicians(con, span, by_month=True, rank_by=metric, totals=True)
-    whole = rows["month"] == ""
-    ranked, per_month = rows[whole], rows[~whole]
-
-    # Each monthly row into its technician's row and its month's column (a dict, not a
-    # pivot: a technician may be NULL, and 2,000 technicians x 12 months pivot slowly). The
-    # keys as lists: iterating a column of 10,000s of strings item by item is slower.
-    def keys(frame: pd.DataFrame) -> zip:
-        return zip(frame["technician"].tolist(), frame["store"].tolist(), strict=True)
-
-    row_of = {key: i for i, key in enumerate(keys(ranked))}
     texts = [_month_text(f) for f in firsts]
-    col_of = {text: j for j, text in enumerate(texts)}
-    grid = np.full((len(ranked), len(texts)), np.nan)
-    grid[
-        [row_of[key] for key in keys(per_month)],
-        [col_of[m] for m in per_month["month"].tolist()],
-    ] = pd.to_numeric(per_month[metric], errors="coerce").to_numpy(dtype=float)
-    out = ranked[["rank", "technician", "store", metric]].reset_index(drop=True)
-    out = pd.concat([out, pd.DataFrame(grid, columns=texts)], axis=1)
-    return _nan_to_none(out)
+    # technician_monthly()'s rows with the whole span's (month ''), pivoted in SQL: one row
+    # per technician and store, the span's value and one column per month (m0, m1, ...).
+    rows = _TECHNICIANS_SQL.format(
+        **_technician_groups(True, True),
+        roster_filter=ROSTER_FILTER,
+        labour_rows=_LABOUR_ROWS,
+    )
+    per_month = "".join(
+        f", max({metric}) FILTER (WHERE month = $m{j}) AS m{j}" for j in range(len(texts))
+    )
+    within = "total DESC NULLS LAST, store, technician"
+    sql = f"""
+    SELECT CASE WHEN total IS NOT NULL THEN row_number() OVER (ORDER BY {within}) END AS rank,
+           technician, store, total{"".join(f", m{j}" for j in range(len(texts)))}
+    FROM (
+        SELECT technician, store, max({metric}) FILTER (WHERE month = '') AS total{per_month}
+        FROM ({rows})
+        GROUP BY store, technician
+    )
+    ORDER BY {within}
+    """
+    params = _params(span) | _whole_months(con, span) | {f"m{j}": t for j, t in enumerate(texts)}
+    frame = query.frame(con, sql, params)
+    frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+    frame.columns = ["rank", "technician", "store", metric, *texts]
+    return _nan_to_none(frame)
 
 
 MONTHLY_IDS = (

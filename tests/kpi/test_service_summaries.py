@@ -9,6 +9,7 @@ to other days and an undo; (c) a hand-worked summary row.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ def _scopes(store: str, today: date = END) -> list[Scope]:
     return [
         Scope.for_month("2026-10", today=today),  # a complete month
         Scope.for_month("2026-11", today=date(2026, 11, 15)),  # running, as of mid-month
+        Scope.for_month("2026-11", today=today),  # running, as of the data's last day
         Scope.for_range(date(2026, 9, 16), date(2026, 10, 15), today=today),  # crosses months
         Scope.for_month("2025-11", today=today),  # last year's month
         Scope.for_month("2026-10", today=today, store=store),  # one store
@@ -92,6 +94,40 @@ def test_every_kpi_both_ways_on_the_demo(demo_db):
         _both_ways(con, Scope.for_month("2026-10", today=END, advisor=advisor))
         _both_ways(con, Scope.for_month("2026-10", today=END, technician=technician))
         assert service.summary(con, month)["ro_count"] > 0
+
+
+def test_the_running_month_reads_the_labour_summary_only_when_nothing_closed_after_as_of(
+    demo_db,
+):
+    # The demo's ROs close up to END: as of END, November counts as a whole month of
+    # summary_service_tech_months; as of the 15th, ROs closed on the 16th to the 25th are
+    # in that month's summary rows, so the month's days come from the ROs.
+    with db.connect(demo_db, read_only=True) as con:
+        at_end = service._whole_months(con, Scope.for_month("2026-11", today=END))
+        mid = service._whole_months(con, Scope.for_month("2026-11", today=date(2026, 11, 15)))
+        store = db.list_stores(con)[0]
+        one = service._whole_months(con, Scope.for_month("2026-11", today=END, store=store))
+    assert at_end["w_first"] == at_end["w_last"] == date(2026, 11, 1)
+    assert at_end["tail_start"] == date(2026, 12, 1)
+    assert one["w_last"] == date(2026, 11, 1)
+    assert mid["w_first"] > mid["w_last"]  # no whole month: every day from the ROs
+    assert mid["head_end"] == date(2026, 11, 15)
+
+
+def test_summaries_of_overlapping_periods_both_ways(demo_db):
+    # _ro_periods sums every period in one join: a 75-day range and its shift by a month
+    # share 45 days, which count in both; a period before the data has only zeros.
+    scope = Scope.for_range(date(2026, 9, 1), date(2026, 11, 14), today=END)
+    shifts = (0, -1, -12, -36)
+    with db.connect(demo_db, read_only=True) as con:
+        store = db.list_stores(con)[0]
+        for one in (scope, replace(scope, store=store), replace(scope, ro_type="repair")):
+            summary = service.summaries(con, one, shifts)
+            with query.raw_rows():
+                raw = service.summaries(con, one, shifts)
+            _same(summary, raw, str(one))
+            assert [row["ro_count"] > 0 for row in summary] == [True, True, True, False]
+            _same(summary[0], service.summary(con, one), "one period")
 
 
 def test_every_kpi_both_ways_on_a_group(group_db):

@@ -369,18 +369,21 @@ def _grouped_key(key: str, grouped: bool, total: bool) -> tuple[str, str]:
     return key, "GROUP BY 1"
 
 
+# The roster's sums per group (_roster, _rosters).
+_ROSTER_SUMS = """coalesce(sum(t.available_hours), 0) AS available_hours,
+           coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
+           coalesce(sum(t.training_required), 0) AS training_required,
+           coalesce(sum(t.training_passed), 0) AS training_passed,
+           count(DISTINCT (t.store, t.technician)) AS technicians"""
+
+
 def _roster(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None, total: bool = False
 ) -> list[dict[str, Any]]:
     """Return the roster sums over every calendar month the period touches, per group."""
     key, group = _grouped_key(group_key("t", by), bool(by), total)
     sql = f"""
-    SELECT {key} AS grp,
-           coalesce(sum(t.available_hours), 0) AS available_hours,
-           coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
-           coalesce(sum(t.training_required), 0) AS training_required,
-           coalesce(sum(t.training_passed), 0) AS training_passed,
-           count(DISTINCT (t.store, t.technician)) AS technicians
+    SELECT {key} AS grp, {_ROSTER_SUMS}
     FROM technicians t
     WHERE {ROSTER_FILTER}
     {group}
@@ -400,12 +403,7 @@ def _rosters(con: duckdb.DuckDBPyConnection, scopes: list[Scope]) -> list[dict[s
         rows.append(f"({i}, $f{i}, $l{i})")
     sql = f"""
     WITH periods (i, m_first, m_last) AS (VALUES {", ".join(rows)})
-    SELECT p.i AS grp,
-           coalesce(sum(t.available_hours), 0) AS available_hours,
-           coalesce(sum(t.clocked_hours), 0) AS clocked_hours,
-           coalesce(sum(t.training_required), 0) AS training_required,
-           coalesce(sum(t.training_passed), 0) AS training_passed,
-           count(DISTINCT (t.store, t.technician)) AS technicians
+    SELECT p.i AS grp, {_ROSTER_SUMS}
     FROM technicians t
     JOIN periods p ON t.month BETWEEN p.m_first AND p.m_last
     WHERE {store_clause("t")} AND {filter_clause("t.technician", "technician")}

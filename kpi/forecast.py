@@ -64,36 +64,39 @@ WHERE status = 'delivered' AND delivery_date BETWEEN $first AND $bound
 GROUP BY store, month
 """
 
+# A point's expected deliveries still to come in its month (Point.remainder), from a points
+# row (STORED_SQL's columns): the waiting and the new orders' expectation with history, pace's
+# remainder (pace − delivered) without. The one rule for _points and POOLED_SQL (the same
+# double arithmetic in the same order as Python's, so both give the same floats).
+REMAINDER_SQL = """CASE WHEN has_history
+        THEN CAST(waiting AS DOUBLE) + CAST(new_orders AS DOUBLE)
+        ELSE CAST(delivered AS DOUBLE) / day(origin) * day(last_day(origin)) - delivered END"""
+
+
+def _with_remainder(points_sql: str) -> str:
+    """Return a points query's rows as (store, origin, delivered, has_history, remainder)."""
+    return f"""SELECT store, origin, delivered, has_history, {REMAINDER_SQL} AS remainder
+FROM ({points_sql})"""
+
+
 # The points of $stores × $origins (the stored ones unless $stored is false, then the
 # computed ones bound as c_* lists) summed per origin, with the month's deliveries of each
-# store (its actual, read as ACTUALS_SQL reads it, for origins before the month $bound ends).
-# The remainders are kept as lists in store order: the sums are then Python's, term by term
-# as _result and _ratios add Points, so a pooled forecast equals theirs to the last bit.
-POOLED_SQL = """
+# store (its actual, ACTUALS_SQL, for origins before the month $bound ends). The remainders
+# are kept as lists in store order: the sums are then Python's, term by term as _result and
+# _ratios add Points, so a pooled forecast equals theirs to the last bit.
+POOLED_SQL = f"""
 WITH points AS (
-    SELECT store, origin, delivered, has_history, waiting, new_orders
-    FROM derived_forecast_points
-    WHERE $stored AND origin IN (SELECT unnest($origins::DATE[]))
-      AND store IN (SELECT unnest($stores::VARCHAR[]))
+    SELECT * FROM ({STORED_SQL}) WHERE $stored
     UNION ALL
     SELECT unnest($c_store::VARCHAR[]), unnest($c_origin::DATE[]),
         unnest($c_delivered::BIGINT[]), unnest($c_history::BOOLEAN[]),
         unnest($c_waiting::DOUBLE[]), unnest($c_new::DOUBLE[])
 ),
-actuals AS (
-    SELECT store, date_trunc('month', delivery_date)::DATE AS month, count(*) AS n
-    FROM orders
-    WHERE status = 'delivered' AND delivery_date BETWEEN $first AND $bound
-      AND store IN (SELECT unnest($stores::VARCHAR[]))
-    GROUP BY store, month
-),
+actuals AS ({ACTUALS_SQL}),
 rest AS (
     SELECT p.store, p.origin, p.delivered, coalesce(p.has_history, false) AS has_history,
-        coalesce(a.n, 0) - p.delivered AS to_come,
-        CASE WHEN p.has_history THEN p.waiting + p.new_orders
-             ELSE p.delivered::DOUBLE / day(p.origin)::DOUBLE
-                  * day(last_day(p.origin))::DOUBLE - p.delivered::DOUBLE END AS remainder
-    FROM points p
+        coalesce(a.n, 0) - p.delivered AS to_come, p.remainder
+    FROM ({_with_remainder("SELECT * FROM points")}) p
     LEFT JOIN actuals a ON a.store = p.store AND a.month = date_trunc('month', p.origin)
 )
 SELECT origin, count(*) AS n, sum(delivered) AS delivered, bool_or(has_history) AS history,
@@ -149,20 +152,17 @@ def _points(
     if query.summaries_allowed_any():
         wanted = set(origins)
         days = {"stores": sorted({s for s, _ in wanted}), "origins": sorted({d for _, d in wanted})}
-        rows = [r for r in con.execute(STORED_SQL, days).fetchall() if (r[0], r[1]) in wanted]
+        stored = con.execute(_with_remainder(STORED_SQL), days).fetchall()
+        rows = [r for r in stored if (r[0], r[1]) in wanted]
         found = {(r[0], r[1]) for r in rows}
         origins = [o for o in origins if o not in found]
     if origins:
         params = {"bound": bound, "first": min(d for _, d in origins), **PARAMS}
-        rows += _fetch(con, POINTS_SQL, origins, params)
-    out: dict[tuple[str, date], Point] = {}
-    for store, origin, delivered, has_history, waiting, new in rows:
-        if has_history:
-            rest = float(waiting) + float(new)
-        else:
-            rest = _pace(delivered, origin) - delivered
-        out[(store, origin)] = Point(int(delivered), rest, bool(has_history))
-    return out
+        rows += _fetch(con, _with_remainder(POINTS_SQL), origins, params)
+    return {
+        (store, origin): Point(int(delivered), float(rest), bool(has_history))
+        for store, origin, delivered, has_history, rest in rows
+    }
 
 
 def _fetch(

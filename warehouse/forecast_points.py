@@ -75,13 +75,9 @@ def stored_select(where: str) -> str:
 
 
 # The pairs of $stores × $origins with no stored point (a reader computes those from the rows).
-MISSING_SQL = """
+MISSING_SQL = f"""
 SELECT s.store, d.origin
 FROM (SELECT unnest($stores::VARCHAR[]) AS store) s
 CROSS JOIN (SELECT unnest($origins::DATE[]) AS origin) d
-ANTI JOIN (
-    SELECT store, origin FROM derived_forecast_points
-    WHERE origin IN (SELECT unnest($origins::DATE[]))
-      AND store IN (SELECT unnest($stores::VARCHAR[]))
-) p ON p.store = s.store AND p.origin = d.origin
+ANTI JOIN ({STORED_SQL}) p ON p.store = s.store AND p.origin = d.origin
 """

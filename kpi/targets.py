@@ -430,17 +430,13 @@ def achievement(
     df["achievement"] = df["actual"] / df["target"]
     df["metric"] = metric
     df["time_progress"] = time_progress(scope.as_of)
-    expected: list[float | None]
-    if _is_calendar_month(scope):  # one expected progress for every row (_expected)
-        expected = [time_progress(scope.as_of)] * len(df)
-    else:
-        pairs = zip(df["target"].fillna(0.0), df["elapsed"], strict=True)
-        expected = [_expected(scope, t, e) for t, e in pairs]
-    lights = [status_light(a, x) for a, x in zip(df["achievement"], expected, strict=True)]
+    lights = [
+        status_light(a, _expected(scope, t, e))
+        for a, t, e in zip(df["achievement"], df["target"].fillna(0.0), df["elapsed"], strict=True)
+    ]
     # object dtype keeps None (grey) as None rather than NaN
     df["traffic_light"] = pd.Series(lights, index=df.index, dtype=object)
-    day, days = scope.as_of.day, calendar.monthrange(scope.as_of.year, scope.as_of.month)[1]
-    df["pace"] = [m / day * days for m in df["mtd"]]  # _pace, its month's days found once
+    df["pace"] = [_pace(m, scope.as_of) for m in df["mtd"]]
     cols = keys + ["metric", "actual", "target", "achievement", "time_progress"]
     cols += ["traffic_light", "pace"]
     df = df.sort_values(

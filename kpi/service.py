@@ -772,16 +772,22 @@ def _technicians(con: duckdb.DuckDBPyConnection, scope: Scope, by_month: bool) -
     Per month, the roster rows are those of the month and the labour that of ROs closed in
     it: each month computed like by_technician() for that month, all months in one pass.
     """
-    sql = _TECHNICIANS_SQL.format(
-        **_technician_groups(by_month, False),
-        roster_filter=ROSTER_FILTER,
-        labour_rows=_LABOUR_ROWS,
-    )
+    sql = _technicians_sql(by_month, totals=False)
     params = _params(scope) | _whole_months(con, scope)
     order = "month, labor_hours_sold DESC, store, technician"
     frame = query.frame(con, f"{sql} ORDER BY {order}", params)
     columns = (["month"] if by_month else []) + list(TECHNICIAN_COLUMNS)
     return _nan_to_none(frame[columns])
+
+
+def _technicians_sql(by_month: bool, totals: bool) -> str:
+    """Return service_technicians.sql per technician, per month, or both (``totals``: the
+    whole scope's rows too, month '')."""
+    return _TECHNICIANS_SQL.format(
+        **_technician_groups(by_month, totals),
+        roster_filter=ROSTER_FILTER,
+        labour_rows=_LABOUR_ROWS,
+    )
 
 
 def _technician_groups(by_month: bool, totals: bool) -> dict[str, str]:
@@ -900,11 +906,7 @@ def technician_trend(
     texts = [_month_text(f) for f in firsts]
     # technician_monthly()'s rows with the whole span's (month ''), pivoted in SQL: one row
     # per technician and store, the span's value and one column per month (m0, m1, ...).
-    rows = _TECHNICIANS_SQL.format(
-        **_technician_groups(True, True),
-        roster_filter=ROSTER_FILTER,
-        labour_rows=_LABOUR_ROWS,
-    )
+    rows = _technicians_sql(by_month=True, totals=True)
     per_month = "".join(
         f", max({metric}) FILTER (WHERE month = $m{j}) AS m{j}" for j in range(len(texts))
     )
